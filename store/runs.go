@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
+
+// runDoc is a sync run as stored in sync_runs.
+type runDoc struct {
+	ID           string    `bson:"_id"`
+	Feed         string    `bson:"feed"`
+	Trigger      string    `bson:"trigger"`
+	Status       string    `bson:"status"`
+	StartedAt    time.Time `bson:"started_at"`
+	FinishedAt   time.Time `bson:"finished_at"`
+	UpdatedSince time.Time `bson:"updated_since"`
+	Checkpoint   time.Time `bson:"checkpoint"`
+	AsOf         time.Time `bson:"as_of"`
+	Error        string    `bson:"error"`
+	Counts       countsDoc `bson:"counts"`
+}
+
+type countsDoc struct {
+	Pages       int64 `bson:"pages"`
+	Read        int64 `bson:"read"`
+	Inserted    int64 `bson:"inserted"`
+	Updated     int64 `bson:"updated"`
+	Unchanged   int64 `bson:"unchanged"`
+	Deleted     int64 `bson:"deleted"`
+	Quarantined int64 `bson:"quarantined"`
+}
+
+func toRunDoc(r coverage.SyncRun) runDoc {
+	return runDoc{
+		ID: r.ID, Feed: string(r.Feed), Trigger: r.Trigger, Status: string(r.Status),
+		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedSince: r.UpdatedSince,
+		Checkpoint: r.Checkpoint, AsOf: r.AsOf, Error: r.Error, Counts: countsDoc(r.Counts),
+	}
+}
+
+func (d runDoc) run() coverage.SyncRun {
+	return coverage.SyncRun{
+		ID: d.ID, Feed: coverage.Feed(d.Feed), Trigger: d.Trigger, Status: coverage.RunStatus(d.Status),
+		StartedAt: d.StartedAt, FinishedAt: d.FinishedAt, UpdatedSince: d.UpdatedSince,
+		Checkpoint: d.Checkpoint, AsOf: d.AsOf, Error: d.Error, Counts: coverage.SyncCounts(d.Counts),
+	}
+}
+
+// SaveRun writes a sync run, creating it or replacing its previous state.
+func (s *Store) SaveRun(ctx context.Context, r coverage.SyncRun) error {
+	_, err := s.db.Collection(colSyncRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, toRunDoc(r),
+		options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("save sync run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// SyncRuns returns the latest runs, newest first, of one feed or of all ("").
+func (s *Store) SyncRuns(ctx context.Context, feed coverage.Feed, first int) ([]coverage.SyncRun, error) {
+	if first <= 0 || first > coverage.MaxPageSize {
+		return nil, coverage.Errorf(coverage.EINVALID, "first must be between 1 and %d, got %d", coverage.MaxPageSize, first)
+	}
+	var q query
+	eq(&q, "feed", feed)
+	opts := options.Find().SetSort(bson.D{{Key: "started_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(first))
+	cur, err := s.db.Collection(colSyncRuns).Find(ctx, q.doc(), opts)
+	if err != nil {
+		return nil, fmt.Errorf("find sync runs: %w", err)
+	}
+	var docs []runDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read sync runs: %w", err)
+	}
+	out := make([]coverage.SyncRun, len(docs))
+	for i, d := range docs {
+		out[i] = d.run()
+	}
+	return out, nil
+}
+
+// checkpointDoc is a feed's incremental position: the next run asks for
+// records with updated_at >= UpdatedSince.
+type checkpointDoc struct {
+	Feed         string    `bson:"_id"`
+	UpdatedSince time.Time `bson:"updated_since"`
+	RunID        string    `bson:"run_id"`
+	SavedAt      time.Time `bson:"saved_at"`
+}
+
+// Checkpoint returns the feed's saved updated_since, or the zero time when the
+// feed was never synced.
+func (s *Store) Checkpoint(ctx context.Context, feed coverage.Feed) (time.Time, error) {
+	var d checkpointDoc
+	err := s.db.Collection(colCheckpoints).FindOne(ctx, bson.D{{Key: "_id", Value: string(feed)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read checkpoint of %s: %w", feed, err)
+	}
+	return d.UpdatedSince, nil
+}
+
+// SaveCheckpoint records the feed's position. Callers save it only after the
+// writes of every record before it are acknowledged.
+func (s *Store) SaveCheckpoint(ctx context.Context, feed coverage.Feed, updatedSince time.Time, runID string) error {
+	d := checkpointDoc{Feed: string(feed), UpdatedSince: updatedSince.UTC(), RunID: runID, SavedAt: time.Now().UTC()}
+	_, err := s.db.Collection(colCheckpoints).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.Feed}}, d,
+		options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("save checkpoint of %s: %w", feed, err)
+	}
+	return nil
+}
+
+// ResetCheckpoints forgets every feed's position, so the next sync pulls all.
+func (s *Store) ResetCheckpoints(ctx context.Context) error {
+	_, err := s.db.Collection(colCheckpoints).DeleteMany(ctx, bson.D{})
+	return err
+}
+
+// quarantineDoc is a rejected record. Its _id is the feed and a hash of the raw
+// record, so the same bad record read again is one document, not many.
+type quarantineDoc struct {
+	ID        string    `bson:"_id"`
+	Feed      string    `bson:"feed"`
+	RunID     string    `bson:"run_id"`
+	Key       string    `bson:"key"`
+	Raw       string    `bson:"raw"`
+	Reason    string    `bson:"reason"`
+	FirstSeen time.Time `bson:"first_seen"`
+	LastSeen  time.Time `bson:"last_seen"`
+}
+
+// QuarantineID is the identity of a quarantined record.
+func QuarantineID(feed coverage.Feed, raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return string(feed) + ":" + hex.EncodeToString(sum[:12])
+}
+
+// Quarantine keeps records that failed validation, with their reason and run.
+func (s *Store) AddQuarantined(ctx context.Context, qs []coverage.Quarantined) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, len(qs))
+	for i, q := range qs {
+		id := QuarantineID(q.Feed, q.Raw)
+		models[i] = mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: id}}).
+			SetUpdate(bson.D{
+				{Key: "$set", Value: bson.D{
+					{Key: "feed", Value: string(q.Feed)}, {Key: "run_id", Value: q.RunID}, {Key: "key", Value: q.Key},
+					{Key: "raw", Value: q.Raw}, {Key: "reason", Value: q.Reason}, {Key: "last_seen", Value: q.ReceivedAt.UTC()},
+				}},
+				{Key: "$setOnInsert", Value: bson.D{{Key: "first_seen", Value: q.ReceivedAt.UTC()}}},
+			}).
+			SetUpsert(true)
+	}
+	if _, err := s.db.Collection(colQuarantine).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+		return fmt.Errorf("quarantine records: %w", err)
+	}
+	return nil
+}
+
+// Quarantine lists quarantined records in id order.
+func (s *Store) Quarantine(ctx context.Context, f coverage.QuarantineFilter, p coverage.PageRequest) (coverage.Page[coverage.Quarantined], error) {
+	var q query
+	eq(&q, "feed", f.Feed)
+	eq(&q, "run_id", f.RunID)
+	docs, err := page[quarantineDoc](ctx, s.db.Collection(colQuarantine), q, p)
+	out := coverage.Page[coverage.Quarantined]{Keys: docs.Keys, TotalCount: docs.TotalCount, HasNextPage: docs.HasNextPage}
+	if err != nil {
+		return out, err
+	}
+	for _, d := range docs.Items {
+		out.Items = append(out.Items, coverage.Quarantined{
+			ID: d.ID, Feed: coverage.Feed(d.Feed), RunID: d.RunID, Key: d.Key, Raw: d.Raw, Reason: d.Reason, ReceivedAt: d.LastSeen,
+		})
+	}
+	return out, nil
+}

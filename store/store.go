@@ -1,0 +1,227 @@
+// Package store is the MongoDB adapter: it keeps the feed records, sync runs,
+// checkpoints and quarantined records, and answers record-level queries. It talks
+// to MongoDB with driver v2, or, when no URI is configured, to a FerretDB server it
+// starts inside the process on a local SQLite directory (see embedded.go).
+//
+// Every collection is keyed by the record's natural key in _id (kpj, contribution
+// id, claim number, NIK:category, year:area). Writes are idempotent: a record is
+// stored with a content hash and rewritten only when the hash changes. Nothing
+// relies on transactions or on server-side aggregation, so the same code runs on a
+// MongoDB replica set, a sharded cluster and the embedded engine.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
+
+// Collection names.
+const (
+	colParticipants  = "participants"
+	colContributions = "contributions"
+	colClaims        = "claims"
+	colRoster        = "roster"
+	colWorkforce     = "workforce"
+	colSyncRuns      = "sync_runs"
+	colCheckpoints   = "checkpoints"
+	colQuarantine    = "quarantine"
+)
+
+// feedCollection maps each feed to its collection.
+var feedCollection = map[coverage.Feed]string{
+	coverage.FeedParticipants:  colParticipants,
+	coverage.FeedContributions: colContributions,
+	coverage.FeedClaims:        colClaims,
+	coverage.FeedRoster:        colRoster,
+	coverage.FeedWorkforce:     colWorkforce,
+}
+
+// Config says where the data lives.
+type Config struct {
+	URI      string // MongoDB connection string; "" starts the embedded engine
+	Database string // database name; default "jamsostek"
+	DataDir  string // embedded engine's directory; default "./data"
+	Logger   *slog.Logger
+}
+
+// Store is the MongoDB adapter. It is safe for concurrent use.
+type Store struct {
+	client   *mongo.Client
+	db       *mongo.Database
+	embedded *embedded
+	log      *slog.Logger
+	// idLookups is set for engines that only use an index for a filter that is
+	// exactly {_id: value} (the embedded FerretDB): there, reads of many keys go
+	// one key at a time instead of {_id: {$in: [...]}}, which would scan.
+	idLookups bool
+}
+
+var (
+	_ coverage.Records = (*Store)(nil)
+	_ coverage.SyncLog = (*Store)(nil)
+)
+
+// Open connects to MongoDB (or starts the embedded engine), checks the server
+// answers, and creates the collections and indexes.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Database == "" {
+		cfg.Database = "jamsostek"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./data"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Store{log: cfg.Logger}
+	uri := cfg.URI
+	if uri == "" {
+		e, err := startEmbedded(cfg.DataDir, cfg.Logger)
+		if err != nil {
+			return nil, err
+		}
+		s.embedded, s.idLookups, uri = e, true, e.uri
+	}
+	opts := options.Client().ApplyURI(uri).
+		SetBSONOptions(&options.BSONOptions{UseJSONStructTags: true, NilSliceAsEmpty: true}).
+		SetServerSelectionTimeout(10 * time.Second).
+		SetAppName("jamsostek")
+	client, err := mongo.Connect(opts)
+	if err != nil {
+		s.closeEmbedded(ctx)
+		return nil, coverage.Errorf(coverage.EUNAVAILABLE, "connect to MongoDB: %v", err)
+	}
+	s.client, s.db = client, client.Database(cfg.Database)
+	if err := s.ping(ctx); err != nil {
+		s.Close(ctx)
+		return nil, err
+	}
+	if err := s.ensureSchema(ctx); err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("prepare database %s: %w", cfg.Database, err)
+	}
+	return s, nil
+}
+
+// Embedded reports whether the store runs on the embedded engine.
+func (s *Store) Embedded() bool { return s.embedded != nil }
+
+// Ping checks the server answers.
+func (s *Store) Ping(ctx context.Context) error { return s.ping(ctx) }
+
+func (s *Store) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err(); err != nil {
+		return coverage.Errorf(coverage.EUNAVAILABLE, "MongoDB does not answer: %v", err)
+	}
+	return nil
+}
+
+// Close disconnects and stops the embedded engine, bounded by ctx.
+func (s *Store) Close(ctx context.Context) error {
+	var errs []error
+	if s.client != nil {
+		errs = append(errs, s.client.Disconnect(ctx))
+	}
+	errs = append(errs, s.closeEmbedded(ctx))
+	return errors.Join(errs...)
+}
+
+func (s *Store) closeEmbedded(ctx context.Context) error {
+	if s.embedded == nil {
+		return nil
+	}
+	return s.embedded.stop(ctx)
+}
+
+// indexes lists the secondary indexes of each collection: those the record
+// queries and the sync need on MongoDB.
+var indexes = map[string][]bson.D{
+	colParticipants: {
+		{{Key: "nik", Value: 1}},
+		{{Key: "kelurahan_code", Value: 1}, {Key: "_id", Value: 1}},
+		{{Key: "payer_type", Value: 1}, {Key: "status", Value: 1}},
+	},
+	colContributions: {
+		{{Key: "kpj", Value: 1}, {Key: "period", Value: 1}},
+		{{Key: "nik", Value: 1}},
+		{{Key: "period", Value: 1}},
+	},
+	colClaims: {
+		{{Key: "kpj", Value: 1}},
+		{{Key: "nik", Value: 1}},
+		{{Key: "incident_date", Value: 1}},
+	},
+	colRoster: {
+		{{Key: "nik", Value: 1}},
+		{{Key: "kelurahan_code", Value: 1}, {Key: "_id", Value: 1}},
+		{{Key: "category", Value: 1}},
+	},
+	colSyncRuns: {
+		{{Key: "feed", Value: 1}, {Key: "started_at", Value: -1}},
+	},
+	colQuarantine: {
+		{{Key: "feed", Value: 1}, {Key: "run_id", Value: 1}},
+	},
+	colWorkforce:   nil,
+	colCheckpoints: nil,
+}
+
+func (s *Store) ensureSchema(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	existing, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, n := range existing {
+		have[n] = true
+	}
+	for name, keys := range indexes {
+		if !have[name] {
+			if err := s.db.CreateCollection(ctx, name); err != nil && !isNamespaceExists(err) {
+				return fmt.Errorf("create collection %s: %w", name, err)
+			}
+		}
+		// FerretDB's SQLite backend never uses secondary indexes (it pushes down
+		// only {_id: value}), so on the embedded engine they would only slow writes.
+		if s.embedded != nil || len(keys) == 0 {
+			continue
+		}
+		models := make([]mongo.IndexModel, len(keys))
+		for i, k := range keys {
+			models[i] = mongo.IndexModel{Keys: k}
+		}
+		if _, err := s.db.Collection(name).Indexes().CreateMany(ctx, models); err != nil {
+			return fmt.Errorf("create indexes of %s: %w", name, err)
+		}
+	}
+	if s.embedded != nil {
+		return s.embedded.fixIDIndexes(ctx, s.db.Name())
+	}
+	return nil
+}
+
+func isNamespaceExists(err error) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && (ce.Code == 48 || ce.Name == "NamespaceExists")
+}
+
+// DropDatabase removes every collection. Tests and `demo --fresh` use it.
+func (s *Store) DropDatabase(ctx context.Context) error {
+	if err := s.db.Drop(ctx); err != nil {
+		return err
+	}
+	return s.ensureSchema(ctx)
+}

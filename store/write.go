@@ -1,0 +1,229 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
+
+// Record is one validated feed record to write: a pointer to a coverage record
+// type (Participant, Contribution, ...) under its natural key, or a tombstone.
+type Record struct {
+	Key     string
+	Value   any
+	Deleted bool
+}
+
+// Fields the store adds to every record document.
+const (
+	fieldHash     = "_hash"      // content hash of the record, to skip unchanged writes
+	fieldSyncedAt = "_synced_at" // when the record was last written
+	fieldArrears  = "arrears"    // contributions: amount_due - amount_paid, for unpaid filters
+)
+
+// Apply writes one page of a feed idempotently and returns what it did: new
+// records are inserted, changed ones replaced, unchanged ones left alone,
+// tombstones deleted. A key repeated within the page counts once for its last
+// occurrence and as unchanged for the others. The page's writes are all
+// acknowledged when Apply returns nil; on error some may have happened, and
+// applying the same page again completes them.
+func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (coverage.SyncCounts, error) {
+	var counts coverage.SyncCounts
+	name, ok := feedCollection[feed]
+	if !ok {
+		return counts, coverage.Errorf(coverage.EINVALID, "unknown feed %q", feed)
+	}
+	col := s.db.Collection(name)
+
+	// Last occurrence of each key wins.
+	last := make(map[string]int, len(recs))
+	for i, r := range recs {
+		last[r.Key] = i
+	}
+	var upserts []upsert
+	var deletes []string
+	now := time.Now().UTC()
+	for i, r := range recs {
+		switch {
+		case last[r.Key] != i:
+			counts.Unchanged++
+		case r.Deleted:
+			deletes = append(deletes, r.Key)
+		default:
+			doc, hash, err := document(r, now)
+			if err != nil {
+				return counts, fmt.Errorf("encode %s %s: %w", feed, r.Key, err)
+			}
+			upserts = append(upserts, upsert{key: r.Key, hash: hash, doc: doc})
+		}
+	}
+	if err := s.applyDeletes(ctx, col, deletes, &counts); err != nil {
+		return counts, fmt.Errorf("delete %s: %w", feed, err)
+	}
+	if err := s.applyUpserts(ctx, col, upserts, &counts); err != nil {
+		return counts, fmt.Errorf("write %s: %w", feed, err)
+	}
+	return counts, nil
+}
+
+type upsert struct {
+	key  string
+	hash string
+	doc  bson.D
+}
+
+// document encodes a record as stored: _id, the record's fields under their feed
+// names, derived fields, the content hash and the write time.
+func document(r Record, now time.Time) (bson.D, string, error) {
+	canon, err := json.Marshal(r.Value)
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(canon)
+	hash := hex.EncodeToString(sum[:16])
+
+	var buf bytes.Buffer
+	vw := bson.NewDocumentWriter(&buf)
+	enc := bson.NewEncoder(vw)
+	enc.UseJSONStructTags()
+	enc.NilSliceAsEmpty()
+	if err := enc.Encode(r.Value); err != nil {
+		return nil, "", err
+	}
+	elems, err := bson.Raw(buf.Bytes()).Elements()
+	if err != nil {
+		return nil, "", err
+	}
+	doc := make(bson.D, 0, len(elems)+4)
+	doc = append(doc, bson.E{Key: "_id", Value: r.Key})
+	for _, e := range elems {
+		doc = append(doc, bson.E{Key: e.Key(), Value: e.Value()})
+	}
+	if c, ok := r.Value.(*coverage.Contribution); ok {
+		doc = append(doc, bson.E{Key: fieldArrears, Value: c.AmountDue - c.AmountPaid})
+	}
+	doc = append(doc, bson.E{Key: fieldHash, Value: hash}, bson.E{Key: fieldSyncedAt, Value: now})
+	return doc, hash, nil
+}
+
+func (s *Store) applyDeletes(ctx context.Context, col *mongo.Collection, keys []string, counts *coverage.SyncCounts) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	models := make([]mongo.WriteModel, len(keys))
+	for i, k := range keys {
+		models[i] = mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: k}})
+	}
+	res, err := col.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	if err != nil {
+		return err
+	}
+	counts.Deleted += res.DeletedCount
+	counts.Unchanged += int64(len(keys)) - res.DeletedCount
+	return nil
+}
+
+// applyUpserts inserts every record first (one round trip for new records, the
+// common case of a first sync), then, for the keys that already exist, reads
+// their hashes and replaces only those whose content changed.
+func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []upsert, counts *coverage.SyncCounts) error {
+	if len(ups) == 0 {
+		return nil
+	}
+	docs := make([]any, len(ups))
+	for i, u := range ups {
+		docs[i] = u.doc
+	}
+	existing := map[int]bool{}
+	_, err := col.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return err
+		}
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				return fmt.Errorf("insert %s: %w", ups[we.Index].key, we)
+			}
+			existing[we.Index] = true
+		}
+	}
+	counts.Inserted += int64(len(ups) - len(existing))
+	if len(existing) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(existing))
+	for i := range existing {
+		keys = append(keys, ups[i].key)
+	}
+	hashes, err := s.hashes(ctx, col, keys)
+	if err != nil {
+		return err
+	}
+	var models []mongo.WriteModel
+	for i := range existing {
+		u := ups[i]
+		if h, ok := hashes[u.key]; ok && h == u.hash {
+			counts.Unchanged++
+			continue
+		}
+		// Upsert: the record may have been deleted since the insert failed.
+		models = append(models, mongo.NewReplaceOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: u.key}}).SetReplacement(u.doc).SetUpsert(true))
+	}
+	if len(models) == 0 {
+		return nil
+	}
+	if _, err := col.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+		return err
+	}
+	counts.Updated += int64(len(models))
+	return nil
+}
+
+// hashes returns the stored content hash of each existing key.
+func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	proj := options.Find().SetProjection(bson.D{{Key: fieldHash, Value: 1}})
+	var row struct {
+		ID   string `bson:"_id"`
+		Hash string `bson:"_hash"`
+	}
+	if !s.idLookups {
+		cur, err := col.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}}, proj)
+		if err != nil {
+			return nil, err
+		}
+		defer cur.Close(ctx)
+		for cur.Next(ctx) {
+			if err := cur.Decode(&row); err != nil {
+				return nil, err
+			}
+			out[row.ID] = row.Hash
+		}
+		return out, cur.Err()
+	}
+	one := options.FindOne().SetProjection(bson.D{{Key: fieldHash, Value: 1}})
+	for _, k := range keys {
+		err := col.FindOne(ctx, bson.D{{Key: "_id", Value: k}}, one).Decode(&row)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[row.ID] = row.Hash
+	}
+	return out, nil
+}
