@@ -1,0 +1,280 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/store"
+)
+
+// Store is what a sync needs of the database.
+type Store interface {
+	Apply(ctx context.Context, feed coverage.Feed, recs []store.Record) (coverage.SyncCounts, error)
+	AddQuarantined(ctx context.Context, qs []coverage.Quarantined) error
+	SaveRun(ctx context.Context, r coverage.SyncRun) error
+	Checkpoint(ctx context.Context, feed coverage.Feed) (time.Time, error)
+	SaveCheckpoint(ctx context.Context, feed coverage.Feed, updatedSince time.Time, runID string) error
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Syncer pulls feeds into the store.
+type Syncer struct {
+	Store    Store
+	Client   *Client
+	Areas    *coverage.Areas
+	PageSize int // records asked per page; default 500
+	Logger   *slog.Logger
+	// Progress, when set, is called after every page with the run so far.
+	Progress func(coverage.SyncRun)
+}
+
+// SyncAll runs every feed once, in coverage.Feeds order, and returns their runs.
+// A failing feed does not stop the others; the error joins every failure.
+func (s *Syncer) SyncAll(ctx context.Context, trigger string) ([]coverage.SyncRun, error) {
+	var runs []coverage.SyncRun
+	var errs []error
+	for _, f := range coverage.Feeds {
+		run, err := s.SyncFeed(ctx, f, trigger)
+		runs = append(runs, run)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return runs, errors.Join(errs...)
+}
+
+// SyncFeed pulls one feed from its checkpoint to its end. Each page is written,
+// then the run's progress and the checkpoint are saved, in that order: a crash
+// re-reads at most the page in flight, and re-applying it changes nothing.
+func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger string) (run coverage.SyncRun, err error) {
+	log := s.logger().With("feed", feed)
+	run = coverage.SyncRun{ID: newRunID(feed), Feed: feed, Trigger: trigger, Status: coverage.RunRunning, StartedAt: time.Now().UTC()}
+	since, err := s.Store.Checkpoint(ctx, feed)
+	if err != nil {
+		return run, err
+	}
+	run.UpdatedSince, run.Checkpoint = since, since
+	if err := s.Store.SaveRun(ctx, run); err != nil {
+		return run, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sync %s: panic: %v", feed, p)
+		}
+		run.FinishedAt = time.Now().UTC()
+		run.Status = coverage.RunSucceeded
+		if err != nil {
+			run.Status, run.Error = coverage.RunFailed, err.Error()
+		}
+		// Record the end even when ctx was cancelled.
+		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if serr := s.Store.SaveRun(saveCtx, run); serr != nil && err == nil {
+			err = serr
+		}
+		log.Info("sync run finished", "run", run.ID, "status", run.Status, "pages", run.Counts.Pages,
+			"read", run.Counts.Read, "inserted", run.Counts.Inserted, "updated", run.Counts.Updated,
+			"unchanged", run.Counts.Unchanged, "deleted", run.Counts.Deleted,
+			"quarantined", run.Counts.Quarantined, "error", run.Error)
+	}()
+
+	pageSize := s.PageSize
+	if pageSize <= 0 {
+		pageSize = 500
+	}
+	cursor := ""
+	for {
+		page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: pageSize})
+		if err != nil {
+			return run, fmt.Errorf("sync %s: %w", feed, err)
+		}
+		counts, newest, err := s.applyPage(ctx, run.ID, feed, page.Data)
+		if err != nil {
+			return run, fmt.Errorf("sync %s: %w", feed, err)
+		}
+		run.Counts.Add(counts)
+		run.AsOf = page.AsOf
+		if newest.After(run.Checkpoint) {
+			run.Checkpoint = newest
+			if err := s.Store.SaveCheckpoint(ctx, feed, newest, run.ID); err != nil {
+				return run, err
+			}
+		}
+		if err := s.Store.SaveRun(ctx, run); err != nil {
+			return run, err
+		}
+		if s.Progress != nil {
+			s.Progress(run)
+		}
+		if page.NextCursor == nil || *page.NextCursor == "" {
+			return run, nil
+		}
+		cursor = *page.NextCursor
+	}
+}
+
+// applyPage decodes and validates a page, quarantines what fails, writes the
+// rest, and returns the counts and the newest updated_at seen.
+func (s *Syncer) applyPage(ctx context.Context, runID string, feed coverage.Feed, data []json.RawMessage) (coverage.SyncCounts, time.Time, error) {
+	counts := coverage.SyncCounts{Pages: 1, Read: int64(len(data))}
+	var newest time.Time
+	recs := make([]store.Record, 0, len(data))
+	var bad []coverage.Quarantined
+	now := time.Now().UTC()
+	for _, raw := range data {
+		rec, updated, err := decode(feed, raw, s.Areas)
+		if updated.After(newest) {
+			newest = updated
+		}
+		if err != nil {
+			bad = append(bad, coverage.Quarantined{
+				Feed: feed, RunID: runID, Key: rec.Key, Raw: string(raw), Reason: coverage.ErrorMessage(err), ReceivedAt: now,
+			})
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	if err := s.Store.AddQuarantined(ctx, bad); err != nil {
+		return counts, newest, err
+	}
+	counts.Quarantined = int64(len(bad))
+	written, err := s.Store.Apply(ctx, feed, recs)
+	if err != nil {
+		return counts, newest, err
+	}
+	written.Pages, written.Read, written.Quarantined = counts.Pages, counts.Read, counts.Quarantined
+	return written, newest, nil
+}
+
+// tombstone is what FEEDS.md sends for a deleted record: its key fields,
+// "deleted": true and updated_at.
+type tombstone struct {
+	Deleted   bool      `json:"deleted"`
+	UpdatedAt time.Time `json:"updated_at"`
+	KPJ       string    `json:"kpj"`
+	ID        string    `json:"id"`
+	ClaimNo   string    `json:"claim_no"`
+	NIK       string    `json:"nik"`
+	Category  string    `json:"category"`
+	Year      int       `json:"year"`
+	AreaCode  string    `json:"area_code"`
+}
+
+func (t *tombstone) key(feed coverage.Feed) string {
+	switch feed {
+	case coverage.FeedParticipants:
+		return t.KPJ
+	case coverage.FeedContributions:
+		return t.ID
+	case coverage.FeedClaims:
+		return t.ClaimNo
+	case coverage.FeedRoster:
+		if t.NIK == "" || t.Category == "" {
+			return ""
+		}
+		return coverage.RosterKey(t.NIK, coverage.Category(t.Category))
+	case coverage.FeedWorkforce:
+		if t.Year == 0 || t.AreaCode == "" {
+			return ""
+		}
+		return coverage.WorkforceKey(t.Year, t.AreaCode)
+	}
+	return ""
+}
+
+// decode turns one raw record into a store record. On failure the returned
+// record still carries the key when it could be read, and the time is the
+// record's updated_at when it could be read.
+func decode(feed coverage.Feed, raw json.RawMessage, areas *coverage.Areas) (store.Record, time.Time, error) {
+	var t tombstone
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return store.Record{}, time.Time{}, coverage.Errorf(coverage.EINVALID, "record is not a valid JSON object of the %s feed: %v", feed, err)
+	}
+	rec := store.Record{Key: t.key(feed)}
+	if rec.Key == "" {
+		return rec, t.UpdatedAt, coverage.Errorf(coverage.EINVALID, "record has no key")
+	}
+	if t.Deleted {
+		if t.UpdatedAt.IsZero() {
+			return rec, t.UpdatedAt, coverage.Errorf(coverage.EINVALID, "tombstone has no updated_at")
+		}
+		rec.Deleted = true
+		return rec, t.UpdatedAt, nil
+	}
+	var err error
+	switch feed {
+	case coverage.FeedParticipants:
+		var v coverage.Participant
+		if err = strict(raw, &v); err == nil {
+			err = v.Validate(areas)
+		}
+		rec.Value = &v
+	case coverage.FeedContributions:
+		var v coverage.Contribution
+		if err = strict(raw, &v); err == nil {
+			err = v.Validate()
+		}
+		rec.Value = &v
+	case coverage.FeedClaims:
+		var v coverage.Claim
+		if err = strict(raw, &v); err == nil {
+			err = v.Validate()
+		}
+		rec.Value = &v
+	case coverage.FeedRoster:
+		var v coverage.RosterEntry
+		if err = strict(raw, &v); err == nil {
+			err = v.Validate(areas)
+		}
+		rec.Value = &v
+	case coverage.FeedWorkforce:
+		var v coverage.WorkforceTarget
+		if err = strict(raw, &v); err == nil {
+			err = v.Validate(areas)
+		}
+		rec.Value = &v
+	default:
+		err = coverage.Errorf(coverage.EINVALID, "unknown feed %q", feed)
+	}
+	return rec, t.UpdatedAt, err
+}
+
+// strict decodes a record, turning JSON errors (a fraction where rupiah are
+// integers, a string where a number belongs) into EINVALID errors that say which
+// field is wrong.
+func strict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return coverage.Errorf(coverage.EINVALID, "field %s: %s is not a valid %s", te.Field, te.Value, te.Type)
+		}
+		return coverage.Errorf(coverage.EINVALID, "record does not decode: %v", err)
+	}
+	return nil
+}
+
+func newRunID(feed coverage.Feed) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + string(feed) + "-" + hex.EncodeToString(b)
+}
+
+func (s *Syncer) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
