@@ -140,7 +140,6 @@ type quarantineDoc struct {
 	Raw       string    `bson:"raw"`
 	Reason    string    `bson:"reason"`
 	FirstSeen time.Time `bson:"first_seen"`
-	LastSeen  time.Time `bson:"last_seen"`
 }
 
 // QuarantineID is the identity of a quarantined record.
@@ -149,27 +148,38 @@ func QuarantineID(feed coverage.Feed, raw string) string {
 	return string(feed) + ":" + hex.EncodeToString(sum[:12])
 }
 
-// Quarantine keeps records that failed validation, with their reason and run.
+// AddQuarantined keeps records that failed validation, with their reason and
+// the run that first met them. A record already kept is left as it is, so a
+// repeated sync writes nothing.
 func (s *Store) AddQuarantined(ctx context.Context, qs []coverage.Quarantined) error {
 	if len(qs) == 0 {
 		return nil
 	}
-	models := make([]mongo.WriteModel, len(qs))
+	docs := make([]any, len(qs))
 	for i, q := range qs {
-		id := QuarantineID(q.Feed, q.Raw)
-		models[i] = mongo.NewUpdateOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: id}}).
-			SetUpdate(bson.D{
-				{Key: "$set", Value: bson.D{
-					{Key: "feed", Value: string(q.Feed)}, {Key: "run_id", Value: q.RunID}, {Key: "key", Value: q.Key},
-					{Key: "raw", Value: q.Raw}, {Key: "reason", Value: q.Reason}, {Key: "last_seen", Value: q.ReceivedAt.UTC()},
-				}},
-				{Key: "$setOnInsert", Value: bson.D{{Key: "first_seen", Value: q.ReceivedAt.UTC()}}},
-			}).
-			SetUpsert(true)
+		docs[i] = quarantineDoc{
+			ID: QuarantineID(q.Feed, q.Raw), Feed: string(q.Feed), RunID: q.RunID, Key: q.Key,
+			Raw: q.Raw, Reason: q.Reason, FirstSeen: q.ReceivedAt.UTC(),
+		}
 	}
-	if _, err := s.db.Collection(colQuarantine).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+	_, err := s.db.Collection(colQuarantine).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err := ignoreDuplicates(err); err != nil {
 		return fmt.Errorf("quarantine records: %w", err)
+	}
+	return nil
+}
+
+// ignoreDuplicates returns nil for an insert whose only failures are keys that
+// already exist.
+func ignoreDuplicates(err error) error {
+	var bwe mongo.BulkWriteException
+	if err == nil || !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return err
+	}
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return err
+		}
 	}
 	return nil
 }
@@ -186,7 +196,7 @@ func (s *Store) Quarantine(ctx context.Context, f coverage.QuarantineFilter, p c
 	}
 	for _, d := range docs.Items {
 		out.Items = append(out.Items, coverage.Quarantined{
-			ID: d.ID, Feed: coverage.Feed(d.Feed), RunID: d.RunID, Key: d.Key, Raw: d.Raw, Reason: d.Reason, ReceivedAt: d.LastSeen,
+			ID: d.ID, Feed: coverage.Feed(d.Feed), RunID: d.RunID, Key: d.Key, Raw: d.Raw, Reason: d.Reason, ReceivedAt: d.FirstSeen,
 		})
 	}
 	return out, nil

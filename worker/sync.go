@@ -31,18 +31,23 @@ type Syncer struct {
 	Store    Store
 	Client   *Client
 	Areas    *coverage.Areas
-	PageSize int // records asked per page; default 500
+	PageSize int  // records asked per page; default 500
+	Full     bool // ignore checkpoints: pull everything (only changes are written)
 	Logger   *slog.Logger
 	// Progress, when set, is called after every page with the run so far.
 	Progress func(coverage.SyncRun)
 }
 
-// SyncAll runs every feed once, in coverage.Feeds order, and returns their runs.
-// A failing feed does not stop the others; the error joins every failure.
-func (s *Syncer) SyncAll(ctx context.Context, trigger string) ([]coverage.SyncRun, error) {
+// SyncAll runs the feeds once, in the order given (coverage.Feeds when nil), and
+// returns their runs. A failing feed does not stop the others; the error joins
+// every failure.
+func (s *Syncer) SyncAll(ctx context.Context, feeds []coverage.Feed, trigger string) ([]coverage.SyncRun, error) {
+	if feeds == nil {
+		feeds = coverage.Feeds
+	}
 	var runs []coverage.SyncRun
 	var errs []error
-	for _, f := range coverage.Feeds {
+	for _, f := range feeds {
 		run, err := s.SyncFeed(ctx, f, trigger)
 		runs = append(runs, run)
 		if err != nil {
@@ -61,9 +66,11 @@ func (s *Syncer) SyncAll(ctx context.Context, trigger string) ([]coverage.SyncRu
 func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger string) (run coverage.SyncRun, err error) {
 	log := s.logger().With("feed", feed)
 	run = coverage.SyncRun{ID: newRunID(feed), Feed: feed, Trigger: trigger, Status: coverage.RunRunning, StartedAt: time.Now().UTC()}
-	since, err := s.Store.Checkpoint(ctx, feed)
-	if err != nil {
-		return run, err
+	var since time.Time
+	if !s.Full {
+		if since, err = s.Store.Checkpoint(ctx, feed); err != nil {
+			return run, err
+		}
 	}
 	run.UpdatedSince, run.Checkpoint = since, since
 	if err := s.Store.SaveRun(ctx, run); err != nil {
