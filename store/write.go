@@ -185,10 +185,33 @@ func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []u
 	if len(models) == 0 {
 		return nil
 	}
-	if _, err := col.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+	if err := s.bulkWrite(ctx, col, models); err != nil {
 		return err
 	}
 	counts.Updated += int64(len(models))
+	return nil
+}
+
+// maxEmbeddedUpdates bounds the update statements sent in one command to the
+// embedded engine. FerretDB 1.24 keeps every statement's query open until the
+// whole update command ends (a defer inside its loop, msg_update.go), each on its
+// own SQLite connection out of a pool of 100: a command of more than 100
+// statements waits for a connection that never frees, and hangs.
+const maxEmbeddedUpdates = 50
+
+// bulkWrite runs unordered write models, in batches the engine can take.
+func (s *Store) bulkWrite(ctx context.Context, col *mongo.Collection, models []mongo.WriteModel) error {
+	batch := len(models)
+	if s.idLookups {
+		batch = maxEmbeddedUpdates
+	}
+	for len(models) > 0 {
+		n := min(batch, len(models))
+		if _, err := col.BulkWrite(ctx, models[:n], options.BulkWrite().SetOrdered(false)); err != nil {
+			return err
+		}
+		models = models[n:]
+	}
 	return nil
 }
 
