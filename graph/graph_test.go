@@ -182,7 +182,9 @@ func TestParticipantWithContributionsAndClaims(t *testing.T) {
 
 func TestRupiahBeyond32Bits(t *testing.T) {
 	c := fixture(t, nil)
-	var resp struct{ Participant struct{ DeclaredIncome int64 } }
+	var resp struct {
+		Participant struct{ DeclaredIncome int64 }
+	}
 	c.MustPost(`{ participant(kpj: "10000000002") { declaredIncome } }`, &resp)
 	if resp.Participant.DeclaredIncome != 9_000_000_000_000 {
 		t.Errorf("got %d, want 9000000000000", resp.Participant.DeclaredIncome)
