@@ -25,6 +25,10 @@ type embedded struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	lock   *os.File
+	// reader reads keys and counts from SQLite directly (accel.go); tables maps
+	// collection names to their SQLite tables. Both are set by prepare.
+	reader *sql.DB
+	tables map[string]string
 }
 
 // startEmbedded starts FerretDB on dir, creating dir if missing. It refuses a
@@ -70,12 +74,53 @@ func startEmbedded(dir string, logger *slog.Logger) (*embedded, error) {
 func (e *embedded) stop(ctx context.Context) error {
 	e.cancel()
 	defer e.lock.Close()
+	if e.reader != nil {
+		e.reader.Close()
+	}
 	select {
 	case <-e.done:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("stop embedded FerretDB: %w", ctx.Err())
 	}
+}
+
+// prepare runs once the collections exist: it fixes the _id indexes, adds the
+// indexes of the accelerated reads, and opens the reader they use.
+func (e *embedded) prepare(ctx context.Context, database string) error {
+	if err := e.fixIDIndexes(ctx, database); err != nil {
+		return err
+	}
+	db, err := e.openSQLite(database)
+	if err != nil {
+		return err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT name, table_name FROM _ferretdb_collections`)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("list collection tables: %w", err)
+	}
+	tables := map[string]string{}
+	for rows.Next() {
+		var name, table string
+		if err := rows.Scan(&name, &table); err != nil {
+			rows.Close()
+			db.Close()
+			return err
+		}
+		tables[name] = table
+	}
+	rows.Close()
+	if err := createFieldIndexes(ctx, db, tables); err != nil {
+		db.Close()
+		return err
+	}
+	db.SetMaxOpenConns(4)
+	if e.reader != nil {
+		e.reader.Close()
+	}
+	e.reader, e.tables = db, tables
+	return nil
 }
 
 // fixIDIndexes makes FerretDB's lookups by _id use an index.

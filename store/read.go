@@ -34,7 +34,7 @@ func (s *Store) Participants(ctx context.Context, f coverage.ParticipantFilter, 
 	if f.NameContains != "" {
 		q.add("name", bson.D{{Key: "$regex", Value: regexp.QuoteMeta(f.NameContains)}, {Key: "$options", Value: "i"}})
 	}
-	return page[coverage.Participant](ctx, s.db.Collection(colParticipants), q, p)
+	return page[coverage.Participant](ctx, s, colParticipants, q, p)
 }
 
 // Participant returns the participant with the KPJ, or ENOTFOUND.
@@ -66,7 +66,7 @@ func (s *Store) Contributions(ctx context.Context, f coverage.ContributionFilter
 			q.add(fieldArrears, bson.D{{Key: "$lte", Value: 0}})
 		}
 	}
-	return page[coverage.Contribution](ctx, s.db.Collection(colContributions), q, p)
+	return page[coverage.Contribution](ctx, s, colContributions, q, p)
 }
 
 // Claims lists claims matching f, in claim number order.
@@ -79,7 +79,7 @@ func (s *Store) Claims(ctx context.Context, f coverage.ClaimFilter, p coverage.P
 	in(&q, "status", f.Statuses)
 	between(&q, "incident_date", f.IncidentFrom, f.IncidentTo)
 	between(&q, "submitted_at", f.SubmittedFrom, f.SubmittedTo)
-	return page[coverage.Claim](ctx, s.db.Collection(colClaims), q, p)
+	return page[coverage.Claim](ctx, s, colClaims, q, p)
 }
 
 // Roster lists roster entries matching f, in NIK:category order.
@@ -98,7 +98,7 @@ func (s *Store) Roster(ctx context.Context, f coverage.RosterFilter, p coverage.
 		between(&q, "funded_from", "", f.FundedIn)
 		openEnded(&q, "funded_until", f.FundedIn)
 	}
-	return page[coverage.RosterEntry](ctx, s.db.Collection(colRoster), q, p)
+	return page[coverage.RosterEntry](ctx, s, colRoster, q, p)
 }
 
 // Workforce lists workforce targets, by year then area code.
@@ -209,11 +209,15 @@ func (q *query) area(code string) error {
 }
 
 // page runs a keyset-paginated find in _id order and counts the matches.
-func page[T any](ctx context.Context, col *mongo.Collection, q query, p coverage.PageRequest) (coverage.Page[T], error) {
+func page[T any](ctx context.Context, s *Store, name string, q query, p coverage.PageRequest) (coverage.Page[T], error) {
 	var out coverage.Page[T]
 	p, err := p.Normalize()
 	if err != nil {
 		return out, err
+	}
+	col := s.db.Collection(name)
+	if field, value, ok := s.accelerated(name, q); ok {
+		return acceleratedPage[T](ctx, s, col, field, value, p)
 	}
 	filter := q.doc()
 	total, err := col.CountDocuments(ctx, filter)
@@ -244,6 +248,32 @@ func page[T any](ctx context.Context, col *mongo.Collection, q query, p coverage
 	}
 	if err := cur.Err(); err != nil {
 		return out, fmt.Errorf("read %s: %w", col.Name(), err)
+	}
+	return out, nil
+}
+
+// acceleratedPage serves a page from the embedded engine's indexes (accel.go).
+func acceleratedPage[T any](ctx context.Context, s *Store, col *mongo.Collection, field, value string, p coverage.PageRequest) (coverage.Page[T], error) {
+	var out coverage.Page[T]
+	keys, total, err := s.embedded.pageKeys(ctx, col.Name(), field, value, p.After, p.First+1)
+	if err != nil {
+		return out, err
+	}
+	out.TotalCount = total
+	if len(keys) > p.First {
+		out.HasNextPage, keys = true, keys[:p.First]
+	}
+	for _, k := range keys {
+		var item T
+		err := col.FindOne(ctx, bson.D{{Key: "_id", Value: k}}).Decode(&item)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue // deleted since the keys were read
+		}
+		if err != nil {
+			return out, fmt.Errorf("read %s %s: %w", col.Name(), k, err)
+		}
+		out.Items = append(out.Items, item)
+		out.Keys = append(out.Keys, k)
 	}
 	return out, nil
 }

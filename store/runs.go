@@ -189,7 +189,7 @@ func (s *Store) Quarantine(ctx context.Context, f coverage.QuarantineFilter, p c
 	var q query
 	eq(&q, "feed", f.Feed)
 	eq(&q, "run_id", f.RunID)
-	docs, err := page[quarantineDoc](ctx, s.db.Collection(colQuarantine), q, p)
+	docs, err := page[quarantineDoc](ctx, s, colQuarantine, q, p)
 	out := coverage.Page[coverage.Quarantined]{Keys: docs.Keys, TotalCount: docs.TotalCount, HasNextPage: docs.HasNextPage}
 	if err != nil {
 		return out, err

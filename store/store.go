@@ -208,7 +208,7 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 		}
 	}
 	if s.embedded != nil {
-		return s.embedded.fixIDIndexes(ctx, s.db.Name())
+		return s.embedded.prepare(ctx, s.db.Name())
 	}
 	return nil
 }

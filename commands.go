@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/feedsim"
+	"github.com/cilegon/jamsostek/graph"
+	"github.com/cilegon/jamsostek/store"
+	"github.com/cilegon/jamsostek/worker"
+)
+
+// shutdownTimeout bounds a graceful shutdown: in-flight requests, the running
+// sync page and the database close.
+const shutdownTimeout = 15 * time.Second
+
+func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*store.Store, error) {
+	s, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	engine := "MongoDB"
+	if s.Embedded() {
+		engine = "embedded FerretDB in " + cfg.DataDir
+	}
+	logger.Info("database ready", "engine", engine, "database", cfg.Database)
+	return s, nil
+}
+
+func closeStore(s *store.Store, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		logger.Error("close database", "error", err)
+	}
+}
+
+func newSyncer(cfg config, s *store.Store, logger *slog.Logger) (*worker.Syncer, error) {
+	client, err := worker.NewClient(worker.ClientConfig{BaseURL: cfg.FeedBaseURL, Token: cfg.FeedToken})
+	if err != nil {
+		return nil, err
+	}
+	return &worker.Syncer{Store: s, Client: client, Areas: coverage.Cilegon(), PageSize: cfg.PageSize, Full: cfg.Full, Logger: logger}, nil
+}
+
+// serve runs the API (when api is set) and the scheduler until ctx ends.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer, api bool) error {
+	s, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore(s, logger)
+	return serveWith(ctx, cfg, s, logger, stdout, api, nil)
+}
+
+// serveWith runs the API and the scheduler on an open store. ready, when set,
+// receives the listening address.
+func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Logger, stdout io.Writer, api bool, ready func(addr string)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+
+	if cfg.FeedBaseURL != "" {
+		syncer, err := newSyncer(cfg, s, logger)
+		if err != nil {
+			return err
+		}
+		sched, err := worker.NewScheduler(cfg.Schedule, func(ctx context.Context) {
+			if _, err := syncer.SyncAll(ctx, nil, "schedule"); err != nil {
+				logger.Error("scheduled sync failed", "error", err)
+			}
+		}, logger)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); sched.Run(ctx) }()
+	} else {
+		logger.Warn("no JAMSOSTEK_FEED_BASE_URL: the scheduler is off")
+	}
+	if !api {
+		<-ctx.Done()
+		return nil
+	}
+
+	handler := graph.NewHandler(graph.Options{
+		Records:       s,
+		SyncLog:       s,
+		Areas:         coverage.Cilegon(),
+		Introspection: cfg.Introspection,
+		Logger:        logger,
+		Ready:         s.Ping,
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	addr := ln.Addr().String()
+	logger.Info("GraphQL API listening", "addr", addr, "graphiql", "http://"+displayHost(addr)+"/", "endpoint", "/query")
+	if ready != nil {
+		ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// displayHost turns a listen address into one a browser can open.
+func displayHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// syncOnce pulls the feeds once and reports each run on stderr.
+func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Writer) error {
+	if !cfg.Once {
+		return errors.New("sync: only --once is supported here; run serve or worker for scheduled syncs")
+	}
+	if cfg.FeedBaseURL == "" {
+		return errors.New("sync: no feed server: set JAMSOSTEK_FEED_BASE_URL or --feed-base-url")
+	}
+	feeds, err := cfg.selectedFeeds()
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore(s, logger)
+	syncer, err := newSyncer(cfg, s, logger)
+	if err != nil {
+		return err
+	}
+	syncer.Progress = progressPrinter(stderr)
+	runs, err := syncer.SyncAll(ctx, feeds, "cli")
+	for _, r := range runs {
+		fmt.Fprintf(stderr, "%-14s %-9s pages=%d read=%d inserted=%d updated=%d unchanged=%d deleted=%d quarantined=%d %s\n",
+			r.Feed, r.Status, r.Counts.Pages, r.Counts.Read, r.Counts.Inserted, r.Counts.Updated,
+			r.Counts.Unchanged, r.Counts.Deleted, r.Counts.Quarantined, r.Error)
+	}
+	if err != nil {
+		return fmt.Errorf("sync failed: %w", err)
+	}
+	return nil
+}
+
+// progressPrinter writes one line per page.
+func progressPrinter(w io.Writer) func(coverage.SyncRun) {
+	return func(r coverage.SyncRun) {
+		elapsed := time.Since(r.StartedAt).Seconds()
+		rate := 0.0
+		if elapsed > 0 {
+			rate = float64(r.Counts.Read) / elapsed
+		}
+		fmt.Fprintf(w, "\r%-14s page %d, %d records (%.0f/s)   ", r.Feed, r.Counts.Pages, r.Counts.Read, rate)
+		if r.Status != coverage.RunRunning {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// runFeedsim serves simulated feeds until ctx ends.
+func runFeedsim(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
+	start := time.Now()
+	ds, err := feedsim.Generate(feedsim.Config{Seed: cfg.Seed, Scale: cfg.Scale})
+	if err != nil {
+		return err
+	}
+	logger.Info("simulated data ready", "seed", cfg.Seed, "scale", cfg.Scale, "participants", len(ds.Participants),
+		"contributions", len(ds.Contributions), "claims", len(ds.Claims), "roster", len(ds.Roster), "took", time.Since(start).Round(time.Millisecond))
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	fmt.Fprintf(stdout, "feed simulator on http://%s/ (token %q)\n", displayHost(ln.Addr().String()), cfg.FeedToken)
+	return serveHTTP(ctx, ln, feedsim.NewServer(ds, cfg.FeedToken))
+}
+
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// demo starts the simulator on a free loopback port, syncs it into a fresh demo
+// database, and serves the API over it.
+func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ds, err := feedsim.Generate(feedsim.Config{Seed: cfg.Seed, Scale: cfg.Scale})
+	if err != nil {
+		return err
+	}
+	token := randomToken()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	simErr := make(chan error, 1)
+	go func() { simErr <- serveHTTP(ctx, ln, feedsim.NewServer(ds, token)) }()
+	defer func() { cancel(); <-simErr }()
+
+	s, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore(s, logger)
+	if err := s.DropDatabase(ctx); err != nil {
+		return fmt.Errorf("reset demo database %s: %w", cfg.Database, err)
+	}
+	cfg.FeedBaseURL, cfg.FeedToken, cfg.Schedule = "http://"+ln.Addr().String(), token, "@every 1h"
+	syncer, err := newSyncer(cfg, s, logger)
+	if err != nil {
+		return err
+	}
+	syncer.Progress = progressPrinter(stderr)
+	fmt.Fprintf(stdout, "demo: simulated Kota Cilegon at scale %g (%d participants), first sync...\n", cfg.Scale, len(ds.Participants))
+	start := time.Now()
+	if _, err := syncer.SyncAll(ctx, nil, "demo"); err != nil {
+		return fmt.Errorf("demo sync: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo: synced in %s\n", time.Since(start).Round(time.Millisecond))
+	return serveWith(ctx, cfg, s, logger, stdout, true, func(addr string) {
+		fmt.Fprintf(stdout, "demo: open http://%s/ (GraphiQL); the endpoint is http://%s/query\n", displayHost(addr), displayHost(addr))
+	})
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

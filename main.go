@@ -1,0 +1,93 @@
+// Command jamsostek is the city's employment social security coverage service:
+// a GraphQL API over MongoDB and a scheduled worker that pulls the BPJS
+// Ketenagakerjaan, roster and workforce feeds. main only wires: configuration,
+// subcommands and shutdown. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Asia/Jakarta without the host's zoneinfo
+)
+
+const usage = `jamsostek: employment social security coverage for a city (Kota Cilegon).
+
+Usage:
+  jamsostek <command> [flags]
+
+Commands:
+  serve     GraphQL API on JAMSOSTEK_ADDR plus the feed scheduler
+  worker    the feed scheduler alone
+  sync      pull every feed once and exit (sync --once)
+  feedsim   the feed simulator alone
+  demo      simulator + first sync + serve, with simulated Cilegon data
+
+Run "jamsostek <command> --help" for its flags. Environment:
+  JAMSOSTEK_ADDR            listen address of serve and demo (default :8080)
+  MONGODB_URI               MongoDB connection string; unset: embedded FerretDB
+  MONGODB_DATABASE          database name (default jamsostek; demo: jamsostek_demo)
+  JAMSOSTEK_DATA_DIR        embedded engine's directory (default ./data)
+  JAMSOSTEK_FEED_BASE_URL   base URL of the feeds (FEEDS.md)
+  JAMSOSTEK_FEED_TOKEN      bearer token of the feeds
+  JAMSOSTEK_FEED_PAGE_SIZE  records asked per page (default 500, max 5000)
+  JAMSOSTEK_SYNC_SCHEDULE   cron schedule in Asia/Jakarta time (default "0 2 * * *")
+  JAMSOSTEK_INTROSPECTION   GraphQL introspection on/off (default true)
+  JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
+  JAMSOSTEK_LOG_FORMAT      text or json (default text)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "jamsostek:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a subcommand; it returns when the command is done or ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	cfg, err := parseConfig(cmd, rest, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	logger.Debug("configuration", "config", cfg.String())
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger, stdout, true)
+	case "worker":
+		return serve(ctx, cfg, logger, stdout, false)
+	case "sync":
+		return syncOnce(ctx, cfg, logger, stderr)
+	case "feedsim":
+		return runFeedsim(ctx, cfg, logger, stdout)
+	case "demo":
+		return demo(ctx, cfg, logger, stdout, stderr)
+	}
+	return fmt.Errorf("unknown command %q (run jamsostek --help)", cmd)
+}
+
+func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/feedsim"
+)
+
+// TestDemo runs the newcomer's command, `demo`, as the binary would (simulator,
+// first sync into the embedded engine, GraphQL API on a free port), queries the
+// API over HTTP, and checks the answers against figures computed here from the
+// simulator's own data.
+func TestDemo(t *testing.T) {
+	const seed, scale = 5, 0.02
+	ds, err := feedsim.Generate(feedsim.Config{Seed: seed, Scale: scale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--seed", "5", "--scale", "0.02",
+			"--data-dir", t.TempDir(), "--log-level", "warn"}, pw, io.Discard)
+		pw.Close()
+	}()
+	url := waitForURL(t, pr, done)
+	go io.Copy(io.Discard, pr)
+
+	gql := func(query string, out any) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": query})
+		resp, err := http.Post(url+"query", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Data   json.RawMessage `json:"data"`
+			Errors []struct {
+				Message    string         `json:"message"`
+				Extensions map[string]any `json:"extensions"`
+			} `json:"errors"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: errors %+v", query, r.Errors)
+		}
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+
+	// Independent figures.
+	var inCibeber, apbdActive int
+	for _, p := range ds.Participants {
+		if strings.HasPrefix(p.KelurahanCode, "367201") {
+			inCibeber++
+		}
+		if p.PayerType == coverage.PayerAPBD && p.Status == coverage.StatusActive {
+			apbdActive++
+		}
+	}
+	kpu := 0
+	for _, r := range ds.Roster {
+		if r.Category == coverage.CategoryAdhocKPU {
+			kpu++
+		}
+	}
+	var claimsPaid int64
+	for _, c := range ds.Claims {
+		claimsPaid += c.AmountPaid
+	}
+	// The participant with the most contributions, and what they paid.
+	perKPJ := map[string][]coverage.Contribution{}
+	for _, c := range ds.Contributions {
+		perKPJ[c.KPJ] = append(perKPJ[c.KPJ], c)
+	}
+	var kpj string
+	for k, cs := range perKPJ {
+		if len(cs) > len(perKPJ[kpj]) || (len(cs) == len(perKPJ[kpj]) && k < kpj) {
+			kpj = k
+		}
+	}
+	var paid int64
+	for _, c := range perKPJ[kpj] {
+		paid += c.AmountPaid
+	}
+
+	var counts struct {
+		All      struct{ TotalCount int } `json:"all"`
+		Cibeber  struct{ TotalCount int } `json:"cibeber"`
+		APBD     struct{ TotalCount int } `json:"apbd"`
+		KPU      struct{ TotalCount int } `json:"kpu"`
+		Contribs struct{ TotalCount int } `json:"contribs"`
+		Claims   struct{ TotalCount int } `json:"claims"`
+		Areas    []struct {
+			Code      string
+			Kelurahan []struct{ Code string }
+		} `json:"areas"`
+	}
+	gql(`{
+		all: participants { totalCount }
+		cibeber: participants(filter: {areaCode: "367201"}) { totalCount }
+		apbd: participants(filter: {payerTypes: [APBD], statuses: [ACTIVE]}) { totalCount }
+		kpu: roster(filter: {categories: ["ADHOC_KPU"]}) { totalCount }
+		contribs: contributions { totalCount }
+		claims: claims { totalCount }
+		areas { code kelurahan { code } }
+	}`, &counts)
+	check := func(name string, got, want int) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: got %d, want %d", name, got, want)
+		}
+	}
+	check("participants", counts.All.TotalCount, len(ds.Participants))
+	check("participants in Cibeber", counts.Cibeber.TotalCount, inCibeber)
+	check("active APBD participants", counts.APBD.TotalCount, apbdActive)
+	check("KPU ad-hoc roster", counts.KPU.TotalCount, kpu)
+	check("contributions", counts.Contribs.TotalCount, len(ds.Contributions))
+	check("claims", counts.Claims.TotalCount, len(ds.Claims))
+	check("kecamatan", len(counts.Areas), 8)
+	kel := 0
+	for _, a := range counts.Areas {
+		kel += len(a.Kelurahan)
+	}
+	check("kelurahan", kel, 43)
+
+	// One participant's contributions, summed to the rupiah.
+	var one struct {
+		Participant struct {
+			Contributions struct {
+				TotalCount int
+				Edges      []struct{ Node struct{ AmountPaid int64 } }
+			}
+		}
+	}
+	gql(`{ participant(kpj: "`+kpj+`") { contributions(first: 1000) { totalCount edges { node { amountPaid } } } } }`, &one)
+	check("contributions of "+kpj, one.Participant.Contributions.TotalCount, len(perKPJ[kpj]))
+	var sum int64
+	for _, e := range one.Participant.Contributions.Edges {
+		sum += e.Node.AmountPaid
+	}
+	if sum != paid {
+		t.Errorf("contributions paid by %s: got Rp%d, want Rp%d", kpj, sum, paid)
+	}
+
+	// Every claim, page by page, summed to the rupiah.
+	var total int64
+	after := ""
+	for {
+		var page struct {
+			Claims struct {
+				Edges    []struct{ Node struct{ AmountPaid int64 } }
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			}
+		}
+		arg := ""
+		if after != "" {
+			arg = `, after: "` + after + `"`
+		}
+		gql(`{ claims(first: 250`+arg+`) { edges { node { amountPaid } } pageInfo { hasNextPage endCursor } } }`, &page)
+		for _, e := range page.Claims.Edges {
+			total += e.Node.AmountPaid
+		}
+		if !page.Claims.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Claims.PageInfo.EndCursor
+	}
+	if total != claimsPaid {
+		t.Errorf("claims paid: got Rp%d, want Rp%d", total, claimsPaid)
+	}
+
+	// The sync runs the demo recorded.
+	var runs struct {
+		SyncRuns []struct {
+			Feed   string
+			Status string
+			Counts struct{ Inserted, Quarantined int }
+		}
+	}
+	gql(`{ syncRuns(first: 10) { feed status counts { inserted quarantined } } }`, &runs)
+	live := map[string]int{"participants": len(ds.Participants), "contributions": len(ds.Contributions),
+		"claims": len(ds.Claims), "roster": len(ds.Roster), "workforce": len(ds.Workforce)}
+	check("sync runs", len(runs.SyncRuns), 5)
+	for _, r := range runs.SyncRuns {
+		if r.Status != "SUCCEEDED" {
+			t.Errorf("%s run: %s", r.Feed, r.Status)
+		}
+		check(r.Feed+" inserted", r.Counts.Inserted, live[strings.ToLower(r.Feed)])
+	}
+
+	for _, path := range []string{"healthz", "readyz", ""} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("/%s: got %s", path, resp.Status)
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo ended with %v, want a clean shutdown", err)
+		}
+	case <-time.After(shutdownTimeout + 5*time.Second):
+		t.Error("demo did not shut down in time")
+	}
+}
+
+var openURL = regexp.MustCompile(`demo: open (http://\S+/) `)
+
+// waitForURL reads the demo's output until it prints the URL to open.
+func waitForURL(t *testing.T, r io.Reader, done <-chan error) string {
+	t.Helper()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if m := openURL.FindStringSubmatch(sc.Text()); m != nil {
+				lines <- m[1]
+				return
+			}
+		}
+		close(lines)
+	}()
+	select {
+	case u, ok := <-lines:
+		if !ok {
+			t.Fatal("demo ended its output without a URL")
+		}
+		return u
+	case err := <-done:
+		t.Fatalf("demo ended before serving: %v", err)
+	case <-time.After(5 * time.Minute):
+		t.Fatal("demo printed no URL in 5 minutes")
+	}
+	return ""
+}
+
+func TestCommandErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown command", []string{"bogus"}, "unknown command"},
+		{"sync without once", []string{"sync", "--feed-base-url", "http://x"}, "--once"},
+		{"sync without feed server", []string{"sync", "--once", "--feed-base-url", ""}, "JAMSOSTEK_FEED_BASE_URL"},
+		{"unknown feed", []string{"sync", "--once", "--feed-base-url", "http://127.0.0.1:1", "--feed", "payroll"}, "unknown feed"},
+		{"bad page size", []string{"sync", "--once", "--page-size", "9000"}, "page size"},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, "log level"},
+		{"stray argument", []string{"serve", "now"}, "unexpected arguments"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "demo") {
+		t.Errorf("--help: got %v and %q", err, out.String())
+	}
+}

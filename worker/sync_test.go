@@ -1,0 +1,190 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/feedsim"
+	"github.com/cilegon/jamsostek/store"
+	"github.com/cilegon/jamsostek/store/storetest"
+	"github.com/cilegon/jamsostek/worker"
+)
+
+const token = "test-token"
+
+// simulate serves a small simulated city and returns its data.
+func simulate(t *testing.T, seed int64) (*feedsim.Dataset, string) {
+	t.Helper()
+	ds, err := feedsim.Generate(feedsim.Config{Seed: seed, Scale: 0.02})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(feedsim.NewServer(ds, token))
+	t.Cleanup(srv.Close)
+	return ds, srv.URL
+}
+
+func newSyncer(t *testing.T, s *store.Store, url string, pageSize int) *worker.Syncer {
+	t.Helper()
+	c, err := worker.NewClient(worker.ClientConfig{BaseURL: url, Token: token, MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &worker.Syncer{Store: s, Client: c, Areas: coverage.Cilegon(), PageSize: pageSize}
+}
+
+// TestSyncStoresTheFeedsExactly pulls every feed of a simulated city and checks
+// the database holds exactly the simulator's live records, field for field; that
+// every invalid record is quarantined; and that a second sync writes nothing.
+func TestSyncStoresTheFeedsExactly(t *testing.T) {
+	ctx := context.Background()
+	ds, url := simulate(t, 11)
+	s := storetest.Open(t)
+	syncer := newSyncer(t, s, url, 337) // a page size that does not divide anything
+
+	runs, err := syncer.SyncAll(ctx, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invalid := map[coverage.Feed]int64{}
+	for _, r := range ds.Invalid {
+		invalid[r.Feed]++
+	}
+	tombstones := map[coverage.Feed]int64{}
+	for _, r := range ds.Tombstones {
+		tombstones[r.Feed]++
+	}
+	live := map[coverage.Feed]int64{
+		coverage.FeedParticipants:  int64(len(ds.Participants)),
+		coverage.FeedContributions: int64(len(ds.Contributions)),
+		coverage.FeedClaims:        int64(len(ds.Claims)),
+		coverage.FeedRoster:        int64(len(ds.Roster)),
+		coverage.FeedWorkforce:     int64(len(ds.Workforce)),
+	}
+	for _, r := range runs {
+		c := r.Counts
+		if r.Status != coverage.RunSucceeded || c.Inserted != live[r.Feed] || c.Quarantined != invalid[r.Feed] || c.Updated != 0 {
+			t.Errorf("%s first run: got %s %+v, want %d inserted, %d quarantined", r.Feed, r.Status, c, live[r.Feed], invalid[r.Feed])
+		}
+		if got, want := c.Read, live[r.Feed]+invalid[r.Feed]+tombstones[r.Feed]; got != want {
+			t.Errorf("%s first run read %d records, want %d", r.Feed, got, want)
+		}
+	}
+
+	// Field for field.
+	same(t, "participants", ds.Participants, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
+		return s.Participants(ctx, coverage.ParticipantFilter{}, p)
+	}), func(x coverage.Participant) string { return x.KPJ })
+	same(t, "contributions", ds.Contributions, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
+		return s.Contributions(ctx, coverage.ContributionFilter{}, p)
+	}), func(x coverage.Contribution) string { return x.ID })
+	same(t, "claims", ds.Claims, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
+		return s.Claims(ctx, coverage.ClaimFilter{}, p)
+	}), func(x coverage.Claim) string { return x.ClaimNo })
+	same(t, "roster", ds.Roster, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
+		return s.Roster(ctx, coverage.RosterFilter{}, p)
+	}), func(x coverage.RosterEntry) string { return x.Key() })
+	wf, err := s.Workforce(ctx, coverage.WorkforceFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "workforce", ds.Workforce, wf, func(x coverage.WorkforceTarget) string { return x.Key() })
+
+	q, err := s.Quarantine(ctx, coverage.QuarantineFilter{}, coverage.PageRequest{First: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.TotalCount != int64(len(ds.Invalid)) {
+		t.Errorf("quarantine holds %d records, want %d", q.TotalCount, len(ds.Invalid))
+	}
+	for _, item := range q.Items {
+		if item.Reason == "" || item.Raw == "" || item.RunID == "" {
+			t.Errorf("quarantined record lacks its reason, raw text or run: %+v", item)
+		}
+	}
+
+	// Again: from the checkpoints, nothing is new, so nothing is written.
+	runs, err = syncer.SyncAll(ctx, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		c := r.Counts
+		if c.Inserted+c.Updated+c.Deleted != 0 || c.Read == 0 {
+			t.Errorf("%s second run: got %+v, want only unchanged and quarantined records", r.Feed, c)
+		}
+	}
+	// And a full pull of the same data writes nothing either.
+	syncer.Full = true
+	runs, err = syncer.SyncAll(ctx, []coverage.Feed{coverage.FeedRoster}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := runs[0].Counts; c.Inserted+c.Updated+c.Deleted != 0 || c.Unchanged != live[coverage.FeedRoster]+tombstones[coverage.FeedRoster] {
+		t.Errorf("full roster pull: got %+v, want %d unchanged", c, live[coverage.FeedRoster]+tombstones[coverage.FeedRoster])
+	}
+}
+
+// TestSyncFailsClearlyAndKeepsTheCheckpoint: a wrong token fails the run with a
+// message, records the failure, and leaves no checkpoint behind.
+func TestSyncFailsClearlyAndKeepsTheCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	_, url := simulate(t, 3)
+	s := storetest.Open(t)
+	c, _ := worker.NewClient(worker.ClientConfig{BaseURL: url, Token: "wrong"})
+	syncer := &worker.Syncer{Store: s, Client: c, Areas: coverage.Cilegon()}
+	run, err := syncer.SyncFeed(ctx, coverage.FeedClaims, "test")
+	if err == nil || run.Status != coverage.RunFailed || run.Error == "" {
+		t.Fatalf("got run %+v, error %v, want a failed run", run, err)
+	}
+	if cp, _ := s.Checkpoint(ctx, coverage.FeedClaims); !cp.IsZero() {
+		t.Errorf("checkpoint moved to %v on a failed run", cp)
+	}
+	runs, _ := s.SyncRuns(ctx, coverage.FeedClaims, 1)
+	if len(runs) != 1 || runs[0].Status != coverage.RunFailed {
+		t.Errorf("stored runs: got %+v, want the failed run", runs)
+	}
+}
+
+func all[T any](t *testing.T, fetch func(coverage.PageRequest) (coverage.Page[T], error)) []T {
+	t.Helper()
+	var out []T
+	p := coverage.PageRequest{First: coverage.MaxPageSize}
+	for {
+		pg, err := fetch(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, pg.Items...)
+		if !pg.HasNextPage {
+			return out
+		}
+		p.After = pg.Keys[len(pg.Keys)-1]
+	}
+}
+
+// same compares two sets of records by key, as JSON.
+func same[T any](t *testing.T, name string, want, got []T, key func(T) string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: got %d records, want %d", name, len(got), len(want))
+	}
+	index := map[string]string{}
+	for _, g := range got {
+		b, _ := json.Marshal(g)
+		index[key(g)] = string(b)
+	}
+	bad := 0
+	for _, w := range want {
+		b, _ := json.Marshal(w)
+		if g, ok := index[key(w)]; !ok || g != string(b) {
+			if bad++; bad <= 3 {
+				t.Errorf("%s %s: got %s, want %s", name, key(w), g, b)
+			}
+		}
+	}
+}
