@@ -257,33 +257,28 @@ func (r *workforceTargetResolver) Area(ctx context.Context, obj *coverage.Workfo
 	return r.lookupArea(obj.AreaCode), nil
 }
 
-// Area returns AreaResolver implementation.
 func (r *Resolver) Area() AreaResolver { return &areaResolver{r} }
 
-// Participant returns ParticipantResolver implementation.
 func (r *Resolver) Participant() ParticipantResolver { return &participantResolver{r} }
 
-// QuarantinedRecord returns QuarantinedRecordResolver implementation.
 func (r *Resolver) QuarantinedRecord() QuarantinedRecordResolver {
 	return &quarantinedRecordResolver{r}
 }
 
-// Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-// RosterEntry returns RosterEntryResolver implementation.
 func (r *Resolver) RosterEntry() RosterEntryResolver { return &rosterEntryResolver{r} }
 
-// SyncRun returns SyncRunResolver implementation.
 func (r *Resolver) SyncRun() SyncRunResolver { return &syncRunResolver{r} }
 
-// WorkforceTarget returns WorkforceTargetResolver implementation.
 func (r *Resolver) WorkforceTarget() WorkforceTargetResolver { return &workforceTargetResolver{r} }
 
-type areaResolver struct{ *Resolver }
-type participantResolver struct{ *Resolver }
-type quarantinedRecordResolver struct{ *Resolver }
-type queryResolver struct{ *Resolver }
-type rosterEntryResolver struct{ *Resolver }
-type syncRunResolver struct{ *Resolver }
-type workforceTargetResolver struct{ *Resolver }
+type (
+	areaResolver              struct{ *Resolver }
+	participantResolver       struct{ *Resolver }
+	quarantinedRecordResolver struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	rosterEntryResolver       struct{ *Resolver }
+	syncRunResolver           struct{ *Resolver }
+	workforceTargetResolver   struct{ *Resolver }
+)
