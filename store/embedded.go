@@ -222,12 +222,13 @@ func collectionTables(ctx context.Context, db *sql.DB) ([]string, error) {
 	return out, rows.Err()
 }
 
-// quiet passes on FerretDB's warnings and errors only: its info logs are about
-// every connection.
+// quiet passes on FerretDB's errors only: it logs every connection at info
+// level and every command it does not implement (endSessions at each driver
+// disconnect) at warning level with a dump of the message.
 type quiet struct{ slog.Handler }
 
 func (q quiet) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+	return l >= slog.LevelError && q.Handler.Enabled(ctx, l)
 }
 
 func (q quiet) WithAttrs(as []slog.Attr) slog.Handler { return quiet{q.Handler.WithAttrs(as)} }
