@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -285,5 +286,31 @@ func TestCommandErrors(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"--help"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "demo") {
 		t.Errorf("--help: got %v and %q", err, out.String())
+	}
+}
+
+// TestSyncOnce runs `sync --once` against a simulator: success exits cleanly, a
+// wrong token fails with a message that names the token.
+func TestSyncOnce(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 2, Scale: 0.005})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(feedsim.NewServer(ds, "s3cret"))
+	defer srv.Close()
+	dir, db := t.TempDir(), "jamsostek_synconce_test"
+	args := func(token string) []string {
+		return []string{"sync", "--once", "--feed-base-url", srv.URL, "--feed-token", token, "--data-dir", dir, "--database", db, "--log-level", "error"}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), args("s3cret"), io.Discard, &out); err != nil {
+		t.Fatalf("sync --once: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "participants") || !strings.Contains(out.String(), "SUCCEEDED") {
+		t.Errorf("sync printed no summary: %s", out.String())
+	}
+	err = run(context.Background(), args("wrong"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "token") {
+		t.Errorf("wrong token: got %v, want an error about the token", err)
 	}
 }
