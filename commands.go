@@ -94,7 +94,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		return nil
 	}
 
-	handler := graph.NewHandler(graph.Options{
+	handler := graph.NewHandler(graph.Config{
 		Records:       s,
 		SyncLog:       s,
 		Areas:         coverage.Cilegon(),

@@ -2,122 +2,81 @@ package graph
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/graph/internal/generated"
 )
 
-// PersonalDataGuard decides, in one place, what a request may see of a field
-// marked @personalData (NIK, name, birth date, raw quarantined records). It
-// receives the resolved value and returns what to show: the value, a masked
-// value, or an error (FORBIDDEN). Access control plugs in here, with auditing.
-type PersonalDataGuard interface {
-	PersonalData(ctx context.Context, field string, value any) (any, error)
-}
+// Config is what the API serves and how.
+type Config struct {
+	Records coverage.Records // participants, contributions, claims, roster, workforce
+	SyncLog coverage.SyncLog // sync runs and quarantined records
+	Areas   *coverage.Areas  // the city's kecamatan and kelurahan
 
-// Options is what the API needs. (Config is the name gqlgen gives the
-// generated executable-schema configuration.)
-type Options struct {
-	Records       coverage.Records
-	SyncLog       coverage.SyncLog
-	Areas         *coverage.Areas
+	// Introspection lets clients read the schema (GraphiQL needs it). Off, the
+	// server also stops suggesting field names in its error messages.
 	Introspection bool
-	Logger        *slog.Logger
+	Logger        *slog.Logger                // nil: slog.Default()
 	Guard         PersonalDataGuard           // nil: personal data is shown as stored
-	Ready         func(context.Context) error // readiness of the dependencies; nil: always ready
-	// ComplexityLimit bounds a query's cost: each field costs 1, a connection
-	// costs its page size times its children. Default 50,000.
-	ComplexityLimit int
+	Ready         func(context.Context) error // readiness of the dependencies for /readyz; nil: always ready
+
+	ComplexityLimit int // largest query cost (limits.go); 0: DefaultComplexityLimit
+	MaxDepth        int // deepest selection; 0: DefaultMaxDepth
 }
 
-// NewServer returns the GraphQL executor alone (for tests and embedding).
-func NewServer(cfg Options) *handler.Server {
+// Request limits of /query.
+const (
+	maxBodyBytes   = 1 << 20  // a JSON or GET query: 1 MiB
+	maxUploadBytes = 32 << 20 // a multipart request with files
+	maxUploadRAM   = 8 << 20  // of which held in memory; the rest spills to disk
+	queryCacheSize = 1000     // parsed and validated query documents
+	apqCacheSize   = 1000     // automatic persisted queries (hash -> query)
+	readyTimeout   = 5 * time.Second
+)
+
+// NewHandler serves the API:
+//
+//	GET  /         GraphiQL, pointed at /query
+//	     /query    GraphQL over GET, POST (JSON) and multipart forms
+//	GET  /healthz  200 "ok" while the process serves
+//	GET  /readyz   200 "ready" when Config.Ready returns nil, else 503 and the reason
+//
+// It panics if Records, SyncLog or Areas is nil.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.Records == nil || cfg.SyncLog == nil || cfg.Areas == nil {
+		panic("graph: Config needs Records, SyncLog and Areas")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.ComplexityLimit == 0 {
-		cfg.ComplexityLimit = 50_000
-	}
-	r := &Resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas, logger: cfg.Logger}
-	es := NewExecutableSchema(schemaConfig(r, cfg.Guard))
-	srv := handler.New(es)
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: 32 << 20, MaxMemory: 8 << 20})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	}
-	srv.SetErrorPresenter(presenter(cfg.Logger))
-	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		cfg.Logger.Error("panic in resolver", "panic", p, "path", graphql.GetPath(ctx))
-		return &coverage.Error{Code: coverage.EINTERNAL, Message: "internal error", Err: fmt.Errorf("panic: %v", p)}
-	})
-	return srv
-}
-
-// schemaConfig builds the generated Config: resolvers, the personal-data
-// directive and the cost of connection fields.
-func schemaConfig(r *Resolver, guard PersonalDataGuard) Config {
-	c := Config{Resolvers: r}
-	c.Directives.PersonalData = func(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
-		v, err := next(ctx)
-		if err != nil || guard == nil {
-			return v, err
-		}
-		return guard.PersonalData(ctx, graphql.GetFieldContext(ctx).Field.Name, v)
-	}
-	page := func(first *int) int {
-		if first == nil {
-			return coverage.DefaultPageSize
-		}
-		return max(*first, 1)
-	}
-	c.Complexity.Query.Participants = func(child int, _ *ParticipantFilter, first *int, _ *string) int { return 1 + page(first)*child }
-	c.Complexity.Query.Contributions = func(child int, _ *ContributionFilter, first *int, _ *string) int { return 1 + page(first)*child }
-	c.Complexity.Query.Claims = func(child int, _ *ClaimFilter, first *int, _ *string) int { return 1 + page(first)*child }
-	c.Complexity.Query.Roster = func(child int, _ *RosterFilter, first *int, _ *string) int { return 1 + page(first)*child }
-	c.Complexity.Query.Quarantine = func(child int, _ *QuarantineFilter, first *int, _ *string) int { return 1 + page(first)*child }
-	c.Complexity.Participant.Contributions = func(child int, _ *ParticipantContributionFilter, first *int, _ *string) int {
-		return 1 + page(first)*child
-	}
-	c.Complexity.Participant.Claims = func(child int, first *int, _ *string) int { return 1 + page(first)*child }
-	return c
-}
-
-// NewHandler serves GraphiQL at /, the API at /query, /healthz and /readyz.
-func NewHandler(cfg Options) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/query", NewServer(cfg))
-	mux.Handle("GET /{$}", playground.Handler("Jamsostek coverage", "/query"))
+	mux.Handle("/query", limitBody(newServer(cfg)))
+	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if cfg.Ready != nil {
-			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 			defer cancel()
 			if err := cfg.Ready(ctx); err != nil {
+				cfg.Logger.WarnContext(ctx, "not ready", "error", err)
 				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = w.Write([]byte("not ready: " + coverage.ErrorMessage(err) + "\n"))
+				_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
 				return
 			}
 		}
@@ -126,39 +85,52 @@ func NewHandler(cfg Options) http.Handler {
 	return mux
 }
 
-// extensionCodes maps domain error codes to GraphQL extensions.code, once.
-var extensionCodes = map[string]string{
-	coverage.EINVALID:         "BAD_USER_INPUT",
-	coverage.ENOTFOUND:        "NOT_FOUND",
-	coverage.ECONFLICT:        "CONFLICT",
-	coverage.EUNAUTHENTICATED: "UNAUTHENTICATED",
-	coverage.EFORBIDDEN:       "FORBIDDEN",
-	coverage.EUNAVAILABLE:     "UNAVAILABLE",
-	coverage.EINTERNAL:        "INTERNAL",
+// newServer builds the GraphQL executor with its transports and extensions.
+func newServer(cfg Config) *handler.Server {
+	limit, depth := cfg.ComplexityLimit, cfg.MaxDepth
+	if limit <= 0 {
+		limit = DefaultComplexityLimit
+	}
+	if depth <= 0 {
+		depth = DefaultMaxDepth
+	}
+	r := &resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas}
+	gc := generated.Config{Resolvers: r}
+	gc.Directives.PersonalData = personalData(cfg.Guard)
+	setComplexity(&gc.Complexity, cfg.Areas)
+
+	srv := handler.New(generated.NewExecutableSchema(gc))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: maxUploadBytes, MaxMemory: maxUploadRAM})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](apqCacheSize)})
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+	}
+	srv.Use(depthLimit{max: depth})
+	srv.Use(extension.FixedComplexityLimit(limit, complexity.WithFixedScalarValue(0)))
+	srv.SetErrorPresenter(presenter(cfg.Logger))
+	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
+	return srv
 }
 
-// presenter shows domain errors with their code and message, and internal
-// errors as "internal error" while logging their detail.
-func presenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
-	return func(ctx context.Context, err error) *gqlerror.Error {
-		gerr := graphql.DefaultErrorPresenter(ctx, err)
-		var de *coverage.Error
-		if !errors.As(err, &de) {
-			var ge *gqlerror.Error
-			if errors.As(err, &ge) && ge.Err == nil {
-				// A parse or validation error of the query itself.
-				return gerr
+// limitBody caps request bodies: multipart requests at maxUploadBytes (the
+// multipart transport enforces it), every other at maxBodyBytes. A body that
+// announces a larger size gets 413 at once; one that turns out larger fails
+// when read.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+			if r.ContentLength > maxBodyBytes {
+				http.Error(w, "request body larger than 1 MiB", http.StatusRequestEntityTooLarge)
+				return
 			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
-		code := coverage.ErrorCode(err)
-		if code == coverage.EINTERNAL {
-			logger.Error("graphql resolver failed", "path", gerr.Path.String(), "error", err)
-		}
-		gerr.Message = coverage.ErrorMessage(err)
-		if gerr.Extensions == nil {
-			gerr.Extensions = map[string]any{}
-		}
-		gerr.Extensions["code"] = extensionCodes[code]
-		return gerr
-	}
+		next.ServeHTTP(w, r)
+	})
 }

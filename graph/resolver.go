@@ -1,17 +1,68 @@
+// Package graph is the GraphQL API: the schema in ../schema.graphqls, bound by
+// ../gqlgen.yml to the domain types of coverage, served by NewHandler.
+//
+// The executable schema and the connection and input models are generated into
+// internal/ and never edited; schema.resolvers.go holds the resolvers, which are
+// thin: they check their arguments and call coverage.Records, coverage.SyncLog
+// or *coverage.Areas, nothing else. Errors are coverage errors, shown once by the
+// error presenter with extensions.code; personal data passes through one guard
+// (personal.go). docs/graphql.md describes the API.
 package graph
 
-import (
-	"log/slog"
+//go:generate go -C .. tool gqlgen generate
 
+import (
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/graph/internal/model"
 )
 
-// Resolver answers the schema's queries. Resolvers are thin: they validate
-// arguments, call coverage.Records, coverage.SyncLog or the area hierarchy, and
-// shape the answer; no database code lives here.
-type Resolver struct {
+// resolver answers the schema's queries from the stores and the area hierarchy.
+type resolver struct {
 	records coverage.Records
 	syncLog coverage.SyncLog
 	areas   *coverage.Areas
-	logger  *slog.Logger
+}
+
+// lookupArea returns the area with the code, or nil when the city has none
+// (a domicile outside the city, an unknown workforce area).
+func (r *resolver) lookupArea(code string) *coverage.Area {
+	if a, ok := r.areas.Lookup(code); ok {
+		return &a
+	}
+	return nil
+}
+
+// kecamatanOf returns the kecamatan of a kelurahan code, or nil.
+func (r *resolver) kecamatanOf(kelurahanCode string) *coverage.Area {
+	if len(kelurahanCode) < 6 {
+		return nil
+	}
+	return r.lookupArea(kelurahanCode[:6])
+}
+
+// nikInfo reads what a NIK tells; a NIK that does not parse is reported, not
+// an error, since feeds keep such records for reconciliation.
+func nikInfo(nik string) *model.NikInfo {
+	n, err := coverage.ParseNIK(nik)
+	if err != nil {
+		reason := coverage.ErrorMessage(err)
+		return &model.NikInfo{Valid: false, Reason: &reason}
+	}
+	return &model.NikInfo{Valid: true, RegistrationKecamatanCode: &n.KecamatanCode, BirthDate: &n.BirthDate, Gender: &n.Gender}
+}
+
+// optional returns nil for "", so that an empty string shows as null.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// nonNil returns an empty slice for nil, for non-null list fields.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

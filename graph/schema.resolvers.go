@@ -7,70 +7,61 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/graph/internal/generated"
+	"github.com/cilegon/jamsostek/graph/internal/model"
 )
 
-// Parent is the resolver for the parent field.
 func (r *areaResolver) Parent(ctx context.Context, obj *coverage.Area) (*coverage.Area, error) {
 	return r.lookupArea(obj.Parent), nil
 }
 
-// Kelurahan is the resolver for the kelurahan field.
-func (r *areaResolver) Kelurahan(ctx context.Context, obj *coverage.Area) ([]coverage.Area, error) {
+func (r *areaResolver) Children(ctx context.Context, obj *coverage.Area) ([]coverage.Area, error) {
 	return nonNil(r.areas.Children(obj.Code)), nil
 }
 
-// NikInfo is the resolver for the nikInfo field.
-func (r *participantResolver) NikInfo(ctx context.Context, obj *coverage.Participant) (*NikInfo, error) {
+func (r *areaResolver) Kelurahan(ctx context.Context, obj *coverage.Area) ([]coverage.Area, error) {
+	switch obj.Level {
+	case coverage.LevelCity:
+		return r.areas.Kelurahan(), nil
+	case coverage.LevelKecamatan:
+		return nonNil(r.areas.Children(obj.Code)), nil
+	}
+	return []coverage.Area{}, nil
+}
+
+func (r *participantResolver) NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error) {
 	return nikInfo(obj.NIK), nil
 }
 
-// Kelurahan is the resolver for the kelurahan field.
 func (r *participantResolver) Kelurahan(ctx context.Context, obj *coverage.Participant) (*coverage.Area, error) {
 	return r.lookupArea(obj.KelurahanCode), nil
 }
 
-// Kecamatan is the resolver for the kecamatan field.
 func (r *participantResolver) Kecamatan(ctx context.Context, obj *coverage.Participant) (*coverage.Area, error) {
-	if len(obj.KelurahanCode) < 6 {
-		return nil, nil
-	}
-	return r.lookupArea(obj.KelurahanCode[:6]), nil
+	return r.kecamatanOf(obj.KelurahanCode), nil
 }
 
-// Contributions is the resolver for the contributions field.
-func (r *participantResolver) Contributions(ctx context.Context, obj *coverage.Participant, filter *ParticipantContributionFilter, first *int, after *string) (*ContributionConnection, error) {
-	f := coverage.ContributionFilter{KPJ: obj.KPJ}
-	if filter != nil {
-		f.PeriodFrom, f.PeriodTo, f.Unpaid = deref(filter.PeriodFrom), deref(filter.PeriodTo), filter.Unpaid
+func (r *participantResolver) Contributions(ctx context.Context, obj *coverage.Participant, filter *model.ParticipantContributionFilter, first *int, after *string) (*model.ContributionConnection, error) {
+	f, err := participantContributionFilter(obj.KPJ, filter)
+	if err != nil {
+		return nil, err
 	}
 	return r.contributions(ctx, f, first, after)
 }
 
-// Claims is the resolver for the claims field.
-func (r *participantResolver) Claims(ctx context.Context, obj *coverage.Participant, first *int, after *string) (*ClaimConnection, error) {
+func (r *participantResolver) Claims(ctx context.Context, obj *coverage.Participant, first *int, after *string) (*model.ClaimConnection, error) {
 	return r.claims(ctx, coverage.ClaimFilter{KPJ: obj.KPJ}, first, after)
 }
 
-// Key is the resolver for the key field.
 func (r *quarantinedRecordResolver) Key(ctx context.Context, obj *coverage.Quarantined) (*string, error) {
 	return optional(obj.Key), nil
 }
 
-// Participants is the resolver for the participants field.
-func (r *queryResolver) Participants(ctx context.Context, filter *ParticipantFilter, first *int, after *string) (*ParticipantConnection, error) {
-	var f coverage.ParticipantFilter
-	if filter != nil {
-		f = coverage.ParticipantFilter{
-			AreaCode: deref(filter.AreaCode), NIK: deref(filter.Nik), Segments: filter.Segments,
-			PayerTypes: filter.PayerTypes, Statuses: filter.Statuses, Genders: filter.Genders, Programs: filter.Programs,
-			RegisteredFrom: deref(filter.RegisteredFrom), RegisteredTo: deref(filter.RegisteredTo),
-			ActiveOn: deref(filter.ActiveOn), NameContains: deref(filter.NameContains),
-		}
-	}
-	if err := r.checkArea(f.AreaCode); err != nil {
+func (r *queryResolver) Participants(ctx context.Context, filter *model.ParticipantFilter, first *int, after *string) (*model.ParticipantConnection, error) {
+	f, err := r.participantFilter(filter)
+	if err != nil {
 		return nil, err
 	}
 	req, err := pageRequest(first, after)
@@ -81,13 +72,19 @@ func (r *queryResolver) Participants(ctx context.Context, filter *ParticipantFil
 	if err != nil {
 		return nil, err
 	}
-	return &ParticipantConnection{Edges: edges(pg, func(c string, n *coverage.Participant) ParticipantEdge {
-		return ParticipantEdge{Cursor: c, Node: n}
-	}), PageInfo: pageInfo(pg), TotalCount: int(pg.TotalCount)}, nil
+	return &model.ParticipantConnection{
+		Edges: edges(pg, func(c string, n *coverage.Participant) model.ParticipantEdge {
+			return model.ParticipantEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(pg),
+		TotalCount: int(pg.TotalCount),
+	}, nil
 }
 
-// Participant is the resolver for the participant field.
 func (r *queryResolver) Participant(ctx context.Context, kpj string) (*coverage.Participant, error) {
+	if err := checkKPJ(kpj); err != nil {
+		return nil, err
+	}
 	p, err := r.records.Participant(ctx, kpj)
 	if coverage.ErrorCode(err) == coverage.ENOTFOUND {
 		return nil, nil
@@ -95,7 +92,6 @@ func (r *queryResolver) Participant(ctx context.Context, kpj string) (*coverage.
 	return p, err
 }
 
-// ParticipantByNik is the resolver for the participantByNik field.
 func (r *queryResolver) ParticipantByNik(ctx context.Context, nik string) ([]coverage.Participant, error) {
 	if err := coverage.CheckNIKShape(nik); err != nil {
 		return nil, err
@@ -107,48 +103,25 @@ func (r *queryResolver) ParticipantByNik(ctx context.Context, nik string) ([]cov
 	return nonNil(pg.Items), nil
 }
 
-// Contributions is the resolver for the contributions field.
-func (r *queryResolver) Contributions(ctx context.Context, filter *ContributionFilter, first *int, after *string) (*ContributionConnection, error) {
-	var f coverage.ContributionFilter
-	if filter != nil {
-		f = coverage.ContributionFilter{
-			KPJ: deref(filter.Kpj), NIK: deref(filter.Nik), PayerTypes: filter.PayerTypes,
-			PeriodFrom: deref(filter.PeriodFrom), PeriodTo: deref(filter.PeriodTo), Unpaid: filter.Unpaid,
-		}
+func (r *queryResolver) Contributions(ctx context.Context, filter *model.ContributionFilter, first *int, after *string) (*model.ContributionConnection, error) {
+	f, err := contributionFilter(filter)
+	if err != nil {
+		return nil, err
 	}
 	return r.contributions(ctx, f, first, after)
 }
 
-// Claims is the resolver for the claims field.
-func (r *queryResolver) Claims(ctx context.Context, filter *ClaimFilter, first *int, after *string) (*ClaimConnection, error) {
-	var f coverage.ClaimFilter
-	if filter != nil {
-		f = coverage.ClaimFilter{
-			KPJ: deref(filter.Kpj), NIK: deref(filter.Nik), Programs: filter.Programs, Statuses: filter.Statuses,
-			IncidentFrom: deref(filter.IncidentFrom), IncidentTo: deref(filter.IncidentTo),
-			SubmittedFrom: deref(filter.SubmittedFrom), SubmittedTo: deref(filter.SubmittedTo),
-		}
-		for _, b := range filter.Benefits {
-			f.Benefits = append(f.Benefits, coverage.Benefit(b))
-		}
+func (r *queryResolver) Claims(ctx context.Context, filter *model.ClaimFilter, first *int, after *string) (*model.ClaimConnection, error) {
+	f, err := claimFilter(filter)
+	if err != nil {
+		return nil, err
 	}
 	return r.claims(ctx, f, first, after)
 }
 
-// Roster is the resolver for the roster field.
-func (r *queryResolver) Roster(ctx context.Context, filter *RosterFilter, first *int, after *string) (*RosterConnection, error) {
-	var f coverage.RosterFilter
-	if filter != nil {
-		f = coverage.RosterFilter{AreaCode: deref(filter.AreaCode), NIK: deref(filter.Nik), Agency: deref(filter.Agency), FundedIn: deref(filter.FundedIn)}
-		for _, c := range filter.Categories {
-			cat := coverage.Category(c)
-			if err := cat.Validate(); err != nil {
-				return nil, err
-			}
-			f.Categories = append(f.Categories, cat)
-		}
-	}
-	if err := r.checkArea(f.AreaCode); err != nil {
+func (r *queryResolver) Roster(ctx context.Context, filter *model.RosterFilter, first *int, after *string) (*model.RosterConnection, error) {
+	f, err := r.rosterFilter(filter)
+	if err != nil {
 		return nil, err
 	}
 	req, err := pageRequest(first, after)
@@ -159,23 +132,24 @@ func (r *queryResolver) Roster(ctx context.Context, filter *RosterFilter, first 
 	if err != nil {
 		return nil, err
 	}
-	return &RosterConnection{Edges: edges(pg, func(c string, n *coverage.RosterEntry) RosterEdge {
-		return RosterEdge{Cursor: c, Node: n}
-	}), PageInfo: pageInfo(pg), TotalCount: int(pg.TotalCount)}, nil
+	return &model.RosterConnection{
+		Edges: edges(pg, func(c string, n *coverage.RosterEntry) model.RosterEdge {
+			return model.RosterEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(pg),
+		TotalCount: int(pg.TotalCount),
+	}, nil
 }
 
-// City is the resolver for the city field.
 func (r *queryResolver) City(ctx context.Context) (*coverage.Area, error) {
 	c := r.areas.City()
 	return &c, nil
 }
 
-// Areas is the resolver for the areas field.
 func (r *queryResolver) Areas(ctx context.Context) ([]coverage.Area, error) {
-	return r.areas.Kecamatan(), nil
+	return nonNil(r.areas.Kecamatan()), nil
 }
 
-// Area is the resolver for the area field.
 func (r *queryResolver) Area(ctx context.Context, code string) (*coverage.Area, error) {
 	if _, err := coverage.AreaLevelOf(code); err != nil {
 		return nil, err
@@ -183,102 +157,89 @@ func (r *queryResolver) Area(ctx context.Context, code string) (*coverage.Area, 
 	return r.lookupArea(code), nil
 }
 
-// Workforce is the resolver for the workforce field.
 func (r *queryResolver) Workforce(ctx context.Context, year *int, areaCode *string) ([]coverage.WorkforceTarget, error) {
-	return r.records.Workforce(ctx, coverage.WorkforceFilter{Year: deref(year), AreaCode: deref(areaCode)})
+	f, err := r.workforceFilter(year, areaCode)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := r.records.Workforce(ctx, f)
+	return nonNil(targets), err
 }
 
-// SyncRuns is the resolver for the syncRuns field.
 func (r *queryResolver) SyncRuns(ctx context.Context, feed *coverage.Feed, first *int) ([]coverage.SyncRun, error) {
-	n := 20
-	if first != nil {
-		n = *first
+	n := deref(first)
+	if first == nil {
+		n = 20
+	}
+	if n < 1 || n > coverage.MaxPageSize {
+		return nil, coverage.Errorf(coverage.EINVALID, "first must be between 1 and %d, got %d", coverage.MaxPageSize, n)
 	}
 	runs, err := r.syncLog.SyncRuns(ctx, deref(feed), n)
 	return nonNil(runs), err
 }
 
-// Quarantine is the resolver for the quarantine field.
-func (r *queryResolver) Quarantine(ctx context.Context, filter *QuarantineFilter, first *int, after *string) (*QuarantineConnection, error) {
-	var f coverage.QuarantineFilter
-	if filter != nil {
-		f = coverage.QuarantineFilter{Feed: deref(filter.Feed), RunID: deref(filter.RunID)}
-	}
+func (r *queryResolver) Quarantine(ctx context.Context, filter *model.QuarantineFilter, first *int, after *string) (*model.QuarantineConnection, error) {
 	req, err := pageRequest(first, after)
 	if err != nil {
 		return nil, err
 	}
-	pg, err := r.syncLog.Quarantine(ctx, f, req)
+	pg, err := r.syncLog.Quarantine(ctx, quarantineFilter(filter), req)
 	if err != nil {
 		return nil, err
 	}
-	return &QuarantineConnection{Edges: edges(pg, func(c string, n *coverage.Quarantined) QuarantineEdge {
-		return QuarantineEdge{Cursor: c, Node: n}
-	}), PageInfo: pageInfo(pg), TotalCount: int(pg.TotalCount)}, nil
+	return &model.QuarantineConnection{
+		Edges: edges(pg, func(c string, n *coverage.Quarantined) model.QuarantineEdge {
+			return model.QuarantineEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(pg),
+		TotalCount: int(pg.TotalCount),
+	}, nil
 }
 
-// CategoryName is the resolver for the categoryName field.
 func (r *rosterEntryResolver) CategoryName(ctx context.Context, obj *coverage.RosterEntry) (string, error) {
 	return obj.Category.Name(), nil
 }
 
-// Kelurahan is the resolver for the kelurahan field.
 func (r *rosterEntryResolver) Kelurahan(ctx context.Context, obj *coverage.RosterEntry) (*coverage.Area, error) {
 	return r.lookupArea(obj.KelurahanCode), nil
 }
 
-// FinishedAt is the resolver for the finishedAt field.
-func (r *syncRunResolver) FinishedAt(ctx context.Context, obj *coverage.SyncRun) (*time.Time, error) {
-	return optionalTime(obj.FinishedAt), nil
+func (r *rosterEntryResolver) Kecamatan(ctx context.Context, obj *coverage.RosterEntry) (*coverage.Area, error) {
+	return r.kecamatanOf(obj.KelurahanCode), nil
 }
 
-// UpdatedSince is the resolver for the updatedSince field.
-func (r *syncRunResolver) UpdatedSince(ctx context.Context, obj *coverage.SyncRun) (*time.Time, error) {
-	return optionalTime(obj.UpdatedSince), nil
-}
-
-// Checkpoint is the resolver for the checkpoint field.
-func (r *syncRunResolver) Checkpoint(ctx context.Context, obj *coverage.SyncRun) (*time.Time, error) {
-	return optionalTime(obj.Checkpoint), nil
-}
-
-// AsOf is the resolver for the asOf field.
-func (r *syncRunResolver) AsOf(ctx context.Context, obj *coverage.SyncRun) (*time.Time, error) {
-	return optionalTime(obj.AsOf), nil
-}
-
-// Error is the resolver for the error field.
 func (r *syncRunResolver) Error(ctx context.Context, obj *coverage.SyncRun) (*string, error) {
 	return optional(obj.Error), nil
 }
 
-// Area is the resolver for the area field.
 func (r *workforceTargetResolver) Area(ctx context.Context, obj *coverage.WorkforceTarget) (*coverage.Area, error) {
 	return r.lookupArea(obj.AreaCode), nil
 }
 
-func (r *Resolver) Area() AreaResolver { return &areaResolver{r} }
+func (r *resolver) Area() generated.AreaResolver { return &areaResolver{r} }
 
-func (r *Resolver) Participant() ParticipantResolver { return &participantResolver{r} }
+func (r *resolver) Participant() generated.ParticipantResolver { return &participantResolver{r} }
 
-func (r *Resolver) QuarantinedRecord() QuarantinedRecordResolver {
+func (r *resolver) QuarantinedRecord() generated.QuarantinedRecordResolver {
 	return &quarantinedRecordResolver{r}
 }
 
-func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+func (r *resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-func (r *Resolver) RosterEntry() RosterEntryResolver { return &rosterEntryResolver{r} }
+func (r *resolver) RosterEntry() generated.RosterEntryResolver { return &rosterEntryResolver{r} }
 
-func (r *Resolver) SyncRun() SyncRunResolver { return &syncRunResolver{r} }
+func (r *resolver) SyncRun() generated.SyncRunResolver { return &syncRunResolver{r} }
 
-func (r *Resolver) WorkforceTarget() WorkforceTargetResolver { return &workforceTargetResolver{r} }
+func (r *resolver) WorkforceTarget() generated.WorkforceTargetResolver {
+	return &workforceTargetResolver{r}
+}
 
 type (
-	areaResolver              struct{ *Resolver }
-	participantResolver       struct{ *Resolver }
-	quarantinedRecordResolver struct{ *Resolver }
-	queryResolver             struct{ *Resolver }
-	rosterEntryResolver       struct{ *Resolver }
-	syncRunResolver           struct{ *Resolver }
-	workforceTargetResolver   struct{ *Resolver }
+	areaResolver              struct{ *resolver }
+	participantResolver       struct{ *resolver }
+	quarantinedRecordResolver struct{ *resolver }
+	queryResolver             struct{ *resolver }
+	rosterEntryResolver       struct{ *resolver }
+	syncRunResolver           struct{ *resolver }
+	workforceTargetResolver   struct{ *resolver }
 )

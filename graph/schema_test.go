@@ -1,0 +1,72 @@
+package graph
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/cilegon/jamsostek/graph/internal/generated"
+)
+
+// builtin reports whether a schema definition comes from GraphQL itself.
+func builtin(d *ast.Definition) bool {
+	return strings.HasPrefix(d.Name, "__") || d.BuiltIn ||
+		slices.Contains([]string{"String", "Int", "Float", "Boolean", "ID"}, d.Name)
+}
+
+func TestEverythingIsDescribed(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	missing := func(what string) { t.Errorf("%s has no description", what) }
+	for _, d := range s.Types {
+		if builtin(d) {
+			continue
+		}
+		if strings.TrimSpace(d.Description) == "" {
+			missing(d.Name)
+		}
+		for _, f := range d.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			if strings.TrimSpace(f.Description) == "" {
+				missing(d.Name + "." + f.Name)
+			}
+			for _, a := range f.Arguments {
+				if strings.TrimSpace(a.Description) == "" {
+					missing(d.Name + "." + f.Name + "(" + a.Name + ")")
+				}
+			}
+		}
+		for _, v := range d.EnumValues {
+			if strings.TrimSpace(v.Description) == "" {
+				missing(d.Name + "." + v.Name)
+			}
+		}
+	}
+	if d := s.Directives["personalData"]; d == nil || strings.TrimSpace(d.Description) == "" {
+		missing("@personalData")
+	}
+}
+
+func TestPersonalDataIsMarked(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	want := []string{
+		"Participant.nik", "Participant.name", "Participant.birthDate", "Participant.nikInfo",
+		"RosterEntry.nik", "RosterEntry.name", "Contribution.nik", "Claim.nik", "QuarantinedRecord.raw",
+	}
+	var got []string
+	for _, d := range s.Types {
+		for _, f := range d.Fields {
+			if f.Directives.ForName("personalData") != nil {
+				got = append(got, d.Name+"."+f.Name)
+			}
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("@personalData on %v, want %v", got, want)
+	}
+}
