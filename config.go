@@ -125,7 +125,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		if cmd == "demo" {
 			def = 0.05
 		}
-		fs.Float64Var(&c.Scale, "scale", def, "simulator volume; 1 is the whole city (about 110,000 participants)")
+		fs.Float64Var(&c.Scale, "scale", def, "simulator volume; 1 is the whole city (about 125,000 participants)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err

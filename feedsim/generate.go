@@ -1,11 +1,16 @@
+// Package feedsim simulates the five feeds of FEEDS.md for Kota Cilegon:
+// deterministic, realistic data (participants, contributions, claims, the city's
+// rosters and the workforce denominators) with planted reconciliation errors,
+// invalid records and tombstones, served over HTTP exactly per the contract. It
+// is both the demo data source and the test fixture generator of the project.
 package feedsim
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -13,7 +18,7 @@ import (
 
 // Config chooses the simulated city.
 type Config struct {
-	Seed  int64     // default 1; the same seed gives the same data
+	Seed  int64     // default 1; the same Config gives the same data, byte for byte
 	Scale float64   // default 1 (the whole city); multiplies every volume
 	AsOf  time.Time // snapshot time; default 2024-08-22T00:00:00Z
 }
@@ -22,9 +27,21 @@ type Config struct {
 // 2024 figures of DOMAIN.md were reported.
 var DefaultAsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC)
 
-// Dataset is one simulated city. The live slices hold exactly the valid,
-// non-deleted records a correct sync must end with; Tombstones and Invalid are
-// served in the same streams.
+// Bounds of Config.
+const (
+	MinScale = 0.001 // below this, a roster category would be empty
+	MaxScale = 20
+)
+
+var (
+	minAsOf = time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC) // the election ad-hoc staff end in 2024-06
+	maxAsOf = time.Date(2030, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// Dataset is one simulated city. The live slices (Participants to Workforce)
+// hold exactly the valid, non-deleted records a correct sync must end with, each
+// sorted by key; Tombstones and Invalid are served in the same streams;
+// Planted lists the semantic errors hidden in the live records.
 type Dataset struct {
 	AsOf          time.Time
 	Participants  []coverage.Participant
@@ -37,7 +54,8 @@ type Dataset struct {
 	Planted       []Plant
 }
 
-// Tombstone is a deleted record as served: its key fields, deleted and updated_at.
+// Tombstone is a deleted record as served: its key fields, "deleted": true and
+// updated_at. Its key is never one of a live record.
 type Tombstone struct {
 	Feed      coverage.Feed
 	Key       string
@@ -45,7 +63,8 @@ type Tombstone struct {
 	UpdatedAt time.Time
 }
 
-// RawRecord is a record that must fail validation, served verbatim.
+// RawRecord is a record that fails validation (or does not decode into its
+// type), served verbatim in its feed. Key is its natural key when it has one.
 type RawRecord struct {
 	Feed      coverage.Feed
 	Key       string
@@ -54,8 +73,10 @@ type RawRecord struct {
 	Reason    string
 }
 
-// Plant is a semantic error planted for the reconciliation to find. The records
-// involved are valid and stored.
+// Plant is a semantic error planted (or occurring naturally) for the
+// reconciliation to find. The records involved are valid and live. NIK is
+// always set; KPJ when a participant is involved; Category when a roster entry
+// is; Period when the error is about one month.
 type Plant struct {
 	Kind     string
 	NIK, KPJ string
@@ -66,55 +87,59 @@ type Plant struct {
 
 // Planted error kinds.
 const (
-	PlantRosterNotEnrolled    = "ROSTER_NOT_ENROLLED"
-	PlantRosterOtherPayer     = "ROSTER_OTHER_PAYER"
-	PlantAPBDNotOnRoster      = "APBD_NOT_ON_ROSTER"
-	PlantUnpaidMonths         = "UNPAID_MONTHS"
-	PlantInactive3Months      = "INACTIVE_3_MONTHS"
-	PlantTariffMismatch       = "TARIFF_MISMATCH"
+	// A roster person with no participant record at all. One per person.
+	PlantRosterNotEnrolled = "ROSTER_NOT_ENROLLED"
+	// A roster person enrolled, but paying as SELF. One per person.
+	PlantRosterOtherPayer = "ROSTER_OTHER_PAYER"
+	// An APBD contribution paid for a month in which the person is funded by no
+	// roster entry. One per (KPJ, month).
+	PlantAPBDNotOnRoster = "APBD_NOT_ON_ROSTER"
+	// An unpaid BPU contribution whose due date (the 15th) has passed. Natural:
+	// every such month is listed. One per (KPJ, month).
+	PlantUnpaidMonths = "UNPAID_MONTHS"
+	// A participant INACTIVE after 3 consecutive unpaid months; Period is the
+	// third. Natural: every INACTIVE participant is listed.
+	PlantInactive3Months = "INACTIVE_3_MONTHS"
+	// A contribution whose amount_due is not the tariff. One per (KPJ, month).
+	PlantTariffMismatch = "TARIFF_MISMATCH"
+	// A claim whose incident date is outside coverage or in an unpaid month;
+	// Detail starts with the claim number. One per claim.
 	PlantClaimOutsideCoverage = "CLAIM_OUTSIDE_COVERAGE"
-	PlantDoubleFunded         = "DOUBLE_FUNDED"
-	PlantInvalidNIK           = "INVALID_NIK"
-	PlantDomicileOutsideCity  = "DOMICILE_OUTSIDE_CITY"
+	// The same NIK on two rosters in overlapping months (Category is the second
+	// roster), or city-funded and enrolled with another payer (KPJ is the other
+	// membership). Period is the first overlapping month.
+	PlantDoubleFunded = "DOUBLE_FUNDED"
+	// A NIK of 16 digits that does not parse, on a roster entry and its
+	// participant, or on a participant only.
+	PlantInvalidNIK = "INVALID_NIK"
+	// A roster entry (and its participant) living outside the city.
+	PlantDomicileOutsideCity = "DOMICILE_OUTSIDE_CITY"
 )
 
-// Volumes at scale 1.
+// PlantKinds lists every kind; each occurs at least once at any scale.
+var PlantKinds = []string{
+	PlantRosterNotEnrolled, PlantRosterOtherPayer, PlantAPBDNotOnRoster, PlantUnpaidMonths,
+	PlantInactive3Months, PlantTariffMismatch, PlantClaimOutsideCoverage, PlantDoubleFunded,
+	PlantInvalidNIK, PlantDomicileOutsideCity,
+}
+
+// Volumes and rates at scale 1.
 const (
-	workforce2023     = 188_000
-	workforce2024     = 200_000
-	ucjTarget2025     = 176_000
-	otherParticipants = 106_000 // members who are not on a city roster
-	plantsPerKind     = 5
-	rosterTombstones  = 20
-	firstPeriod       = coverage.Period("2023-01") // contributions and claims start here
+	workforce2024 = 199_240 // BPS employed, simulated
+	workforce2023 = 193_610
+	ucjTarget2025 = 176_000 // DOMAIN.md: the target agreed by the city and BPJS
+	coverage2024  = 0.53    // active participants / employed, DOMAIN.md
+	coverage2023  = 0.47    // "up 6 points on the year before"
+	endedOthers   = 6_500   // members outside the rosters whose membership ended in 2023-2024
+	plantsPerKind = 5
+
+	shareJAKON = 0.04
+	sharePMI   = 0.01
+	sharePU    = 0.55
 )
-
-// gen holds the state of one generation.
-type gen struct {
-	rng     *rand.Rand
-	scale   float64
-	asOf    time.Time
-	asOfDay coverage.Date
-	areas   *coverage.Areas
-	kel     []coverage.Area
-	kelCum  []float64 // cumulative weights of kel
-	serials map[string]int
-	kpjSeq  int
-	claimNo int
-	ds      *Dataset
-	// by KPJ: index in ds.Participants
-	people []*person
-}
-
-// person is a participant being built, with what the generator needs to know.
-type person struct {
-	p        coverage.Participant
-	roster   []coverage.RosterEntry
-	enrolled bool
-}
 
 // Generate builds a simulated city. It is deterministic: the same Config gives
-// the same Dataset, byte for byte once served.
+// the same Dataset, and the same served bytes.
 func Generate(cfg Config) (*Dataset, error) {
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
@@ -122,47 +147,123 @@ func Generate(cfg Config) (*Dataset, error) {
 	if cfg.Scale == 0 {
 		cfg.Scale = 1
 	}
-	if cfg.Scale < 0.001 || cfg.Scale > 20 || math.IsNaN(cfg.Scale) {
-		return nil, coverage.Errorf(coverage.EINVALID, "scale must be between 0.001 and 20, got %g", cfg.Scale)
+	if math.IsNaN(cfg.Scale) || cfg.Scale < MinScale || cfg.Scale > MaxScale {
+		return nil, coverage.Errorf(coverage.EINVALID, "scale must be between %g and %g, got %g", MinScale, float64(MaxScale), cfg.Scale)
 	}
 	if cfg.AsOf.IsZero() {
 		cfg.AsOf = DefaultAsOf
 	}
-	if cfg.AsOf.Before(time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)) {
-		return nil, coverage.Errorf(coverage.EINVALID, "as-of must be 2024-07-01 or later (the ad-hoc election staff end in 2024-06), got %s", cfg.AsOf.Format(time.DateOnly))
+	cfg.AsOf = cfg.AsOf.UTC().Truncate(time.Second)
+	if cfg.AsOf.Before(minAsOf) || cfg.AsOf.After(maxAsOf) {
+		return nil, coverage.Errorf(coverage.EINVALID, "as-of must be between %s and %s, got %s",
+			minAsOf.Format(time.DateOnly), maxAsOf.Format(time.DateOnly), cfg.AsOf.Format(time.RFC3339))
 	}
-	g := &gen{
-		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), 0x4a414d534f5354)),
-		scale:   cfg.Scale,
-		asOf:    cfg.AsOf.UTC(),
-		asOfDay: coverage.DateOf(cfg.AsOf.UTC()),
-		areas:   coverage.Cilegon(),
-		serials: map[string]int{},
-		kpjSeq:  0,
-		ds:      &Dataset{AsOf: cfg.AsOf.UTC()},
-	}
-	g.kelurahanWeights()
+	g := newGen(cfg)
 	g.workforce()
 	g.cityFunded()
+	g.plantCity()
 	g.others()
-	g.plantPeople()
-	g.contributionsAndClaims()
+	g.plantOthers()
+	g.simulate()
+	g.tombstones()
 	g.invalidRecords()
 	g.finish()
 	return g.ds, nil
 }
 
-func (g *gen) n(scale1 int) int {
-	return max(1, int(math.Round(float64(scale1)*g.scale)))
+// gen holds the state of one generation. Everything random comes from rng, in
+// a fixed order, so a seed gives one city.
+type gen struct {
+	rng   *rand.Rand
+	scale float64
+	asOf  time.Time
+	today time.Time // midnight of the last day whose events are all before as-of
+	// lastMonth is the last month billed; dueMonth the last whose due date (the
+	// 15th) has passed.
+	lastMonth, dueMonth mon
+	areas               *coverage.Areas
+	kel                 []coverage.Area
+	kelCum              []float64
+	serials             map[nikKey]int
+	kpjNext             map[int]int64
+	people              []*person
+	drafts              []draft
+	paidBuf             []mon
+	claimSeq            map[int]int
+	plants              []Plant
+	badNIKs             map[string]bool
+	ds                  *Dataset
 }
 
-func (g *gen) kelurahanWeights() {
+func newGen(cfg Config) *gen {
+	g := &gen{
+		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), 0x4a414d534f5354)),
+		scale:   cfg.Scale,
+		asOf:    cfg.AsOf,
+		areas:   coverage.Cilegon(),
+		serials: map[nikKey]int{},
+		kpjNext: map[int]int64{},
+		ds:      &Dataset{AsOf: cfg.AsOf},
+	}
+	g.today = midnight(cfg.AsOf.Add(-time.Second))
+	g.lastMonth = monOf(g.today)
+	g.dueMonth = g.lastMonth
+	if g.today.Day() <= 15 {
+		g.dueMonth--
+	}
 	g.kel = g.areas.Kelurahan()
 	sum := 0.0
 	for range g.kel {
-		sum += 0.4 + g.rng.Float64()*1.6
+		sum += 0.4 + g.rng.Float64()*1.6 // kelurahan differ in size
 		g.kelCum = append(g.kelCum, sum)
 	}
+	return g
+}
+
+// n scales a volume of scale 1, keeping at least one.
+func (g *gen) n(scale1 int) int { return max(1, int(math.Round(float64(scale1)*g.scale))) }
+
+func (g *gen) chance(pct float64) bool { return g.rng.Float64()*100 < pct }
+
+func pick[T any](g *gen, list []T) T { return list[g.rng.IntN(len(list))] }
+
+// dayIn returns a random midnight in [from, to]; from when to is before from.
+func (g *gen) dayIn(from, to time.Time) time.Time {
+	n := daysBetween(from, to)
+	if n <= 0 {
+		return from
+	}
+	return from.AddDate(0, 0, g.rng.IntN(n+1))
+}
+
+// recentDayIn is dayIn skewed towards to: membership grew over the years.
+func (g *gen) recentDayIn(from, to time.Time) time.Time {
+	n := daysBetween(from, to)
+	if n <= 0 {
+		return from
+	}
+	return from.AddDate(0, 0, int(math.Sqrt(g.rng.Float64())*float64(n)))
+}
+
+// Record times. Batch jobs stamp many records with one second (the ties that
+// exercise the inclusive updated_since); people at a counter stamp their own.
+// No time is after as-of.
+
+func (g *gen) clamp(t time.Time) time.Time {
+	if t.After(g.asOf) {
+		return g.asOf
+	}
+	return t
+}
+
+// batch is a time stamped by a nightly or scheduled job: the day at hour:00:00.
+func (g *gen) batch(day time.Time, hour int) time.Time {
+	return g.clamp(day.Add(time.Duration(hour) * time.Hour))
+}
+
+// desk is a time stamped by a person at a counter during office hours.
+func (g *gen) desk(day time.Time) time.Time {
+	return g.clamp(day.Add(time.Duration(8*3600+g.rng.IntN(8*3600)) * time.Second))
 }
 
 func (g *gen) pickKelurahan() string {
@@ -171,457 +272,152 @@ func (g *gen) pickKelurahan() string {
 	return g.kel[min(i, len(g.kel)-1)].Code
 }
 
-// workforce: the city and its kecamatan in 2023 and 2024, kecamatan summing to
-// the city, plus the 2025 UCJ target agreed with BPJS.
+// identity is who a person is.
+type identity struct {
+	nik, name string
+	birth     time.Time
+	gender    coverage.Gender
+	kel       string // domicile
+}
+
+// newIdentity makes a person living in kel (a random kelurahan when ""), born so
+// that they are between minAge and maxAge at as-of and at least 18 on adultBy.
+func (g *gen) newIdentity(kel string, minAge, maxAge, femalePct int, adultBy time.Time) identity {
+	if kel == "" {
+		kel = g.pickKelurahan()
+	}
+	id := identity{kel: kel, gender: coverage.GenderMale}
+	if g.rng.IntN(100) < femalePct {
+		id.gender = coverage.GenderFemale
+	}
+	oldest := g.today.AddDate(-maxAge-1, 0, 1)
+	youngest := g.today.AddDate(-minAge, 0, 0)
+	if !adultBy.IsZero() {
+		youngest = minTime(youngest, adultBy.AddDate(-18, 0, 0))
+	}
+	id.birth = g.dayIn(oldest, youngest)
+	// The NIK records where the person was first registered: mostly the
+	// kecamatan they live in, sometimes another one, sometimes another city.
+	kec := kel[:6]
+	switch x := g.rng.IntN(100); {
+	case x < 10:
+		kec = pick(g, otherKecamatan)
+	case x < 25:
+		kec = pick(g, g.areas.Kecamatan()).Code
+	}
+	id.nik = g.nik(kec, id.birth, id.gender)
+	id.name = g.name(id.gender)
+	return id
+}
+
+// nik returns a new NIK: the serial counts people of one kecamatan, birth date
+// and gender.
+func (g *gen) nik(kec string, birth time.Time, gender coverage.Gender) string {
+	d := dateOf(birth)
+	k := nikKey{kec, d, gender}
+	g.serials[k]++
+	return coverage.FormatNIK(kec, d, gender, g.serials[k])
+}
+
+type nikKey struct {
+	kec    string
+	birth  coverage.Date
+	gender coverage.Gender
+}
+
+func (g *gen) name(gender coverage.Gender) string {
+	given := maleNames
+	if gender == coverage.GenderFemale {
+		given = femaleNames
+	}
+	switch x := g.rng.IntN(100); {
+	case x < 8: // one name only, common in Indonesia
+		return pick(g, given)
+	case x < 25:
+		mid := pick(g, middleNames)
+		if gender == coverage.GenderMale && (mid == "Siti" || mid == "Ayu" || mid == "Putri" || mid == "Sri") {
+			mid = "Muhamad"
+		}
+		if gender == coverage.GenderFemale && (mid == "Abdul" || mid == "Muhamad" || mid == "Adi") {
+			mid = "Siti"
+		}
+		return mid + " " + pick(g, given) + " " + pick(g, familyNames)
+	default:
+		return pick(g, given) + " " + pick(g, familyNames)
+	}
+}
+
+// kpj returns a new membership number: the two-digit year of registration and
+// a sequence with gaps (numbers are handed out by several branch offices).
+func (g *gen) kpj(registered time.Time) string {
+	yy := registered.Year() % 100
+	next, ok := g.kpjNext[yy]
+	if !ok {
+		next = 100_000_000 + int64(g.rng.IntN(50_000_000))
+	}
+	next += 1 + int64(g.rng.IntN(9))
+	g.kpjNext[yy] = next
+	return fmt.Sprintf("%02d%09d", yy, next)
+}
+
+// workforce: the city and its kecamatan in 2023 and 2024 (the kecamatan sum to
+// the city), and the 2025 UCJ target agreed with BPJS.
 func (g *gen) workforce() {
-	t := func(year int) time.Time { return time.Date(year, 2, 1, 0, 0, 0, 0, time.UTC) }
+	kec := g.areas.Kecamatan()
+	base := make([]float64, len(kec))
+	prev := 0.0
+	for i, k := range g.kel {
+		for j := range kec {
+			if k.Parent == kec[j].Code {
+				base[j] += g.kelCum[i] - prev
+			}
+		}
+		prev = g.kelCum[i]
+	}
 	for _, yr := range []struct {
 		year, total int
-	}{{2023, workforce2023}, {2024, workforce2024}} {
+		published   time.Time
+	}{
+		{2023, workforce2023, time.Date(2023, 12, 5, 3, 0, 0, 0, time.UTC)},
+		{2024, workforce2024, time.Date(2024, 8, 15, 3, 0, 0, 0, time.UTC)},
+	} {
 		city := g.n(yr.total)
-		at := t(yr.year + 1)
-		if at.After(g.asOf) {
-			at = t(yr.year)
-		}
-		src := fmt.Sprintf("BPS Kota Cilegon, Sakernas Agustus %d (simulated)", yr.year)
+		at := g.clamp(yr.published)
+		src := "BPS Kota Cilegon, Sakernas Agustus " + strconv.Itoa(yr.year) + " (simulated)"
 		g.ds.Workforce = append(g.ds.Workforce, coverage.WorkforceTarget{Year: yr.year, AreaCode: "3672", Workforce: int64(city),
 			Basis: "BPS_EMPLOYED", Source: src, UpdatedAt: at})
-		// Kecamatan by their kelurahan weights.
-		kec := g.areas.Kecamatan()
-		weights := make([]float64, len(kec))
+		// Kecamatan shares follow where people live, with a little noise a year.
+		w := make([]float64, len(kec))
 		total := 0.0
-		prev := 0.0
-		for i, k := range g.kel {
-			w := g.kelCum[i] - prev
-			prev = g.kelCum[i]
-			for j, kc := range kec {
-				if k.Parent == kc.Code {
-					weights[j] += w
-				}
-			}
-			total += w
+		for j := range kec {
+			w[j] = base[j] * (0.95 + 0.1*g.rng.Float64())
+			total += w[j]
 		}
 		left := city
-		for j, kc := range kec {
-			v := int(math.Round(float64(city) * weights[j] / total))
+		for j, k := range kec {
+			v := int(math.Round(float64(city) * w[j] / total))
 			if j == len(kec)-1 {
 				v = left
 			}
+			v = max(v, 0)
 			left -= v
-			g.ds.Workforce = append(g.ds.Workforce, coverage.WorkforceTarget{Year: yr.year, AreaCode: kc.Code, Workforce: int64(v),
+			if v == 0 {
+				continue // a kecamatan with no worker at a tiny scale is left out
+			}
+			g.ds.Workforce = append(g.ds.Workforce, coverage.WorkforceTarget{Year: yr.year, AreaCode: k.Code, Workforce: int64(v),
 				Basis: "BPS_EMPLOYED", Source: src, UpdatedAt: at})
 		}
 	}
 	g.ds.Workforce = append(g.ds.Workforce, coverage.WorkforceTarget{Year: 2025, AreaCode: "3672", Workforce: int64(g.n(ucjTarget2025)),
-		Basis: "UCJ_TARGET", Source: "Pemkot Cilegon - BPJS Ketenagakerjaan (simulated)", UpdatedAt: time.Date(2024, 7, 15, 0, 0, 0, 0, time.UTC)})
+		Basis: "UCJ_TARGET", Source: "Pemkot Cilegon - BPJS Ketenagakerjaan (simulated)",
+		UpdatedAt: g.clamp(time.Date(2024, 8, 1, 2, 0, 0, 0, time.UTC))})
 }
 
-// identity makes a person's NIK, name, birth date and gender.
-func (g *gen) identity(minAge, maxAge int) (nik, name string, birth coverage.Date, gender coverage.Gender) {
-	gender = coverage.GenderMale
-	given := maleNames
-	if g.rng.IntN(100) < 45 {
-		gender, given = coverage.GenderFemale, femaleNames
-	}
-	age := minAge + g.rng.IntN(maxAge-minAge+1)
-	born := time.Date(2024-age, time.January, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, g.rng.IntN(365))
-	birth = coverage.DateOf(born)
-	kec := g.areas.Kecamatan()[g.rng.IntN(len(g.areas.Kecamatan()))].Code
-	if g.rng.IntN(100) < 10 {
-		kec = otherKecamatan[g.rng.IntN(len(otherKecamatan))]
-	}
-	k := kec + string(birth) + string(gender)
-	g.serials[k]++
-	nik = coverage.FormatNIK(kec, birth, gender, g.serials[k])
-	name = given[g.rng.IntN(len(given))] + " " + familyNames[g.rng.IntN(len(familyNames))]
-	return nik, name, birth, gender
-}
-
-func (g *gen) nextKPJ() string {
-	g.kpjSeq++
-	// 11 digits: a prefix for the branch office and a sequence.
-	return fmt.Sprintf("%02d%09d", 23, g.kpjSeq*7+g.rng.IntN(7))
-}
-
-// at returns a time on a date, at a fixed hour (many records share a second).
-func (g *gen) at(d coverage.Date, hour int) time.Time {
-	t := d.Time().Add(time.Duration(hour) * time.Hour)
-	if t.After(g.asOf) {
-		t = g.asOf.Add(-time.Hour)
-	}
-	return t
-}
-
-func randomDate(rng *rand.Rand, from, to time.Time) coverage.Date {
-	days := int(to.Sub(from).Hours() / 24)
-	if days <= 0 {
-		return coverage.DateOf(from)
-	}
-	return coverage.DateOf(from.AddDate(0, 0, rng.IntN(days+1)))
-}
-
-// cityFunded: the roster and a BPU participant paid by APBD for each person.
-func (g *gen) cityFunded() {
-	for _, c := range categories {
-		n := g.n(c.count)
-		for range n {
-			nik, name, birth, gender := g.identity(20, 60)
-			kel := g.pickKelurahan()
-			r := coverage.RosterEntry{NIK: nik, Name: name, Category: coverage.Category(c.category), Agency: c.agency, KelurahanCode: kel}
-			if c.adhoc {
-				r.FundedFrom, r.FundedUntil = "2024-01", "2024-06"
-			} else {
-				r.FundedFrom = coverage.Period("2022-07").AddMonths(g.rng.IntN(21)) // 2022-07 .. 2024-03
-			}
-			r.UpdatedAt = g.at(r.FundedFrom.First().Period().First(), 2).AddDate(0, 0, -10)
-			p := coverage.Participant{
-				KPJ: g.nextKPJ(), NIK: nik, Name: name, BirthDate: birth, Gender: gender, Segment: coverage.SegmentBPU,
-				Occupation: c.occupation, Programs: []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM},
-				PayerType: coverage.PayerAPBD, Status: coverage.StatusActive, CoverageStart: r.FundedFrom.First(),
-				KelurahanCode: kel, DeclaredIncome: 1_000_000,
-			}
-			p.RegisteredAt = coverage.DateOf(p.CoverageStart.Time().AddDate(0, 0, -g.rng.IntN(10)-1))
-			p.UpdatedAt = g.at(p.RegisteredAt, 1)
-			if c.adhoc {
-				p.CoverageEnd, p.Status = r.FundedUntil.Last(), coverage.StatusTerminated
-				p.UpdatedAt = g.at(p.CoverageEnd, 1).AddDate(0, 0, 1)
-			}
-			g.people = append(g.people, &person{p: p, roster: []coverage.RosterEntry{r}, enrolled: true})
+func (g *gen) workforceOf(year int) int64 {
+	for _, w := range g.ds.Workforce {
+		if w.Year == year && w.AreaCode == "3672" {
+			return w.Workforce
 		}
 	}
-}
-
-// others: members who are not on a city roster.
-func (g *gen) others() {
-	n := g.n(otherParticipants)
-	start := time.Date(2012, 1, 1, 0, 0, 0, 0, time.UTC)
-	recent := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for range n {
-		nik, name, birth, gender := g.identity(18, 64)
-		p := coverage.Participant{KPJ: g.nextKPJ(), NIK: nik, Name: name, BirthDate: birth, Gender: gender,
-			Status: coverage.StatusActive, KelurahanCode: g.pickKelurahan()}
-		switch x := g.rng.IntN(1000); {
-		case x < 640:
-			p.Segment, p.PayerType = coverage.SegmentPU, coverage.PayerEmployer
-			p.Programs = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT, coverage.ProgramJP}
-			if g.rng.IntN(4) == 0 {
-				p.Programs = append(p.Programs, coverage.ProgramJKP)
-			}
-			p.Occupation = puOccupations[g.rng.IntN(len(puOccupations))]
-			p.DeclaredIncome = int64(2_500_000 + g.rng.IntN(125)*100_000)
-		case x < 940:
-			p.Segment = coverage.SegmentBPU
-			p.PayerType = coverage.PayerSelf
-			if y := g.rng.IntN(100); y < 4 {
-				p.PayerType = coverage.PayerCSR
-			} else if y < 6 {
-				p.PayerType = coverage.PayerAPBN
-			}
-			p.Programs = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM}
-			if g.rng.IntN(5) == 0 {
-				p.Programs = append(p.Programs, coverage.ProgramJHT)
-			}
-			p.Occupation = bpuOccupations[g.rng.IntN(len(bpuOccupations))]
-			p.DeclaredIncome = []int64{1_000_000, 1_000_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000}[g.rng.IntN(6)]
-		case x < 985:
-			p.Segment, p.PayerType = coverage.SegmentJAKON, coverage.PayerEmployer
-			p.Programs = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM}
-			p.Occupation = "PEKERJA KONSTRUKSI"
-			p.DeclaredIncome = int64(3_000_000 + g.rng.IntN(30)*100_000)
-		default:
-			p.Segment, p.PayerType = coverage.SegmentPMI, coverage.PayerSelf
-			p.Programs = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT}
-			p.Occupation = "PEKERJA MIGRAN"
-			p.DeclaredIncome = int64(5_000_000 + g.rng.IntN(50)*100_000)
-		}
-		if g.rng.IntN(100) < 82 {
-			p.RegisteredAt = randomDate(g.rng, start, recent.AddDate(0, 0, -1))
-		} else {
-			p.RegisteredAt = randomDate(g.rng, recent, g.asOf.AddDate(0, 0, -1))
-		}
-		p.CoverageStart = coverage.DateOf(p.RegisteredAt.Time().AddDate(0, 0, g.rng.IntN(3)))
-		if p.CoverageStart > g.asOfDay {
-			p.CoverageStart = p.RegisteredAt
-		}
-		p.UpdatedAt = g.at(p.RegisteredAt, 1)
-		// Some memberships ended: wage earners who left their job, projects done.
-		if p.Segment != coverage.SegmentBPU && g.rng.IntN(100) < 6 {
-			end := randomDate(g.rng, p.CoverageStart.Time(), g.asOf.AddDate(0, 0, -1))
-			p.CoverageEnd, p.Status = end, coverage.StatusTerminated
-			p.UpdatedAt = g.at(end, 1).AddDate(0, 0, 1)
-		}
-		g.people = append(g.people, &person{p: p, enrolled: true})
-	}
-}
-
-// plantPeople changes a few people to carry the errors reconciliation must find.
-func (g *gen) plantPeople() {
-	k := g.n(plantsPerKind)
-	byCat := map[string][]*person{}
-	for _, pp := range g.people {
-		if len(pp.roster) > 0 {
-			byCat[string(pp.roster[0].Category)] = append(byCat[string(pp.roster[0].Category)], pp)
-		}
-	}
-	take := func(cat string) *person {
-		list := byCat[cat]
-		for len(list) > 0 {
-			i := g.rng.IntN(len(list))
-			pp := list[i]
-			list = append(list[:i], list[i+1:]...)
-			byCat[cat] = list
-			if pp.enrolled && pp.p.PayerType == coverage.PayerAPBD && len(pp.roster) == 1 {
-				return pp
-			}
-		}
-		return nil
-	}
-	plant := func(p Plant) { g.ds.Planted = append(g.ds.Planted, p) }
-	for range k {
-		if pp := take("KADER"); pp != nil {
-			pp.enrolled = false
-			plant(Plant{Kind: PlantRosterNotEnrolled, NIK: pp.p.NIK, Category: pp.roster[0].Category, Detail: "on the roster, no BPJS membership"})
-		}
-		if pp := take("LINMAS"); pp != nil {
-			pp.p.PayerType = coverage.PayerSelf
-			plant(Plant{Kind: PlantRosterOtherPayer, NIK: pp.p.NIK, KPJ: pp.p.KPJ, Category: pp.roster[0].Category, Detail: "funded by the city, enrolled as SELF"})
-		}
-		if pp := take("ADHOC_KPU"); pp != nil {
-			// Still enrolled, and paid for, at the city's cost after the term
-			// ended: the month loop bills and pays every month to the as-of month.
-			pp.p.CoverageEnd, pp.p.Status = "", coverage.StatusActive
-			pp.p.UpdatedAt = g.at(pp.p.RegisteredAt, 1)
-			for m := pp.roster[0].FundedUntil.AddMonths(1); m <= g.asOfDay.Period(); m = m.AddMonths(1) {
-				plant(Plant{Kind: PlantAPBDNotOnRoster, NIK: pp.p.NIK, KPJ: pp.p.KPJ, Category: pp.roster[0].Category, Period: m, Detail: "paid by APBD after the roster ended"})
-			}
-		}
-		if pp := take("RT_RW"); pp != nil {
-			second := pp.roster[0]
-			second.Category, second.Agency = coverage.CategoryLinmas, "Satpol PP"
-			pp.roster = append(pp.roster, second)
-			plant(Plant{Kind: PlantDoubleFunded, NIK: pp.p.NIK, KPJ: pp.p.KPJ, Category: coverage.CategoryLinmas, Period: second.FundedFrom, Detail: "on the RT_RW and LINMAS rosters"})
-		}
-		if pp := take("NELAYAN"); pp != nil {
-			// A NIK of the right shape with day 35: no such date.
-			bad := pp.p.NIK[:6] + "35" + pp.p.NIK[8:]
-			if _, err := coverage.ParseNIK(bad); err != nil {
-				pp.p.NIK, pp.roster[0].NIK = bad, bad
-				plant(Plant{Kind: PlantInvalidNIK, NIK: bad, KPJ: pp.p.KPJ, Category: pp.roster[0].Category, Detail: "birth date day 35"})
-			}
-		}
-		if pp := take("KEBERSIHAN_DLH"); pp != nil {
-			outside := "3604011001" // Kabupaten Serang
-			pp.p.KelurahanCode, pp.roster[0].KelurahanCode = outside, outside
-			plant(Plant{Kind: PlantDomicileOutsideCity, NIK: pp.p.NIK, KPJ: pp.p.KPJ, Category: pp.roster[0].Category, Detail: "domicile " + outside})
-		}
-	}
-}
-
-func (g *gen) claim(p *coverage.Participant, program coverage.Program, benefit coverage.Benefit, incident coverage.Date, amount int64) {
-	g.claimNo++
-	submitted := coverage.DateOf(incident.Time().AddDate(0, 0, 3+g.rng.IntN(40)))
-	c := coverage.Claim{ClaimNo: fmt.Sprintf("K%s%06d", incident[:4], g.claimNo), KPJ: p.KPJ, NIK: p.NIK, Program: program,
-		Benefit: benefit, IncidentDate: incident, SubmittedAt: submitted, AmountClaimed: amount}
-	if submitted > g.asOfDay {
-		return // not yet filed
-	}
-	age := g.asOf.Sub(submitted.Time())
-	switch x := g.rng.IntN(100); {
-	case age < 20*24*time.Hour || x < 3:
-		c.Status = coverage.ClaimSubmitted
-	case age < 40*24*time.Hour || x < 7:
-		c.Status = coverage.ClaimVerified
-	case x < 12:
-		c.Status = coverage.ClaimRejected
-	default:
-		c.Status, c.AmountPaid = coverage.ClaimPaid, amount
-		c.PaidAt = coverage.DateOf(submitted.Time().AddDate(0, 0, 14+g.rng.IntN(10)))
-		if c.PaidAt > g.asOfDay {
-			c.Status, c.AmountPaid, c.PaidAt = coverage.ClaimVerified, 0, ""
-		}
-	}
-	last := c.SubmittedAt
-	if c.PaidAt != "" {
-		last = c.PaidAt
-	}
-	c.UpdatedAt = g.at(last, 3)
-	g.ds.Claims = append(g.ds.Claims, c)
-}
-
-// contributionsAndClaims walks each member month by month from 2023-01: BPU
-// members are billed and pay (or not); anyone covered may claim.
-func (g *gen) contributionsAndClaims() {
-	lastMonth := g.asOfDay.Period()
-	tariffPlants := g.n(plantsPerKind)
-	outsidePlants := g.n(plantsPerKind)
-	for _, pp := range g.people {
-		if !pp.enrolled {
-			continue
-		}
-		p := &pp.p
-		from := max(p.CoverageStart.Period(), firstPeriod)
-		to := lastMonth
-		if p.CoverageEnd != "" {
-			to = min(to, p.CoverageEnd.Period())
-		}
-		billed := p.Segment == coverage.SegmentBPU
-		unpaidRun := 0
-		var paidMonths []coverage.Period
-		for m := from; m <= to; m = m.AddMonths(1) {
-			if billed {
-				due, err := coverage.BPUTariffs.Due(p.Programs, p.DeclaredIncome, m)
-				if err != nil {
-					panic(err) // the tariffs cover every simulated month
-				}
-				c := coverage.Contribution{ID: fmt.Sprintf("C%s%s", p.KPJ, string(m[:4])+string(m[5:7])), KPJ: p.KPJ, NIK: p.NIK,
-					Period: m, Programs: p.Programs, AmountDue: due, PayerType: p.PayerType}
-				paid := true
-				switch p.PayerType {
-				case coverage.PayerAPBD:
-				default:
-					paid = g.rng.IntN(100) >= 12
-				}
-				if m == lastMonth && p.PayerType != coverage.PayerAPBD && g.rng.IntN(2) == 0 {
-					paid = false // not due until the 15th
-				}
-				if tariffPlants > 0 && p.PayerType == coverage.PayerSelf && paid && g.rng.IntN(400) == 0 {
-					tariffPlants--
-					c.AmountDue = due - 1_800
-					g.ds.Planted = append(g.ds.Planted, Plant{Kind: PlantTariffMismatch, NIK: p.NIK, KPJ: p.KPJ, Period: m,
-						Detail: fmt.Sprintf("billed %d, tariff %d", c.AmountDue, due)})
-				}
-				if paid {
-					c.AmountPaid = c.AmountDue
-					day := 10
-					if p.PayerType != coverage.PayerAPBD {
-						day = 1 + g.rng.IntN(15)
-					}
-					c.PaidAt = coverage.DateOf(m.First().Time().AddDate(0, 0, day-1))
-					if c.PaidAt > g.asOfDay {
-						c.PaidAt = g.asOfDay
-					}
-					c.UpdatedAt = g.at(c.PaidAt, 9)
-					unpaidRun = 0
-					paidMonths = append(paidMonths, m)
-				} else {
-					c.UpdatedAt = g.at(m.First(), 0)
-					unpaidRun++
-				}
-				g.ds.Contributions = append(g.ds.Contributions, c)
-				if unpaidRun == 3 && m < lastMonth {
-					p.Status, p.UpdatedAt = coverage.StatusInactive, g.at(m.AddMonths(1).First(), 4)
-					g.ds.Planted = append(g.ds.Planted, Plant{Kind: PlantInactive3Months, NIK: p.NIK, KPJ: p.KPJ, Period: m,
-						Detail: "three consecutive unpaid months"})
-					break
-				}
-			} else {
-				paidMonths = append(paidMonths, m)
-			}
-		}
-		g.claims(p, paidMonths)
-		if outsidePlants > 0 && p.PayerType == coverage.PayerSelf && p.Segment == coverage.SegmentBPU && p.CoverageStart > "2023-06-01" && g.rng.IntN(50) == 0 {
-			outsidePlants--
-			incident := coverage.DateOf(p.CoverageStart.Time().AddDate(0, -2, 0))
-			g.claim(p, coverage.ProgramJKK, coverage.BenefitMedical, incident, 3_500_000)
-			g.ds.Planted = append(g.ds.Planted, Plant{Kind: PlantClaimOutsideCoverage, NIK: p.NIK, KPJ: p.KPJ, Period: incident.Period(),
-				Detail: "incident before coverage_start " + string(p.CoverageStart)})
-		}
-	}
-}
-
-// claims draws the member's claims over covered (and, for BPU, paid) months.
-func (g *gen) claims(p *coverage.Participant, months []coverage.Period) {
-	for _, m := range months {
-		day := func() coverage.Date {
-			d := coverage.DateOf(m.First().Time().AddDate(0, 0, g.rng.IntN(28)))
-			if d < p.CoverageStart {
-				d = p.CoverageStart
-			}
-			return d
-		}
-		x := g.rng.IntN(100_000)
-		switch {
-		case x < 150: // work accident, medical care: 1.8% a year
-			g.claim(p, coverage.ProgramJKK, coverage.BenefitMedical, day(), int64(500_000+g.rng.IntN(245)*100_000))
-		case x < 175: // death (JKM): 0.3% a year, three claims
-			d := day()
-			g.claim(p, coverage.ProgramJKM, coverage.BenefitDeath, d, 20_000_000)
-			g.claim(p, coverage.ProgramJKM, coverage.BenefitPeriodic, d, 12_000_000)
-			g.claim(p, coverage.ProgramJKM, coverage.BenefitFuneral, d, 10_000_000)
-			if g.rng.IntN(3) == 0 {
-				g.claim(p, coverage.ProgramJKM, coverage.BenefitScholarship, d, 4_500_000)
-			}
-			return
-		case x < 180: // death from a work accident: 48 x declared income
-			g.claim(p, coverage.ProgramJKK, coverage.BenefitDeath, day(), 48*p.DeclaredIncome)
-			return
-		case x < 230 && slicesContains(p.Programs, coverage.ProgramJHT) && p.Segment == coverage.SegmentPU:
-			// JHT withdrawal: an old-age savings balance.
-			months := int64(12 + g.rng.IntN(120))
-			g.claim(p, coverage.ProgramJHT, coverage.BenefitLumpSum, day(), months*p.DeclaredIncome*57/1000)
-		}
-	}
-}
-
-func slicesContains(ps []coverage.Program, p coverage.Program) bool {
-	for _, x := range ps {
-		if x == p {
-			return true
-		}
-	}
-	return false
-}
-
-// invalidRecords: a few records of each feed that must fail validation.
-func (g *gen) invalidRecords() {
-	t := func(d string) time.Time { return g.at(coverage.Date(d), 5) }
-	add := func(feed coverage.Feed, key, reason, raw string, at time.Time) {
-		g.ds.Invalid = append(g.ds.Invalid, RawRecord{Feed: feed, Key: key, JSON: []byte(raw), UpdatedAt: at, Reason: reason})
-	}
-	ts := func(at time.Time) string { return at.Format(time.RFC3339) }
-	a, b, c := t("2024-03-05"), t("2024-05-20"), t("2024-07-11")
-	add(coverage.FeedParticipants, "99000000001", "unknown segment",
-		`{"kpj":"99000000001","nik":"3672011205900001","name":"Uji Segmen","birth_date":"1990-05-12","gender":"M","segment":"XYZ","occupation":"PEDAGANG","programs":["JKK","JKM"],"payer_type":"SELF","status":"ACTIVE","registered_at":"2024-01-02","coverage_start":"2024-01-02","coverage_end":null,"kelurahan_code":"3672011001","declared_income":1000000,"updated_at":"`+ts(a)+`"}`, a)
-	add(coverage.FeedParticipants, "99000000002", "kelurahan under the city that does not exist",
-		`{"kpj":"99000000002","nik":"3672011205900002","name":"Uji Kelurahan","birth_date":"1990-05-12","gender":"M","segment":"BPU","occupation":"PEDAGANG","programs":["JKK","JKM"],"payer_type":"SELF","status":"ACTIVE","registered_at":"2024-01-02","coverage_start":"2024-01-02","coverage_end":null,"kelurahan_code":"3672019999","declared_income":1000000,"updated_at":"`+ts(b)+`"}`, b)
-	add(coverage.FeedParticipants, "99000000003", "NIK of 15 digits",
-		`{"kpj":"99000000003","nik":"367201120590003","name":"Uji NIK","birth_date":"1990-05-12","gender":"M","segment":"BPU","occupation":"PEDAGANG","programs":["JKK","JKM"],"payer_type":"SELF","status":"ACTIVE","registered_at":"2024-01-02","coverage_start":"2024-01-02","coverage_end":null,"kelurahan_code":"3672011001","declared_income":1000000,"updated_at":"`+ts(c)+`"}`, c)
-	add(coverage.FeedContributions, "CX1", "fractional rupiah",
-		`{"id":"CX1","kpj":"99000000001","nik":"3672011205900001","period":"2024-03","programs":["JKK","JKM"],"amount_due":16800.5,"amount_paid":0,"paid_at":null,"payer_type":"SELF","updated_at":"`+ts(a)+`"}`, a)
-	add(coverage.FeedContributions, "CX2", "negative rupiah",
-		`{"id":"CX2","kpj":"99000000001","nik":"3672011205900001","period":"2024-04","programs":["JKK","JKM"],"amount_due":16800,"amount_paid":-16800,"paid_at":"2024-04-10","payer_type":"SELF","updated_at":"`+ts(b)+`"}`, b)
-	add(coverage.FeedContributions, "CX3", "unknown payer",
-		`{"id":"CX3","kpj":"99000000001","nik":"3672011205900001","period":"2024-05","programs":["JKK","JKM"],"amount_due":16800,"amount_paid":16800,"paid_at":"2024-05-10","payer_type":"PEMDA","updated_at":"`+ts(c)+`"}`, c)
-	add(coverage.FeedClaims, "", "missing claim_no",
-		`{"kpj":"99000000001","nik":"3672011205900001","program":"JKK","benefit":"MEDICAL","incident_date":"2024-03-01","submitted_at":"2024-03-05","status":"SUBMITTED","amount_claimed":1500000,"amount_paid":0,"paid_at":null,"updated_at":"`+ts(a)+`"}`, a)
-	add(coverage.FeedClaims, "KX2", "unknown program",
-		`{"claim_no":"KX2","kpj":"99000000001","nik":"3672011205900001","program":"JKX","benefit":"MEDICAL","incident_date":"2024-03-01","submitted_at":"2024-03-05","status":"SUBMITTED","amount_claimed":1500000,"amount_paid":0,"paid_at":null,"updated_at":"`+ts(b)+`"}`, b)
-	add(coverage.FeedRoster, "36720A1205900001:KADER", "NIK with a letter",
-		`{"nik":"36720A1205900001","name":"Uji Huruf","category":"KADER","agency":"Dinas Kesehatan","kelurahan_code":"3672011001","funded_from":"2024-01","funded_until":null,"updated_at":"`+ts(a)+`"}`, a)
-	add(coverage.FeedRoster, "3672011205900009:LINMAS", "month 13",
-		`{"nik":"3672011205900009","name":"Uji Bulan","category":"LINMAS","agency":"Satpol PP","kelurahan_code":"3672011001","funded_from":"2024-13","funded_until":null,"updated_at":"`+ts(b)+`"}`, b)
-	add(coverage.FeedWorkforce, "2024:3672999", "area code of 7 digits",
-		`{"year":2024,"area_code":"3672999","workforce":1000,"basis":"BPS_EMPLOYED","source":"uji","updated_at":"`+ts(c)+`"}`, c)
-}
-
-// finish adds the enrolled people, the roster, tombstones, and sorts.
-func (g *gen) finish() {
-	for _, pp := range g.people {
-		if pp.enrolled {
-			g.ds.Participants = append(g.ds.Participants, pp.p)
-		}
-		g.ds.Roster = append(g.ds.Roster, pp.roster...)
-	}
-	// Roster entries added and later removed by their agency.
-	for i := range g.n(rosterTombstones) {
-		nik, _, _, _ := g.identity(20, 60)
-		at := g.at(coverage.Date("2024-04-01"), 2).Add(time.Duration(i) * time.Minute)
-		key := coverage.RosterKey(nik, coverage.CategoryKader)
-		raw, _ := json.Marshal(map[string]any{"nik": nik, "category": "KADER", "deleted": true, "updated_at": at})
-		g.ds.Tombstones = append(g.ds.Tombstones, Tombstone{Feed: coverage.FeedRoster, Key: key, JSON: raw, UpdatedAt: at})
-	}
-	sort.Slice(g.ds.Participants, func(i, j int) bool { return g.ds.Participants[i].KPJ < g.ds.Participants[j].KPJ })
-	sort.Slice(g.ds.Contributions, func(i, j int) bool { return g.ds.Contributions[i].ID < g.ds.Contributions[j].ID })
-	sort.Slice(g.ds.Claims, func(i, j int) bool { return g.ds.Claims[i].ClaimNo < g.ds.Claims[j].ClaimNo })
-	sort.Slice(g.ds.Roster, func(i, j int) bool { return g.ds.Roster[i].Key() < g.ds.Roster[j].Key() })
+	return 0
 }

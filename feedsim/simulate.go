@@ -1,0 +1,432 @@
+package feedsim
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
+
+// simulate walks every member: the month-by-month contributions of BPU
+// members, then their claims, consistent with each member's fate.
+func (g *gen) simulate() {
+	// Members in KPJ order give the participants and the contributions in key
+	// order: no sort of 700,000 records later.
+	slices.SortStableFunc(g.people, func(a, b *person) int { return strings.Compare(a.p.KPJ, b.p.KPJ) })
+	months := 0
+	for _, pp := range g.people {
+		if pp.enrolled && pp.p.Segment == coverage.SegmentBPU {
+			months += int(g.lastMonth-max(monOf(pp.start), firstMon)) + 1
+		}
+	}
+	g.ds.Contributions = make([]coverage.Contribution, 0, months)
+	g.ds.Participants = make([]coverage.Participant, 0, len(g.people))
+	var buf []mon
+	for _, pp := range g.people {
+		if !pp.enrolled {
+			continue
+		}
+		pp.finishStatus()
+		g.stampParticipant(pp)
+		months := buf[:0] // months of paid coverage since 2023
+		if pp.p.Segment == coverage.SegmentBPU {
+			months = g.contributions(pp)
+		} else {
+			// Wage earners, construction and migrant workers are paid for by
+			// their employer (or up front): no per-person contributions here.
+			last := g.lastMonth
+			if !pp.end.IsZero() {
+				last = min(last, monOf(pp.end))
+			}
+			for m := max(monOf(pp.start), firstMon); m <= last; m++ {
+				months = append(months, m)
+			}
+		}
+		g.drawClaims(pp, months)
+		buf = months
+		g.ds.Participants = append(g.ds.Participants, pp.p)
+	}
+	g.numberClaims()
+}
+
+// payDays are the days of the month institutional payers transfer on.
+var payDays = map[coverage.PayerType]int{coverage.PayerAPBD: 10, coverage.PayerCSR: 5, coverage.PayerAPBN: 12}
+
+// contributions bills a BPU member every month from 2023-01 (or the start of
+// coverage) to as-of (or the end of coverage, or the lapse) and pays, or not.
+// It returns the paid months.
+func (g *gen) contributions(pp *person) []mon {
+	p := &pp.p
+	from := max(monOf(pp.start), firstMon)
+	to := g.lastMonth
+	if !pp.end.IsZero() {
+		to = min(to, monOf(pp.end))
+	}
+	if pp.fate == fateLapsed {
+		to = pp.lapse
+	}
+	if from > to {
+		return nil
+	}
+	n := int(to-from) + 1
+	var unpaid []bool
+	var unpaidPlant mon
+	if p.PayerType == coverage.PayerSelf {
+		unpaid, unpaidPlant = g.selfPattern(pp, from, n)
+	}
+	tariffAt := -1
+	if pp.tariffPlant {
+		tariffAt = g.rng.IntN(n)
+	}
+	paid := g.paidBuf[:0]
+	startMon, endMon := monOf(pp.start), monOf(pp.end)
+	for i := range n {
+		m := from + mon(i)
+		period := m.period()
+		due, err := coverage.BPUTariffs.Due(p.Programs, p.DeclaredIncome, period)
+		if err != nil {
+			panic(err) // the tariffs cover every simulated month
+		}
+		c := coverage.Contribution{ID: "C" + p.KPJ + m.yyyymm(), KPJ: p.KPJ, NIK: p.NIK, Period: period,
+			Programs: p.Programs, AmountDue: due, PayerType: p.PayerType}
+		if i == tariffAt {
+			c.AmountDue = g.wrongTariff(pp, m, due)
+		}
+		day, stamp := payDays[p.PayerType], 0
+		switch p.PayerType {
+		case coverage.PayerAPBD:
+			stamp = 9
+		case coverage.PayerCSR:
+			stamp = 10
+		case coverage.PayerAPBN:
+			stamp = 11
+		default: // self-payers pay at a counter or an agent, mostly by the 15th
+			day = 0
+			if !unpaid[i] {
+				if g.chance(82) {
+					day = 1 + g.rng.IntN(15)
+				} else {
+					day = 16 + g.rng.IntN(13)
+				}
+				if m == g.lastMonth {
+					day = 1 + g.rng.IntN(min(28, g.today.Day()))
+				}
+			}
+		}
+		if day > 0 {
+			if m == startMon {
+				day = max(day, pp.start.Day())
+			}
+			if (pp.fate == fateDied || pp.fate == fateTerminated) && m == endMon && p.PayerType == coverage.PayerSelf {
+				day = min(day, pp.end.Day())
+			}
+			if m.day(day).After(g.today) {
+				day = 0 // not paid yet
+			}
+		}
+		if day > 0 {
+			c.AmountPaid = c.AmountDue
+			c.PaidAt = m.date(day)
+			if stamp > 0 {
+				c.UpdatedAt = g.batch(m.day(day), stamp)
+			} else {
+				c.UpdatedAt = g.desk(m.day(day))
+			}
+			paid = append(paid, m)
+		} else {
+			if m == startMon {
+				c.UpdatedAt = g.desk(pp.start) // billed at registration
+			} else {
+				c.UpdatedAt = g.batch(m.first(), 1) // the monthly billing run
+			}
+			if m <= g.dueMonth {
+				g.plant(Plant{Kind: PlantUnpaidMonths, NIK: p.NIK, KPJ: p.KPJ, Period: period,
+					Detail: "due " + strconv.FormatInt(c.AmountDue, 10) + " by " + string(m.date(15)) + ", unpaid"})
+			}
+		}
+		if pp.checkAPBD && c.AmountPaid > 0 && !fundedIn(pp.roster, period) {
+			d := "paid by APBD, on no roster"
+			if len(pp.roster) > 0 {
+				d = "paid by APBD after the " + string(pp.roster[0].Category) + " roster ended in " + string(pp.roster[0].FundedUntil)
+			}
+			g.plant(Plant{Kind: PlantAPBDNotOnRoster, NIK: p.NIK, KPJ: p.KPJ, Period: period, Detail: d})
+		}
+		g.ds.Contributions = append(g.ds.Contributions, c)
+	}
+	if pp.fate == fateLapsed {
+		g.plant(Plant{Kind: PlantInactive3Months, NIK: p.NIK, KPJ: p.KPJ, Period: pp.lapse.period(),
+			Detail: "unpaid " + string((pp.lapse - 2).period()) + " to " + string(pp.lapse.period()) + ": INACTIVE"})
+	}
+	pp.unpaidMonth = unpaidPlant
+	g.paidBuf = paid
+	return paid
+}
+
+func fundedIn(roster []coverage.RosterEntry, m coverage.Period) bool {
+	for i := range roster {
+		if roster[i].FundedIn(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// selfPattern draws which months a self-payer leaves unpaid: a missed month
+// makes the next more likely missed too (about 12% of months in all). Three
+// consecutive overdue unpaid months happen only to members whose fate is to
+// lapse, and exactly at their lapse month.
+func (g *gen) selfPattern(pp *person, from mon, n int) ([]bool, mon) {
+	force := make([]int8, n) // 1 paid, -1 unpaid
+	if pp.fate == fateLapsed {
+		for i := max(0, n-3); i < n; i++ {
+			force[i] = -1
+		}
+		if n >= 4 {
+			force[n-4] = 1
+		}
+	}
+	if pp.fate == fateDied || pp.fate == fateTerminated {
+		force[n-1] = 1 // a member pays the month they leave (or die) in
+	}
+	var plant mon
+	if pp.outside == outsideUnpaid && n >= 3 {
+		j := 1 + g.rng.IntN(n-2)
+		for j > 1 && from+mon(j) > g.dueMonth-2 {
+			j--
+		}
+		if force[j-1] >= 0 && force[j] == 0 && force[j+1] >= 0 && from+mon(j) <= g.dueMonth-2 {
+			force[j-1], force[j], force[j+1] = 1, -1, 1
+			plant = from + mon(j)
+		}
+	}
+	unpaid := make([]bool, n)
+	run, prev := 0, false
+	for i := range n {
+		m := from + mon(i)
+		var u bool
+		switch force[i] {
+		case -1:
+			u = true
+		case 1:
+			u = false
+		default:
+			p := 0.085
+			if prev {
+				p = 0.45
+			}
+			u = g.rng.Float64() < p
+			if u && m <= g.dueMonth && run >= 2 {
+				u = false
+			}
+			if u && i+1 < n && force[i+1] == -1 && run >= 1 {
+				u = false
+			}
+		}
+		if u && m <= g.dueMonth {
+			run++
+		} else if !u {
+			run = 0
+		}
+		prev = u
+		unpaid[i] = u
+	}
+	return unpaid, plant
+}
+
+// wrongTariff bills a month at a wrong amount: with JHT for a member without
+// it, or without JHT for a member with it.
+func (g *gen) wrongTariff(pp *person, m mon, due int64) int64 {
+	p := &pp.p
+	alt := []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT}
+	what := "JKK+JKM+JHT"
+	if len(p.Programs) == 3 {
+		alt, what = alt[:2], "JKK+JKM"
+	}
+	wrong, _ := coverage.BPUTariffs.Due(alt, p.DeclaredIncome, m.period())
+	g.plant(Plant{Kind: PlantTariffMismatch, NIK: p.NIK, KPJ: p.KPJ, Period: m.period(),
+		Detail: "billed " + strconv.FormatInt(wrong, 10) + " (" + what + "), tariff " + strconv.FormatInt(due, 10)})
+	return wrong
+}
+
+// draft is a claim before it is numbered.
+type draft struct {
+	c     coverage.Claim
+	plant int // index in g.plants of its CLAIM_OUTSIDE_COVERAGE plant, or -1
+}
+
+// drawClaims draws a member's claims over months of paid coverage.
+func (g *gen) drawClaims(pp *person, months []mon) {
+	p := &pp.p
+	end := g.today
+	if !pp.end.IsZero() {
+		end = minTime(end, pp.end)
+	}
+	// Work accidents needing care: a few in a hundred members a year.
+	for _, m := range months {
+		if g.rng.Float64() >= pp.medicalRate/12 {
+			continue
+		}
+		lo, hi := maxTime(m.first(), pp.start), minTime(m.day(m.days()), end)
+		if hi.Before(lo) {
+			continue
+		}
+		d := g.dayIn(lo, hi)
+		g.claim(pp, coverage.ProgramJKK, coverage.BenefitMedical, d, g.after(d, 3, 30), g.medicalCost(), false)
+	}
+	switch {
+	case pp.fate == fateDied:
+		// The heirs file the death benefits together.
+		d := pp.end
+		filed := g.after(d, 5, 45)
+		if pp.workDeath {
+			g.claim(pp, coverage.ProgramJKK, coverage.BenefitDeath, d, filed, 48*p.DeclaredIncome, false)
+		} else {
+			g.claim(pp, coverage.ProgramJKM, coverage.BenefitDeath, d, filed, 20_000_000, false)
+			g.claim(pp, coverage.ProgramJKM, coverage.BenefitPeriodic, d, filed, 12_000_000, false)
+			g.claim(pp, coverage.ProgramJKM, coverage.BenefitFuneral, d, filed, 10_000_000, false)
+		}
+		// Scholarships for up to two children; after a non-work death only with
+		// three years of membership.
+		if (pp.workDeath || !pp.start.After(d.AddDate(-3, 0, 0))) && g.chance(60) {
+			program := coverage.ProgramJKM
+			if pp.workDeath {
+				program = coverage.ProgramJKK
+			}
+			for range 1 + g.rng.IntN(2) {
+				g.claim(pp, program, coverage.BenefitScholarship, d, g.after(filed, 10, 60), pick(g, scholarships), false)
+			}
+		}
+		if hasProgram(p.Programs, coverage.ProgramJHT) && p.Segment != coverage.SegmentBPU && g.chance(90) {
+			g.claim(pp, coverage.ProgramJHT, coverage.BenefitLumpSum, d, g.after(filed, 0, 60), jhtBalance(pp), false)
+		}
+	case pp.fate == fateTerminated && !pp.city && !pp.end.After(g.today):
+		// Leaving a job (or coming home) releases the old-age savings.
+		if hasProgram(p.Programs, coverage.ProgramJHT) && g.chance(70) {
+			g.claim(pp, coverage.ProgramJHT, coverage.BenefitLumpSum, pp.end, g.after(pp.end, 7, 90), jhtBalance(pp), false)
+		}
+	}
+	// Planted: a claim outside coverage, paid all the same.
+	var incident time.Time
+	var why string
+	switch pp.outside {
+	case outsideBefore:
+		incident = pp.start.AddDate(0, 0, -10-g.rng.IntN(50))
+		why = "before coverage_start " + string(p.CoverageStart)
+	case outsideAfter:
+		incident = pp.end.AddDate(0, 0, 5+g.rng.IntN(20))
+		why = "after coverage_end " + string(p.CoverageEnd)
+	case outsideUnpaid:
+		if pp.unpaidMonth != 0 {
+			incident = pp.unpaidMonth.day(3 + g.rng.IntN(20))
+			why = "in " + string(pp.unpaidMonth.period()) + ", a month left unpaid"
+		}
+	}
+	if !incident.IsZero() {
+		g.plant(Plant{Kind: PlantClaimOutsideCoverage, NIK: p.NIK, KPJ: p.KPJ, Period: monOf(incident).period(),
+			Detail: "incident " + string(dateOf(incident)) + " " + why})
+		// Filed early enough to have been paid by as-of.
+		incident = minTime(incident, g.today.AddDate(0, 0, -40))
+		g.claim(pp, coverage.ProgramJKK, coverage.BenefitMedical, incident, g.after(incident, 3, 10), g.medicalCost(), true)
+	}
+}
+
+var scholarships = []int64{1_500_000, 2_000_000, 3_000_000, 12_000_000} // a year at SD, SMP, SMA, university
+
+func hasProgram(ps []coverage.Program, p coverage.Program) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// medicalCost is the actual cost of care: Rp0.5M to Rp25M, most of it small.
+func (g *gen) medicalCost() int64 {
+	return int64(500_000*math.Exp(g.rng.Float64()*g.rng.Float64()*math.Log(50))) / 1_000 * 1_000
+}
+
+// jhtBalance is the old-age savings at the end of a membership: 5.7% of the
+// wage (2% for migrant and informal workers) a month, with some returns.
+func jhtBalance(pp *person) int64 {
+	months := int64(pp.end.Sub(pp.start).Hours()/24/30.4) + 1
+	rate := int64(57)
+	if pp.p.Segment != coverage.SegmentPU {
+		rate = 20
+	}
+	years := months / 12
+	return months * pp.p.DeclaredIncome * rate / 1000 * (100 + 3*years) / 100
+}
+
+// after returns a day between lo and hi days after d.
+func (g *gen) after(d time.Time, lo, hi int) time.Time {
+	return d.AddDate(0, 0, lo+g.rng.IntN(hi-lo+1))
+}
+
+// claim files a claim and moves it along as far as it would have got by as-of.
+// A claim filed after as-of is dropped. A planted claim is paid.
+func (g *gen) claim(pp *person, program coverage.Program, benefit coverage.Benefit, incident, submitted time.Time, amount int64, planted bool) {
+	if submitted.After(g.today) {
+		return
+	}
+	c := coverage.Claim{KPJ: pp.p.KPJ, NIK: pp.p.NIK, Program: program, Benefit: benefit,
+		IncidentDate: dateOf(incident), SubmittedAt: dateOf(submitted), AmountClaimed: amount}
+	age := daysBetween(submitted, g.today)
+	reject := 2
+	if benefit == coverage.BenefitMedical {
+		reject = 8
+	}
+	x := g.rng.IntN(100)
+	switch {
+	case planted:
+		x = 99
+	case age < 5:
+		x = -1
+	case age < 14:
+		x = -1 - x%2
+	}
+	switch {
+	case x == -1:
+		c.Status = coverage.ClaimSubmitted
+		c.UpdatedAt = g.desk(submitted)
+	case x == -2 || (x >= reject && x < reject+3):
+		c.Status = coverage.ClaimVerified
+		c.UpdatedAt = g.desk(g.dayIn(submitted.AddDate(0, 0, 1), minTime(submitted.AddDate(0, 0, 10), g.today)))
+	case x < reject:
+		c.Status = coverage.ClaimRejected
+		c.UpdatedAt = g.desk(g.dayIn(submitted.AddDate(0, 0, 3), minTime(submitted.AddDate(0, 0, 20), g.today)))
+	default:
+		paid := submitted.AddDate(0, 0, 5+g.rng.IntN(min(25, age-4)))
+		c.Status, c.AmountPaid, c.PaidAt = coverage.ClaimPaid, amount, dateOf(paid)
+		c.UpdatedAt = g.batch(paid, 14) // the daily payment run
+	}
+	d := draft{c: c, plant: -1}
+	if planted {
+		d.plant = len(g.plants) - 1
+	}
+	g.drafts = append(g.drafts, d)
+}
+
+// numberClaims numbers the claims in the order they were filed: K, the year,
+// a sequence of the year.
+func (g *gen) numberClaims() {
+	sort.SliceStable(g.drafts, func(i, j int) bool { return g.drafts[i].c.SubmittedAt < g.drafts[j].c.SubmittedAt })
+	g.claimSeq = map[int]int{}
+	for i := range g.drafts {
+		d := &g.drafts[i]
+		d.c.ClaimNo = g.claimNo(d.c.SubmittedAt.Time().Year())
+		if d.plant >= 0 {
+			g.plants[d.plant].Detail = d.c.ClaimNo + ": " + g.plants[d.plant].Detail
+		}
+		g.ds.Claims = append(g.ds.Claims, d.c)
+	}
+}
+
+func (g *gen) claimNo(year int) string {
+	g.claimSeq[year] += 1 + g.rng.IntN(3) // numbers are shared with other cities' claims
+	return "K" + strconv.Itoa(year) + strconv.Itoa(1_000_000 + g.claimSeq[year])[1:]
+}
