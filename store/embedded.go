@@ -86,32 +86,21 @@ func (e *embedded) stop(ctx context.Context) error {
 }
 
 // prepare runs once the collections exist: it fixes the _id indexes, adds the
-// indexes of the accelerated reads, and opens the reader they use.
+// indexes of the accelerated reads (accel.go), and keeps the connection open as
+// their reader. It is idempotent.
 func (e *embedded) prepare(ctx context.Context, database string) error {
-	if err := e.fixIDIndexes(ctx, database); err != nil {
-		return err
-	}
 	db, err := e.openSQLite(database)
 	if err != nil {
 		return err
 	}
-	rows, err := db.QueryContext(ctx, `SELECT name, table_name FROM _ferretdb_collections`)
+	tables, err := collectionTables(ctx, db)
+	if err == nil {
+		err = fixIDIndexes(ctx, db, tables)
+	}
+	if err == nil {
+		err = createFieldIndexes(ctx, db, tables)
+	}
 	if err != nil {
-		db.Close()
-		return fmt.Errorf("list collection tables: %w", err)
-	}
-	tables := map[string]string{}
-	for rows.Next() {
-		var name, table string
-		if err := rows.Scan(&name, &table); err != nil {
-			rows.Close()
-			db.Close()
-			return err
-		}
-		tables[name] = table
-	}
-	rows.Close()
-	if err := createFieldIndexes(ctx, db, tables); err != nil {
 		db.Close()
 		return err
 	}
@@ -132,16 +121,7 @@ func (e *embedded) prepare(ctx context.Context, database string) error {
 // documents). An index on the exact query expression fixes it (300 updates: 0.24 s
 // instead of 28 s). It must run after the collections exist; it is idempotent.
 // checkIDIndexes (used by the tests) verifies the planner uses it.
-func (e *embedded) fixIDIndexes(ctx context.Context, database string) error {
-	db, err := e.openSQLite(database)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tables, err := collectionTables(ctx, db)
-	if err != nil {
-		return err
-	}
+func fixIDIndexes(ctx context.Context, db *sql.DB, tables map[string]string) error {
 	for _, t := range tables {
 		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, t+"_jamsostek_id", t)
 		if _, err := db.ExecContext(ctx, q); err != nil {
@@ -153,18 +133,10 @@ func (e *embedded) fixIDIndexes(ctx context.Context, database string) error {
 
 // checkIDIndexes returns an error naming every collection table whose lookup by
 // _id would not use an index.
-func (e *embedded) checkIDIndexes(ctx context.Context, database string) error {
-	db, err := e.openSQLite(database)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tables, err := collectionTables(ctx, db)
-	if err != nil {
-		return err
-	}
+func (e *embedded) checkIDIndexes(ctx context.Context) error {
 	var bad []string
-	for _, t := range tables {
+	db := e.reader
+	for _, t := range e.tables {
 		rows, err := db.QueryContext(ctx, fmt.Sprintf(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE _ferretdb_sjson->'$._id' = ?`, t), `"x"`)
 		if err != nil {
 			return err
@@ -199,25 +171,25 @@ func (e *embedded) openSQLite(database string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(1)
 	return db, nil
 }
 
-func collectionTables(ctx context.Context, db *sql.DB) ([]string, error) {
+// collectionTables maps the database's collection names to their SQLite tables.
+func collectionTables(ctx context.Context, db *sql.DB) (map[string]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	rows, err := db.QueryContext(ctx, `SELECT table_name FROM _ferretdb_collections`)
+	rows, err := db.QueryContext(ctx, `SELECT name, table_name FROM _ferretdb_collections`)
 	if err != nil {
 		return nil, fmt.Errorf("list collection tables: %w", err)
 	}
 	defer rows.Close()
-	var out []string
+	out := map[string]string{}
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var name, table string
+		if err := rows.Scan(&name, &table); err != nil {
 			return nil, err
 		}
-		out = append(out, t)
+		out[name] = table
 	}
 	return out, rows.Err()
 }

@@ -15,7 +15,7 @@ func TestEmbeddedIDLookupsUseAnIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close(ctx)
-	if err := s.embedded.checkIDIndexes(ctx, s.db.Name()); err != nil {
+	if err := s.embedded.checkIDIndexes(ctx); err != nil {
 		t.Error(err)
 	}
 	if _, err := Open(ctx, Config{DataDir: s.embedded.dir}); err == nil {
