@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -177,8 +178,12 @@ func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Wr
 	return nil
 }
 
-// progressPrinter writes one line per page.
+// progressPrinter shows a run's progress on a terminal, rewriting one line per
+// page; elsewhere (a log file, CI) it prints nothing and the summary says it all.
 func progressPrinter(w io.Writer) func(coverage.SyncRun) {
+	if f, ok := w.(*os.File); !ok || !isTerminal(f) {
+		return nil
+	}
 	return func(r coverage.SyncRun) {
 		elapsed := time.Since(r.StartedAt).Seconds()
 		rate := 0.0
@@ -264,6 +269,11 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 	return serveWith(ctx, cfg, s, logger, stdout, true, func(addr string) {
 		fmt.Fprintf(stdout, "demo: open http://%s/ (GraphiQL); the endpoint is http://%s/query\n", displayHost(addr), displayHost(addr))
 	})
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func randomToken() string {
