@@ -167,6 +167,9 @@ func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Wr
 	}
 	syncer.Progress = progressPrinter(stderr)
 	runs, err := syncer.SyncAll(ctx, feeds, "cli")
+	if syncer.Progress != nil {
+		fmt.Fprintln(stderr) // end the progress line
+	}
 	for _, r := range runs {
 		fmt.Fprintf(stderr, "%-14s %-9s pages=%d read=%d inserted=%d updated=%d unchanged=%d deleted=%d quarantined=%d %s\n",
 			r.Feed, r.Status, r.Counts.Pages, r.Counts.Read, r.Counts.Inserted, r.Counts.Updated,
@@ -191,9 +194,6 @@ func progressPrinter(w io.Writer) func(coverage.SyncRun) {
 			rate = float64(r.Counts.Read) / elapsed
 		}
 		fmt.Fprintf(w, "\r%-14s page %d, %d records (%.0f/s)   ", r.Feed, r.Counts.Pages, r.Counts.Read, rate)
-		if r.Status != coverage.RunRunning {
-			fmt.Fprintln(w)
-		}
 	}
 }
 
