@@ -211,7 +211,12 @@ func runFeedsim(ctx context.Context, cfg config, logger *slog.Logger, stdout io.
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	fmt.Fprintf(stdout, "feed simulator on http://%s/ (token %q)\n", displayHost(ln.Addr().String()), cfg.FeedToken)
-	return serveHTTP(ctx, ln, feedsim.NewServer(ds, cfg.FeedToken))
+	sim := feedsim.NewServer(ds, cfg.FeedToken)
+	sim.Faults = cfg.Faults
+	if sim.Faults.Active() {
+		logger.Warn("injecting faults", "faults", fmt.Sprintf("%+v", sim.Faults))
+	}
+	return serveHTTP(ctx, ln, sim)
 }
 
 func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {

@@ -8,8 +8,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/feedsim"
 )
 
 // config is parsed once, from the environment and then the flags, and passed
@@ -35,6 +37,9 @@ type config struct {
 	// feedsim and demo
 	Seed  int64
 	Scale float64
+
+	// feedsim
+	Faults feedsim.Faults
 }
 
 // String prints the configuration with secrets masked.
@@ -112,6 +117,15 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.BoolVar(&c.Introspection, "introspection", introspection, "allow GraphQL introspection (env JAMSOSTEK_INTROSPECTION)")
 	case "feedsim":
 		fs.StringVar(&c.Addr, "addr", "127.0.0.1:8090", "listen address of the simulator")
+		fs.Int64Var(&c.Faults.Seed, "fault-seed", 1, "seed of the injected faults: the same seed gives the same faults")
+		fs.Float64Var(&c.Faults.ErrorRate, "error-rate", 0, "share of requests answered 500, 502, 503 or 504")
+		fs.Float64Var(&c.Faults.RateLimit, "rate-limit", 0, "share of requests answered 429 with Retry-After")
+		fs.DurationVar(&c.Faults.RetryAfter, "retry-after", time.Second, "the delay a 429 asks for")
+		fs.DurationVar(&c.Faults.Latency, "latency", 0, "delay added to every response")
+		fs.Float64Var(&c.Faults.ResetRate, "reset-rate", 0, "share of connections closed without a response")
+		fs.Float64Var(&c.Faults.TruncateRate, "truncate-rate", 0, "share of pages cut off mid-JSON")
+		fs.Float64Var(&c.Faults.RepeatPage, "repeat-page", 0, "share of pages answered with the page before")
+		fs.Float64Var(&c.Faults.RepeatRecord, "repeat-record", 0, "share of pages that repeat the last record of the page before")
 		fs.StringVar(&c.FeedToken, "token", env("JAMSOSTEK_FEED_TOKEN", "demo-token"), "bearer token the simulator requires (env JAMSOSTEK_FEED_TOKEN)")
 	case "sync":
 		fs.BoolVar(&c.Once, "once", false, "pull every feed once and exit (required)")
@@ -138,6 +152,12 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	if c.PageSize < 0 || c.PageSize > 5000 {
 		return c, fmt.Errorf("page size must be between 1 and 5000, got %d", c.PageSize)
+	}
+	for name, rate := range map[string]float64{"error-rate": c.Faults.ErrorRate, "rate-limit": c.Faults.RateLimit,
+		"reset-rate": c.Faults.ResetRate, "truncate-rate": c.Faults.TruncateRate, "repeat-page": c.Faults.RepeatPage, "repeat-record": c.Faults.RepeatRecord} {
+		if rate < 0 || rate >= 1 {
+			return c, fmt.Errorf("--%s must be at least 0 and below 1, got %g", name, rate)
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("log format must be text or json, got %q", c.LogFormat)

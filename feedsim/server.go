@@ -24,20 +24,14 @@ const (
 	MaxLimit     = 5000
 )
 
-// Faults makes the server misbehave the way FEEDS.md says a client must
-// survive: error statuses, 429 with Retry-After, latency, truncated bodies,
-// pages served twice, records updated while a client pages. The zero value is
-// a well-behaved server, and that is all this version does: the field fixes
-// the place where fault injection goes (around Server.respond, and through
-// the lock on the index for records that change).
-type Faults struct{}
-
 // Server serves a Dataset over HTTP exactly as FEEDS.md describes: records
 // (live, tombstones and invalid ones interleaved) in ascending (updated_at, key)
 // order, resumable cursors, inclusive updated_since, bearer authentication. It
 // is safe for concurrent use.
 type Server struct {
+	// Faults, set before the server serves, makes it misbehave (faults.go).
 	Faults Faults
+	faults faultState
 
 	token string // "" serves without authentication
 	asOf  string
@@ -226,8 +220,15 @@ func errorResponse(status int, msg string) response {
 
 // ServeHTTP answers GET /{feed}.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.Faults.Active() {
+		s.serveFaulty(w, r)
+		return
+	}
 	s.write(w, r, s.respond(r))
 }
+
+// feedOf names the feed a request path asks for.
+func feedOf(path string) coverage.Feed { return coverage.Feed(strings.Trim(path, "/")) }
 
 // respond computes the response to a request.
 func (s *Server) respond(r *http.Request) response {
@@ -239,7 +240,7 @@ func (s *Server) respond(r *http.Request) response {
 			return resp
 		}
 	}
-	feed := coverage.Feed(strings.Trim(r.URL.Path, "/"))
+	feed := feedOf(r.URL.Path)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ix := s.feeds[feed]

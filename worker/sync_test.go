@@ -188,3 +188,75 @@ func same[T any](t *testing.T, name string, want, got []T, key func(T) string) {
 		}
 	}
 }
+
+// TestSyncSurvivesFeedFaults pulls a simulated city through each fault of
+// FEEDS.md alone and all together, and checks the database ends exactly as the
+// simulator's data, record for record.
+func TestSyncSurvivesFeedFaults(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 21, Scale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := feedsim.Faults{Seed: 5, ErrorRate: 0.15, RateLimit: 0.1, RetryAfter: time.Second, Latency: time.Millisecond,
+		ResetRate: 0.1, TruncateRate: 0.15, RepeatPage: 0.15, RepeatRecord: 0.2}
+	for _, tc := range []struct {
+		name   string
+		faults feedsim.Faults
+		served []string // faults that must have happened
+	}{
+		{"server errors", feedsim.Faults{Seed: 1, ErrorRate: 0.3}, []string{"error"}},
+		{"429 with Retry-After", feedsim.Faults{Seed: 2, RateLimit: 0.3}, []string{"rate_limit"}},
+		{"latency", feedsim.Faults{Seed: 3, Latency: 5 * time.Millisecond}, nil},
+		{"connection resets", feedsim.Faults{Seed: 4, ResetRate: 0.3}, []string{"reset"}},
+		{"truncated bodies", feedsim.Faults{Seed: 5, TruncateRate: 0.3}, []string{"truncate"}},
+		{"pages served twice", feedsim.Faults{Seed: 6, RepeatPage: 0.3}, []string{"repeat_page"}},
+		{"records repeated across pages", feedsim.Faults{Seed: 7, RepeatRecord: 0.5}, []string{"repeat_record"}},
+		{"all together", mixed, []string{"error", "rate_limit", "reset", "truncate", "repeat_page", "repeat_record"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			sim := feedsim.NewServer(ds, token)
+			sim.Faults = tc.faults
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			s := storetest.Open(t)
+			c, err := worker.NewClient(worker.ClientConfig{BaseURL: srv.URL, Token: token, MaxAttempts: 12,
+				MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, RequestTimeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			syncer := &worker.Syncer{Store: s, Client: c, Areas: coverage.Cilegon(), PageSize: 197}
+			runs, err := syncer.SyncAll(ctx, nil, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			served := sim.FaultsServed()
+			for _, kind := range tc.served {
+				if served[kind] == 0 {
+					t.Errorf("no %s fault was served (%v): the test proves nothing", kind, served)
+				}
+			}
+			for _, r := range runs {
+				if r.Counts.Updated != 0 || r.Counts.Deleted != 0 {
+					t.Errorf("%s: got %+v, want inserts and unchanged records only", r.Feed, r.Counts)
+				}
+			}
+			same(t, "participants", ds.Participants, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
+				return s.Participants(ctx, coverage.ParticipantFilter{}, p)
+			}), func(x coverage.Participant) string { return x.KPJ })
+			same(t, "contributions", ds.Contributions, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
+				return s.Contributions(ctx, coverage.ContributionFilter{}, p)
+			}), func(x coverage.Contribution) string { return x.ID })
+			same(t, "claims", ds.Claims, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
+				return s.Claims(ctx, coverage.ClaimFilter{}, p)
+			}), func(x coverage.Claim) string { return x.ClaimNo })
+			same(t, "roster", ds.Roster, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
+				return s.Roster(ctx, coverage.RosterFilter{}, p)
+			}), func(x coverage.RosterEntry) string { return x.Key() })
+			q, err := s.Quarantine(ctx, coverage.QuarantineFilter{}, coverage.PageRequest{First: 1000})
+			if err != nil || q.TotalCount != int64(len(ds.Invalid)) {
+				t.Errorf("quarantine: got %d (%v), want %d", q.TotalCount, err, len(ds.Invalid))
+			}
+		})
+	}
+}
