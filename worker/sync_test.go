@@ -75,24 +75,7 @@ func TestSyncStoresTheFeedsExactly(t *testing.T) {
 		}
 	}
 
-	// Field for field.
-	same(t, "participants", ds.Participants, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
-		return s.Participants(ctx, coverage.ParticipantFilter{}, p)
-	}), func(x coverage.Participant) string { return x.KPJ })
-	same(t, "contributions", ds.Contributions, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
-		return s.Contributions(ctx, coverage.ContributionFilter{}, p)
-	}), func(x coverage.Contribution) string { return x.ID })
-	same(t, "claims", ds.Claims, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
-		return s.Claims(ctx, coverage.ClaimFilter{}, p)
-	}), func(x coverage.Claim) string { return x.ClaimNo })
-	same(t, "roster", ds.Roster, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
-		return s.Roster(ctx, coverage.RosterFilter{}, p)
-	}), func(x coverage.RosterEntry) string { return x.Key() })
-	wf, err := s.Workforce(ctx, coverage.WorkforceFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	same(t, "workforce", ds.Workforce, wf, func(x coverage.WorkforceTarget) string { return x.Key() })
+	holds(t, s, ds)
 
 	q, err := s.Quarantine(ctx, coverage.QuarantineFilter{}, coverage.PageRequest{First: 1000})
 	if err != nil {
@@ -148,6 +131,30 @@ func TestSyncFailsClearlyAndKeepsTheCheckpoint(t *testing.T) {
 	if len(runs) != 1 || runs[0].Status != coverage.RunFailed {
 		t.Errorf("stored runs: got %+v, want the failed run", runs)
 	}
+}
+
+// holds checks the store holds exactly the simulator's live records, field for
+// field.
+func holds(t *testing.T, s *store.Store, ds *feedsim.Dataset) {
+	t.Helper()
+	ctx := context.Background()
+	same(t, "participants", ds.Participants, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
+		return s.Participants(ctx, coverage.ParticipantFilter{}, p)
+	}), func(x coverage.Participant) string { return x.KPJ })
+	same(t, "contributions", ds.Contributions, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
+		return s.Contributions(ctx, coverage.ContributionFilter{}, p)
+	}), func(x coverage.Contribution) string { return x.ID })
+	same(t, "claims", ds.Claims, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
+		return s.Claims(ctx, coverage.ClaimFilter{}, p)
+	}), func(x coverage.Claim) string { return x.ClaimNo })
+	same(t, "roster", ds.Roster, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
+		return s.Roster(ctx, coverage.RosterFilter{}, p)
+	}), func(x coverage.RosterEntry) string { return x.Key() })
+	wf, err := s.Workforce(ctx, coverage.WorkforceFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "workforce", ds.Workforce, wf, func(x coverage.WorkforceTarget) string { return x.Key() })
 }
 
 func all[T any](t *testing.T, fetch func(coverage.PageRequest) (coverage.Page[T], error)) []T {
@@ -241,18 +248,7 @@ func TestSyncSurvivesFeedFaults(t *testing.T) {
 					t.Errorf("%s: got %+v, want inserts and unchanged records only", r.Feed, r.Counts)
 				}
 			}
-			same(t, "participants", ds.Participants, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
-				return s.Participants(ctx, coverage.ParticipantFilter{}, p)
-			}), func(x coverage.Participant) string { return x.KPJ })
-			same(t, "contributions", ds.Contributions, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
-				return s.Contributions(ctx, coverage.ContributionFilter{}, p)
-			}), func(x coverage.Contribution) string { return x.ID })
-			same(t, "claims", ds.Claims, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
-				return s.Claims(ctx, coverage.ClaimFilter{}, p)
-			}), func(x coverage.Claim) string { return x.ClaimNo })
-			same(t, "roster", ds.Roster, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
-				return s.Roster(ctx, coverage.RosterFilter{}, p)
-			}), func(x coverage.RosterEntry) string { return x.Key() })
+			holds(t, s, ds)
 			q, err := s.Quarantine(ctx, coverage.QuarantineFilter{}, coverage.PageRequest{First: 1000})
 			if err != nil || q.TotalCount != int64(len(ds.Invalid)) {
 				t.Errorf("quarantine: got %d (%v), want %d", q.TotalCount, err, len(ds.Invalid))
