@@ -42,6 +42,16 @@ func pageRequest(first *int, after *string) (coverage.PageRequest, error) {
 	return req.Normalize()
 }
 
+// fetch reads the page that first and after ask for, through one of the
+// store's list methods.
+func fetch[F, T any](ctx context.Context, list func(context.Context, F, coverage.PageRequest) (coverage.Page[T], error), f F, first *int, after *string) (coverage.Page[T], error) {
+	req, err := pageRequest(first, after)
+	if err != nil {
+		return coverage.Page[T]{}, err
+	}
+	return list(ctx, f, req)
+}
+
 // edges pairs each item of a page with its cursor.
 func edges[T, E any](pg coverage.Page[T], edge func(cursor string, node *T) E) []E {
 	out := make([]E, len(pg.Items))
@@ -64,11 +74,7 @@ func pageInfo[T any](pg coverage.Page[T]) *model.PageInfo {
 // of a participant.
 
 func (r *resolver) contributions(ctx context.Context, f coverage.ContributionFilter, first *int, after *string) (*model.ContributionConnection, error) {
-	req, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := r.records.Contributions(ctx, f, req)
+	pg, err := fetch(ctx, r.records.Contributions, f, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -82,11 +88,7 @@ func (r *resolver) contributions(ctx context.Context, f coverage.ContributionFil
 }
 
 func (r *resolver) claims(ctx context.Context, f coverage.ClaimFilter, first *int, after *string) (*model.ClaimConnection, error) {
-	req, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := r.records.Claims(ctx, f, req)
+	pg, err := fetch(ctx, r.records.Claims, f, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -64,11 +64,7 @@ func (r *queryResolver) Participants(ctx context.Context, filter *model.Particip
 	if err != nil {
 		return nil, err
 	}
-	req, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := r.records.Participants(ctx, f, req)
+	pg, err := fetch(ctx, r.records.Participants, f, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -124,11 +120,7 @@ func (r *queryResolver) Roster(ctx context.Context, filter *model.RosterFilter, 
 	if err != nil {
 		return nil, err
 	}
-	req, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := r.records.Roster(ctx, f, req)
+	pg, err := fetch(ctx, r.records.Roster, f, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +171,7 @@ func (r *queryResolver) SyncRuns(ctx context.Context, feed *coverage.Feed, first
 }
 
 func (r *queryResolver) Quarantine(ctx context.Context, filter *model.QuarantineFilter, first *int, after *string) (*model.QuarantineConnection, error) {
-	req, err := pageRequest(first, after)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := r.syncLog.Quarantine(ctx, quarantineFilter(filter), req)
+	pg, err := fetch(ctx, r.syncLog.Quarantine, quarantineFilter(filter), first, after)
 	if err != nil {
 		return nil, err
 	}
