@@ -123,8 +123,9 @@ func (g *gen) cityFunded() {
 				pp.end = until.Last().Time()
 				pp.fate = fateTerminated
 			}
-			// Deaths while covered, in 2023 and later.
-			lo := maxTime(start, jan2023)
+			// Deaths while covered, in 2024 and later: the roster is the city's
+			// 2024 list (DOMAIN.md), so every entry is funded in some month of 2024.
+			lo := maxTime(start, jan2024)
 			hi := g.today.AddDate(0, 0, -10)
 			if !pp.end.IsZero() {
 				hi = minTime(hi, pp.end)
@@ -173,9 +174,22 @@ type group struct {
 	ended, fresh, old int // memberships ended; active, joined in 2024; active, joined before
 }
 
+// coveredOn reports whether the membership covered day d: within its coverage
+// dates and not yet lapsed (a lapsed member is inactive from the third unpaid
+// month on). This is how the reconciliation counts active members in the past;
+// Participant.Active, which reads today's status, undercounts them.
+func (pp *person) coveredOn(d coverage.Date) bool {
+	p := &pp.p
+	if p.CoverageStart == "" || p.CoverageStart > d || (p.CoverageEnd != "" && d > p.CoverageEnd) {
+		return false
+	}
+	return pp.fate != fateLapsed || d.Period() < pp.lapse.period()
+}
+
 // others: members who are not on a city roster, so many that the active
 // members are coverage2024 of the 2024 workforce at as-of and coverage2023 of
-// the 2023 workforce at the end of 2023 (as Participant.Active counts them).
+// the 2023 workforce at the end of 2023 (counted as coveredOn counts them:
+// members who lapsed or left in 2024 were covered at the end of 2023).
 func (g *gen) others() {
 	end23 := coverage.Date("2023-12-31")
 	asOfDay := dateOf(g.asOf)
@@ -186,7 +200,7 @@ func (g *gen) others() {
 		}
 		city++
 		pp.finishStatus()
-		if pp.p.Active(end23) {
+		if pp.coveredOn(end23) {
 			c23++
 		}
 		if pp.p.Active(asOfDay) {
@@ -196,7 +210,6 @@ func (g *gen) others() {
 	t24 := int(math.Round(coverage2024 * float64(g.workforceOf(2024))))
 	t23 := int(math.Round(coverage2023 * float64(g.workforceOf(2023))))
 	o24 := max(0, t24-c24)
-	o23 := min(max(0, t23-c23), o24)
 	e := g.n(endedOthers)
 	no := o24 + e
 	total := city + no
@@ -227,19 +240,9 @@ func (g *gen) others() {
 	if groups[1].ended == 0 && groups[1].count > 0 {
 		groups[1].ended = 1
 	}
-	newTotal := o24 - o23
-	news := apportion(newTotal, groups, func(gr *group) float64 { return float64(gr.count - gr.ended) })
-	for i, gr := range groups {
-		gr.fresh = min(news[i], gr.count-gr.ended)
-		gr.old = gr.count - gr.ended - gr.fresh
-	}
-	// One slot a member, shuffled so kinds interleave.
-	type slot struct {
-		gr   *group
-		fate fate
-		new  bool
-	}
-	var slots []slot
+	// The ended members first: whether they were still covered at the end of
+	// 2023 depends on the dates drawn for them.
+	var made []*person
 	for _, gr := range groups {
 		for i := range gr.ended {
 			f := fateTerminated
@@ -253,19 +256,41 @@ func (g *gen) others() {
 			if gr.seg == coverage.SegmentPU && i == 0 {
 				f = fateDied // at least one death
 			}
-			slots = append(slots, slot{gr, f, false})
+			pp := g.member(gr.seg, gr.payer, f, false)
+			pp.finishStatus()
+			if pp.coveredOn(end23) {
+				c23++
+			}
+			made = append(made, pp)
 		}
+	}
+	o23 := min(max(0, t23-c23), o24)
+	newTotal := o24 - o23
+	news := apportion(newTotal, groups, func(gr *group) float64 { return float64(gr.count - gr.ended) })
+	for i, gr := range groups {
+		gr.fresh = min(news[i], gr.count-gr.ended)
+		gr.old = gr.count - gr.ended - gr.fresh
+	}
+	// One slot an active member, shuffled so kinds interleave.
+	type slot struct {
+		gr  *group
+		new bool
+	}
+	var slots []slot
+	for _, gr := range groups {
 		for range gr.fresh {
-			slots = append(slots, slot{gr, fateActive, true})
+			slots = append(slots, slot{gr, true})
 		}
 		for range gr.old {
-			slots = append(slots, slot{gr, fateActive, false})
+			slots = append(slots, slot{gr, false})
 		}
 	}
 	g.rng.Shuffle(len(slots), func(i, j int) { slots[i], slots[j] = slots[j], slots[i] })
 	for _, s := range slots {
-		g.people = append(g.people, g.member(s.gr.seg, s.gr.payer, s.fate, s.new))
+		made = append(made, g.member(s.gr.seg, s.gr.payer, fateActive, s.new))
 	}
+	g.rng.Shuffle(len(made), func(i, j int) { made[i], made[j] = made[j], made[i] })
+	g.people = append(g.people, made...)
 }
 
 // apportion splits n over groups in proportion to weight, by largest remainder.

@@ -1,0 +1,167 @@
+package reconcile
+
+import (
+	"slices"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
+
+// defaultFundedPrograms and defaultFundedIncome price a funded roster entry
+// without a city-paid membership: the lowest BPU tariff (JKK and JKM on the
+// Rp1,000,000 income band), what the city pays for its workers.
+var defaultFundedPrograms = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM}
+
+const defaultFundedIncome = 1_000_000
+
+// cell returns the measures at k, creating them.
+func (e *Engine) cell(k Key) *Measures {
+	m := e.cells[k]
+	if m == nil {
+		m = &Measures{}
+		e.cells[k] = m
+	}
+	return m
+}
+
+// inWindow reports whether month m has cells.
+func (e *Engine) inWindow(m coverage.Period) bool { return m >= e.cfg.From && m <= e.asOfMonth }
+
+// memberKey is the cell key of a membership in month m, with payer.
+func (pp *personPass) memberKey(m *member, mo coverage.Period, payer coverage.PayerType, cat coverage.Category) Key {
+	return Key{Period: mo, Kelurahan: m.p.KelurahanCode, Category: cat, Payer: payer, Segment: m.p.Segment,
+		Gender: m.p.Gender, AgeBand: BandOf(m.p.BirthDate, pp.e.endOf(mo))}
+}
+
+// categoryOf returns the roster category a membership carries in month m: the
+// first category funding the person then, if the membership is the person's
+// primary one that month.
+func (pp *personPass) categoryOf(m *member, mo coverage.Period) coverage.Category {
+	if len(pp.p.Roster) == 0 {
+		return ""
+	}
+	cat := pp.categoryIn(mo)
+	if cat == "" {
+		return ""
+	}
+	if prim := pp.primary(mo); prim != nil && prim != m {
+		return ""
+	}
+	return cat
+}
+
+// cells adds the person's facts to the rollup cells.
+func (pp *personPass) cells() {
+	e := pp.e
+	for _, m := range pp.members {
+		p := m.p
+		// Stocks and flows of membership.
+		if m.start != "" {
+			from := max(m.start, e.cfg.From)
+			to := e.asOfMonth
+			if m.end != "" {
+				to = min(to, m.end)
+			}
+			for mo := from; mo <= to; mo = mo.AddMonths(1) {
+				d := e.endOf(mo)
+				active := p.CoverageStart <= d && (p.CoverageEnd == "" || d <= p.CoverageEnd) && !m.lapsed(mo)
+				if p.Status == coverage.StatusTerminated && p.CoverageEnd == "" {
+					active = false // ended without a date: not counted as covered
+				}
+				var meas Measures
+				if active {
+					meas.Active = 1
+				}
+				if mo == m.start {
+					meas.New = 1
+				}
+				if m.end == mo || slices.ContainsFunc(m.lapses, func(l [2]coverage.Period) bool { return l[0] == mo }) {
+					meas.Lapsed = 1
+				}
+				if !meas.zero() {
+					e.cell(pp.memberKey(m, mo, p.PayerType, pp.categoryOf(m, mo))).Add(&meas, true)
+				}
+			}
+		}
+		// Contributions, in the cell of their month and payer.
+		for _, c := range m.contribs {
+			if !e.inWindow(c.Period) {
+				continue
+			}
+			meas := e.cell(pp.memberKey(m, c.Period, c.PayerType, pp.categoryOf(m, c.Period)))
+			meas.Billed++
+			meas.DueAmount += c.AmountDue
+			meas.PaidAmount += c.AmountPaid
+			if c.AmountPaid > 0 {
+				meas.PaidCount++
+			}
+			if e.overdue(c.Period) && c.AmountPaid < c.AmountDue {
+				meas.UnpaidOverdue++
+				meas.Arrears += c.AmountDue - c.AmountPaid
+			}
+		}
+	}
+	// Claims: submitted in the month of submission, paid in the month of
+	// payment; the category is the one of the incident's month.
+	for i := range pp.p.Claims {
+		c := &pp.p.Claims[i]
+		m := pp.byKPJ[c.KPJ]
+		if m == nil {
+			continue
+		}
+		prog := slices.Index(coverage.Programs, c.Program)
+		if prog < 0 {
+			continue
+		}
+		cat := pp.categoryOf(m, c.IncidentDate.Period())
+		if mo := c.SubmittedAt.Period(); e.inWindow(mo) {
+			cm := &e.cell(pp.memberKey(m, mo, m.p.PayerType, cat)).Claims[prog]
+			cm.SubmittedCount++
+			cm.SubmittedAmount += c.AmountClaimed
+		}
+		if c.Status == coverage.ClaimPaid && c.PaidAt != "" {
+			if mo := c.PaidAt.Period(); e.inWindow(mo) {
+				cm := &e.cell(pp.memberKey(m, mo, m.p.PayerType, cat)).Claims[prog]
+				cm.PaidCount++
+				cm.PaidAmount += c.AmountPaid
+			}
+		}
+	}
+	// Roster entries: headcount and monthly cost of the funded.
+	nik, nikErr := coverage.ParseNIK(pp.p.NIK)
+	for i := range pp.p.Roster {
+		r := &pp.p.Roster[i]
+		from := max(r.FundedFrom, e.cfg.From)
+		to := e.asOfMonth
+		if r.FundedUntil != "" {
+			to = min(to, r.FundedUntil)
+		}
+		for mo := from; mo <= to; mo = mo.AddMonths(1) {
+			k := Key{Period: mo, Kelurahan: r.KelurahanCode, Category: r.Category, AgeBand: AgeUnknown}
+			programs, income := defaultFundedPrograms, int64(defaultFundedIncome)
+			var meas Measures
+			meas.Funded = 1
+			if mo == from || mo.Month() == 1 {
+				meas.FundedFirstYear = 1
+			}
+			prim := pp.primary(mo)
+			switch {
+			case prim != nil:
+				k.Payer, k.Segment, k.Gender = prim.p.PayerType, prim.p.Segment, prim.p.Gender
+				k.AgeBand = BandOf(prim.p.BirthDate, e.endOf(mo))
+				if prim.p.PayerType == coverage.PayerAPBD {
+					programs, income = prim.p.Programs, prim.p.DeclaredIncome
+					if prim.covers(mo) && !prim.lapsed(mo) && e.endOf(mo) >= prim.p.CoverageStart &&
+						(prim.p.CoverageEnd == "" || e.endOf(mo) <= prim.p.CoverageEnd) {
+						meas.FundedEnrolled = 1
+					}
+				}
+			case nikErr == nil:
+				k.Gender, k.AgeBand = nik.Gender, BandOf(nik.BirthDate, e.endOf(mo))
+			}
+			if due, err := e.cfg.Tariffs.Due(programs, income, mo); err == nil {
+				meas.FundedMonthlyDue = due
+			}
+			e.cell(k).Add(&meas, true)
+		}
+	}
+}

@@ -1,0 +1,315 @@
+// Package reconcile joins the city's rosters with BPJS membership, contributions
+// and claims, person by person, and reports what does not add up (findings) and
+// the rollup cells the coverage API answers from. It is pure: records come in
+// grouped by NIK (see Group), results come out; it does no I/O.
+//
+// The engine streams: it keeps one person's records at a time, plus the cells
+// and the findings. Its memory grows with them, not with the records read.
+// docs/reconciliation.md explains every rule and measure.
+package reconcile
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
+
+// Person is everything the feeds say about one NIK.
+type Person struct {
+	NIK           string
+	Roster        []coverage.RosterEntry
+	Participants  []coverage.Participant
+	Contributions []coverage.Contribution
+	Claims        []coverage.Claim
+}
+
+// Config is what a pass needs besides the records.
+type Config struct {
+	Areas   *coverage.Areas
+	Tariffs coverage.Tariffs // default coverage.BPUTariffs
+	// AsOf is the data's snapshot time (the feeds' as_of). "Today" is the date
+	// of the last second before it: due dates before today are past.
+	AsOf time.Time
+	// From is the first month of the rollup cells; default January two years
+	// before AsOf's year. Findings look at every month.
+	From coverage.Period
+	// Declared are the figures the city declared, compared with the counted ones.
+	Declared []coverage.DeclaredTotal
+}
+
+// Stats count what a pass read.
+type Stats struct {
+	People              int64
+	RosterEntries       int64
+	Participants        int64
+	Contributions       int64
+	Claims              int64
+	OrphanContributions int64 // contributions of a KPJ with no membership under their NIK
+	OrphanClaims        int64 // claims of a KPJ with no membership under their NIK
+}
+
+// Result is the outcome of a pass.
+type Result struct {
+	Findings []coverage.Finding // sorted by ID
+	Rollup   Rollup             // cells sorted by key; Version and RunID unset
+	Stats    Stats
+}
+
+// Engine runs one pass. Feed it people with Add, in any order, then call Finish.
+type Engine struct {
+	cfg       Config
+	today     coverage.Date
+	asOfMonth coverage.Period
+	cells     map[Key]*Measures
+	findings  []coverage.Finding
+	seen      map[string]bool
+	stats     Stats
+}
+
+// New starts a pass.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Areas == nil {
+		return nil, coverage.Errorf(coverage.EINVALID, "reconcile: no areas")
+	}
+	if cfg.AsOf.IsZero() {
+		return nil, coverage.Errorf(coverage.EINVALID, "reconcile: no as-of time")
+	}
+	if cfg.Tariffs == nil {
+		cfg.Tariffs = coverage.BPUTariffs
+	}
+	e := &Engine{cfg: cfg, cells: map[Key]*Measures{}, seen: map[string]bool{}}
+	e.today = coverage.DateOf(cfg.AsOf.UTC().Add(-time.Second))
+	e.asOfMonth = e.today.Period()
+	if e.cfg.From == "" {
+		e.cfg.From = coverage.MakePeriod(e.today.Time().Year()-2, time.January)
+	}
+	if err := e.cfg.From.Validate(); err != nil {
+		return nil, err
+	}
+	if e.cfg.From > e.asOfMonth {
+		return nil, coverage.Errorf(coverage.EINVALID, "reconcile: first month %s is after the as-of month %s", e.cfg.From, e.asOfMonth)
+	}
+	return e, nil
+}
+
+// Today returns the date due dates are compared with.
+func (e *Engine) Today() coverage.Date { return e.today }
+
+// FindingID returns the stable, opaque ID of a finding of a kind about a
+// subject (a NIK, KPJ, claim number or declared figure).
+func FindingID(kind coverage.DiscrepancyKind, subject string) string {
+	h := sha256.Sum256([]byte(string(kind) + "|" + subject))
+	return string(kind) + "-" + hex.EncodeToString(h[:10])
+}
+
+func (e *Engine) find(subject string, f coverage.Finding) {
+	f.ID = FindingID(f.Kind, subject)
+	if e.seen[f.ID] {
+		return
+	}
+	e.seen[f.ID] = true
+	e.findings = append(e.findings, f)
+}
+
+// overdue reports whether a month's contribution is past its due date, the
+// 15th of the month.
+func (e *Engine) overdue(m coverage.Period) bool { return string(m)+"-15" < string(e.today) }
+
+// endOf returns the date stock measures describe for a month: its last day, or
+// today in the as-of month.
+func (e *Engine) endOf(m coverage.Period) coverage.Date {
+	if m >= e.asOfMonth {
+		return e.today
+	}
+	return m.Last()
+}
+
+// member is a membership with what its contributions tell.
+type member struct {
+	p        *coverage.Participant
+	contribs []*coverage.Contribution // ascending period
+	paid     map[coverage.Period]bool // a payment was made for the month
+	first    coverage.Period          // first month billed, "" if never
+	lapses   [][2]coverage.Period     // [third unpaid month, next paid month or ""), ascending
+	lastRun  []coverage.Period        // the last run of 3 or more unpaid months, if still open
+	start    coverage.Period
+	end      coverage.Period // "" while open
+}
+
+// covers reports whether the membership's coverage dates include month m.
+func (m *member) covers(mo coverage.Period) bool {
+	return m.start != "" && m.start <= mo && (m.end == "" || mo <= m.end)
+}
+
+// lapsed reports whether the 3-month rule has made the membership inactive in
+// month mo.
+func (m *member) lapsed(mo coverage.Period) bool {
+	for _, l := range m.lapses {
+		if l[0] <= mo && (l[1] == "" || mo < l[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Add reconciles one person. Records of another NIK are an error.
+func (e *Engine) Add(p *Person) error {
+	for _, r := range p.Roster {
+		if r.NIK != p.NIK {
+			return fmt.Errorf("reconcile: roster entry of %s in the group of another NIK", coverage.MaskNIK(r.NIK))
+		}
+	}
+	e.stats.People++
+	e.stats.RosterEntries += int64(len(p.Roster))
+	e.stats.Participants += int64(len(p.Participants))
+	e.stats.Contributions += int64(len(p.Contributions))
+	e.stats.Claims += int64(len(p.Claims))
+
+	slices.SortFunc(p.Roster, func(a, b coverage.RosterEntry) int { return cmp.Compare(a.Category, b.Category) })
+	slices.SortFunc(p.Participants, func(a, b coverage.Participant) int { return cmp.Compare(a.KPJ, b.KPJ) })
+	slices.SortFunc(p.Contributions, func(a, b coverage.Contribution) int {
+		return cmp.Or(cmp.Compare(a.KPJ, b.KPJ), cmp.Compare(a.Period, b.Period), cmp.Compare(a.ID, b.ID))
+	})
+	slices.SortFunc(p.Claims, func(a, b coverage.Claim) int { return cmp.Compare(a.ClaimNo, b.ClaimNo) })
+
+	members := make([]*member, len(p.Participants))
+	byKPJ := make(map[string]*member, len(p.Participants))
+	for i := range p.Participants {
+		m := &member{p: &p.Participants[i], paid: map[coverage.Period]bool{}, start: p.Participants[i].CoverageStart.Period(), end: p.Participants[i].CoverageEnd.Period()}
+		members[i] = m
+		byKPJ[m.p.KPJ] = m
+	}
+	for i := range p.Contributions {
+		c := &p.Contributions[i]
+		m := byKPJ[c.KPJ]
+		if m == nil {
+			e.stats.OrphanContributions++
+			continue
+		}
+		m.contribs = append(m.contribs, c)
+	}
+	for _, m := range members {
+		e.lapses(m)
+	}
+	pp := &personPass{e: e, p: p, members: members, byKPJ: byKPJ}
+	pp.rosterFindings()
+	pp.memberFindings()
+	pp.claimFindings()
+	pp.doubleFunding()
+	pp.cells()
+	return nil
+}
+
+// lapses finds the runs of unpaid months: a month past its due date not paid in
+// full. The third consecutive one makes the membership inactive until a month
+// is paid in full again. A month not yet due neither extends nor ends a run.
+func (e *Engine) lapses(m *member) {
+	var run []coverage.Period
+	var prev coverage.Period
+	open := false
+	for _, c := range m.contribs {
+		if m.first == "" {
+			m.first = c.Period
+		}
+		if c.AmountPaid > 0 {
+			m.paid[c.Period] = true
+		}
+		switch {
+		case c.AmountDue > 0 && c.AmountPaid >= c.AmountDue, c.AmountDue <= 0:
+			if open {
+				m.lapses[len(m.lapses)-1][1] = c.Period
+				open = false
+			}
+			run = nil
+		case e.overdue(c.Period):
+			if prev != "" && c.Period != prev.AddMonths(1) {
+				run = nil
+			}
+			run = append(run, c.Period)
+			if len(run) == 3 && !open {
+				m.lapses = append(m.lapses, [2]coverage.Period{c.Period, ""})
+				open = true
+			}
+		}
+		prev = c.Period
+	}
+	if len(run) >= 3 {
+		m.lastRun = run
+	}
+}
+
+// Finish compares the declared totals and returns the result.
+func (e *Engine) Finish() Result {
+	cells := make([]Cell, 0, len(e.cells))
+	for k, m := range e.cells {
+		cells = append(cells, Cell{Key: k, Measures: *m})
+	}
+	slices.SortFunc(cells, func(a, b Cell) int { return a.Key.Compare(b.Key) })
+	r := Rollup{AsOf: e.cfg.AsOf.UTC(), From: e.cfg.From, To: e.asOfMonth, Cells: cells}
+	r.Hash = hashCells(r.From, r.To, cells)
+	for _, d := range e.cfg.Declared {
+		e.compareDeclared(&r, d)
+	}
+	slices.SortFunc(e.findings, func(a, b coverage.Finding) int { return cmp.Compare(a.ID, b.ID) })
+	return Result{Findings: e.findings, Rollup: r, Stats: e.stats}
+}
+
+// compareDeclared reports a declared figure that the cells do not confirm.
+func (e *Engine) compareDeclared(r *Rollup, d coverage.DeclaredTotal) {
+	counted, ok := Counted(r, d.Metric, d.Year, d.AreaCode, d.Category)
+	if !ok || counted == d.Value {
+		return
+	}
+	diff := counted - d.Value
+	f := coverage.Finding{Kind: coverage.KindDeclaredTotalMismatch, Severity: coverage.SeverityMedium,
+		Category: d.Category, AreaCode: d.AreaCode}
+	what := map[coverage.Metric]string{
+		coverage.MetricCityFundedWorkers:     "city-funded workers",
+		coverage.MetricAPBDContributionsPaid: "rupiah of contributions paid by the city",
+		coverage.MetricAPBDClaimsPaid:        "rupiah of claims paid to city-funded members",
+		coverage.MetricActiveParticipants:    "active participants",
+	}[d.Metric]
+	f.Detail = fmt.Sprintf("declared %s %s in %d, counted %s (difference %s)", groupDigits(d.Value), what, d.Year, groupDigits(counted), signedDigits(diff))
+	if d.Category != "" {
+		f.Detail += ", category " + string(d.Category)
+	}
+	if d.AreaCode != "" {
+		f.Detail += ", area " + d.AreaCode
+	}
+	if d.Metric.Money() {
+		f.Amount = max(diff, -diff)
+		f.Severity = coverage.SeverityHigh
+	}
+	for m := coverage.MakePeriod(d.Year, time.January); m <= coverage.MakePeriod(d.Year, time.December); m = m.AddMonths(1) {
+		f.Periods = append(f.Periods, m)
+	}
+	e.find(d.Key(), f)
+}
+
+// groupDigits writes n with thousands separators: 19,185.
+func groupDigits(n int64) string {
+	s := fmt.Sprint(max(n, -n))
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if n < 0 {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+func signedDigits(n int64) string {
+	if n > 0 {
+		return "+" + groupDigits(n)
+	}
+	return groupDigits(n)
+}

@@ -1,0 +1,381 @@
+package reconcile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
+
+// personPass reconciles one person.
+type personPass struct {
+	e       *Engine
+	p       *Person
+	members []*member // by KPJ
+	byKPJ   map[string]*member
+}
+
+// funding returns the roster entries funding month m.
+func (pp *personPass) funding(m coverage.Period) []*coverage.RosterEntry {
+	var out []*coverage.RosterEntry
+	for i := range pp.p.Roster {
+		if pp.p.Roster[i].FundedIn(m) {
+			out = append(out, &pp.p.Roster[i])
+		}
+	}
+	return out
+}
+
+func (pp *personPass) funded(m coverage.Period) bool {
+	for i := range pp.p.Roster {
+		if pp.p.Roster[i].FundedIn(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// apbd returns the memberships paid by the city.
+func (pp *personPass) apbd() []*member {
+	var out []*member
+	for _, m := range pp.members {
+		if m.p.PayerType == coverage.PayerAPBD {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// primary returns the membership that carries the person's roster category in
+// month m: the first paid by the city covering m, else the first covering m.
+func (pp *personPass) primary(m coverage.Period) *member {
+	var first *member
+	for _, mb := range pp.members {
+		if !mb.covers(m) {
+			continue
+		}
+		if mb.p.PayerType == coverage.PayerAPBD {
+			return mb
+		}
+		if first == nil {
+			first = mb
+		}
+	}
+	return first
+}
+
+// area returns the kelurahan the person's findings are filed under.
+func (pp *personPass) area() string {
+	if len(pp.p.Roster) > 0 {
+		return pp.p.Roster[0].KelurahanCode
+	}
+	if len(pp.members) > 0 {
+		return pp.members[0].p.KelurahanCode
+	}
+	return ""
+}
+
+func (pp *personPass) category() coverage.Category {
+	if len(pp.p.Roster) > 0 {
+		return pp.p.Roster[0].Category
+	}
+	return ""
+}
+
+// apbdPaid sums what the city paid for the person in the months for which
+// keep returns true (every month when keep is nil).
+func (pp *personPass) apbdPaid(keep func(coverage.Period) bool) int64 {
+	var sum int64
+	for _, m := range pp.members {
+		for _, c := range m.contribs {
+			if c.PayerType == coverage.PayerAPBD && (keep == nil || keep(c.Period)) {
+				sum += c.AmountPaid
+			}
+		}
+	}
+	return sum
+}
+
+func categories(rs []coverage.RosterEntry) string {
+	var cs []string
+	for _, r := range rs {
+		cs = append(cs, string(r.Category))
+	}
+	return strings.Join(cs, " and ")
+}
+
+// rosterFindings: funded but not enrolled, or enrolled with another payer;
+// invalid NIK; domicile outside the city.
+func (pp *personPass) rosterFindings() {
+	e, p := pp.e, pp.p
+	if len(p.Roster) > 0 {
+		first := p.Roster[0].FundedFrom
+		for _, r := range p.Roster {
+			first = min(first, r.FundedFrom)
+		}
+		switch {
+		case len(pp.members) == 0:
+			e.find(p.NIK, coverage.Finding{Kind: coverage.KindRosterNotEnrolled, Severity: coverage.SeverityHigh,
+				NIK: p.NIK, Category: pp.category(), AreaCode: pp.area(),
+				Detail: fmt.Sprintf("on the %s roster (%s) since %s, with no BPJS membership", categories(p.Roster), p.Roster[0].Agency, first)})
+		case len(pp.apbd()) == 0:
+			var payers []string
+			for _, m := range pp.members {
+				payers = append(payers, string(m.p.PayerType))
+			}
+			e.find(p.NIK, coverage.Finding{Kind: coverage.KindRosterOtherPayer, Severity: coverage.SeverityMedium,
+				NIK: p.NIK, KPJ: pp.members[0].p.KPJ, Category: pp.category(), AreaCode: pp.area(),
+				Detail: fmt.Sprintf("on the %s roster since %s, enrolled paid by %s, not by the city", categories(p.Roster), first, strings.Join(payers, ", "))})
+		}
+	}
+	if len(p.Roster) == 0 && len(pp.members) == 0 {
+		return
+	}
+	if _, err := coverage.ParseNIK(p.NIK); err != nil {
+		where := "membership"
+		if len(p.Roster) > 0 {
+			where = "roster entry and membership"
+			if len(pp.members) == 0 {
+				where = "roster entry"
+			}
+		}
+		e.find(p.NIK, coverage.Finding{Kind: coverage.KindInvalidNIK, Severity: coverage.SeverityMedium,
+			NIK: p.NIK, Category: pp.category(), AreaCode: pp.area(), Amount: pp.apbdPaid(nil),
+			Detail: fmt.Sprintf("the NIK of a %s does not parse: %s", where, coverage.ErrorMessage(err))})
+	}
+	city := e.cfg.Areas.City().Code
+	var outside []string
+	for _, r := range p.Roster {
+		if !strings.HasPrefix(r.KelurahanCode, city) && !slices.Contains(outside, r.KelurahanCode) {
+			outside = append(outside, r.KelurahanCode)
+		}
+	}
+	for _, m := range pp.apbd() {
+		if !strings.HasPrefix(m.p.KelurahanCode, city) && !slices.Contains(outside, m.p.KelurahanCode) {
+			outside = append(outside, m.p.KelurahanCode)
+		}
+	}
+	if len(outside) > 0 {
+		e.find(p.NIK, coverage.Finding{Kind: coverage.KindDomicileOutsideCity, Severity: coverage.SeverityMedium,
+			NIK: p.NIK, Category: pp.category(), AreaCode: outside[0], Amount: pp.apbdPaid(nil),
+			Detail: fmt.Sprintf("funded by the city while living in %s, outside %s", strings.Join(outside, ", "), e.cfg.Areas.City().Name)})
+	}
+}
+
+// memberFindings: city money for months off every roster, unpaid months,
+// memberships lapsed by the 3-month rule, amounts off the tariff.
+func (pp *personPass) memberFindings() {
+	e := pp.e
+	for _, m := range pp.members {
+		var offRoster, unpaid, mismatch []coverage.Period
+		var offPaid, arrears, mismatchAmount int64
+		for _, c := range m.contribs {
+			if c.PayerType == coverage.PayerAPBD && c.AmountPaid > 0 && !pp.funded(c.Period) {
+				offRoster = append(offRoster, c.Period)
+				offPaid += c.AmountPaid
+			}
+			if e.overdue(c.Period) && c.AmountPaid < c.AmountDue {
+				unpaid = append(unpaid, c.Period)
+				arrears += c.AmountDue - c.AmountPaid
+			}
+			if m.p.Segment == coverage.SegmentBPU {
+				want, err := e.cfg.Tariffs.Due(c.Programs, m.p.DeclaredIncome, c.Period)
+				if err != nil || want != c.AmountDue {
+					mismatch = append(mismatch, c.Period)
+					mismatchAmount += max(c.AmountDue-want, want-c.AmountDue)
+				}
+			}
+		}
+		base := coverage.Finding{NIK: m.p.NIK, KPJ: m.p.KPJ, Category: pp.category(), AreaCode: m.p.KelurahanCode}
+		if len(offRoster) > 0 {
+			f := base
+			f.Kind, f.Severity, f.Periods, f.Amount = coverage.KindAPBDNotOnRoster, coverage.SeverityHigh, dedupe(offRoster), offPaid
+			f.Detail = fmt.Sprintf("the city paid contributions for %d month(s) (%s) in which no roster entry funds this person", len(f.Periods), spans(f.Periods))
+			e.find(m.p.KPJ, f)
+		}
+		if len(unpaid) > 0 {
+			f := base
+			f.Kind, f.Severity, f.Periods, f.Amount = coverage.KindUnpaidMonths, coverage.SeverityMedium, dedupe(unpaid), arrears
+			if m.p.PayerType == coverage.PayerAPBD {
+				f.Severity = coverage.SeverityHigh
+			}
+			f.Detail = fmt.Sprintf("%d month(s) past their due date unpaid (%s), payer %s", len(f.Periods), spans(f.Periods), m.p.PayerType)
+			e.find(m.p.KPJ, f)
+		}
+		if len(mismatch) > 0 {
+			f := base
+			f.Kind, f.Severity, f.Periods, f.Amount = coverage.KindTariffMismatch, coverage.SeverityMedium, dedupe(mismatch), mismatchAmount
+			f.Detail = fmt.Sprintf("amount due differs from the BPU tariff of the billed programs and declared income in %d month(s) (%s)", len(f.Periods), spans(f.Periods))
+			e.find(m.p.KPJ, f)
+		}
+		if m.lastRun != nil || m.p.Status == coverage.StatusInactive {
+			f := base
+			f.Kind, f.Severity = coverage.KindInactive3Months, coverage.SeverityMedium
+			if m.p.PayerType == coverage.PayerAPBD {
+				f.Severity = coverage.SeverityHigh
+			}
+			f.Periods = m.lastRun
+			for _, mo := range m.lastRun {
+				for _, c := range m.contribs {
+					if c.Period == mo {
+						f.Amount += c.AmountDue - c.AmountPaid
+					}
+				}
+			}
+			switch {
+			case m.lastRun == nil:
+				f.Detail = "status INACTIVE, but the contributions show no 3 consecutive unpaid months"
+			case m.p.Status != coverage.StatusInactive:
+				f.Detail = fmt.Sprintf("%d consecutive unpaid months (%s) but status still %s", len(m.lastRun), spans(m.lastRun), m.p.Status)
+			default:
+				f.Detail = fmt.Sprintf("inactive since %s after %d consecutive unpaid months (%s)", m.lastRun[2], len(m.lastRun), spans(m.lastRun))
+			}
+			e.find(m.p.KPJ, f)
+		}
+	}
+}
+
+// claimFindings: claims whose incident is outside the member's paid coverage.
+// A membership billed per month (it has contributions) is covered in a month
+// from its first bill on only if that month was paid; before the first bill,
+// and for memberships paid per payroll, the coverage dates decide.
+func (pp *personPass) claimFindings() {
+	e := pp.e
+	for i := range pp.p.Claims {
+		c := &pp.p.Claims[i]
+		m := pp.byKPJ[c.KPJ]
+		if m == nil {
+			e.stats.OrphanClaims++
+			continue
+		}
+		p := m.p
+		var why string
+		mo := c.IncidentDate.Period()
+		switch {
+		case c.IncidentDate < p.CoverageStart:
+			why = "before coverage started on " + string(p.CoverageStart)
+		case p.CoverageEnd != "" && c.IncidentDate > p.CoverageEnd:
+			why = "after coverage ended on " + string(p.CoverageEnd)
+		case m.first != "" && mo >= m.first && !m.paid[mo]:
+			why = "in " + string(mo) + ", a month not paid"
+		default:
+			continue
+		}
+		f := coverage.Finding{Kind: coverage.KindClaimOutsideCoverage, Severity: coverage.SeverityHigh,
+			NIK: p.NIK, KPJ: p.KPJ, ClaimNo: c.ClaimNo, Category: pp.categoryIn(mo), AreaCode: p.KelurahanCode,
+			Periods: []coverage.Period{mo}}
+		switch c.Status {
+		case coverage.ClaimPaid:
+			f.Amount = c.AmountPaid
+		case coverage.ClaimRejected:
+			f.Severity = coverage.SeverityLow
+		default:
+			f.Amount, f.Severity = c.AmountClaimed, coverage.SeverityMedium
+		}
+		f.Detail = fmt.Sprintf("claim %s (%s %s, %s) for an incident on %s, %s", c.ClaimNo, c.Program, c.Benefit, c.Status, c.IncidentDate, why)
+		e.find(c.ClaimNo, f)
+	}
+}
+
+// categoryIn returns the first roster category funding month m, "" if none.
+func (pp *personPass) categoryIn(m coverage.Period) coverage.Category {
+	if rs := pp.funding(m); len(rs) > 0 {
+		return rs[0].Category
+	}
+	return ""
+}
+
+// doubleFunding: a month in which two roster entries fund the person, or in
+// which a membership paid by the city and one paid by another payer both cover
+// the person.
+func (pp *personPass) doubleFunding() {
+	e, p := pp.e, pp.p
+	apbd := pp.apbd()
+	if len(p.Roster) == 0 && len(apbd) == 0 {
+		return
+	}
+	first := e.asOfMonth
+	for _, r := range p.Roster {
+		first = min(first, r.FundedFrom)
+	}
+	for _, m := range apbd {
+		if m.start != "" {
+			first = min(first, m.start)
+		}
+	}
+	var months []coverage.Period
+	var why []string
+	for mo := first; mo <= e.asOfMonth; mo = mo.AddMonths(1) {
+		n := len(pp.funding(mo))
+		cityCovers := slices.ContainsFunc(apbd, func(m *member) bool { return m.covers(mo) })
+		other := ""
+		if cityCovers {
+			for _, m := range pp.members {
+				if m.p.PayerType != coverage.PayerAPBD && m.covers(mo) {
+					other = string(m.p.PayerType)
+					break
+				}
+			}
+		}
+		if n < 2 && other == "" {
+			continue
+		}
+		months = append(months, mo)
+		if n >= 2 && !slices.Contains(why, "rosters") {
+			why = append(why, "rosters")
+		}
+		if other != "" && !slices.Contains(why, other) {
+			why = append(why, other)
+		}
+	}
+	if len(months) == 0 {
+		return
+	}
+	var detail []string
+	for _, w := range why {
+		if w == "rosters" {
+			detail = append(detail, "on the "+categories(p.Roster)+" rosters at once")
+		} else {
+			detail = append(detail, "paid by the city and enrolled again paid by "+w)
+		}
+	}
+	f := coverage.Finding{Kind: coverage.KindDoubleFunded, Severity: coverage.SeverityHigh, NIK: p.NIK,
+		Category: pp.category(), AreaCode: pp.area(), Periods: months,
+		Amount: pp.apbdPaid(func(m coverage.Period) bool { return slices.Contains(months, m) })}
+	for _, m := range pp.members {
+		if m.p.PayerType != coverage.PayerAPBD && slices.ContainsFunc(months, m.covers) {
+			f.KPJ = m.p.KPJ
+			break
+		}
+	}
+	if f.KPJ == "" && len(apbd) > 0 {
+		f.KPJ = apbd[0].p.KPJ
+	}
+	f.Detail = fmt.Sprintf("funded twice in %d month(s) (%s): %s", len(months), spans(months), strings.Join(detail, "; "))
+	e.find(p.NIK, f)
+}
+
+// dedupe sorts months and drops repeats.
+func dedupe(ms []coverage.Period) []coverage.Period {
+	slices.Sort(ms)
+	return slices.Compact(ms)
+}
+
+// spans writes sorted months as ranges: 2024-01 to 2024-03, 2024-07.
+func spans(ms []coverage.Period) string {
+	var parts []string
+	for i := 0; i < len(ms); {
+		j := i
+		for j+1 < len(ms) && ms[j+1] == ms[j].AddMonths(1) {
+			j++
+		}
+		if j == i {
+			parts = append(parts, string(ms[i]))
+		} else {
+			parts = append(parts, string(ms[i])+" to "+string(ms[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
