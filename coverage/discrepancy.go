@@ -194,3 +194,30 @@ func (d DeclaredTotal) Validate(areas *Areas) error {
 	}
 	return nil
 }
+
+// FindingCounts say what a reconciliation pass did to the stored discrepancies.
+type FindingCounts struct {
+	Found     int64 // findings of the pass
+	Opened    int64 // new discrepancies
+	Reopened  int64 // resolved ones whose condition came back or changed
+	Updated   int64 // open ones whose content changed
+	Unchanged int64
+	Resolved  int64 // open ones whose condition disappeared (resolved automatically)
+}
+
+// ReconcileRun records one reconciliation pass.
+type ReconcileRun struct {
+	ID            string
+	Trigger       string // "schedule", "cli", "reconcileNow", "demo", ...
+	Status        RunStatus
+	StartedAt     time.Time
+	FinishedAt    time.Time
+	AsOf          time.Time // the data's as-of time
+	Error         string
+	Read          int64 // records read
+	People        int64 // NIKs reconciled
+	Findings      FindingCounts
+	RollupVersion int64 // version of the rollup it built or confirmed
+	Cells         int64
+	NewVersion    bool // the cells changed and a new version was stored
+}
