@@ -15,44 +15,6 @@ import (
 	"github.com/cilegon/jamsostek/store/storetest"
 )
 
-// load writes a simulated city into the store.
-func load(t *testing.T, s *store.Store, ds *feedsim.Dataset) {
-	t.Helper()
-	ctx := context.Background()
-	put := func(feed coverage.Feed, recs []store.Record) {
-		for start := 0; start < len(recs); start += 1000 {
-			if _, err := s.Apply(ctx, feed, recs[start:min(start+1000, len(recs))]); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var recs []store.Record
-	for i := range ds.Roster {
-		recs = append(recs, store.Record{Key: ds.Roster[i].Key(), Value: &ds.Roster[i]})
-	}
-	put(coverage.FeedRoster, recs)
-	recs = nil
-	for i := range ds.Participants {
-		recs = append(recs, store.Record{Key: ds.Participants[i].Key(), Value: &ds.Participants[i]})
-	}
-	put(coverage.FeedParticipants, recs)
-	recs = nil
-	for i := range ds.Contributions {
-		recs = append(recs, store.Record{Key: ds.Contributions[i].Key(), Value: &ds.Contributions[i]})
-	}
-	put(coverage.FeedContributions, recs)
-	recs = nil
-	for i := range ds.Claims {
-		recs = append(recs, store.Record{Key: ds.Claims[i].Key(), Value: &ds.Claims[i]})
-	}
-	put(coverage.FeedClaims, recs)
-	recs = nil
-	for i := range ds.Workforce {
-		recs = append(recs, store.Record{Key: ds.Workforce[i].Key(), Value: &ds.Workforce[i]})
-	}
-	put(coverage.FeedWorkforce, recs)
-}
-
 // checkScan compares a stream with the simulator's records: the same records,
 // in NIK order.
 func checkScan[T any](t *testing.T, name string, got func(func(T, error) bool), want []T, nik func(*T) string, key func(*T) string) {
@@ -92,7 +54,7 @@ func TestScanMatchesFind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load(t, s, ds)
+	storetest.Load(t, s, ds)
 	checkScan(t, "roster", s.ScanRoster(ctx), ds.Roster, func(r *coverage.RosterEntry) string { return r.NIK }, (*coverage.RosterEntry).Key)
 	checkScan(t, "participants", s.ScanParticipants(ctx), ds.Participants, func(r *coverage.Participant) string { return r.NIK }, (*coverage.Participant).Key)
 	checkScan(t, "contributions", s.ScanContributions(ctx), ds.Contributions, func(r *coverage.Contribution) string { return r.NIK }, (*coverage.Contribution).Key)

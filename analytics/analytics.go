@@ -1,0 +1,359 @@
+// Package analytics runs the reconciliation over the store and keeps the latest
+// rollup in memory for the API.
+//
+// Reconcile streams the four collections in NIK order through the pure engine
+// of coverage/reconcile, merges its findings into the stored discrepancies,
+// stores the rollup cells as a new version when they changed, and records the
+// run. Every process (API replica or worker) holds the newest version in memory
+// behind an atomic pointer; Watch polls the version number and swaps in a new
+// one when it lands, so coverage queries never touch the database.
+// docs/reconciliation.md has the rules and the measures.
+package analytics
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/coverage/reconcile"
+	"github.com/cilegon/jamsostek/store"
+)
+
+// Store is what the analytics need of the database.
+type Store interface {
+	ScanRoster(ctx context.Context) iter.Seq2[coverage.RosterEntry, error]
+	ScanParticipants(ctx context.Context) iter.Seq2[coverage.Participant, error]
+	ScanContributions(ctx context.Context) iter.Seq2[coverage.Contribution, error]
+	ScanClaims(ctx context.Context) iter.Seq2[coverage.Claim, error]
+	SyncRuns(ctx context.Context, feed coverage.Feed, first int) ([]coverage.SyncRun, error)
+	SaveFindings(ctx context.Context, runID string, asOf time.Time, findings []coverage.Finding) (coverage.FindingCounts, error)
+	SaveRollup(ctx context.Context, r *reconcile.Rollup) (int64, bool, error)
+	LatestRollup(ctx context.Context) (*reconcile.Rollup, error)
+	LatestRollupVersion(ctx context.Context) (store.RollupVersion, error)
+	SaveReconcileRun(ctx context.Context, r coverage.ReconcileRun) error
+	ReconcileRuns(ctx context.Context, first int) ([]coverage.ReconcileRun, error)
+	DeclaredTotals(ctx context.Context, year int) ([]coverage.DeclaredTotal, error)
+	SetDeclaredTotal(ctx context.Context, d coverage.DeclaredTotal) error
+	WorkforceTargets(ctx context.Context) ([]coverage.WorkforceTarget, map[string]string, error)
+	SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTarget, by string) error
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Snapshot is what the API answers from: one rollup version with the
+// denominators and declared figures current when it was loaded.
+type Snapshot struct {
+	Rollup    *reconcile.Rollup
+	Workforce []coverage.WorkforceTarget
+	SetBy     map[string]string // workforce key: admin who set it ("" for the feed's)
+	Declared  []coverage.DeclaredTotal
+	LoadedAt  time.Time
+}
+
+// Denominator looks up a year's workforce of an area ("" for the city).
+func (s *Snapshot) Denominator(year int, area string) (reconcile.Denominator, bool) {
+	for _, w := range s.Workforce {
+		if w.Year == year && w.AreaCode == area {
+			return reconcile.Denominator{Workforce: w.Workforce, Basis: w.Basis, Source: w.Source}, true
+		}
+	}
+	return reconcile.Denominator{}, false
+}
+
+// Service runs reconciliations and serves the latest rollup.
+type Service struct {
+	Store  Store
+	Areas  *coverage.Areas
+	Logger *slog.Logger
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+
+	snap   atomic.Pointer[Snapshot]
+	runMu  sync.Mutex // one reconciliation at a time in this process
+	loadMu sync.Mutex
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Snapshot returns the snapshot the API answers from, or nil before the first
+// rollup exists.
+func (s *Service) Snapshot() *Snapshot { return s.snap.Load() }
+
+// ErrNoRollup is returned by queries before any reconciliation has run.
+var ErrNoRollup = coverage.Errorf(coverage.EUNAVAILABLE, "no reconciliation has run yet: the coverage figures are built after the first sync")
+
+// current returns the snapshot or ErrNoRollup.
+func (s *Service) current() (*Snapshot, error) {
+	snap := s.snap.Load()
+	if snap == nil || snap.Rollup == nil {
+		return nil, ErrNoRollup
+	}
+	return snap, nil
+}
+
+// dataAsOf returns the data's as-of time: the newest as_of a successful sync of
+// the membership, contribution, claim or roster feed received; now when none
+// carries one.
+func (s *Service) dataAsOf(ctx context.Context) (time.Time, error) {
+	var asOf time.Time
+	for _, f := range []coverage.Feed{coverage.FeedParticipants, coverage.FeedContributions, coverage.FeedClaims, coverage.FeedRoster} {
+		runs, err := s.Store.SyncRuns(ctx, f, 20)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, r := range runs {
+			if r.Status == coverage.RunSucceeded && r.AsOf.After(asOf) {
+				asOf = r.AsOf
+			}
+		}
+	}
+	if asOf.IsZero() {
+		asOf = s.now()
+	}
+	return asOf, nil
+}
+
+// Reconcile runs one pass over the store: findings merged into the
+// discrepancies, the rollup stored (as a new version when it changed) and
+// loaded, the run recorded. Running it again on unchanged data changes nothing
+// but the run history.
+func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.ReconcileRun, err error) {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	run = coverage.ReconcileRun{ID: newRunID(), Trigger: trigger, Status: coverage.RunRunning, StartedAt: s.now()}
+	log := s.logger().With("run", run.ID, "trigger", trigger)
+	if err := s.Store.SaveReconcileRun(ctx, run); err != nil {
+		return run, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("reconcile: panic: %v", p)
+		}
+		run.FinishedAt = s.now()
+		run.Status = coverage.RunSucceeded
+		if err != nil {
+			run.Status, run.Error = coverage.RunFailed, err.Error()
+		}
+		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if serr := s.Store.SaveReconcileRun(saveCtx, run); serr != nil && err == nil {
+			err = serr
+		}
+		log.Info("reconciliation finished", "status", run.Status, "people", run.People, "read", run.Read,
+			"found", run.Findings.Found, "opened", run.Findings.Opened, "resolved", run.Findings.Resolved,
+			"version", run.RollupVersion, "cells", run.Cells, "seconds", run.FinishedAt.Sub(run.StartedAt).Seconds(), "error", run.Error)
+	}()
+	asOf, err := s.dataAsOf(ctx)
+	if err != nil {
+		return run, err
+	}
+	run.AsOf = asOf
+	declared, err := s.Store.DeclaredTotals(ctx, 0)
+	if err != nil {
+		return run, err
+	}
+	res, err := reconcile.Run(reconcile.Config{Areas: s.Areas, AsOf: asOf, Declared: declared}, reconcile.Streams{
+		Roster:        s.Store.ScanRoster(ctx),
+		Participants:  s.Store.ScanParticipants(ctx),
+		Contributions: s.Store.ScanContributions(ctx),
+		Claims:        s.Store.ScanClaims(ctx),
+	})
+	if err != nil {
+		return run, err
+	}
+	run.People = res.Stats.People
+	run.Read = res.Stats.RosterEntries + res.Stats.Participants + res.Stats.Contributions + res.Stats.Claims
+	if run.Findings, err = s.Store.SaveFindings(ctx, run.ID, asOf, res.Findings); err != nil {
+		return run, err
+	}
+	res.Rollup.RunID, res.Rollup.BuiltAt = run.ID, s.now()
+	if run.RollupVersion, run.NewVersion, err = s.Store.SaveRollup(ctx, &res.Rollup); err != nil {
+		return run, err
+	}
+	run.Cells = int64(len(res.Rollup.Cells))
+	if run.NewVersion {
+		res.Rollup.Version = run.RollupVersion
+		err = s.install(ctx, &res.Rollup)
+	} else {
+		err = s.Refresh(ctx)
+	}
+	return run, err
+}
+
+// install makes r the served rollup, with fresh denominators and declared figures.
+func (s *Service) install(ctx context.Context, r *reconcile.Rollup) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	snap := &Snapshot{Rollup: r, LoadedAt: s.now()}
+	var err error
+	if snap.Workforce, snap.SetBy, err = s.Store.WorkforceTargets(ctx); err != nil {
+		return err
+	}
+	if snap.Declared, err = s.Store.DeclaredTotals(ctx, 0); err != nil {
+		return err
+	}
+	if old := s.snap.Load(); old != nil && old.Rollup != nil && r != nil && old.Rollup.Version > r.Version {
+		return nil // a newer version was installed meanwhile
+	}
+	s.snap.Store(snap)
+	return nil
+}
+
+// Refresh loads the newest stored rollup when it is newer than the served one,
+// and reloads the denominators and declared figures.
+func (s *Service) Refresh(ctx context.Context) error {
+	v, err := s.Store.LatestRollupVersion(ctx)
+	if err != nil {
+		return err
+	}
+	cur := s.snap.Load()
+	if v.Version == 0 {
+		return s.install(ctx, nil)
+	}
+	if cur != nil && cur.Rollup != nil && cur.Rollup.Version >= v.Version {
+		return s.install(ctx, cur.Rollup)
+	}
+	r, err := s.Store.LatestRollup(ctx)
+	if err != nil {
+		return err
+	}
+	s.logger().Info("rollup loaded", "version", r.Version, "cells", len(r.Cells), "as_of", r.AsOf.Format(time.RFC3339))
+	return s.install(ctx, r)
+}
+
+// Watch refreshes every interval until ctx ends, so a replica serves the
+// version another process built.
+func (s *Service) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Refresh(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				s.logger().Warn("rollup refresh failed", "error", err)
+			}
+		}
+	}
+}
+
+// Coverage answers a coverage query from the served rollup.
+func (s *Service) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *Snapshot, error) {
+	snap, err := s.current()
+	if err != nil {
+		return reconcile.Answer{}, nil, err
+	}
+	ans, err := snap.Rollup.Query(f, groupBy, g)
+	return ans, snap, err
+}
+
+// UniversalCoverage answers the coverage rate of a year and area.
+func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *Snapshot, error) {
+	snap, err := s.current()
+	if err != nil {
+		return reconcile.UCJ{}, nil, err
+	}
+	if area == "" {
+		area = s.Areas.City().Code
+	}
+	if err := s.Areas.CheckArea(area); err != nil {
+		return reconcile.UCJ{}, nil, err
+	}
+	u, err := snap.Rollup.UniversalCoverage(year, area, snap.Denominator)
+	return u, snap, err
+}
+
+// APBDProgram answers the city-funded programme of a year, with the year's
+// declared figures next to the counted ones.
+func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *Snapshot, error) {
+	snap, err := s.current()
+	if err != nil {
+		return reconcile.Program{}, nil, nil, err
+	}
+	p, err := snap.Rollup.APBDProgram(year)
+	if err != nil {
+		return p, nil, snap, err
+	}
+	var declared []coverage.DeclaredTotal
+	for _, d := range snap.Declared {
+		if d.Year == year {
+			declared = append(declared, d)
+		}
+	}
+	return p, snap.Rollup.CompareDeclared(declared), snap, nil
+}
+
+// DeclaredTotals compares the declared figures of a year (all when 0) with the
+// counted ones.
+func (s *Service) DeclaredTotals(year int) ([]reconcile.DeclaredComparison, error) {
+	snap, err := s.current()
+	if err != nil {
+		return nil, err
+	}
+	var declared []coverage.DeclaredTotal
+	for _, d := range snap.Declared {
+		if year == 0 || d.Year == year {
+			declared = append(declared, d)
+		}
+	}
+	return snap.Rollup.CompareDeclared(declared), nil
+}
+
+// SetDeclaredTotal records a declared figure; the next reconciliation reports
+// it when it does not match.
+func (s *Service) SetDeclaredTotal(ctx context.Context, d coverage.DeclaredTotal) (reconcile.DeclaredComparison, error) {
+	d.SetAt = s.now()
+	if err := d.Validate(s.Areas); err != nil {
+		return reconcile.DeclaredComparison{}, err
+	}
+	if err := s.Store.SetDeclaredTotal(ctx, d); err != nil {
+		return reconcile.DeclaredComparison{}, err
+	}
+	if err := s.Refresh(ctx); err != nil {
+		return reconcile.DeclaredComparison{}, err
+	}
+	out := reconcile.DeclaredComparison{DeclaredTotal: d}
+	if snap := s.snap.Load(); snap != nil && snap.Rollup != nil {
+		out = snap.Rollup.CompareDeclared([]coverage.DeclaredTotal{d})[0]
+	}
+	return out, nil
+}
+
+// SetWorkforceTarget records a denominator set by an admin.
+func (s *Service) SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTarget, by string) (coverage.WorkforceTarget, error) {
+	w.UpdatedAt = s.now()
+	if err := w.Validate(s.Areas); err != nil {
+		return w, err
+	}
+	if err := s.Store.SetWorkforceTarget(ctx, w, by); err != nil {
+		return w, err
+	}
+	return w, s.Refresh(ctx)
+}
+
+func newRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "reconcile-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
