@@ -25,6 +25,12 @@ type Config struct {
 	SyncLog coverage.SyncLog // sync runs and quarantined records
 	Areas   *coverage.Areas  // the city's kecamatan and kelurahan
 
+	Analytics    Analytics    // coverage figures and reconciliation; nil: those fields answer UNAVAILABLE
+	ReconcileLog ReconcileLog // discrepancies and reconciliation runs; set with Analytics
+	// Authenticate identifies callers (auth.go); nil: every caller is Anonymous,
+	// a VIEWER, and the mutations are refused.
+	Authenticate Authenticator
+
 	// Introspection lets clients read the schema (GraphiQL needs it). Off, the
 	// server also stops suggesting field names in its error messages.
 	Introspection bool
@@ -62,7 +68,7 @@ func NewHandler(cfg Config) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/query", limitBody(newServer(cfg)))
+	mux.Handle("/query", limitBody(authenticate(cfg.Authenticate, newServer(cfg))))
 	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -94,9 +100,10 @@ func newServer(cfg Config) *handler.Server {
 	if depth <= 0 {
 		depth = DefaultMaxDepth
 	}
-	r := &resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas}
+	r := &resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas, analytics: cfg.Analytics, reconcileLog: cfg.ReconcileLog}
 	gc := generated.Config{Resolvers: r}
 	gc.Directives.PersonalData = personalData(cfg.Guard)
+	gc.Directives.HasRole = hasRole
 	setComplexity(&gc.Complexity, cfg.Areas)
 
 	srv := handler.New(generated.NewExecutableSchema(gc))

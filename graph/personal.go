@@ -26,9 +26,9 @@ type PersonalDataGuard interface {
 
 // PersonalField names a marked field and the record it belongs to.
 type PersonalField struct {
-	Type   string // GraphQL type: "Participant", "Contribution", "Claim", "RosterEntry", "QuarantinedRecord"
+	Type   string // GraphQL type: "Participant", "Contribution", "Claim", "RosterEntry", "QuarantinedRecord", "Discrepancy"
 	Field  string // GraphQL field: "nik", "name", "birthDate", "nikInfo", "raw"
-	Record any    // the record: *coverage.Participant, *coverage.Contribution, *coverage.Claim, *coverage.RosterEntry or *coverage.Quarantined
+	Record any    // the record: *coverage.Participant, *coverage.Contribution, *coverage.Claim, *coverage.RosterEntry, *coverage.Quarantined or *coverage.Discrepancy
 }
 
 // personalData implements the @personalData directive: the one call site of

@@ -18,9 +18,11 @@ import (
 
 // resolver answers the schema's queries from the stores and the area hierarchy.
 type resolver struct {
-	records coverage.Records
-	syncLog coverage.SyncLog
-	areas   *coverage.Areas
+	records      coverage.Records
+	syncLog      coverage.SyncLog
+	areas        *coverage.Areas
+	analytics    Analytics    // nil: the coverage queries answer UNAVAILABLE
+	reconcileLog ReconcileLog // discrepancies and reconciliation runs
 }
 
 // lookupArea returns the area with the code, or nil when the city has none

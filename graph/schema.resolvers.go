@@ -7,8 +7,10 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/graph/internal/generated"
 	"github.com/cilegon/jamsostek/graph/internal/model"
 )
@@ -29,6 +31,101 @@ func (r *areaResolver) Kelurahan(ctx context.Context, obj *coverage.Area) ([]cov
 		return nonNil(r.areas.Children(obj.Code)), nil
 	}
 	return []coverage.Area{}, nil
+}
+
+func (r *discrepancyResolver) Nik(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(obj.NIK), nil
+}
+
+func (r *discrepancyResolver) Kpj(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(obj.KPJ), nil
+}
+
+func (r *discrepancyResolver) Category(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(string(obj.Category)), nil
+}
+
+func (r *discrepancyResolver) ClaimNo(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(obj.ClaimNo), nil
+}
+
+func (r *discrepancyResolver) AreaCode(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(obj.AreaCode), nil
+}
+
+func (r *discrepancyResolver) Kelurahan(ctx context.Context, obj *coverage.Discrepancy) (*coverage.Area, error) {
+	return r.lookupArea(obj.AreaCode), nil
+}
+
+func (r *discrepancyResolver) AcknowledgedBy(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(obj.AcknowledgedBy), nil
+}
+
+func (r *discrepancyResolver) AcknowledgedAt(ctx context.Context, obj *coverage.Discrepancy) (*time.Time, error) {
+	return opt(obj.AcknowledgedAt), nil
+}
+
+func (r *discrepancyResolver) ResolvedBy(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(obj.ResolvedBy), nil
+}
+
+func (r *discrepancyResolver) ResolvedAt(ctx context.Context, obj *coverage.Discrepancy) (*time.Time, error) {
+	return opt(obj.ResolvedAt), nil
+}
+
+func (r *discrepancyResolver) ResolutionNote(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
+	return opt(obj.ResolutionNote), nil
+}
+
+func (r *mutationResolver) ReconcileNow(ctx context.Context) (*coverage.ReconcileRun, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	run, err := r.analytics.Reconcile(ctx, "reconcileNow:"+PrincipalFrom(ctx).Name)
+	if err != nil && run.ID == "" {
+		return nil, err
+	}
+	return &run, nil
+}
+
+func (r *mutationResolver) AcknowledgeDiscrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	return r.reconcileLog.AcknowledgeDiscrepancy(ctx, id, PrincipalFrom(ctx).Name, time.Now())
+}
+
+func (r *mutationResolver) ResolveDiscrepancy(ctx context.Context, id string, note string) (*coverage.Discrepancy, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	return r.reconcileLog.ResolveDiscrepancy(ctx, id, PrincipalFrom(ctx).Name, note, time.Now())
+}
+
+func (r *mutationResolver) SetWorkforceTarget(ctx context.Context, input model.WorkforceTargetInput) (*coverage.WorkforceTarget, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	w := coverage.WorkforceTarget{Year: input.Year, AreaCode: input.AreaCode, Workforce: int64(input.Workforce), Basis: input.Basis, Source: input.Source}
+	w, err := r.analytics.SetWorkforceTarget(ctx, w, PrincipalFrom(ctx).Name)
+	if err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+func (r *mutationResolver) SetDeclaredTotal(ctx context.Context, input model.DeclaredTotalInput) (*model.DeclaredTotal, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	d := coverage.DeclaredTotal{Metric: input.Metric, Year: input.Year, AreaCode: deref(input.AreaCode),
+		Category: coverage.Category(deref(input.Category)), Value: input.Value, Source: input.Source, SetBy: PrincipalFrom(ctx).Name}
+	cmp, err := r.analytics.SetDeclaredTotal(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	out := declaredTotal(&cmp)
+	return &out, nil
 }
 
 func (r *participantResolver) NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error) {
@@ -184,6 +281,128 @@ func (r *queryResolver) Quarantine(ctx context.Context, filter *model.Quarantine
 	}, nil
 }
 
+func (r *queryResolver) Coverage(ctx context.Context, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) (*model.CoverageResult, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	f, err := coverageFilter(filter, r.areas)
+	if err != nil {
+		return nil, err
+	}
+	ans, snap, err := r.analytics.Coverage(f, groupBy, deref(granularity))
+	if err != nil {
+		return nil, err
+	}
+	out := &model.CoverageResult{Rows: []model.CoverageRow{}, Totals: measures(&ans.Totals), From: opt(ans.From), To: opt(ans.To), Rollup: rollupInfo(snap)}
+	for i := range ans.Rows {
+		out.Rows = append(out.Rows, r.coverageRow(&ans.Rows[i]))
+	}
+	return out, nil
+}
+
+func (r *queryResolver) UniversalCoverage(ctx context.Context, year int, areaCode *string) (*model.UniversalCoverage, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	u, snap, err := r.analytics.UniversalCoverage(year, deref(areaCode))
+	if err != nil {
+		return nil, err
+	}
+	return &model.UniversalCoverage{AreaCode: u.AreaCode, Area: r.lookupArea(u.AreaCode), Current: ucjYear(&u.Current),
+		Previous: ucjYear(u.Previous), ChangePoints: u.ChangePoints, Rollup: rollupInfo(snap)}, nil
+}
+
+func (r *queryResolver) ApbdProgram(ctx context.Context, year int) (*model.ApbdProgram, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	p, declared, snap, err := r.analytics.APBDProgram(year)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.ApbdProgram{Year: p.Year, From: p.From, To: p.To, Categories: []model.ApbdLine{}, Total: apbdLine(&p.Total),
+		Declared: declaredTotals(declared), Rollup: rollupInfo(snap)}
+	for i := range p.Categories {
+		out.Categories = append(out.Categories, *apbdLine(&p.Categories[i]))
+	}
+	return out, nil
+}
+
+func (r *queryResolver) Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, first *int, after *string) (*model.DiscrepancyConnection, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	f := discrepancyFilter(filter)
+	pg, err := fetch(ctx, r.reconcileLog.Discrepancies, f, first, after)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := r.reconcileLog.DiscrepancyCounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.DiscrepancyConnection{
+		Edges: edges(pg, func(c string, n *coverage.Discrepancy) model.DiscrepancyEdge {
+			return model.DiscrepancyEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:     pageInfo(pg),
+		TotalCount:   int(pg.TotalCount),
+		CountsByKind: []model.KindCount{},
+	}
+	for _, k := range coverage.DiscrepancyKinds {
+		if n := counts[k]; n > 0 {
+			out.CountsByKind = append(out.CountsByKind, model.KindCount{Kind: k, Count: int(n)})
+		}
+	}
+	return out, nil
+}
+
+func (r *queryResolver) Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	d, err := r.reconcileLog.Discrepancy(ctx, id)
+	if coverage.ErrorCode(err) == coverage.ENOTFOUND {
+		return nil, nil
+	}
+	return d, err
+}
+
+func (r *queryResolver) DeclaredTotals(ctx context.Context, year *int) ([]model.DeclaredTotal, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	ds, err := r.analytics.DeclaredTotals(deref(year))
+	if err != nil {
+		return nil, err
+	}
+	return declaredTotals(ds), nil
+}
+
+func (r *queryResolver) ReconcileRuns(ctx context.Context, first *int) ([]coverage.ReconcileRun, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	runs, err := r.reconcileLog.ReconcileRuns(ctx, n)
+	return nonNil(runs), err
+}
+
+func (r *reconcileRunResolver) FinishedAt(ctx context.Context, obj *coverage.ReconcileRun) (*time.Time, error) {
+	return opt(obj.FinishedAt), nil
+}
+
+func (r *reconcileRunResolver) AsOf(ctx context.Context, obj *coverage.ReconcileRun) (*time.Time, error) {
+	return opt(obj.AsOf), nil
+}
+
+func (r *reconcileRunResolver) Error(ctx context.Context, obj *coverage.ReconcileRun) (*string, error) {
+	return opt(obj.Error), nil
+}
+
 func (r *rosterEntryResolver) CategoryName(ctx context.Context, obj *coverage.RosterEntry) (string, error) {
 	return obj.Category.Name(), nil
 }
@@ -206,6 +425,10 @@ func (r *workforceTargetResolver) Area(ctx context.Context, obj *coverage.Workfo
 
 func (r *resolver) Area() generated.AreaResolver { return &areaResolver{r} }
 
+func (r *resolver) Discrepancy() generated.DiscrepancyResolver { return &discrepancyResolver{r} }
+
+func (r *resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
 func (r *resolver) Participant() generated.ParticipantResolver { return &participantResolver{r} }
 
 func (r *resolver) QuarantinedRecord() generated.QuarantinedRecordResolver {
@@ -213,6 +436,8 @@ func (r *resolver) QuarantinedRecord() generated.QuarantinedRecordResolver {
 }
 
 func (r *resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+func (r *resolver) ReconcileRun() generated.ReconcileRunResolver { return &reconcileRunResolver{r} }
 
 func (r *resolver) RosterEntry() generated.RosterEntryResolver { return &rosterEntryResolver{r} }
 
@@ -224,9 +449,12 @@ func (r *resolver) WorkforceTarget() generated.WorkforceTargetResolver {
 
 type (
 	areaResolver              struct{ *resolver }
+	discrepancyResolver       struct{ *resolver }
+	mutationResolver          struct{ *resolver }
 	participantResolver       struct{ *resolver }
 	quarantinedRecordResolver struct{ *resolver }
 	queryResolver             struct{ *resolver }
+	reconcileRunResolver      struct{ *resolver }
 	rosterEntryResolver       struct{ *resolver }
 	syncRunResolver           struct{ *resolver }
 	workforceTargetResolver   struct{ *resolver }

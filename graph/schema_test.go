@@ -54,7 +54,7 @@ func TestPersonalDataIsMarked(t *testing.T) {
 	s := generated.NewExecutableSchema(generated.Config{}).Schema()
 	want := []string{
 		"Participant.nik", "Participant.name", "Participant.birthDate", "Participant.nikInfo",
-		"RosterEntry.nik", "RosterEntry.name", "Contribution.nik", "Claim.nik", "QuarantinedRecord.raw",
+		"RosterEntry.nik", "RosterEntry.name", "Contribution.nik", "Claim.nik", "QuarantinedRecord.raw", "Discrepancy.nik",
 	}
 	var got []string
 	for _, d := range s.Types {

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/graph/internal/model"
 	"github.com/cilegon/jamsostek/graph/internal/scalar"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -32,19 +33,58 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Area() AreaResolver
+	Discrepancy() DiscrepancyResolver
+	Mutation() MutationResolver
 	Participant() ParticipantResolver
 	QuarantinedRecord() QuarantinedRecordResolver
 	Query() QueryResolver
+	ReconcileRun() ReconcileRunResolver
 	RosterEntry() RosterEntryResolver
 	SyncRun() SyncRunResolver
 	WorkforceTarget() WorkforceTargetResolver
 }
 
 type DirectiveRoot struct {
+	HasRole      func(ctx context.Context, obj any, next graphql.Resolver, role model.Role) (res any, err error)
 	PersonalData func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
+	ApbdLine struct {
+		Category          func(childComplexity int) int
+		CategoryName      func(childComplexity int) int
+		ClaimsPaid        func(childComplexity int) int
+		ClaimsPaidCount   func(childComplexity int) int
+		ContributionsDue  func(childComplexity int) int
+		ContributionsPaid func(childComplexity int) int
+		LossRatio         func(childComplexity int) int
+		MonthlyCost       func(childComplexity int) int
+		Months            func(childComplexity int) int
+		Net               func(childComplexity int) int
+		NextYearCost      func(childComplexity int) int
+		Workers           func(childComplexity int) int
+	}
+
+	ApbdMonth struct {
+		ClaimsPaid        func(childComplexity int) int
+		ClaimsPaidCount   func(childComplexity int) int
+		ContributionsDue  func(childComplexity int) int
+		ContributionsPaid func(childComplexity int) int
+		Funded            func(childComplexity int) int
+		FundedEnrolled    func(childComplexity int) int
+		Period            func(childComplexity int) int
+	}
+
+	ApbdProgram struct {
+		Categories func(childComplexity int) int
+		Declared   func(childComplexity int) int
+		From       func(childComplexity int) int
+		Rollup     func(childComplexity int) int
+		To         func(childComplexity int) int
+		Total      func(childComplexity int) int
+		Year       func(childComplexity int) int
+	}
+
 	Area struct {
 		Children  func(childComplexity int) int
 		Code      func(childComplexity int) int
@@ -104,6 +144,122 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CoverageMeasures struct {
+		ActiveParticipants     func(childComplexity int) int
+		Arrears                func(childComplexity int) int
+		ClaimsByProgram        func(childComplexity int) int
+		ClaimsPaid             func(childComplexity int) int
+		ClaimsPaidAmount       func(childComplexity int) int
+		ClaimsSubmitted        func(childComplexity int) int
+		ClaimsSubmittedAmount  func(childComplexity int) int
+		ContributionsBilled    func(childComplexity int) int
+		ContributionsDue       func(childComplexity int) int
+		ContributionsPaid      func(childComplexity int) int
+		ContributionsPaidCount func(childComplexity int) int
+		FundedEnrolled         func(childComplexity int) int
+		FundedMonthlyCost      func(childComplexity int) int
+		FundedWorkers          func(childComplexity int) int
+		LapsedMembers          func(childComplexity int) int
+		NewMembers             func(childComplexity int) int
+		UnpaidOverdue          func(childComplexity int) int
+	}
+
+	CoverageResult struct {
+		From   func(childComplexity int) int
+		Rollup func(childComplexity int) int
+		Rows   func(childComplexity int) int
+		To     func(childComplexity int) int
+		Totals func(childComplexity int) int
+	}
+
+	CoverageRow struct {
+		AgeBand       func(childComplexity int) int
+		Bucket        func(childComplexity int) int
+		Category      func(childComplexity int) int
+		From          func(childComplexity int) int
+		Gender        func(childComplexity int) int
+		Kecamatan     func(childComplexity int) int
+		KecamatanCode func(childComplexity int) int
+		Kelurahan     func(childComplexity int) int
+		KelurahanCode func(childComplexity int) int
+		Measures      func(childComplexity int) int
+		Payer         func(childComplexity int) int
+		Segment       func(childComplexity int) int
+		To            func(childComplexity int) int
+	}
+
+	DeclaredTotal struct {
+		AreaCode   func(childComplexity int) int
+		Category   func(childComplexity int) int
+		Counted    func(childComplexity int) int
+		Declared   func(childComplexity int) int
+		Difference func(childComplexity int) int
+		Metric     func(childComplexity int) int
+		SetAt      func(childComplexity int) int
+		SetBy      func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Year       func(childComplexity int) int
+	}
+
+	Discrepancy struct {
+		AcknowledgedAt func(childComplexity int) int
+		AcknowledgedBy func(childComplexity int) int
+		Amount         func(childComplexity int) int
+		AreaCode       func(childComplexity int) int
+		AutoResolved   func(childComplexity int) int
+		Category       func(childComplexity int) int
+		ClaimNo        func(childComplexity int) int
+		Detail         func(childComplexity int) int
+		FirstRun       func(childComplexity int) int
+		FirstSeen      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kelurahan      func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Kpj            func(childComplexity int) int
+		LastSeen       func(childComplexity int) int
+		Nik            func(childComplexity int) int
+		Periods        func(childComplexity int) int
+		ResolutionNote func(childComplexity int) int
+		ResolvedAt     func(childComplexity int) int
+		ResolvedBy     func(childComplexity int) int
+		Severity       func(childComplexity int) int
+		Status         func(childComplexity int) int
+	}
+
+	DiscrepancyConnection struct {
+		CountsByKind func(childComplexity int) int
+		Edges        func(childComplexity int) int
+		PageInfo     func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
+	}
+
+	DiscrepancyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	FindingCounts struct {
+		Found     func(childComplexity int) int
+		Opened    func(childComplexity int) int
+		Reopened  func(childComplexity int) int
+		Resolved  func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	KindCount struct {
+		Count func(childComplexity int) int
+		Kind  func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AcknowledgeDiscrepancy func(childComplexity int, id string) int
+		ReconcileNow           func(childComplexity int) int
+		ResolveDiscrepancy     func(childComplexity int, id string, note string) int
+		SetDeclaredTotal       func(childComplexity int, input model.DeclaredTotalInput) int
+		SetWorkforceTarget     func(childComplexity int, input model.WorkforceTargetInput) int
+	}
+
 	NikInfo struct {
 		BirthDate                 func(childComplexity int) int
 		Gender                    func(childComplexity int) int
@@ -152,6 +308,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProgramClaims struct {
+		Paid            func(childComplexity int) int
+		PaidAmount      func(childComplexity int) int
+		Program         func(childComplexity int) int
+		Submitted       func(childComplexity int) int
+		SubmittedAmount func(childComplexity int) int
+	}
+
 	QuarantineConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -174,18 +338,49 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Area             func(childComplexity int, code string) int
-		Areas            func(childComplexity int) int
-		City             func(childComplexity int) int
-		Claims           func(childComplexity int, filter *model.ClaimFilter, first *int, after *string) int
-		Contributions    func(childComplexity int, filter *model.ContributionFilter, first *int, after *string) int
-		Participant      func(childComplexity int, kpj string) int
-		ParticipantByNik func(childComplexity int, nik string) int
-		Participants     func(childComplexity int, filter *model.ParticipantFilter, first *int, after *string) int
-		Quarantine       func(childComplexity int, filter *model.QuarantineFilter, first *int, after *string) int
-		Roster           func(childComplexity int, filter *model.RosterFilter, first *int, after *string) int
-		SyncRuns         func(childComplexity int, feed *coverage.Feed, first *int) int
-		Workforce        func(childComplexity int, year *int, areaCode *string) int
+		ApbdProgram       func(childComplexity int, year int) int
+		Area              func(childComplexity int, code string) int
+		Areas             func(childComplexity int) int
+		City              func(childComplexity int) int
+		Claims            func(childComplexity int, filter *model.ClaimFilter, first *int, after *string) int
+		Contributions     func(childComplexity int, filter *model.ContributionFilter, first *int, after *string) int
+		Coverage          func(childComplexity int, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) int
+		DeclaredTotals    func(childComplexity int, year *int) int
+		Discrepancies     func(childComplexity int, filter *model.DiscrepancyFilter, first *int, after *string) int
+		Discrepancy       func(childComplexity int, id string) int
+		Participant       func(childComplexity int, kpj string) int
+		ParticipantByNik  func(childComplexity int, nik string) int
+		Participants      func(childComplexity int, filter *model.ParticipantFilter, first *int, after *string) int
+		Quarantine        func(childComplexity int, filter *model.QuarantineFilter, first *int, after *string) int
+		ReconcileRuns     func(childComplexity int, first *int) int
+		Roster            func(childComplexity int, filter *model.RosterFilter, first *int, after *string) int
+		SyncRuns          func(childComplexity int, feed *coverage.Feed, first *int) int
+		UniversalCoverage func(childComplexity int, year int, areaCode *string) int
+		Workforce         func(childComplexity int, year *int, areaCode *string) int
+	}
+
+	ReconcileRun struct {
+		AsOf          func(childComplexity int) int
+		Cells         func(childComplexity int) int
+		Error         func(childComplexity int) int
+		Findings      func(childComplexity int) int
+		FinishedAt    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		NewVersion    func(childComplexity int) int
+		People        func(childComplexity int) int
+		Read          func(childComplexity int) int
+		RollupVersion func(childComplexity int) int
+		StartedAt     func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Trigger       func(childComplexity int) int
+	}
+
+	RollupInfo struct {
+		AsOf    func(childComplexity int) int
+		BuiltAt func(childComplexity int) int
+		Cells   func(childComplexity int) int
+		RunID   func(childComplexity int) int
+		Version func(childComplexity int) int
 	}
 
 	RosterConnection struct {
@@ -237,6 +432,15 @@ type ComplexityRoot struct {
 		UpdatedSince func(childComplexity int) int
 	}
 
+	UniversalCoverage struct {
+		Area         func(childComplexity int) int
+		AreaCode     func(childComplexity int) int
+		ChangePoints func(childComplexity int) int
+		Current      func(childComplexity int) int
+		Previous     func(childComplexity int) int
+		Rollup       func(childComplexity int) int
+	}
+
 	WorkforceTarget struct {
 		Area      func(childComplexity int) int
 		AreaCode  func(childComplexity int) int
@@ -245,6 +449,16 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 		Workforce func(childComplexity int) int
 		Year      func(childComplexity int) int
+	}
+
+	YearCoverage struct {
+		Basis        func(childComplexity int) int
+		Month        func(childComplexity int) int
+		Participants func(childComplexity int) int
+		Rate         func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Workforce    func(childComplexity int) int
+		Year         func(childComplexity int) int
 	}
 }
 
@@ -256,6 +470,27 @@ type AreaResolver interface {
 	Parent(ctx context.Context, obj *coverage.Area) (*coverage.Area, error)
 	Children(ctx context.Context, obj *coverage.Area) ([]coverage.Area, error)
 	Kelurahan(ctx context.Context, obj *coverage.Area) ([]coverage.Area, error)
+}
+type DiscrepancyResolver interface {
+	Nik(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+	Kpj(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+	Category(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+	ClaimNo(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+	AreaCode(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+	Kelurahan(ctx context.Context, obj *coverage.Discrepancy) (*coverage.Area, error)
+
+	AcknowledgedBy(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+	AcknowledgedAt(ctx context.Context, obj *coverage.Discrepancy) (*time.Time, error)
+	ResolvedBy(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+	ResolvedAt(ctx context.Context, obj *coverage.Discrepancy) (*time.Time, error)
+	ResolutionNote(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
+}
+type MutationResolver interface {
+	ReconcileNow(ctx context.Context) (*coverage.ReconcileRun, error)
+	AcknowledgeDiscrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error)
+	ResolveDiscrepancy(ctx context.Context, id string, note string) (*coverage.Discrepancy, error)
+	SetWorkforceTarget(ctx context.Context, input model.WorkforceTargetInput) (*coverage.WorkforceTarget, error)
+	SetDeclaredTotal(ctx context.Context, input model.DeclaredTotalInput) (*model.DeclaredTotal, error)
 }
 type ParticipantResolver interface {
 	NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error)
@@ -282,6 +517,18 @@ type QueryResolver interface {
 	Workforce(ctx context.Context, year *int, areaCode *string) ([]coverage.WorkforceTarget, error)
 	SyncRuns(ctx context.Context, feed *coverage.Feed, first *int) ([]coverage.SyncRun, error)
 	Quarantine(ctx context.Context, filter *model.QuarantineFilter, first *int, after *string) (*model.QuarantineConnection, error)
+	Coverage(ctx context.Context, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) (*model.CoverageResult, error)
+	UniversalCoverage(ctx context.Context, year int, areaCode *string) (*model.UniversalCoverage, error)
+	ApbdProgram(ctx context.Context, year int) (*model.ApbdProgram, error)
+	Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, first *int, after *string) (*model.DiscrepancyConnection, error)
+	Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error)
+	DeclaredTotals(ctx context.Context, year *int) ([]model.DeclaredTotal, error)
+	ReconcileRuns(ctx context.Context, first *int) ([]coverage.ReconcileRun, error)
+}
+type ReconcileRunResolver interface {
+	FinishedAt(ctx context.Context, obj *coverage.ReconcileRun) (*time.Time, error)
+	AsOf(ctx context.Context, obj *coverage.ReconcileRun) (*time.Time, error)
+	Error(ctx context.Context, obj *coverage.ReconcileRun) (*string, error)
 }
 type RosterEntryResolver interface {
 	CategoryName(ctx context.Context, obj *coverage.RosterEntry) (string, error)
@@ -313,6 +560,165 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ApbdLine.category":
+		if e.ComplexityRoot.ApbdLine.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.Category(childComplexity), true
+	case "ApbdLine.categoryName":
+		if e.ComplexityRoot.ApbdLine.CategoryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.CategoryName(childComplexity), true
+	case "ApbdLine.claimsPaid":
+		if e.ComplexityRoot.ApbdLine.ClaimsPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.ClaimsPaid(childComplexity), true
+	case "ApbdLine.claimsPaidCount":
+		if e.ComplexityRoot.ApbdLine.ClaimsPaidCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.ClaimsPaidCount(childComplexity), true
+	case "ApbdLine.contributionsDue":
+		if e.ComplexityRoot.ApbdLine.ContributionsDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.ContributionsDue(childComplexity), true
+	case "ApbdLine.contributionsPaid":
+		if e.ComplexityRoot.ApbdLine.ContributionsPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.ContributionsPaid(childComplexity), true
+	case "ApbdLine.lossRatio":
+		if e.ComplexityRoot.ApbdLine.LossRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.LossRatio(childComplexity), true
+	case "ApbdLine.monthlyCost":
+		if e.ComplexityRoot.ApbdLine.MonthlyCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.MonthlyCost(childComplexity), true
+	case "ApbdLine.months":
+		if e.ComplexityRoot.ApbdLine.Months == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.Months(childComplexity), true
+	case "ApbdLine.net":
+		if e.ComplexityRoot.ApbdLine.Net == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.Net(childComplexity), true
+	case "ApbdLine.nextYearCost":
+		if e.ComplexityRoot.ApbdLine.NextYearCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.NextYearCost(childComplexity), true
+	case "ApbdLine.workers":
+		if e.ComplexityRoot.ApbdLine.Workers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdLine.Workers(childComplexity), true
+
+	case "ApbdMonth.claimsPaid":
+		if e.ComplexityRoot.ApbdMonth.ClaimsPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdMonth.ClaimsPaid(childComplexity), true
+	case "ApbdMonth.claimsPaidCount":
+		if e.ComplexityRoot.ApbdMonth.ClaimsPaidCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdMonth.ClaimsPaidCount(childComplexity), true
+	case "ApbdMonth.contributionsDue":
+		if e.ComplexityRoot.ApbdMonth.ContributionsDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdMonth.ContributionsDue(childComplexity), true
+	case "ApbdMonth.contributionsPaid":
+		if e.ComplexityRoot.ApbdMonth.ContributionsPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdMonth.ContributionsPaid(childComplexity), true
+	case "ApbdMonth.funded":
+		if e.ComplexityRoot.ApbdMonth.Funded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdMonth.Funded(childComplexity), true
+	case "ApbdMonth.fundedEnrolled":
+		if e.ComplexityRoot.ApbdMonth.FundedEnrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdMonth.FundedEnrolled(childComplexity), true
+	case "ApbdMonth.period":
+		if e.ComplexityRoot.ApbdMonth.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdMonth.Period(childComplexity), true
+
+	case "ApbdProgram.categories":
+		if e.ComplexityRoot.ApbdProgram.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdProgram.Categories(childComplexity), true
+	case "ApbdProgram.declared":
+		if e.ComplexityRoot.ApbdProgram.Declared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdProgram.Declared(childComplexity), true
+	case "ApbdProgram.from":
+		if e.ComplexityRoot.ApbdProgram.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdProgram.From(childComplexity), true
+	case "ApbdProgram.rollup":
+		if e.ComplexityRoot.ApbdProgram.Rollup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdProgram.Rollup(childComplexity), true
+	case "ApbdProgram.to":
+		if e.ComplexityRoot.ApbdProgram.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdProgram.To(childComplexity), true
+	case "ApbdProgram.total":
+		if e.ComplexityRoot.ApbdProgram.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdProgram.Total(childComplexity), true
+	case "ApbdProgram.year":
+		if e.ComplexityRoot.ApbdProgram.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApbdProgram.Year(childComplexity), true
 
 	case "Area.children":
 		if e.ComplexityRoot.Area.Children == nil {
@@ -549,6 +955,552 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContributionEdge.Node(childComplexity), true
 
+	case "CoverageMeasures.activeParticipants":
+		if e.ComplexityRoot.CoverageMeasures.ActiveParticipants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ActiveParticipants(childComplexity), true
+	case "CoverageMeasures.arrears":
+		if e.ComplexityRoot.CoverageMeasures.Arrears == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.Arrears(childComplexity), true
+	case "CoverageMeasures.claimsByProgram":
+		if e.ComplexityRoot.CoverageMeasures.ClaimsByProgram == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ClaimsByProgram(childComplexity), true
+	case "CoverageMeasures.claimsPaid":
+		if e.ComplexityRoot.CoverageMeasures.ClaimsPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ClaimsPaid(childComplexity), true
+	case "CoverageMeasures.claimsPaidAmount":
+		if e.ComplexityRoot.CoverageMeasures.ClaimsPaidAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ClaimsPaidAmount(childComplexity), true
+	case "CoverageMeasures.claimsSubmitted":
+		if e.ComplexityRoot.CoverageMeasures.ClaimsSubmitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ClaimsSubmitted(childComplexity), true
+	case "CoverageMeasures.claimsSubmittedAmount":
+		if e.ComplexityRoot.CoverageMeasures.ClaimsSubmittedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ClaimsSubmittedAmount(childComplexity), true
+	case "CoverageMeasures.contributionsBilled":
+		if e.ComplexityRoot.CoverageMeasures.ContributionsBilled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ContributionsBilled(childComplexity), true
+	case "CoverageMeasures.contributionsDue":
+		if e.ComplexityRoot.CoverageMeasures.ContributionsDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ContributionsDue(childComplexity), true
+	case "CoverageMeasures.contributionsPaid":
+		if e.ComplexityRoot.CoverageMeasures.ContributionsPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ContributionsPaid(childComplexity), true
+	case "CoverageMeasures.contributionsPaidCount":
+		if e.ComplexityRoot.CoverageMeasures.ContributionsPaidCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.ContributionsPaidCount(childComplexity), true
+	case "CoverageMeasures.fundedEnrolled":
+		if e.ComplexityRoot.CoverageMeasures.FundedEnrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.FundedEnrolled(childComplexity), true
+	case "CoverageMeasures.fundedMonthlyCost":
+		if e.ComplexityRoot.CoverageMeasures.FundedMonthlyCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.FundedMonthlyCost(childComplexity), true
+	case "CoverageMeasures.fundedWorkers":
+		if e.ComplexityRoot.CoverageMeasures.FundedWorkers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.FundedWorkers(childComplexity), true
+	case "CoverageMeasures.lapsedMembers":
+		if e.ComplexityRoot.CoverageMeasures.LapsedMembers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.LapsedMembers(childComplexity), true
+	case "CoverageMeasures.newMembers":
+		if e.ComplexityRoot.CoverageMeasures.NewMembers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.NewMembers(childComplexity), true
+	case "CoverageMeasures.unpaidOverdue":
+		if e.ComplexityRoot.CoverageMeasures.UnpaidOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageMeasures.UnpaidOverdue(childComplexity), true
+
+	case "CoverageResult.from":
+		if e.ComplexityRoot.CoverageResult.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageResult.From(childComplexity), true
+	case "CoverageResult.rollup":
+		if e.ComplexityRoot.CoverageResult.Rollup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageResult.Rollup(childComplexity), true
+	case "CoverageResult.rows":
+		if e.ComplexityRoot.CoverageResult.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageResult.Rows(childComplexity), true
+	case "CoverageResult.to":
+		if e.ComplexityRoot.CoverageResult.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageResult.To(childComplexity), true
+	case "CoverageResult.totals":
+		if e.ComplexityRoot.CoverageResult.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageResult.Totals(childComplexity), true
+
+	case "CoverageRow.ageBand":
+		if e.ComplexityRoot.CoverageRow.AgeBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.AgeBand(childComplexity), true
+	case "CoverageRow.bucket":
+		if e.ComplexityRoot.CoverageRow.Bucket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Bucket(childComplexity), true
+	case "CoverageRow.category":
+		if e.ComplexityRoot.CoverageRow.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Category(childComplexity), true
+	case "CoverageRow.from":
+		if e.ComplexityRoot.CoverageRow.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.From(childComplexity), true
+	case "CoverageRow.gender":
+		if e.ComplexityRoot.CoverageRow.Gender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Gender(childComplexity), true
+	case "CoverageRow.kecamatan":
+		if e.ComplexityRoot.CoverageRow.Kecamatan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Kecamatan(childComplexity), true
+	case "CoverageRow.kecamatanCode":
+		if e.ComplexityRoot.CoverageRow.KecamatanCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.KecamatanCode(childComplexity), true
+	case "CoverageRow.kelurahan":
+		if e.ComplexityRoot.CoverageRow.Kelurahan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Kelurahan(childComplexity), true
+	case "CoverageRow.kelurahanCode":
+		if e.ComplexityRoot.CoverageRow.KelurahanCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.KelurahanCode(childComplexity), true
+	case "CoverageRow.measures":
+		if e.ComplexityRoot.CoverageRow.Measures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Measures(childComplexity), true
+	case "CoverageRow.payer":
+		if e.ComplexityRoot.CoverageRow.Payer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Payer(childComplexity), true
+	case "CoverageRow.segment":
+		if e.ComplexityRoot.CoverageRow.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Segment(childComplexity), true
+	case "CoverageRow.to":
+		if e.ComplexityRoot.CoverageRow.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.To(childComplexity), true
+
+	case "DeclaredTotal.areaCode":
+		if e.ComplexityRoot.DeclaredTotal.AreaCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.AreaCode(childComplexity), true
+	case "DeclaredTotal.category":
+		if e.ComplexityRoot.DeclaredTotal.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.Category(childComplexity), true
+	case "DeclaredTotal.counted":
+		if e.ComplexityRoot.DeclaredTotal.Counted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.Counted(childComplexity), true
+	case "DeclaredTotal.declared":
+		if e.ComplexityRoot.DeclaredTotal.Declared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.Declared(childComplexity), true
+	case "DeclaredTotal.difference":
+		if e.ComplexityRoot.DeclaredTotal.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.Difference(childComplexity), true
+	case "DeclaredTotal.metric":
+		if e.ComplexityRoot.DeclaredTotal.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.Metric(childComplexity), true
+	case "DeclaredTotal.setAt":
+		if e.ComplexityRoot.DeclaredTotal.SetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.SetAt(childComplexity), true
+	case "DeclaredTotal.setBy":
+		if e.ComplexityRoot.DeclaredTotal.SetBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.SetBy(childComplexity), true
+	case "DeclaredTotal.source":
+		if e.ComplexityRoot.DeclaredTotal.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.Source(childComplexity), true
+	case "DeclaredTotal.year":
+		if e.ComplexityRoot.DeclaredTotal.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeclaredTotal.Year(childComplexity), true
+
+	case "Discrepancy.acknowledgedAt":
+		if e.ComplexityRoot.Discrepancy.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.AcknowledgedAt(childComplexity), true
+	case "Discrepancy.acknowledgedBy":
+		if e.ComplexityRoot.Discrepancy.AcknowledgedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.AcknowledgedBy(childComplexity), true
+	case "Discrepancy.amount":
+		if e.ComplexityRoot.Discrepancy.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Amount(childComplexity), true
+	case "Discrepancy.areaCode":
+		if e.ComplexityRoot.Discrepancy.AreaCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.AreaCode(childComplexity), true
+	case "Discrepancy.autoResolved":
+		if e.ComplexityRoot.Discrepancy.AutoResolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.AutoResolved(childComplexity), true
+	case "Discrepancy.category":
+		if e.ComplexityRoot.Discrepancy.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Category(childComplexity), true
+	case "Discrepancy.claimNo":
+		if e.ComplexityRoot.Discrepancy.ClaimNo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.ClaimNo(childComplexity), true
+	case "Discrepancy.detail":
+		if e.ComplexityRoot.Discrepancy.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Detail(childComplexity), true
+	case "Discrepancy.firstRun":
+		if e.ComplexityRoot.Discrepancy.FirstRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.FirstRun(childComplexity), true
+	case "Discrepancy.firstSeen":
+		if e.ComplexityRoot.Discrepancy.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.FirstSeen(childComplexity), true
+	case "Discrepancy.id":
+		if e.ComplexityRoot.Discrepancy.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.ID(childComplexity), true
+	case "Discrepancy.kelurahan":
+		if e.ComplexityRoot.Discrepancy.Kelurahan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Kelurahan(childComplexity), true
+	case "Discrepancy.kind":
+		if e.ComplexityRoot.Discrepancy.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Kind(childComplexity), true
+	case "Discrepancy.kpj":
+		if e.ComplexityRoot.Discrepancy.Kpj == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Kpj(childComplexity), true
+	case "Discrepancy.lastSeen":
+		if e.ComplexityRoot.Discrepancy.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.LastSeen(childComplexity), true
+	case "Discrepancy.nik":
+		if e.ComplexityRoot.Discrepancy.Nik == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Nik(childComplexity), true
+	case "Discrepancy.periods":
+		if e.ComplexityRoot.Discrepancy.Periods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Periods(childComplexity), true
+	case "Discrepancy.resolutionNote":
+		if e.ComplexityRoot.Discrepancy.ResolutionNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.ResolutionNote(childComplexity), true
+	case "Discrepancy.resolvedAt":
+		if e.ComplexityRoot.Discrepancy.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.ResolvedAt(childComplexity), true
+	case "Discrepancy.resolvedBy":
+		if e.ComplexityRoot.Discrepancy.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.ResolvedBy(childComplexity), true
+	case "Discrepancy.severity":
+		if e.ComplexityRoot.Discrepancy.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Severity(childComplexity), true
+	case "Discrepancy.status":
+		if e.ComplexityRoot.Discrepancy.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Discrepancy.Status(childComplexity), true
+
+	case "DiscrepancyConnection.countsByKind":
+		if e.ComplexityRoot.DiscrepancyConnection.CountsByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.CountsByKind(childComplexity), true
+	case "DiscrepancyConnection.edges":
+		if e.ComplexityRoot.DiscrepancyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.Edges(childComplexity), true
+	case "DiscrepancyConnection.pageInfo":
+		if e.ComplexityRoot.DiscrepancyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.PageInfo(childComplexity), true
+	case "DiscrepancyConnection.totalCount":
+		if e.ComplexityRoot.DiscrepancyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyConnection.TotalCount(childComplexity), true
+
+	case "DiscrepancyEdge.cursor":
+		if e.ComplexityRoot.DiscrepancyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyEdge.Cursor(childComplexity), true
+	case "DiscrepancyEdge.node":
+		if e.ComplexityRoot.DiscrepancyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyEdge.Node(childComplexity), true
+
+	case "FindingCounts.found":
+		if e.ComplexityRoot.FindingCounts.Found == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingCounts.Found(childComplexity), true
+	case "FindingCounts.opened":
+		if e.ComplexityRoot.FindingCounts.Opened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingCounts.Opened(childComplexity), true
+	case "FindingCounts.reopened":
+		if e.ComplexityRoot.FindingCounts.Reopened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingCounts.Reopened(childComplexity), true
+	case "FindingCounts.resolved":
+		if e.ComplexityRoot.FindingCounts.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingCounts.Resolved(childComplexity), true
+	case "FindingCounts.unchanged":
+		if e.ComplexityRoot.FindingCounts.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingCounts.Unchanged(childComplexity), true
+	case "FindingCounts.updated":
+		if e.ComplexityRoot.FindingCounts.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindingCounts.Updated(childComplexity), true
+
+	case "KindCount.count":
+		if e.ComplexityRoot.KindCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCount.Count(childComplexity), true
+	case "KindCount.kind":
+		if e.ComplexityRoot.KindCount.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
+
+	case "Mutation.acknowledgeDiscrepancy":
+		if e.ComplexityRoot.Mutation.AcknowledgeDiscrepancy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeDiscrepancy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeDiscrepancy(childComplexity, args["id"].(string)), true
+	case "Mutation.reconcileNow":
+		if e.ComplexityRoot.Mutation.ReconcileNow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ReconcileNow(childComplexity), true
+	case "Mutation.resolveDiscrepancy":
+		if e.ComplexityRoot.Mutation.ResolveDiscrepancy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveDiscrepancy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveDiscrepancy(childComplexity, args["id"].(string), args["note"].(string)), true
+	case "Mutation.setDeclaredTotal":
+		if e.ComplexityRoot.Mutation.SetDeclaredTotal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setDeclaredTotal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetDeclaredTotal(childComplexity, args["input"].(model.DeclaredTotalInput)), true
+	case "Mutation.setWorkforceTarget":
+		if e.ComplexityRoot.Mutation.SetWorkforceTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setWorkforceTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetWorkforceTarget(childComplexity, args["input"].(model.WorkforceTargetInput)), true
+
 	case "NikInfo.birthDate":
 		if e.ComplexityRoot.NikInfo.BirthDate == nil {
 			break
@@ -762,6 +1714,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ParticipantEdge.Node(childComplexity), true
 
+	case "ProgramClaims.paid":
+		if e.ComplexityRoot.ProgramClaims.Paid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramClaims.Paid(childComplexity), true
+	case "ProgramClaims.paidAmount":
+		if e.ComplexityRoot.ProgramClaims.PaidAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramClaims.PaidAmount(childComplexity), true
+	case "ProgramClaims.program":
+		if e.ComplexityRoot.ProgramClaims.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramClaims.Program(childComplexity), true
+	case "ProgramClaims.submitted":
+		if e.ComplexityRoot.ProgramClaims.Submitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramClaims.Submitted(childComplexity), true
+	case "ProgramClaims.submittedAmount":
+		if e.ComplexityRoot.ProgramClaims.SubmittedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgramClaims.SubmittedAmount(childComplexity), true
+
 	case "QuarantineConnection.edges":
 		if e.ComplexityRoot.QuarantineConnection.Edges == nil {
 			break
@@ -837,6 +1820,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuarantinedRecord.RunID(childComplexity), true
 
+	case "Query.apbdProgram":
+		if e.ComplexityRoot.Query.ApbdProgram == nil {
+			break
+		}
+
+		args, err := ec.field_Query_apbdProgram_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ApbdProgram(childComplexity, args["year"].(int)), true
 	case "Query.area":
 		if e.ComplexityRoot.Query.Area == nil {
 			break
@@ -882,6 +1876,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Contributions(childComplexity, args["filter"].(*model.ContributionFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.coverage":
+		if e.ComplexityRoot.Query.Coverage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_coverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Coverage(childComplexity, args["filter"].(*model.CoverageFilter), args["groupBy"].([]reconcile.Dimension), args["granularity"].(*reconcile.Granularity)), true
+	case "Query.declaredTotals":
+		if e.ComplexityRoot.Query.DeclaredTotals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_declaredTotals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeclaredTotals(childComplexity, args["year"].(*int)), true
+	case "Query.discrepancies":
+		if e.ComplexityRoot.Query.Discrepancies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_discrepancies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Discrepancies(childComplexity, args["filter"].(*model.DiscrepancyFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.discrepancy":
+		if e.ComplexityRoot.Query.Discrepancy == nil {
+			break
+		}
+
+		args, err := ec.field_Query_discrepancy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Discrepancy(childComplexity, args["id"].(string)), true
 
 	case "Query.participant":
 		if e.ComplexityRoot.Query.Participant == nil {
@@ -927,6 +1965,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Quarantine(childComplexity, args["filter"].(*model.QuarantineFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.reconcileRuns":
+		if e.ComplexityRoot.Query.ReconcileRuns == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reconcileRuns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReconcileRuns(childComplexity, args["first"].(*int)), true
 	case "Query.roster":
 		if e.ComplexityRoot.Query.Roster == nil {
 			break
@@ -949,6 +1998,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SyncRuns(childComplexity, args["feed"].(*coverage.Feed), args["first"].(*int)), true
+	case "Query.universalCoverage":
+		if e.ComplexityRoot.Query.UniversalCoverage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_universalCoverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UniversalCoverage(childComplexity, args["year"].(int), args["areaCode"].(*string)), true
 	case "Query.workforce":
 		if e.ComplexityRoot.Query.Workforce == nil {
 			break
@@ -960,6 +2020,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Workforce(childComplexity, args["year"].(*int), args["areaCode"].(*string)), true
+
+	case "ReconcileRun.asOf":
+		if e.ComplexityRoot.ReconcileRun.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.AsOf(childComplexity), true
+	case "ReconcileRun.cells":
+		if e.ComplexityRoot.ReconcileRun.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.Cells(childComplexity), true
+	case "ReconcileRun.error":
+		if e.ComplexityRoot.ReconcileRun.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.Error(childComplexity), true
+	case "ReconcileRun.findings":
+		if e.ComplexityRoot.ReconcileRun.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.Findings(childComplexity), true
+	case "ReconcileRun.finishedAt":
+		if e.ComplexityRoot.ReconcileRun.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.FinishedAt(childComplexity), true
+	case "ReconcileRun.id":
+		if e.ComplexityRoot.ReconcileRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.ID(childComplexity), true
+	case "ReconcileRun.newVersion":
+		if e.ComplexityRoot.ReconcileRun.NewVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.NewVersion(childComplexity), true
+	case "ReconcileRun.people":
+		if e.ComplexityRoot.ReconcileRun.People == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.People(childComplexity), true
+	case "ReconcileRun.read":
+		if e.ComplexityRoot.ReconcileRun.Read == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.Read(childComplexity), true
+	case "ReconcileRun.rollupVersion":
+		if e.ComplexityRoot.ReconcileRun.RollupVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.RollupVersion(childComplexity), true
+	case "ReconcileRun.startedAt":
+		if e.ComplexityRoot.ReconcileRun.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.StartedAt(childComplexity), true
+	case "ReconcileRun.status":
+		if e.ComplexityRoot.ReconcileRun.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.Status(childComplexity), true
+	case "ReconcileRun.trigger":
+		if e.ComplexityRoot.ReconcileRun.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconcileRun.Trigger(childComplexity), true
+
+	case "RollupInfo.asOf":
+		if e.ComplexityRoot.RollupInfo.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupInfo.AsOf(childComplexity), true
+	case "RollupInfo.builtAt":
+		if e.ComplexityRoot.RollupInfo.BuiltAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupInfo.BuiltAt(childComplexity), true
+	case "RollupInfo.cells":
+		if e.ComplexityRoot.RollupInfo.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupInfo.Cells(childComplexity), true
+	case "RollupInfo.runId":
+		if e.ComplexityRoot.RollupInfo.RunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupInfo.RunID(childComplexity), true
+	case "RollupInfo.version":
+		if e.ComplexityRoot.RollupInfo.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupInfo.Version(childComplexity), true
 
 	case "RosterConnection.edges":
 		if e.ComplexityRoot.RosterConnection.Edges == nil {
@@ -1170,6 +2340,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncRun.UpdatedSince(childComplexity), true
 
+	case "UniversalCoverage.area":
+		if e.ComplexityRoot.UniversalCoverage.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UniversalCoverage.Area(childComplexity), true
+	case "UniversalCoverage.areaCode":
+		if e.ComplexityRoot.UniversalCoverage.AreaCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UniversalCoverage.AreaCode(childComplexity), true
+	case "UniversalCoverage.changePoints":
+		if e.ComplexityRoot.UniversalCoverage.ChangePoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UniversalCoverage.ChangePoints(childComplexity), true
+	case "UniversalCoverage.current":
+		if e.ComplexityRoot.UniversalCoverage.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UniversalCoverage.Current(childComplexity), true
+	case "UniversalCoverage.previous":
+		if e.ComplexityRoot.UniversalCoverage.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UniversalCoverage.Previous(childComplexity), true
+	case "UniversalCoverage.rollup":
+		if e.ComplexityRoot.UniversalCoverage.Rollup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UniversalCoverage.Rollup(childComplexity), true
+
 	case "WorkforceTarget.area":
 		if e.ComplexityRoot.WorkforceTarget.Area == nil {
 			break
@@ -1213,6 +2420,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WorkforceTarget.Year(childComplexity), true
 
+	case "YearCoverage.basis":
+		if e.ComplexityRoot.YearCoverage.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.YearCoverage.Basis(childComplexity), true
+	case "YearCoverage.month":
+		if e.ComplexityRoot.YearCoverage.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.YearCoverage.Month(childComplexity), true
+	case "YearCoverage.participants":
+		if e.ComplexityRoot.YearCoverage.Participants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.YearCoverage.Participants(childComplexity), true
+	case "YearCoverage.rate":
+		if e.ComplexityRoot.YearCoverage.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.YearCoverage.Rate(childComplexity), true
+	case "YearCoverage.source":
+		if e.ComplexityRoot.YearCoverage.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.YearCoverage.Source(childComplexity), true
+	case "YearCoverage.workforce":
+		if e.ComplexityRoot.YearCoverage.Workforce == nil {
+			break
+		}
+
+		return e.ComplexityRoot.YearCoverage.Workforce(childComplexity), true
+	case "YearCoverage.year":
+		if e.ComplexityRoot.YearCoverage.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.YearCoverage.Year(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1224,10 +2474,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ClaimFilter", ec.unmarshalInputClaimFilter),
 			graphql.NewInputUnmarshaler("ContributionFilter", ec.unmarshalInputContributionFilter),
+			graphql.NewInputUnmarshaler("CoverageFilter", ec.unmarshalInputCoverageFilter),
+			graphql.NewInputUnmarshaler("DeclaredTotalInput", ec.unmarshalInputDeclaredTotalInput),
+			graphql.NewInputUnmarshaler("DiscrepancyFilter", ec.unmarshalInputDiscrepancyFilter),
 			graphql.NewInputUnmarshaler("ParticipantContributionFilter", ec.unmarshalInputParticipantContributionFilter),
 			graphql.NewInputUnmarshaler("ParticipantFilter", ec.unmarshalInputParticipantFilter),
 			graphql.NewInputUnmarshaler("QuarantineFilter", ec.unmarshalInputQuarantineFilter),
 			graphql.NewInputUnmarshaler("RosterFilter", ec.unmarshalInputRosterFilter),
+			graphql.NewInputUnmarshaler("WorkforceTargetInput", ec.unmarshalInputWorkforceTargetInput),
 		)
 	}
 	first := true
@@ -1262,6 +2516,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -1938,6 +3207,622 @@ type QuarantineEdge {
   "The record."
   node: QuarantinedRecord!
 }
+
+"""
+Restricts a field to callers with a role. Mutations that change state need
+ADMIN. The one check is graph.Authorizer; the caller comes from the request's
+Authorization header (see docs/graphql.md).
+"""
+directive @hasRole(role: Role!) on FIELD_DEFINITION
+
+"Roles of API callers."
+enum Role {
+  "Aggregates only."
+  VIEWER
+  "Records of the officer's own kecamatan or kelurahan."
+  OFFICER
+  "All records, personal data masked."
+  ANALYST
+  "Everything, and the mutations."
+  ADMIN
+}
+
+# Coverage figures and the reconciliation's findings.
+extend type Query {
+  """
+  Coverage figures from the rollup cells of the latest reconciliation, answered
+  from memory: filter on any dimension, group by any of them and by time. Flows
+  (new members, contributions, claims) are summed over each time bucket; stocks
+  (active participants, funded workers) are taken at the bucket's last month.
+  UNAVAILABLE until the first reconciliation has run.
+  """
+  coverage(
+    "Which cells; all when omitted."
+    filter: CoverageFilter
+    "Dimensions to group by; none gives one row per time bucket."
+    groupBy: [CoverageDimension!]
+    "Time buckets; one bucket for the whole range when omitted."
+    granularity: Granularity
+  ): CoverageResult!
+
+  """
+  The universal-coverage rate (UCJ) of a year: active participants at the end of
+  the year (or at the data's as-of date for the current year) over the year's
+  workforce denominator, with the year before and the change in points.
+  """
+  universalCoverage(
+    "The year."
+    year: Int!
+    "City (4 digits), kecamatan (6) or kelurahan (10); the city when omitted."
+    areaCode: String
+  ): UniversalCoverage!
+
+  "The city-funded (APBD) programme of a year, by roster category."
+  apbdProgram("The year." year: Int!): ApbdProgram!
+
+  "Reconciliation findings, in kind order, with counts by kind."
+  discrepancies(
+    "Which discrepancies; all when omitted."
+    filter: DiscrepancyFilter
+    "How many to return, 1 to 1000; default 50."
+    first: Int
+    "The endCursor of the previous page; the first page when omitted."
+    after: String
+  ): DiscrepancyConnection!
+
+  "One discrepancy, or null."
+  discrepancy("Its id." id: ID!): Discrepancy
+
+  "Figures the city declared, next to the counted ones."
+  declaredTotals("Only this year; all when omitted." year: Int): [DeclaredTotal!]!
+
+  "Recent reconciliation runs, newest first."
+  reconcileRuns("How many, 1 to 100." first: Int = 20): [ReconcileRun!]!
+}
+
+"Changes. Every mutation needs the ADMIN role."
+type Mutation {
+  "Runs the reconciliation now over the stored data, and returns its run."
+  reconcileNow: ReconcileRun! @hasRole(role: ADMIN)
+  "Marks an OPEN discrepancy as seen."
+  acknowledgeDiscrepancy("Its id." id: ID!): Discrepancy! @hasRole(role: ADMIN)
+  "Resolves an OPEN or ACKNOWLEDGED discrepancy with a note; a later pass reopens it if its condition changes."
+  resolveDiscrepancy("Its id." id: ID!, "What was done, for the record." note: String!): Discrepancy! @hasRole(role: ADMIN)
+  "Sets a coverage denominator; it takes precedence over the workforce feed's figure of the same year and area."
+  setWorkforceTarget("The denominator." input: WorkforceTargetInput!): WorkforceTarget! @hasRole(role: ADMIN)
+  "Records a figure the city declared, e.g. 17,000 city-funded workers in 2024; reconciliation reports it when the count differs."
+  setDeclaredTotal("The figure." input: DeclaredTotalInput!): DeclaredTotal! @hasRole(role: ADMIN)
+}
+
+"Dimensions of the coverage cells."
+enum CoverageDimension {
+  "Kecamatan of domicile."
+  KECAMATAN
+  "Kelurahan of domicile (with its kecamatan)."
+  KELURAHAN
+  "Roster category funding the person that month; null for people the city does not fund."
+  CATEGORY
+  "Who pays the contributions; null for funded people not enrolled."
+  PAYER
+  "Participant segment."
+  SEGMENT
+  "Gender."
+  GENDER
+  "Age band at the end of the month."
+  AGE_BAND
+}
+
+"Time buckets."
+enum Granularity {
+  "Calendar months."
+  MONTH
+  "Calendar quarters."
+  QUARTER
+  "Calendar years."
+  YEAR
+}
+
+"Age bands, at the end of the month."
+enum AgeBand {
+  "Under 25."
+  UNDER_25
+  "25 to 34."
+  AGE_25_34
+  "35 to 44."
+  AGE_35_44
+  "45 to 54."
+  AGE_45_54
+  "55 to 64."
+  AGE_55_64
+  "65 and over."
+  AGE_65_PLUS
+  "Birth date unknown or not parseable."
+  UNKNOWN
+}
+
+"Selects coverage cells. Every field given must match; a list matches any of its values."
+input CoverageFilter {
+  "First month."
+  from: Period
+  "Last month."
+  to: Period
+  "Domicile area: the city (4 digits), a kecamatan (6) or a kelurahan (10); everywhere (outside the city too) when omitted."
+  areaCode: String
+  "Roster categories."
+  categories: [String!]
+  "Payers."
+  payers: [PayerType!]
+  "Segments."
+  segments: [Segment!]
+  "Genders."
+  genders: [Gender!]
+  "Age bands."
+  ageBands: [AgeBand!]
+  "true: only people funded by the city that month; false: only the others."
+  cityFunded: Boolean
+}
+
+"The answer of a coverage query."
+type CoverageResult {
+  "One row per time bucket and combination of the grouped dimensions, in time then dimension order."
+  rows: [CoverageRow!]!
+  "Every matching cell; stocks at the end of the range."
+  totals: CoverageMeasures!
+  "First month covered by the answer."
+  from: Period
+  "Last month covered by the answer."
+  to: Period
+  "Which rollup answered."
+  rollup: RollupInfo!
+}
+
+"A rollup version: how fresh the figures are."
+type RollupInfo {
+  "Version number; increases when the figures change."
+  version: Int!
+  "The data's as-of time (the feeds' snapshot)."
+  asOf: Time!
+  "When the reconciliation built it."
+  builtAt: Time!
+  "The reconciliation run that built it."
+  runId: String!
+  "Number of cells."
+  cells: Int!
+}
+
+"One group of coverage cells."
+type CoverageRow {
+  "Time bucket: 2024-03, 2024-Q1 or 2024; null without a granularity."
+  bucket: String
+  "First month of the row."
+  from: Period!
+  "Last month of the row."
+  to: Period!
+  "Kecamatan code, when grouped by KECAMATAN or KELURAHAN."
+  kecamatanCode: String
+  "The kecamatan, when it is one of the city's."
+  kecamatan: Area
+  "Kelurahan code, when grouped by KELURAHAN."
+  kelurahanCode: String
+  "The kelurahan, when it is one of the city's."
+  kelurahan: Area
+  "Roster category, when grouped by CATEGORY; null for people the city does not fund."
+  category: String
+  "Payer, when grouped by PAYER; null for funded people not enrolled."
+  payer: PayerType
+  "Segment, when grouped by SEGMENT."
+  segment: Segment
+  "Gender, when grouped by GENDER."
+  gender: Gender
+  "Age band, when grouped by AGE_BAND."
+  ageBand: AgeBand
+  "The figures."
+  measures: CoverageMeasures!
+}
+
+"The figures of a group of cells."
+type CoverageMeasures {
+  "Memberships covering the end of the period and not lapsed."
+  activeParticipants: Int!
+  "Memberships whose coverage started in the period."
+  newMembers: Int!
+  "Memberships that ended or lapsed (3 unpaid months) in the period."
+  lapsedMembers: Int!
+  "Contributions billed for months of the period."
+  contributionsBilled: Int!
+  "Rupiah due for them."
+  contributionsDue: Rupiah!
+  "Contributions with a payment."
+  contributionsPaidCount: Int!
+  "Rupiah paid."
+  contributionsPaid: Rupiah!
+  "Contributions past their due date not paid in full."
+  unpaidOverdue: Int!
+  "Rupiah due and unpaid past the due date."
+  arrears: Rupiah!
+  "Claims submitted in the period."
+  claimsSubmitted: Int!
+  "Rupiah claimed by them."
+  claimsSubmittedAmount: Rupiah!
+  "Claims paid in the period."
+  claimsPaid: Int!
+  "Rupiah paid on claims."
+  claimsPaidAmount: Rupiah!
+  "Claims by program."
+  claimsByProgram: [ProgramClaims!]!
+  "Roster entries funded by the city at the end of the period."
+  fundedWorkers: Int!
+  "Of them, with an active membership paid by the city."
+  fundedEnrolled: Int!
+  "What the funded entries cost a month at the period's tariff."
+  fundedMonthlyCost: Rupiah!
+}
+
+"Claims of one program."
+type ProgramClaims {
+  "The program."
+  program: Program!
+  "Claims submitted."
+  submitted: Int!
+  "Rupiah claimed."
+  submittedAmount: Rupiah!
+  "Claims paid."
+  paid: Int!
+  "Rupiah paid."
+  paidAmount: Rupiah!
+}
+
+"Coverage of one year."
+type YearCoverage {
+  "The year."
+  year: Int!
+  "The month counted: December, or the data's as-of month for the current year."
+  month: Period!
+  "Active memberships at the end of that month."
+  participants: Int!
+  "The denominator; null when none is known for the year and area."
+  workforce: Int
+  "Basis of the denominator, e.g. BPS_EMPLOYED or UCJ_TARGET."
+  basis: String
+  "Where the denominator comes from."
+  source: String
+  "participants / workforce, 0 to 1; null without a denominator."
+  rate: Float
+}
+
+"The universal-coverage rate of a year and area."
+type UniversalCoverage {
+  "The area."
+  areaCode: String!
+  "The area, when it is one of the city's."
+  area: Area
+  "The year asked for."
+  current: YearCoverage!
+  "The year before; null when the rollup does not hold it."
+  previous: YearCoverage
+  "Change of the rate in percentage points; null unless both rates are known."
+  changePoints: Float
+  "Which rollup answered."
+  rollup: RollupInfo!
+}
+
+"One month of the city-funded programme."
+type ApbdMonth {
+  "The month."
+  period: Period!
+  "Roster entries funded."
+  funded: Int!
+  "Of them with an active membership paid by the city."
+  fundedEnrolled: Int!
+  "Rupiah due on memberships paid by the city."
+  contributionsDue: Rupiah!
+  "Rupiah the city paid."
+  contributionsPaid: Rupiah!
+  "Claims paid to city-paid members."
+  claimsPaidCount: Int!
+  "Rupiah of those claims."
+  claimsPaid: Rupiah!
+}
+
+"The city-funded programme of one category (or the total)."
+type ApbdLine {
+  "Roster category; null for city money spent on people on no roster (and for the total)."
+  category: String
+  "Display name of the category."
+  categoryName: String
+  "Roster entries funded in some month of the year."
+  workers: Int!
+  "Rupiah due on memberships paid by the city."
+  contributionsDue: Rupiah!
+  "Rupiah the city paid."
+  contributionsPaid: Rupiah!
+  "Claims paid to city-paid members."
+  claimsPaidCount: Int!
+  "Rupiah of those claims."
+  claimsPaid: Rupiah!
+  "Contributions paid minus claims paid."
+  net: Rupiah!
+  "Claims paid / contributions paid; null without contributions."
+  lossRatio: Float
+  "What the entries funded in the last month cost a month at current tariffs."
+  monthlyCost: Rupiah!
+  "Next year at current headcount and tariffs: 12 x monthlyCost."
+  nextYearCost: Rupiah!
+  "Month by month."
+  months: [ApbdMonth!]!
+}
+
+"The city-funded (APBD) programme of a year."
+type ApbdProgram {
+  "The year."
+  year: Int!
+  "First month held."
+  from: Period!
+  "Last month held (the data's as-of month in the current year)."
+  to: Period!
+  "By category, in code order; city money on no roster last."
+  categories: [ApbdLine!]!
+  "All categories."
+  total: ApbdLine!
+  "The year's declared figures next to the counted ones."
+  declared: [DeclaredTotal!]!
+  "Which rollup answered."
+  rollup: RollupInfo!
+}
+
+"Figures the city declares and the product counts."
+enum Metric {
+  "Roster entries funded by the city in some month of the year."
+  CITY_FUNDED_WORKERS
+  "Rupiah of contributions the city paid for months of the year."
+  APBD_CONTRIBUTIONS_PAID
+  "Rupiah of claims paid in the year to members the city pays for."
+  APBD_CLAIMS_PAID
+  "Active memberships at the end of the year."
+  ACTIVE_PARTICIPANTS
+}
+
+"A declared figure next to the counted one."
+type DeclaredTotal {
+  "Which figure."
+  metric: Metric!
+  "The year it is about."
+  year: Int!
+  "Area; null for the whole city."
+  areaCode: String
+  "Category; null for all."
+  category: String
+  "The declared figure (rupiah for money metrics)."
+  declared: Rupiah!
+  "The counted figure; null when the figures do not cover the year yet."
+  counted: Rupiah
+  "counted - declared; null when not counted."
+  difference: Rupiah
+  "Where the declared figure comes from."
+  source: String!
+  "Who recorded it."
+  setBy: String!
+  "When."
+  setAt: Time!
+}
+
+"A declared figure to record."
+input DeclaredTotalInput {
+  "Which figure."
+  metric: Metric!
+  "The year it is about."
+  year: Int!
+  "Area; the whole city when omitted."
+  areaCode: String
+  "Category; all when omitted."
+  category: String
+  "The figure (rupiah for money metrics)."
+  value: Rupiah!
+  "Where it comes from, e.g. a report and its date."
+  source: String!
+}
+
+"A coverage denominator to set."
+input WorkforceTargetInput {
+  "The year."
+  year: Int!
+  "City (4 digits), kecamatan (6) or kelurahan (10)."
+  areaCode: String!
+  "People in the denominator."
+  workforce: Int!
+  "e.g. BPS_EMPLOYED, BPS_LABOUR_FORCE, UCJ_TARGET."
+  basis: String!
+  "Where the figure comes from."
+  source: String!
+}
+
+"What a finding is about."
+enum DiscrepancyKind {
+  "On a city roster with no BPJS membership."
+  ROSTER_NOT_ENROLLED
+  "On a city roster, enrolled, but not paid for by the city."
+  ROSTER_OTHER_PAYER
+  "The city paid contributions for months no roster entry funds (e.g. election staff after their term)."
+  APBD_NOT_ON_ROSTER
+  "Contributions past their due date (the 15th) not paid in full."
+  UNPAID_MONTHS
+  "A membership the 3-month rule made inactive."
+  INACTIVE_3_MONTHS
+  "Amount due differs from the tariff of its programs and month."
+  TARIFF_MISMATCH
+  "A claim whose incident falls outside paid coverage."
+  CLAIM_OUTSIDE_COVERAGE
+  "The same NIK funded twice in a month: two rosters, or the city and another payer."
+  DOUBLE_FUNDED
+  "A 16-digit NIK that does not parse (no such birth date)."
+  INVALID_NIK
+  "A city-funded person living outside the city."
+  DOMICILE_OUTSIDE_CITY
+  "A declared figure that differs from the counted one."
+  DECLARED_TOTAL_MISMATCH
+}
+
+"How urgent a finding is."
+enum Severity {
+  "Money or protection at stake now."
+  HIGH
+  "Needs correction."
+  MEDIUM
+  "For information."
+  LOW
+}
+
+"Where a finding is in its life."
+enum DiscrepancyStatus {
+  "Found and not yet handled."
+  OPEN
+  "Seen by an officer, being handled."
+  ACKNOWLEDGED
+  "Closed by an officer with a note, or automatically when the condition disappeared."
+  RESOLVED
+}
+
+"A reconciliation finding with its life cycle."
+type Discrepancy {
+  "Stable, opaque id."
+  id: ID!
+  "What it is about."
+  kind: DiscrepancyKind!
+  "How urgent."
+  severity: Severity!
+  "Where it is in its life."
+  status: DiscrepancyStatus!
+  "The person concerned; null for declared totals."
+  nik: String @personalData
+  "The membership concerned."
+  kpj: String
+  "The roster category concerned."
+  category: String
+  "The claim concerned."
+  claimNo: String
+  "Kelurahan the finding is filed under (domicile)."
+  areaCode: String
+  "The kelurahan, when it is one of the city's."
+  kelurahan: Area
+  "The months concerned, ascending."
+  periods: [Period!]!
+  "Rupiah at stake (docs/reconciliation.md, per kind)."
+  amount: Rupiah!
+  "What was found, without personal data."
+  detail: String!
+  "Data as-of time of the pass that first found it."
+  firstSeen: Time!
+  "Data as-of time of the last pass that found it."
+  lastSeen: Time!
+  "The reconciliation run that first found it."
+  firstRun: String!
+  "Who acknowledged it."
+  acknowledgedBy: String
+  "When."
+  acknowledgedAt: Time
+  "Who resolved it; 'reconciliation' when the condition disappeared."
+  resolvedBy: String
+  "When it was resolved."
+  resolvedAt: Time
+  "What was done, or why it closed."
+  resolutionNote: String
+  "Resolved because the condition disappeared from the data."
+  autoResolved: Boolean!
+}
+
+"Selects discrepancies. Every field given must match; a list matches any of its values."
+input DiscrepancyFilter {
+  "Kinds."
+  kinds: [DiscrepancyKind!]
+  "Severities."
+  severities: [Severity!]
+  "Statuses."
+  statuses: [DiscrepancyStatus!]
+  "City, kecamatan or kelurahan."
+  areaCode: String
+  "Roster category."
+  category: String
+  "Exact NIK of the person concerned."
+  nik: String
+  "Exact KPJ of the membership concerned."
+  kpj: String
+  "Concerns this month."
+  period: Period
+}
+
+"A page of discrepancies."
+type DiscrepancyConnection {
+  "The discrepancies of this page."
+  edges: [DiscrepancyEdge!]!
+  "Where the page ends."
+  pageInfo: PageInfo!
+  "Matching discrepancies in all pages."
+  totalCount: Int!
+  "Matching discrepancies by kind (kinds with none left out)."
+  countsByKind: [KindCount!]!
+}
+
+"One discrepancy of a page."
+type DiscrepancyEdge {
+  "Cursor of this discrepancy."
+  cursor: String!
+  "The discrepancy."
+  node: Discrepancy!
+}
+
+"How many discrepancies of a kind."
+type KindCount {
+  "The kind."
+  kind: DiscrepancyKind!
+  "How many."
+  count: Int!
+}
+
+"Counts of a reconciliation pass against the stored discrepancies."
+type FindingCounts {
+  "Findings of the pass."
+  found: Int!
+  "New discrepancies."
+  opened: Int!
+  "Resolved ones whose condition came back or changed."
+  reopened: Int!
+  "Open ones whose content changed."
+  updated: Int!
+  "Found again without change (nothing written)."
+  unchanged: Int!
+  "Open ones whose condition disappeared."
+  resolved: Int!
+}
+
+"One reconciliation pass."
+type ReconcileRun {
+  "Run id."
+  id: ID!
+  "What started it: schedule, cli, demo, reconcileNow:<caller>, ..."
+  trigger: String!
+  "State of the run."
+  status: RunStatus!
+  "Start."
+  startedAt: Time!
+  "End; null while running."
+  finishedAt: Time
+  "The data's as-of time."
+  asOf: Time
+  "Why it failed; null otherwise."
+  error: String
+  "Records read."
+  read: Int!
+  "People (NIKs) reconciled."
+  people: Int!
+  "What it did to the stored discrepancies."
+  findings: FindingCounts!
+  "The rollup version it built or confirmed."
+  rollupVersion: Int!
+  "Rollup cells built."
+  cells: Int!
+  "Whether the figures changed and a new version was stored."
+  newVersion: Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1945,6 +3830,76 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ApbdLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_ApbdLine_category(ctx, field)
+	case "categoryName":
+		return ec.fieldContext_ApbdLine_categoryName(ctx, field)
+	case "workers":
+		return ec.fieldContext_ApbdLine_workers(ctx, field)
+	case "contributionsDue":
+		return ec.fieldContext_ApbdLine_contributionsDue(ctx, field)
+	case "contributionsPaid":
+		return ec.fieldContext_ApbdLine_contributionsPaid(ctx, field)
+	case "claimsPaidCount":
+		return ec.fieldContext_ApbdLine_claimsPaidCount(ctx, field)
+	case "claimsPaid":
+		return ec.fieldContext_ApbdLine_claimsPaid(ctx, field)
+	case "net":
+		return ec.fieldContext_ApbdLine_net(ctx, field)
+	case "lossRatio":
+		return ec.fieldContext_ApbdLine_lossRatio(ctx, field)
+	case "monthlyCost":
+		return ec.fieldContext_ApbdLine_monthlyCost(ctx, field)
+	case "nextYearCost":
+		return ec.fieldContext_ApbdLine_nextYearCost(ctx, field)
+	case "months":
+		return ec.fieldContext_ApbdLine_months(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApbdLine", field.Name)
+}
+
+func (ec *executionContext) childFields_ApbdMonth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_ApbdMonth_period(ctx, field)
+	case "funded":
+		return ec.fieldContext_ApbdMonth_funded(ctx, field)
+	case "fundedEnrolled":
+		return ec.fieldContext_ApbdMonth_fundedEnrolled(ctx, field)
+	case "contributionsDue":
+		return ec.fieldContext_ApbdMonth_contributionsDue(ctx, field)
+	case "contributionsPaid":
+		return ec.fieldContext_ApbdMonth_contributionsPaid(ctx, field)
+	case "claimsPaidCount":
+		return ec.fieldContext_ApbdMonth_claimsPaidCount(ctx, field)
+	case "claimsPaid":
+		return ec.fieldContext_ApbdMonth_claimsPaid(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApbdMonth", field.Name)
+}
+
+func (ec *executionContext) childFields_ApbdProgram(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_ApbdProgram_year(ctx, field)
+	case "from":
+		return ec.fieldContext_ApbdProgram_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ApbdProgram_to(ctx, field)
+	case "categories":
+		return ec.fieldContext_ApbdProgram_categories(ctx, field)
+	case "total":
+		return ec.fieldContext_ApbdProgram_total(ctx, field)
+	case "declared":
+		return ec.fieldContext_ApbdProgram_declared(ctx, field)
+	case "rollup":
+		return ec.fieldContext_ApbdProgram_rollup(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApbdProgram", field.Name)
+}
 
 func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2064,6 +4019,222 @@ func (ec *executionContext) childFields_ContributionEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ContributionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CoverageMeasures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "activeParticipants":
+		return ec.fieldContext_CoverageMeasures_activeParticipants(ctx, field)
+	case "newMembers":
+		return ec.fieldContext_CoverageMeasures_newMembers(ctx, field)
+	case "lapsedMembers":
+		return ec.fieldContext_CoverageMeasures_lapsedMembers(ctx, field)
+	case "contributionsBilled":
+		return ec.fieldContext_CoverageMeasures_contributionsBilled(ctx, field)
+	case "contributionsDue":
+		return ec.fieldContext_CoverageMeasures_contributionsDue(ctx, field)
+	case "contributionsPaidCount":
+		return ec.fieldContext_CoverageMeasures_contributionsPaidCount(ctx, field)
+	case "contributionsPaid":
+		return ec.fieldContext_CoverageMeasures_contributionsPaid(ctx, field)
+	case "unpaidOverdue":
+		return ec.fieldContext_CoverageMeasures_unpaidOverdue(ctx, field)
+	case "arrears":
+		return ec.fieldContext_CoverageMeasures_arrears(ctx, field)
+	case "claimsSubmitted":
+		return ec.fieldContext_CoverageMeasures_claimsSubmitted(ctx, field)
+	case "claimsSubmittedAmount":
+		return ec.fieldContext_CoverageMeasures_claimsSubmittedAmount(ctx, field)
+	case "claimsPaid":
+		return ec.fieldContext_CoverageMeasures_claimsPaid(ctx, field)
+	case "claimsPaidAmount":
+		return ec.fieldContext_CoverageMeasures_claimsPaidAmount(ctx, field)
+	case "claimsByProgram":
+		return ec.fieldContext_CoverageMeasures_claimsByProgram(ctx, field)
+	case "fundedWorkers":
+		return ec.fieldContext_CoverageMeasures_fundedWorkers(ctx, field)
+	case "fundedEnrolled":
+		return ec.fieldContext_CoverageMeasures_fundedEnrolled(ctx, field)
+	case "fundedMonthlyCost":
+		return ec.fieldContext_CoverageMeasures_fundedMonthlyCost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageMeasures", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rows":
+		return ec.fieldContext_CoverageResult_rows(ctx, field)
+	case "totals":
+		return ec.fieldContext_CoverageResult_totals(ctx, field)
+	case "from":
+		return ec.fieldContext_CoverageResult_from(ctx, field)
+	case "to":
+		return ec.fieldContext_CoverageResult_to(ctx, field)
+	case "rollup":
+		return ec.fieldContext_CoverageResult_rollup(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageResult", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bucket":
+		return ec.fieldContext_CoverageRow_bucket(ctx, field)
+	case "from":
+		return ec.fieldContext_CoverageRow_from(ctx, field)
+	case "to":
+		return ec.fieldContext_CoverageRow_to(ctx, field)
+	case "kecamatanCode":
+		return ec.fieldContext_CoverageRow_kecamatanCode(ctx, field)
+	case "kecamatan":
+		return ec.fieldContext_CoverageRow_kecamatan(ctx, field)
+	case "kelurahanCode":
+		return ec.fieldContext_CoverageRow_kelurahanCode(ctx, field)
+	case "kelurahan":
+		return ec.fieldContext_CoverageRow_kelurahan(ctx, field)
+	case "category":
+		return ec.fieldContext_CoverageRow_category(ctx, field)
+	case "payer":
+		return ec.fieldContext_CoverageRow_payer(ctx, field)
+	case "segment":
+		return ec.fieldContext_CoverageRow_segment(ctx, field)
+	case "gender":
+		return ec.fieldContext_CoverageRow_gender(ctx, field)
+	case "ageBand":
+		return ec.fieldContext_CoverageRow_ageBand(ctx, field)
+	case "measures":
+		return ec.fieldContext_CoverageRow_measures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageRow", field.Name)
+}
+
+func (ec *executionContext) childFields_DeclaredTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_DeclaredTotal_metric(ctx, field)
+	case "year":
+		return ec.fieldContext_DeclaredTotal_year(ctx, field)
+	case "areaCode":
+		return ec.fieldContext_DeclaredTotal_areaCode(ctx, field)
+	case "category":
+		return ec.fieldContext_DeclaredTotal_category(ctx, field)
+	case "declared":
+		return ec.fieldContext_DeclaredTotal_declared(ctx, field)
+	case "counted":
+		return ec.fieldContext_DeclaredTotal_counted(ctx, field)
+	case "difference":
+		return ec.fieldContext_DeclaredTotal_difference(ctx, field)
+	case "source":
+		return ec.fieldContext_DeclaredTotal_source(ctx, field)
+	case "setBy":
+		return ec.fieldContext_DeclaredTotal_setBy(ctx, field)
+	case "setAt":
+		return ec.fieldContext_DeclaredTotal_setAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeclaredTotal", field.Name)
+}
+
+func (ec *executionContext) childFields_Discrepancy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Discrepancy_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Discrepancy_kind(ctx, field)
+	case "severity":
+		return ec.fieldContext_Discrepancy_severity(ctx, field)
+	case "status":
+		return ec.fieldContext_Discrepancy_status(ctx, field)
+	case "nik":
+		return ec.fieldContext_Discrepancy_nik(ctx, field)
+	case "kpj":
+		return ec.fieldContext_Discrepancy_kpj(ctx, field)
+	case "category":
+		return ec.fieldContext_Discrepancy_category(ctx, field)
+	case "claimNo":
+		return ec.fieldContext_Discrepancy_claimNo(ctx, field)
+	case "areaCode":
+		return ec.fieldContext_Discrepancy_areaCode(ctx, field)
+	case "kelurahan":
+		return ec.fieldContext_Discrepancy_kelurahan(ctx, field)
+	case "periods":
+		return ec.fieldContext_Discrepancy_periods(ctx, field)
+	case "amount":
+		return ec.fieldContext_Discrepancy_amount(ctx, field)
+	case "detail":
+		return ec.fieldContext_Discrepancy_detail(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Discrepancy_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Discrepancy_lastSeen(ctx, field)
+	case "firstRun":
+		return ec.fieldContext_Discrepancy_firstRun(ctx, field)
+	case "acknowledgedBy":
+		return ec.fieldContext_Discrepancy_acknowledgedBy(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_Discrepancy_acknowledgedAt(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_Discrepancy_resolvedBy(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Discrepancy_resolvedAt(ctx, field)
+	case "resolutionNote":
+		return ec.fieldContext_Discrepancy_resolutionNote(ctx, field)
+	case "autoResolved":
+		return ec.fieldContext_Discrepancy_autoResolved(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Discrepancy", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscrepancyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DiscrepancyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DiscrepancyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DiscrepancyConnection_totalCount(ctx, field)
+	case "countsByKind":
+		return ec.fieldContext_DiscrepancyConnection_countsByKind(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DiscrepancyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DiscrepancyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DiscrepancyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FindingCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "found":
+		return ec.fieldContext_FindingCounts_found(ctx, field)
+	case "opened":
+		return ec.fieldContext_FindingCounts_opened(ctx, field)
+	case "reopened":
+		return ec.fieldContext_FindingCounts_reopened(ctx, field)
+	case "updated":
+		return ec.fieldContext_FindingCounts_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_FindingCounts_unchanged(ctx, field)
+	case "resolved":
+		return ec.fieldContext_FindingCounts_resolved(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FindingCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_KindCount_kind(ctx, field)
+	case "count":
+		return ec.fieldContext_KindCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
+}
+
 func (ec *executionContext) childFields_NikInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "valid":
@@ -2160,6 +4331,22 @@ func (ec *executionContext) childFields_ParticipantEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ParticipantEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProgramClaims(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "program":
+		return ec.fieldContext_ProgramClaims_program(ctx, field)
+	case "submitted":
+		return ec.fieldContext_ProgramClaims_submitted(ctx, field)
+	case "submittedAmount":
+		return ec.fieldContext_ProgramClaims_submittedAmount(ctx, field)
+	case "paid":
+		return ec.fieldContext_ProgramClaims_paid(ctx, field)
+	case "paidAmount":
+		return ec.fieldContext_ProgramClaims_paidAmount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgramClaims", field.Name)
+}
+
 func (ec *executionContext) childFields_QuarantineConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -2200,6 +4387,54 @@ func (ec *executionContext) childFields_QuarantinedRecord(ctx context.Context, f
 		return ec.fieldContext_QuarantinedRecord_receivedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QuarantinedRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_ReconcileRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReconcileRun_id(ctx, field)
+	case "trigger":
+		return ec.fieldContext_ReconcileRun_trigger(ctx, field)
+	case "status":
+		return ec.fieldContext_ReconcileRun_status(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_ReconcileRun_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_ReconcileRun_finishedAt(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ReconcileRun_asOf(ctx, field)
+	case "error":
+		return ec.fieldContext_ReconcileRun_error(ctx, field)
+	case "read":
+		return ec.fieldContext_ReconcileRun_read(ctx, field)
+	case "people":
+		return ec.fieldContext_ReconcileRun_people(ctx, field)
+	case "findings":
+		return ec.fieldContext_ReconcileRun_findings(ctx, field)
+	case "rollupVersion":
+		return ec.fieldContext_ReconcileRun_rollupVersion(ctx, field)
+	case "cells":
+		return ec.fieldContext_ReconcileRun_cells(ctx, field)
+	case "newVersion":
+		return ec.fieldContext_ReconcileRun_newVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReconcileRun", field.Name)
+}
+
+func (ec *executionContext) childFields_RollupInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_RollupInfo_version(ctx, field)
+	case "asOf":
+		return ec.fieldContext_RollupInfo_asOf(ctx, field)
+	case "builtAt":
+		return ec.fieldContext_RollupInfo_builtAt(ctx, field)
+	case "runId":
+		return ec.fieldContext_RollupInfo_runId(ctx, field)
+	case "cells":
+		return ec.fieldContext_RollupInfo_cells(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RollupInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_RosterConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2300,6 +4535,24 @@ func (ec *executionContext) childFields_SyncRun(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type SyncRun", field.Name)
 }
 
+func (ec *executionContext) childFields_UniversalCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "areaCode":
+		return ec.fieldContext_UniversalCoverage_areaCode(ctx, field)
+	case "area":
+		return ec.fieldContext_UniversalCoverage_area(ctx, field)
+	case "current":
+		return ec.fieldContext_UniversalCoverage_current(ctx, field)
+	case "previous":
+		return ec.fieldContext_UniversalCoverage_previous(ctx, field)
+	case "changePoints":
+		return ec.fieldContext_UniversalCoverage_changePoints(ctx, field)
+	case "rollup":
+		return ec.fieldContext_UniversalCoverage_rollup(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UniversalCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_WorkforceTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "year":
@@ -2318,6 +4571,26 @@ func (ec *executionContext) childFields_WorkforceTarget(ctx context.Context, fie
 		return ec.fieldContext_WorkforceTarget_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WorkforceTarget", field.Name)
+}
+
+func (ec *executionContext) childFields_YearCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_YearCoverage_year(ctx, field)
+	case "month":
+		return ec.fieldContext_YearCoverage_month(ctx, field)
+	case "participants":
+		return ec.fieldContext_YearCoverage_participants(ctx, field)
+	case "workforce":
+		return ec.fieldContext_YearCoverage_workforce(ctx, field)
+	case "basis":
+		return ec.fieldContext_YearCoverage_basis(ctx, field)
+	case "source":
+		return ec.fieldContext_YearCoverage_source(ctx, field)
+	case "rate":
+		return ec.fieldContext_YearCoverage_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type YearCoverage", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2436,6 +4709,84 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (model.Role, error) {
+			return ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acknowledgeDiscrepancy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveDiscrepancy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setDeclaredTotal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeclaredTotalInput, error) {
+			return ec.unmarshalNDeclaredTotalInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setWorkforceTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WorkforceTargetInput, error) {
+			return ec.unmarshalNWorkforceTargetInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐWorkforceTargetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Participant_claims_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2499,6 +4850,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_apbdProgram_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
 	return args, nil
 }
 
@@ -2573,6 +4938,94 @@ func (ec *executionContext) field_Query_contributions_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_coverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CoverageFilter, error) {
+			return ec.unmarshalOCoverageFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]reconcile.Dimension, error) {
+			return ec.unmarshalOCoverageDimension2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "granularity",
+		func(ctx context.Context, v any) (*reconcile.Granularity, error) {
+			return ec.unmarshalOGranularity2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐGranularity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["granularity"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_declaredTotals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_discrepancies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DiscrepancyFilter, error) {
+			return ec.unmarshalODiscrepancyFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_discrepancy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2664,6 +5117,20 @@ func (ec *executionContext) field_Query_quarantine_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_reconcileRuns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_roster_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2713,6 +5180,28 @@ func (ec *executionContext) field_Query_syncRuns_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_universalCoverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "areaCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["areaCode"] = arg1
 	return args, nil
 }
 
@@ -2811,6 +5300,649 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ApbdLine_category(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApbdLine_categoryName(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_categoryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_categoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApbdLine_workers(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_workers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_workers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApbdLine_contributionsDue(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_contributionsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_contributionsDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdLine_contributionsPaid(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_contributionsPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_contributionsPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdLine_claimsPaidCount(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_claimsPaidCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsPaidCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_claimsPaidCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApbdLine_claimsPaid(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_claimsPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_claimsPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdLine_net(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_net(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Net, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdLine_lossRatio(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_lossRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LossRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_lossRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ApbdLine_monthlyCost(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_monthlyCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_monthlyCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdLine_nextYearCost(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_nextYearCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextYearCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_nextYearCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdLine_months(ctx context.Context, field graphql.CollectedField, obj *model.ApbdLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdLine_months(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Months, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ApbdMonth) graphql.Marshaler {
+			return ec.marshalNApbdMonth2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdMonthᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdLine_months(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApbdLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApbdMonth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApbdMonth_period(ctx context.Context, field graphql.CollectedField, obj *model.ApbdMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdMonth_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdMonth_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdMonth", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ApbdMonth_funded(ctx context.Context, field graphql.CollectedField, obj *model.ApbdMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdMonth_funded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Funded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdMonth_funded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdMonth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApbdMonth_fundedEnrolled(ctx context.Context, field graphql.CollectedField, obj *model.ApbdMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdMonth_fundedEnrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FundedEnrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdMonth_fundedEnrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdMonth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApbdMonth_contributionsDue(ctx context.Context, field graphql.CollectedField, obj *model.ApbdMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdMonth_contributionsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdMonth_contributionsDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdMonth", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdMonth_contributionsPaid(ctx context.Context, field graphql.CollectedField, obj *model.ApbdMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdMonth_contributionsPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdMonth_contributionsPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdMonth", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdMonth_claimsPaidCount(ctx context.Context, field graphql.CollectedField, obj *model.ApbdMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdMonth_claimsPaidCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsPaidCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdMonth_claimsPaidCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdMonth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApbdMonth_claimsPaid(ctx context.Context, field graphql.CollectedField, obj *model.ApbdMonth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdMonth_claimsPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdMonth_claimsPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdMonth", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ApbdProgram_year(ctx context.Context, field graphql.CollectedField, obj *model.ApbdProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdProgram_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdProgram_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdProgram", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApbdProgram_from(ctx context.Context, field graphql.CollectedField, obj *model.ApbdProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdProgram_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdProgram_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdProgram", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ApbdProgram_to(ctx context.Context, field graphql.CollectedField, obj *model.ApbdProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdProgram_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdProgram_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApbdProgram", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ApbdProgram_categories(ctx context.Context, field graphql.CollectedField, obj *model.ApbdProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdProgram_categories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Categories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ApbdLine) graphql.Marshaler {
+			return ec.marshalNApbdLine2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdProgram_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApbdProgram",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApbdLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApbdProgram_total(ctx context.Context, field graphql.CollectedField, obj *model.ApbdProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdProgram_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApbdLine) graphql.Marshaler {
+			return ec.marshalNApbdLine2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdLine(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdProgram_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApbdProgram",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApbdLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApbdProgram_declared(ctx context.Context, field graphql.CollectedField, obj *model.ApbdProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdProgram_declared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Declared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DeclaredTotal) graphql.Marshaler {
+			return ec.marshalNDeclaredTotal2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdProgram_declared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApbdProgram",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeclaredTotal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApbdProgram_rollup(ctx context.Context, field graphql.CollectedField, obj *model.ApbdProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApbdProgram_rollup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rollup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RollupInfo) graphql.Marshaler {
+			return ec.marshalNRollupInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRollupInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApbdProgram_rollup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApbdProgram",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Area_code(ctx context.Context, field graphql.CollectedField, obj *coverage.Area) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3793,6 +6925,2288 @@ func (ec *executionContext) fieldContext_ContributionEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _CoverageMeasures_activeParticipants(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_activeParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveParticipants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_activeParticipants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_newMembers(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_newMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewMembers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_newMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_lapsedMembers(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_lapsedMembers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LapsedMembers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_lapsedMembers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_contributionsBilled(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_contributionsBilled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsBilled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_contributionsBilled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_contributionsDue(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_contributionsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_contributionsDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _CoverageMeasures_contributionsPaidCount(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_contributionsPaidCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsPaidCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_contributionsPaidCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_contributionsPaid(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_contributionsPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionsPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_contributionsPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _CoverageMeasures_unpaidOverdue(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_unpaidOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnpaidOverdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_unpaidOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_arrears(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_arrears(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Arrears, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_arrears(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _CoverageMeasures_claimsSubmitted(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_claimsSubmitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsSubmitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_claimsSubmitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_claimsSubmittedAmount(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_claimsSubmittedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsSubmittedAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_claimsSubmittedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _CoverageMeasures_claimsPaid(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_claimsPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_claimsPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_claimsPaidAmount(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_claimsPaidAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsPaidAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_claimsPaidAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _CoverageMeasures_claimsByProgram(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_claimsByProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimsByProgram, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ProgramClaims) graphql.Marshaler {
+			return ec.marshalNProgramClaims2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐProgramClaimsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_claimsByProgram(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageMeasures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgramClaims(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageMeasures_fundedWorkers(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_fundedWorkers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FundedWorkers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_fundedWorkers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_fundedEnrolled(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_fundedEnrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FundedEnrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_fundedEnrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageMeasures_fundedMonthlyCost(ctx context.Context, field graphql.CollectedField, obj *model.CoverageMeasures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageMeasures_fundedMonthlyCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FundedMonthlyCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageMeasures_fundedMonthlyCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageMeasures", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _CoverageResult_rows(ctx context.Context, field graphql.CollectedField, obj *model.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageResult_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CoverageRow) graphql.Marshaler {
+			return ec.marshalNCoverageRow2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageResult_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageResult_totals(ctx context.Context, field graphql.CollectedField, obj *model.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageResult_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageMeasures) graphql.Marshaler {
+			return ec.marshalNCoverageMeasures2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageMeasures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageResult_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageMeasures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageResult_from(ctx context.Context, field graphql.CollectedField, obj *model.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageResult_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Period) graphql.Marshaler {
+			return ec.marshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageResult_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageResult", field, false, false, "Period")
+}
+
+func (ec *executionContext) _CoverageResult_to(ctx context.Context, field graphql.CollectedField, obj *model.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageResult_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Period) graphql.Marshaler {
+			return ec.marshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageResult_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageResult", field, false, false, "Period")
+}
+
+func (ec *executionContext) _CoverageResult_rollup(ctx context.Context, field graphql.CollectedField, obj *model.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageResult_rollup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rollup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RollupInfo) graphql.Marshaler {
+			return ec.marshalNRollupInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRollupInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageResult_rollup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageRow_bucket(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_bucket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bucket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_bucket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageRow_from(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "Period")
+}
+
+func (ec *executionContext) _CoverageRow_to(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "Period")
+}
+
+func (ec *executionContext) _CoverageRow_kecamatanCode(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_kecamatanCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KecamatanCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_kecamatanCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageRow_kecamatan(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_kecamatan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kecamatan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
+			return ec.marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_kecamatan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Area(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageRow_kelurahanCode(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_kelurahanCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KelurahanCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_kelurahanCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageRow_kelurahan(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_kelurahan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kelurahan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
+			return ec.marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_kelurahan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Area(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageRow_category(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageRow_payer(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_payer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.PayerType) graphql.Marshaler {
+			return ec.marshalOPayerType2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_payer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "PayerType")
+}
+
+func (ec *executionContext) _CoverageRow_segment(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Segment) graphql.Marshaler {
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "Segment")
+}
+
+func (ec *executionContext) _CoverageRow_gender(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_gender(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gender, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Gender) graphql.Marshaler {
+			return ec.marshalOGender2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐGender(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_gender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "Gender")
+}
+
+func (ec *executionContext) _CoverageRow_ageBand(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_ageBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reconcile.AgeBand) graphql.Marshaler {
+			return ec.marshalOAgeBand2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_ageBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "AgeBand")
+}
+
+func (ec *executionContext) _CoverageRow_measures(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_measures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Measures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageMeasures) graphql.Marshaler {
+			return ec.marshalNCoverageMeasures2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageMeasures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_measures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageMeasures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeclaredTotal_metric(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "Metric")
+}
+
+func (ec *executionContext) _DeclaredTotal_year(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeclaredTotal_areaCode(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_areaCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AreaCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_areaCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeclaredTotal_category(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeclaredTotal_declared(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_declared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Declared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_declared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _DeclaredTotal_counted(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_counted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalORupiah2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_counted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _DeclaredTotal_difference(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_difference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Difference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalORupiah2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_difference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _DeclaredTotal_source(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeclaredTotal_setBy(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_setBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SetBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_setBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeclaredTotal_setAt(ctx context.Context, field graphql.CollectedField, obj *model.DeclaredTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeclaredTotal_setAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeclaredTotal_setAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeclaredTotal", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Discrepancy_id(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Discrepancy_kind(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.DiscrepancyKind) graphql.Marshaler {
+			return ec.marshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "DiscrepancyKind")
+}
+
+func (ec *executionContext) _Discrepancy_severity(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Severity) graphql.Marshaler {
+			return ec.marshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "Severity")
+}
+
+func (ec *executionContext) _Discrepancy_status(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.DiscrepancyStatus) graphql.Marshaler {
+			return ec.marshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "DiscrepancyStatus")
+}
+
+func (ec *executionContext) _Discrepancy_nik(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_nik(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().Nik(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PersonalData == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive personalData is not implemented")
+				}
+				return ec.Directives.PersonalData(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_nik(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_kpj(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_kpj(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().Kpj(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_kpj(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_category(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_claimNo(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_claimNo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().ClaimNo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_claimNo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_areaCode(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_areaCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().AreaCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_areaCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_kelurahan(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_kelurahan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().Kelurahan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
+			return ec.marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_kelurahan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Discrepancy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Area(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Discrepancy_periods(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_periods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Periods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_periods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "Period")
+}
+
+func (ec *executionContext) _Discrepancy_amount(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _Discrepancy_detail(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Discrepancy_firstSeen(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Discrepancy_lastSeen(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Discrepancy_firstRun(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_firstRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_firstRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "String")
+}
+
+func (ec *executionContext) _Discrepancy_acknowledgedBy(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_acknowledgedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().AcknowledgedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_acknowledgedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().AcknowledgedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Discrepancy_resolvedBy(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_resolvedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().ResolvedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_resolvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().ResolvedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Discrepancy_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_resolutionNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Discrepancy().ResolutionNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_resolutionNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, true, true, "String")
+}
+
+func (ec *executionContext) _Discrepancy_autoResolved(ctx context.Context, field graphql.CollectedField, obj *coverage.Discrepancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Discrepancy_autoResolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoResolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Discrepancy_autoResolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Discrepancy", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DiscrepancyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DiscrepancyEdge) graphql.Marshaler {
+			return ec.marshalNDiscrepancyEdge2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscrepancyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscrepancyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscrepancyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscrepancyConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DiscrepancyConnection_countsByKind(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyConnection_countsByKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountsByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.KindCount) graphql.Marshaler {
+			return ec.marshalNKindCount2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐKindCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyConnection_countsByKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KindCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DiscrepancyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscrepancyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DiscrepancyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
+			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Discrepancy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FindingCounts_found(ctx context.Context, field graphql.CollectedField, obj *coverage.FindingCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingCounts_found(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Found, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingCounts_found(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FindingCounts_opened(ctx context.Context, field graphql.CollectedField, obj *coverage.FindingCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingCounts_opened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingCounts_opened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FindingCounts_reopened(ctx context.Context, field graphql.CollectedField, obj *coverage.FindingCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingCounts_reopened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reopened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingCounts_reopened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FindingCounts_updated(ctx context.Context, field graphql.CollectedField, obj *coverage.FindingCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingCounts_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingCounts_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FindingCounts_unchanged(ctx context.Context, field graphql.CollectedField, obj *coverage.FindingCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingCounts_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingCounts_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FindingCounts_resolved(ctx context.Context, field graphql.CollectedField, obj *coverage.FindingCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindingCounts_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindingCounts_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindingCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCount_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.DiscrepancyKind) graphql.Marshaler {
+			return ec.marshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCount_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCount", field, false, false, "DiscrepancyKind")
+}
+
+func (ec *executionContext) _KindCount_count(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mutation_reconcileNow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reconcileNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ReconcileNow(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *coverage.ReconcileRun
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *coverage.ReconcileRun
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.ReconcileRun) graphql.Marshaler {
+			return ec.marshalNReconcileRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reconcileNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReconcileRun(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acknowledgeDiscrepancy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeDiscrepancy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeDiscrepancy(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *coverage.Discrepancy
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *coverage.Discrepancy
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
+			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeDiscrepancy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Discrepancy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeDiscrepancy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveDiscrepancy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveDiscrepancy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveDiscrepancy(ctx, fc.Args["id"].(string), fc.Args["note"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *coverage.Discrepancy
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *coverage.Discrepancy
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
+			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveDiscrepancy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Discrepancy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveDiscrepancy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setWorkforceTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setWorkforceTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetWorkforceTarget(ctx, fc.Args["input"].(model.WorkforceTargetInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *coverage.WorkforceTarget
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *coverage.WorkforceTarget
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.WorkforceTarget) graphql.Marshaler {
+			return ec.marshalNWorkforceTarget2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setWorkforceTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkforceTarget(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setWorkforceTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setDeclaredTotal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setDeclaredTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetDeclaredTotal(ctx, fc.Args["input"].(model.DeclaredTotalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.DeclaredTotal
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeclaredTotal
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeclaredTotal) graphql.Marshaler {
+			return ec.marshalNDeclaredTotal2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setDeclaredTotal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeclaredTotal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setDeclaredTotal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NikInfo_valid(ctx context.Context, field graphql.CollectedField, obj *model.NikInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4700,6 +10114,121 @@ func (ec *executionContext) fieldContext_ParticipantEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _ProgramClaims_program(ctx context.Context, field graphql.CollectedField, obj *model.ProgramClaims) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramClaims_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Program) graphql.Marshaler {
+			return ec.marshalNProgram2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramClaims_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramClaims", field, false, false, "Program")
+}
+
+func (ec *executionContext) _ProgramClaims_submitted(ctx context.Context, field graphql.CollectedField, obj *model.ProgramClaims) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramClaims_submitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Submitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramClaims_submitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramClaims", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgramClaims_submittedAmount(ctx context.Context, field graphql.CollectedField, obj *model.ProgramClaims) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramClaims_submittedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramClaims_submittedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramClaims", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ProgramClaims_paid(ctx context.Context, field graphql.CollectedField, obj *model.ProgramClaims) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramClaims_paid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramClaims_paid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramClaims", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgramClaims_paidAmount(ctx context.Context, field graphql.CollectedField, obj *model.ProgramClaims) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgramClaims_paidAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgramClaims_paidAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgramClaims", field, false, false, "Rupiah")
+}
+
 func (ec *executionContext) _QuarantineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.QuarantineConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5520,6 +11049,314 @@ func (ec *executionContext) fieldContext_Query_quarantine(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_coverage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Coverage(ctx, fc.Args["filter"].(*model.CoverageFilter), fc.Args["groupBy"].([]reconcile.Dimension), fc.Args["granularity"].(*reconcile.Granularity))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageResult) graphql.Marshaler {
+			return ec.marshalNCoverageResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_coverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_coverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_universalCoverage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_universalCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UniversalCoverage(ctx, fc.Args["year"].(int), fc.Args["areaCode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UniversalCoverage) graphql.Marshaler {
+			return ec.marshalNUniversalCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐUniversalCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_universalCoverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UniversalCoverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_universalCoverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_apbdProgram(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_apbdProgram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ApbdProgram(ctx, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApbdProgram) graphql.Marshaler {
+			return ec.marshalNApbdProgram2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_apbdProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApbdProgram(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_apbdProgram_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_discrepancies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_discrepancies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Discrepancies(ctx, fc.Args["filter"].(*model.DiscrepancyFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
+			return ec.marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_discrepancies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscrepancyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_discrepancies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_discrepancy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_discrepancy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Discrepancy(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
+			return ec.marshalODiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_discrepancy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Discrepancy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_discrepancy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_declaredTotals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_declaredTotals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DeclaredTotals(ctx, fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DeclaredTotal) graphql.Marshaler {
+			return ec.marshalNDeclaredTotal2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_declaredTotals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeclaredTotal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_declaredTotals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_reconcileRuns(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reconcileRuns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReconcileRuns(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []coverage.ReconcileRun) graphql.Marshaler {
+			return ec.marshalNReconcileRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reconcileRuns(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReconcileRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reconcileRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5594,6 +11431,429 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReconcileRun_id(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReconcileRun_trigger(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReconcileRun_status(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.RunStatus) graphql.Marshaler {
+			return ec.marshalNRunStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "RunStatus")
+}
+
+func (ec *executionContext) _ReconcileRun_startedAt(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReconcileRun_finishedAt(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReconcileRun().FinishedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ReconcileRun_asOf(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReconcileRun().AsOf(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ReconcileRun_error(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReconcileRun().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, true, true, "String")
+}
+
+func (ec *executionContext) _ReconcileRun_read(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_read(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Read, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_read(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReconcileRun_people(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_people(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.People, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_people(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReconcileRun_findings(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.FindingCounts) graphql.Marshaler {
+			return ec.marshalNFindingCounts2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFindingCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReconcileRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FindingCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReconcileRun_rollupVersion(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_rollupVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RollupVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_rollupVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReconcileRun_cells(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReconcileRun_newVersion(ctx context.Context, field graphql.CollectedField, obj *coverage.ReconcileRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconcileRun_newVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconcileRun_newVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconcileRun", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RollupInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.RollupInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupInfo_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupInfo_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupInfo_asOf(ctx context.Context, field graphql.CollectedField, obj *model.RollupInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupInfo_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupInfo_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupInfo", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RollupInfo_builtAt(ctx context.Context, field graphql.CollectedField, obj *model.RollupInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupInfo_builtAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BuiltAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupInfo_builtAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupInfo", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RollupInfo_runId(ctx context.Context, field graphql.CollectedField, obj *model.RollupInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupInfo_runId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupInfo_runId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _RollupInfo_cells(ctx context.Context, field graphql.CollectedField, obj *model.RollupInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupInfo_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupInfo_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupInfo", field, false, false, "Int")
 }
 
 func (ec *executionContext) _RosterConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RosterConnection) (ret graphql.Marshaler) {
@@ -6458,6 +12718,180 @@ func (ec *executionContext) fieldContext_SyncRun_counts(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _UniversalCoverage_areaCode(ctx context.Context, field graphql.CollectedField, obj *model.UniversalCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UniversalCoverage_areaCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AreaCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UniversalCoverage_areaCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UniversalCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _UniversalCoverage_area(ctx context.Context, field graphql.CollectedField, obj *model.UniversalCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UniversalCoverage_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
+			return ec.marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UniversalCoverage_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UniversalCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Area(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UniversalCoverage_current(ctx context.Context, field graphql.CollectedField, obj *model.UniversalCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UniversalCoverage_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.YearCoverage) graphql.Marshaler {
+			return ec.marshalNYearCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐYearCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UniversalCoverage_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UniversalCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_YearCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UniversalCoverage_previous(ctx context.Context, field graphql.CollectedField, obj *model.UniversalCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UniversalCoverage_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.YearCoverage) graphql.Marshaler {
+			return ec.marshalOYearCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐYearCoverage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UniversalCoverage_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UniversalCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_YearCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UniversalCoverage_changePoints(ctx context.Context, field graphql.CollectedField, obj *model.UniversalCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UniversalCoverage_changePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangePoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UniversalCoverage_changePoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UniversalCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _UniversalCoverage_rollup(ctx context.Context, field graphql.CollectedField, obj *model.UniversalCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UniversalCoverage_rollup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rollup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RollupInfo) graphql.Marshaler {
+			return ec.marshalNRollupInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRollupInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UniversalCoverage_rollup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UniversalCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WorkforceTarget_year(ctx context.Context, field graphql.CollectedField, obj *coverage.WorkforceTarget) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6626,6 +13060,167 @@ func (ec *executionContext) _WorkforceTarget_updatedAt(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_WorkforceTarget_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WorkforceTarget", field, false, false, "Time")
+}
+
+func (ec *executionContext) _YearCoverage_year(ctx context.Context, field graphql.CollectedField, obj *model.YearCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_YearCoverage_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_YearCoverage_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("YearCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _YearCoverage_month(ctx context.Context, field graphql.CollectedField, obj *model.YearCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_YearCoverage_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_YearCoverage_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("YearCoverage", field, false, false, "Period")
+}
+
+func (ec *executionContext) _YearCoverage_participants(ctx context.Context, field graphql.CollectedField, obj *model.YearCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_YearCoverage_participants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Participants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_YearCoverage_participants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("YearCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _YearCoverage_workforce(ctx context.Context, field graphql.CollectedField, obj *model.YearCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_YearCoverage_workforce(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workforce, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_YearCoverage_workforce(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("YearCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _YearCoverage_basis(ctx context.Context, field graphql.CollectedField, obj *model.YearCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_YearCoverage_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_YearCoverage_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("YearCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _YearCoverage_source(ctx context.Context, field graphql.CollectedField, obj *model.YearCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_YearCoverage_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_YearCoverage_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("YearCoverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _YearCoverage_rate(ctx context.Context, field graphql.CollectedField, obj *model.YearCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_YearCoverage_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_YearCoverage_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("YearCoverage", field, false, false, "Float")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -7876,6 +14471,272 @@ func UnmarshalContributionFilter(ctx context.Context, raw any) (model.Contributi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCoverageFilter(ctx context.Context, obj any) (model.CoverageFilter, error) {
+	var it model.CoverageFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to", "areaCode", "categories", "payers", "segments", "genders", "ageBands", "cityFunded"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "areaCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaCode = data
+		case "categories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Categories = data
+		case "payers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payers"))
+			data, err := ec.unmarshalOPayerType2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Payers = data
+		case "segments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("segments"))
+			data, err := ec.unmarshalOSegment2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegmentᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Segments = data
+		case "genders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genders"))
+			data, err := ec.unmarshalOGender2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐGenderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Genders = data
+		case "ageBands":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ageBands"))
+			data, err := ec.unmarshalOAgeBand2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBandᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgeBands = data
+		case "cityFunded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cityFunded"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CityFunded = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCoverageFilter unmarshals raw into the CoverageFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCoverageFilter(ctx context.Context, raw any) (model.CoverageFilter, error) {
+	var out model.CoverageFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CoverageFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeclaredTotalInput(ctx context.Context, obj any) (model.DeclaredTotalInput, error) {
+	var it model.DeclaredTotalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"metric", "year", "areaCode", "category", "value", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metric":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metric"))
+			data, err := ec.unmarshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metric = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "areaCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaCode = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNRupiah2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeclaredTotalInput unmarshals raw into the DeclaredTotalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeclaredTotalInput(ctx context.Context, raw any) (model.DeclaredTotalInput, error) {
+	var out model.DeclaredTotalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeclaredTotalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDiscrepancyFilter(ctx context.Context, obj any) (model.DiscrepancyFilter, error) {
+	var it model.DiscrepancyFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "severities", "statuses", "areaCode", "category", "nik", "kpj", "period"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "severities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severities"))
+			data, err := ec.unmarshalOSeverity2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severities = data
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalODiscrepancyStatus2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "areaCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaCode = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "nik":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nik"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Nik = data
+		case "kpj":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpj"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kpj = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDiscrepancyFilter unmarshals raw into the DiscrepancyFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDiscrepancyFilter(ctx context.Context, raw any) (model.DiscrepancyFilter, error) {
+	var out model.DiscrepancyFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DiscrepancyFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputParticipantContributionFilter(ctx context.Context, obj any) (model.ParticipantContributionFilter, error) {
 	var it model.ParticipantContributionFilter
 	if obj == nil {
@@ -8163,6 +15024,76 @@ func UnmarshalRosterFilter(ctx context.Context, raw any) (model.RosterFilter, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWorkforceTargetInput(ctx context.Context, obj any) (model.WorkforceTargetInput, error) {
+	var it model.WorkforceTargetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"year", "areaCode", "workforce", "basis", "source"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "areaCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaCode = data
+		case "workforce":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workforce"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workforce = data
+		case "basis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basis"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Basis = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWorkforceTargetInput unmarshals raw into the WorkforceTargetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWorkforceTargetInput(ctx context.Context, raw any) (model.WorkforceTargetInput, error) {
+	var out model.WorkforceTargetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WorkforceTargetInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -8170,6 +15101,220 @@ func UnmarshalRosterFilter(ctx context.Context, raw any) (model.RosterFilter, er
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var apbdLineImplementors = []string{"ApbdLine"}
+
+func (ec *executionContext) _ApbdLine(ctx context.Context, sel ast.SelectionSet, obj *model.ApbdLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apbdLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApbdLine")
+		case "category":
+			out.Values[i] = ec._ApbdLine_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "categoryName":
+			out.Values[i] = ec._ApbdLine_categoryName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "workers":
+			out.Values[i] = ec._ApbdLine_workers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsDue":
+			out.Values[i] = ec._ApbdLine_contributionsDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsPaid":
+			out.Values[i] = ec._ApbdLine_contributionsPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsPaidCount":
+			out.Values[i] = ec._ApbdLine_claimsPaidCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsPaid":
+			out.Values[i] = ec._ApbdLine_claimsPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "net":
+			out.Values[i] = ec._ApbdLine_net(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lossRatio":
+			out.Values[i] = ec._ApbdLine_lossRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "monthlyCost":
+			out.Values[i] = ec._ApbdLine_monthlyCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextYearCost":
+			out.Values[i] = ec._ApbdLine_nextYearCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "months":
+			out.Values[i] = ec._ApbdLine_months(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var apbdMonthImplementors = []string{"ApbdMonth"}
+
+func (ec *executionContext) _ApbdMonth(ctx context.Context, sel ast.SelectionSet, obj *model.ApbdMonth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apbdMonthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApbdMonth")
+		case "period":
+			out.Values[i] = ec._ApbdMonth_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "funded":
+			out.Values[i] = ec._ApbdMonth_funded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fundedEnrolled":
+			out.Values[i] = ec._ApbdMonth_fundedEnrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsDue":
+			out.Values[i] = ec._ApbdMonth_contributionsDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsPaid":
+			out.Values[i] = ec._ApbdMonth_contributionsPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsPaidCount":
+			out.Values[i] = ec._ApbdMonth_claimsPaidCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsPaid":
+			out.Values[i] = ec._ApbdMonth_claimsPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var apbdProgramImplementors = []string{"ApbdProgram"}
+
+func (ec *executionContext) _ApbdProgram(ctx context.Context, sel ast.SelectionSet, obj *model.ApbdProgram) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apbdProgramImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApbdProgram")
+		case "year":
+			out.Values[i] = ec._ApbdProgram_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ApbdProgram_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ApbdProgram_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categories":
+			out.Values[i] = ec._ApbdProgram_categories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._ApbdProgram_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declared":
+			out.Values[i] = ec._ApbdProgram_declared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rollup":
+			out.Values[i] = ec._ApbdProgram_rollup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var areaImplementors = []string{"Area"}
 
@@ -8560,6 +15705,745 @@ func (ec *executionContext) _ContributionEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var coverageMeasuresImplementors = []string{"CoverageMeasures"}
+
+func (ec *executionContext) _CoverageMeasures(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageMeasures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageMeasuresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageMeasures")
+		case "activeParticipants":
+			out.Values[i] = ec._CoverageMeasures_activeParticipants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newMembers":
+			out.Values[i] = ec._CoverageMeasures_newMembers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lapsedMembers":
+			out.Values[i] = ec._CoverageMeasures_lapsedMembers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsBilled":
+			out.Values[i] = ec._CoverageMeasures_contributionsBilled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsDue":
+			out.Values[i] = ec._CoverageMeasures_contributionsDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsPaidCount":
+			out.Values[i] = ec._CoverageMeasures_contributionsPaidCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributionsPaid":
+			out.Values[i] = ec._CoverageMeasures_contributionsPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpaidOverdue":
+			out.Values[i] = ec._CoverageMeasures_unpaidOverdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "arrears":
+			out.Values[i] = ec._CoverageMeasures_arrears(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsSubmitted":
+			out.Values[i] = ec._CoverageMeasures_claimsSubmitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsSubmittedAmount":
+			out.Values[i] = ec._CoverageMeasures_claimsSubmittedAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsPaid":
+			out.Values[i] = ec._CoverageMeasures_claimsPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsPaidAmount":
+			out.Values[i] = ec._CoverageMeasures_claimsPaidAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimsByProgram":
+			out.Values[i] = ec._CoverageMeasures_claimsByProgram(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fundedWorkers":
+			out.Values[i] = ec._CoverageMeasures_fundedWorkers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fundedEnrolled":
+			out.Values[i] = ec._CoverageMeasures_fundedEnrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fundedMonthlyCost":
+			out.Values[i] = ec._CoverageMeasures_fundedMonthlyCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageResultImplementors = []string{"CoverageResult"}
+
+func (ec *executionContext) _CoverageResult(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageResult")
+		case "rows":
+			out.Values[i] = ec._CoverageResult_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._CoverageResult_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._CoverageResult_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._CoverageResult_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rollup":
+			out.Values[i] = ec._CoverageResult_rollup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageRowImplementors = []string{"CoverageRow"}
+
+func (ec *executionContext) _CoverageRow(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageRow")
+		case "bucket":
+			out.Values[i] = ec._CoverageRow_bucket(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._CoverageRow_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._CoverageRow_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kecamatanCode":
+			out.Values[i] = ec._CoverageRow_kecamatanCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kecamatan":
+			out.Values[i] = ec._CoverageRow_kecamatan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kelurahanCode":
+			out.Values[i] = ec._CoverageRow_kelurahanCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kelurahan":
+			out.Values[i] = ec._CoverageRow_kelurahan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._CoverageRow_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payer":
+			out.Values[i] = ec._CoverageRow_payer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "segment":
+			out.Values[i] = ec._CoverageRow_segment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gender":
+			out.Values[i] = ec._CoverageRow_gender(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ageBand":
+			out.Values[i] = ec._CoverageRow_ageBand(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "measures":
+			out.Values[i] = ec._CoverageRow_measures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var declaredTotalImplementors = []string{"DeclaredTotal"}
+
+func (ec *executionContext) _DeclaredTotal(ctx context.Context, sel ast.SelectionSet, obj *model.DeclaredTotal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, declaredTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeclaredTotal")
+		case "metric":
+			out.Values[i] = ec._DeclaredTotal_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._DeclaredTotal_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "areaCode":
+			out.Values[i] = ec._DeclaredTotal_areaCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._DeclaredTotal_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "declared":
+			out.Values[i] = ec._DeclaredTotal_declared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counted":
+			out.Values[i] = ec._DeclaredTotal_counted(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "difference":
+			out.Values[i] = ec._DeclaredTotal_difference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._DeclaredTotal_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setBy":
+			out.Values[i] = ec._DeclaredTotal_setBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setAt":
+			out.Values[i] = ec._DeclaredTotal_setAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discrepancyImplementors = []string{"Discrepancy"}
+
+func (ec *executionContext) _Discrepancy(ctx context.Context, sel ast.SelectionSet, obj *coverage.Discrepancy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Discrepancy")
+		case "id":
+			out.Values[i] = ec._Discrepancy_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Discrepancy_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "severity":
+			out.Values[i] = ec._Discrepancy_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Discrepancy_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nik":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_nik(ctx, field, obj)
+				})
+		case "kpj":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_kpj(ctx, field, obj)
+				})
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_category(ctx, field, obj)
+				})
+		case "claimNo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_claimNo(ctx, field, obj)
+				})
+		case "areaCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_areaCode(ctx, field, obj)
+				})
+		case "kelurahan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_kelurahan(ctx, field, obj)
+				})
+		case "periods":
+			out.Values[i] = ec._Discrepancy_periods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._Discrepancy_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detail":
+			out.Values[i] = ec._Discrepancy_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstSeen":
+			out.Values[i] = ec._Discrepancy_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSeen":
+			out.Values[i] = ec._Discrepancy_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstRun":
+			out.Values[i] = ec._Discrepancy_firstRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_acknowledgedBy(ctx, field, obj)
+				})
+		case "acknowledgedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_acknowledgedAt(ctx, field, obj)
+				})
+		case "resolvedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_resolvedBy(ctx, field, obj)
+				})
+		case "resolvedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_resolvedAt(ctx, field, obj)
+				})
+		case "resolutionNote":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Discrepancy_resolutionNote(ctx, field, obj)
+				})
+		case "autoResolved":
+			out.Values[i] = ec._Discrepancy_autoResolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discrepancyConnectionImplementors = []string{"DiscrepancyConnection"}
+
+func (ec *executionContext) _DiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscrepancyConnection")
+		case "edges":
+			out.Values[i] = ec._DiscrepancyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DiscrepancyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DiscrepancyConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countsByKind":
+			out.Values[i] = ec._DiscrepancyConnection_countsByKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var discrepancyEdgeImplementors = []string{"DiscrepancyEdge"}
+
+func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscrepancyEdge")
+		case "cursor":
+			out.Values[i] = ec._DiscrepancyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DiscrepancyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var findingCountsImplementors = []string{"FindingCounts"}
+
+func (ec *executionContext) _FindingCounts(ctx context.Context, sel ast.SelectionSet, obj *coverage.FindingCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, findingCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FindingCounts")
+		case "found":
+			out.Values[i] = ec._FindingCounts_found(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "opened":
+			out.Values[i] = ec._FindingCounts_opened(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopened":
+			out.Values[i] = ec._FindingCounts_reopened(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._FindingCounts_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._FindingCounts_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._FindingCounts_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kindCountImplementors = []string{"KindCount"}
+
+func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet, obj *model.KindCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kindCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KindCount")
+		case "kind":
+			out.Values[i] = ec._KindCount_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._KindCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "reconcileNow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reconcileNow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgeDiscrepancy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeDiscrepancy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveDiscrepancy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveDiscrepancy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setWorkforceTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setWorkforceTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setDeclaredTotal":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setDeclaredTotal(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var nikInfoImplementors = []string{"NikInfo"}
 
 func (ec *executionContext) _NikInfo(ctx context.Context, sel ast.SelectionSet, obj *model.NikInfo) graphql.Marshaler {
@@ -8870,6 +16754,59 @@ func (ec *executionContext) _ParticipantEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var programClaimsImplementors = []string{"ProgramClaims"}
+
+func (ec *executionContext) _ProgramClaims(ctx context.Context, sel ast.SelectionSet, obj *model.ProgramClaims) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, programClaimsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgramClaims")
+		case "program":
+			out.Values[i] = ec._ProgramClaims_program(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitted":
+			out.Values[i] = ec._ProgramClaims_submitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedAmount":
+			out.Values[i] = ec._ProgramClaims_submittedAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paid":
+			out.Values[i] = ec._ProgramClaims_paid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidAmount":
+			out.Values[i] = ec._ProgramClaims_paidAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var quarantineConnectionImplementors = []string{"QuarantineConnection"}
 
 func (ec *executionContext) _QuarantineConnection(ctx context.Context, sel ast.SelectionSet, obj *model.QuarantineConnection) graphql.Marshaler {
@@ -9106,6 +17043,48 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quarantine(ctx, field)
 				})
+		case "coverage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_coverage(ctx, field)
+				})
+		case "universalCoverage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_universalCoverage(ctx, field)
+				})
+		case "apbdProgram":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_apbdProgram(ctx, field)
+				})
+		case "discrepancies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_discrepancies(ctx, field)
+				})
+		case "discrepancy":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_discrepancy(ctx, field)
+				})
+		case "declaredTotals":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_declaredTotals(ctx, field)
+				})
+		case "reconcileRuns":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reconcileRuns(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -9119,6 +17098,155 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reconcileRunImplementors = []string{"ReconcileRun"}
+
+func (ec *executionContext) _ReconcileRun(ctx context.Context, sel ast.SelectionSet, obj *coverage.ReconcileRun) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reconcileRunImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReconcileRun")
+		case "id":
+			out.Values[i] = ec._ReconcileRun_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trigger":
+			out.Values[i] = ec._ReconcileRun_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ReconcileRun_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._ReconcileRun_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReconcileRun_finishedAt(ctx, field, obj)
+				})
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReconcileRun_asOf(ctx, field, obj)
+				})
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReconcileRun_error(ctx, field, obj)
+				})
+		case "read":
+			out.Values[i] = ec._ReconcileRun_read(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "people":
+			out.Values[i] = ec._ReconcileRun_people(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findings":
+			out.Values[i] = ec._ReconcileRun_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rollupVersion":
+			out.Values[i] = ec._ReconcileRun_rollupVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cells":
+			out.Values[i] = ec._ReconcileRun_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "newVersion":
+			out.Values[i] = ec._ReconcileRun_newVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rollupInfoImplementors = []string{"RollupInfo"}
+
+func (ec *executionContext) _RollupInfo(ctx context.Context, sel ast.SelectionSet, obj *model.RollupInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rollupInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RollupInfo")
+		case "version":
+			out.Values[i] = ec._RollupInfo_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._RollupInfo_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "builtAt":
+			out.Values[i] = ec._RollupInfo_builtAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runId":
+			out.Values[i] = ec._RollupInfo_runId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cells":
+			out.Values[i] = ec._RollupInfo_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9451,6 +17579,64 @@ func (ec *executionContext) _SyncRun(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var universalCoverageImplementors = []string{"UniversalCoverage"}
+
+func (ec *executionContext) _UniversalCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.UniversalCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, universalCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UniversalCoverage")
+		case "areaCode":
+			out.Values[i] = ec._UniversalCoverage_areaCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "area":
+			out.Values[i] = ec._UniversalCoverage_area(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._UniversalCoverage_current(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._UniversalCoverage_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changePoints":
+			out.Values[i] = ec._UniversalCoverage_changePoints(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rollup":
+			out.Values[i] = ec._UniversalCoverage_rollup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var workforceTargetImplementors = []string{"WorkforceTarget"}
 
 func (ec *executionContext) _WorkforceTarget(ctx context.Context, sel ast.SelectionSet, obj *coverage.WorkforceTarget) graphql.Marshaler {
@@ -9497,6 +17683,69 @@ func (ec *executionContext) _WorkforceTarget(ctx context.Context, sel ast.Select
 			out.Values[i] = ec._WorkforceTarget_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var yearCoverageImplementors = []string{"YearCoverage"}
+
+func (ec *executionContext) _YearCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.YearCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, yearCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("YearCoverage")
+		case "year":
+			out.Values[i] = ec._YearCoverage_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "month":
+			out.Values[i] = ec._YearCoverage_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "participants":
+			out.Values[i] = ec._YearCoverage_participants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workforce":
+			out.Values[i] = ec._YearCoverage_workforce(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._YearCoverage_basis(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._YearCoverage_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._YearCoverage_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9877,6 +18126,98 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand(ctx context.Context, v any) (reconcile.AgeBand, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand(ctx context.Context, sel ast.SelectionSet, v reconcile.AgeBand) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AgeBand!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand = map[string]reconcile.AgeBand{
+		"UNDER_25":    reconcile.AgeUnder25,
+		"AGE_25_34":   reconcile.Age25To34,
+		"AGE_35_44":   reconcile.Age35To44,
+		"AGE_45_54":   reconcile.Age45To54,
+		"AGE_55_64":   reconcile.Age55To64,
+		"AGE_65_PLUS": reconcile.Age65Plus,
+		"UNKNOWN":     reconcile.AgeUnknown,
+	}
+	marshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand = map[reconcile.AgeBand]string{
+		reconcile.AgeUnder25: "UNDER_25",
+		reconcile.Age25To34:  "AGE_25_34",
+		reconcile.Age35To44:  "AGE_35_44",
+		reconcile.Age45To54:  "AGE_45_54",
+		reconcile.Age55To64:  "AGE_55_64",
+		reconcile.Age65Plus:  "AGE_65_PLUS",
+		reconcile.AgeUnknown: "UNKNOWN",
+	}
+)
+
+func (ec *executionContext) marshalNApbdLine2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdLine(ctx context.Context, sel ast.SelectionSet, v model.ApbdLine) graphql.Marshaler {
+	return ec._ApbdLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNApbdLine2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdLineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ApbdLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApbdLine2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApbdLine2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdLine(ctx context.Context, sel ast.SelectionSet, v *model.ApbdLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApbdLine!")
+		return graphql.Null
+	}
+	return ec._ApbdLine(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApbdMonth2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdMonth(ctx context.Context, sel ast.SelectionSet, v model.ApbdMonth) graphql.Marshaler {
+	return ec._ApbdMonth(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNApbdMonth2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdMonthᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ApbdMonth) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApbdMonth2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdMonth(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApbdProgram2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdProgram(ctx context.Context, sel ast.SelectionSet, v *model.ApbdProgram) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApbdProgram!")
+		return graphql.Null
+	}
+	return ec._ApbdProgram(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNArea2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx context.Context, sel ast.SelectionSet, v coverage.Area) graphql.Marshaler {
 	return ec._Area(ctx, sel, &v)
 }
@@ -10049,6 +18390,78 @@ func (ec *executionContext) marshalNContributionEdge2ᚕgithubᚗcomᚋcilegon�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension(ctx context.Context, v any) (reconcile.Dimension, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension(ctx context.Context, sel ast.SelectionSet, v reconcile.Dimension) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CoverageDimension!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension = map[string]reconcile.Dimension{
+		"KECAMATAN": reconcile.DimKecamatan,
+		"KELURAHAN": reconcile.DimKelurahan,
+		"CATEGORY":  reconcile.DimCategory,
+		"PAYER":     reconcile.DimPayer,
+		"SEGMENT":   reconcile.DimSegment,
+		"GENDER":    reconcile.DimGender,
+		"AGE_BAND":  reconcile.DimAgeBand,
+	}
+	marshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension = map[reconcile.Dimension]string{
+		reconcile.DimKecamatan: "KECAMATAN",
+		reconcile.DimKelurahan: "KELURAHAN",
+		reconcile.DimCategory:  "CATEGORY",
+		reconcile.DimPayer:     "PAYER",
+		reconcile.DimSegment:   "SEGMENT",
+		reconcile.DimGender:    "GENDER",
+		reconcile.DimAgeBand:   "AGE_BAND",
+	}
+)
+
+func (ec *executionContext) marshalNCoverageMeasures2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageMeasures(ctx context.Context, sel ast.SelectionSet, v *model.CoverageMeasures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CoverageMeasures!")
+		return graphql.Null
+	}
+	return ec._CoverageMeasures(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCoverageResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageResult(ctx context.Context, sel ast.SelectionSet, v *model.CoverageResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CoverageResult!")
+		return graphql.Null
+	}
+	return ec._CoverageResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCoverageRow2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageRow(ctx context.Context, sel ast.SelectionSet, v model.CoverageRow) graphql.Marshaler {
+	return ec._CoverageRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoverageRow2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageRowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CoverageRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoverageRow2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNDate2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx context.Context, v any) (coverage.Date, error) {
 	res, err := scalar.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10062,6 +18475,147 @@ func (ec *executionContext) marshalNDate2githubᚗcomᚋcilegonᚋjamsostekᚋco
 	}
 	return res
 }
+
+func (ec *executionContext) marshalNDeclaredTotal2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx context.Context, sel ast.SelectionSet, v model.DeclaredTotal) graphql.Marshaler {
+	return ec._DeclaredTotal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDeclaredTotal2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DeclaredTotal) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeclaredTotal2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeclaredTotal2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx context.Context, sel ast.SelectionSet, v *model.DeclaredTotal) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeclaredTotal!")
+		return graphql.Null
+	}
+	return ec._DeclaredTotal(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeclaredTotalInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalInput(ctx context.Context, v any) (model.DeclaredTotalInput, error) {
+	res, err := ec.unmarshalInputDeclaredTotalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx context.Context, sel ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Discrepancy!")
+		return graphql.Null
+	}
+	return ec._Discrepancy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DiscrepancyConnection!")
+		return graphql.Null
+	}
+	return ec._DiscrepancyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDiscrepancyEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, v model.DiscrepancyEdge) graphql.Marshaler {
+	return ec._DiscrepancyEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDiscrepancyEdge2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DiscrepancyEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscrepancyEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind(ctx context.Context, v any) (coverage.DiscrepancyKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind(ctx context.Context, sel ast.SelectionSet, v coverage.DiscrepancyKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DiscrepancyKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind = map[string]coverage.DiscrepancyKind{
+		"ROSTER_NOT_ENROLLED":     coverage.KindRosterNotEnrolled,
+		"ROSTER_OTHER_PAYER":      coverage.KindRosterOtherPayer,
+		"APBD_NOT_ON_ROSTER":      coverage.KindAPBDNotOnRoster,
+		"UNPAID_MONTHS":           coverage.KindUnpaidMonths,
+		"INACTIVE_3_MONTHS":       coverage.KindInactive3Months,
+		"TARIFF_MISMATCH":         coverage.KindTariffMismatch,
+		"CLAIM_OUTSIDE_COVERAGE":  coverage.KindClaimOutsideCoverage,
+		"DOUBLE_FUNDED":           coverage.KindDoubleFunded,
+		"INVALID_NIK":             coverage.KindInvalidNIK,
+		"DOMICILE_OUTSIDE_CITY":   coverage.KindDomicileOutsideCity,
+		"DECLARED_TOTAL_MISMATCH": coverage.KindDeclaredTotalMismatch,
+	}
+	marshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind = map[coverage.DiscrepancyKind]string{
+		coverage.KindRosterNotEnrolled:     "ROSTER_NOT_ENROLLED",
+		coverage.KindRosterOtherPayer:      "ROSTER_OTHER_PAYER",
+		coverage.KindAPBDNotOnRoster:       "APBD_NOT_ON_ROSTER",
+		coverage.KindUnpaidMonths:          "UNPAID_MONTHS",
+		coverage.KindInactive3Months:       "INACTIVE_3_MONTHS",
+		coverage.KindTariffMismatch:        "TARIFF_MISMATCH",
+		coverage.KindClaimOutsideCoverage:  "CLAIM_OUTSIDE_COVERAGE",
+		coverage.KindDoubleFunded:          "DOUBLE_FUNDED",
+		coverage.KindInvalidNIK:            "INVALID_NIK",
+		coverage.KindDomicileOutsideCity:   "DOMICILE_OUTSIDE_CITY",
+		coverage.KindDeclaredTotalMismatch: "DECLARED_TOTAL_MISMATCH",
+	}
+)
+
+func (ec *executionContext) unmarshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus(ctx context.Context, v any) (coverage.DiscrepancyStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus(ctx context.Context, sel ast.SelectionSet, v coverage.DiscrepancyStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DiscrepancyStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus = map[string]coverage.DiscrepancyStatus{
+		"OPEN":         coverage.StatusOpen,
+		"ACKNOWLEDGED": coverage.StatusAcknowledged,
+		"RESOLVED":     coverage.StatusResolved,
+	}
+	marshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus = map[coverage.DiscrepancyStatus]string{
+		coverage.StatusOpen:         "OPEN",
+		coverage.StatusAcknowledged: "ACKNOWLEDGED",
+		coverage.StatusResolved:     "RESOLVED",
+	}
+)
 
 func (ec *executionContext) unmarshalNFeed2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFeed(ctx context.Context, v any) (coverage.Feed, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -10094,6 +18648,10 @@ var (
 		coverage.FeedClaims:        "CLAIMS",
 	}
 )
+
+func (ec *executionContext) marshalNFindingCounts2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFindingCounts(ctx context.Context, sel ast.SelectionSet, v coverage.FindingCounts) graphql.Marshaler {
+	return ec._FindingCounts(ctx, sel, &v)
+}
 
 func (ec *executionContext) unmarshalNGender2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐGender(ctx context.Context, v any) (coverage.Gender, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -10162,6 +18720,56 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	}
 	return res
 }
+
+func (ec *executionContext) marshalNKindCount2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐKindCount(ctx context.Context, sel ast.SelectionSet, v model.KindCount) graphql.Marshaler {
+	return ec._KindCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNKindCount2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KindCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKindCount2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐKindCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric(ctx context.Context, v any) (coverage.Metric, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric(ctx context.Context, sel ast.SelectionSet, v coverage.Metric) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Metric!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric = map[string]coverage.Metric{
+		"CITY_FUNDED_WORKERS":     coverage.MetricCityFundedWorkers,
+		"APBD_CONTRIBUTIONS_PAID": coverage.MetricAPBDContributionsPaid,
+		"APBD_CLAIMS_PAID":        coverage.MetricAPBDClaimsPaid,
+		"ACTIVE_PARTICIPANTS":     coverage.MetricActiveParticipants,
+	}
+	marshalNMetric2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐMetric = map[coverage.Metric]string{
+		coverage.MetricCityFundedWorkers:     "CITY_FUNDED_WORKERS",
+		coverage.MetricAPBDContributionsPaid: "APBD_CONTRIBUTIONS_PAID",
+		coverage.MetricAPBDClaimsPaid:        "APBD_CLAIMS_PAID",
+		coverage.MetricActiveParticipants:    "ACTIVE_PARTICIPANTS",
+	}
+)
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
@@ -10301,6 +18909,35 @@ func (ec *executionContext) marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋ
 	return res
 }
 
+func (ec *executionContext) unmarshalNPeriod2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriodᚄ(ctx context.Context, v any) ([]coverage.Period, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]coverage.Period, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPeriod2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriodᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.Period) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNProgram2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐProgram(ctx context.Context, v any) (coverage.Program, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNProgram2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐProgram[tmp]
@@ -10363,6 +19000,26 @@ func (ec *executionContext) marshalNProgram2ᚕgithubᚗcomᚋcilegonᚋjamsoste
 	return ret
 }
 
+func (ec *executionContext) marshalNProgramClaims2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐProgramClaims(ctx context.Context, sel ast.SelectionSet, v model.ProgramClaims) graphql.Marshaler {
+	return ec._ProgramClaims(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProgramClaims2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐProgramClaimsᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ProgramClaims) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgramClaims2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐProgramClaims(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNQuarantineConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐQuarantineConnection(ctx context.Context, sel ast.SelectionSet, v *model.QuarantineConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "QuarantineConnection!")
@@ -10397,6 +19054,52 @@ func (ec *executionContext) marshalNQuarantinedRecord2ᚖgithubᚗcomᚋcilegon�
 		return graphql.Null
 	}
 	return ec._QuarantinedRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReconcileRun2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx context.Context, sel ast.SelectionSet, v coverage.ReconcileRun) graphql.Marshaler {
+	return ec._ReconcileRun(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReconcileRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRunᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.ReconcileRun) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReconcileRun2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReconcileRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx context.Context, sel ast.SelectionSet, v *coverage.ReconcileRun) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReconcileRun!")
+		return graphql.Null
+	}
+	return ec._ReconcileRun(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
+	var res model.Role
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRollupInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRollupInfo(ctx context.Context, sel ast.SelectionSet, v *model.RollupInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RollupInfo!")
+		return graphql.Null
+	}
+	return ec._RollupInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRosterConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterConnection(ctx context.Context, sel ast.SelectionSet, v *model.RosterConnection) graphql.Marshaler {
@@ -10507,6 +19210,34 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity(ctx context.Context, v any) (coverage.Severity, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity(ctx context.Context, sel ast.SelectionSet, v coverage.Severity) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Severity!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity = map[string]coverage.Severity{
+		"HIGH":   coverage.SeverityHigh,
+		"MEDIUM": coverage.SeverityMedium,
+		"LOW":    coverage.SeverityLow,
+	}
+	marshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity = map[coverage.Severity]string{
+		coverage.SeverityHigh:   "HIGH",
+		coverage.SeverityMedium: "MEDIUM",
+		coverage.SeverityLow:    "LOW",
+	}
+)
+
 func (ec *executionContext) unmarshalNString2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐBenefit(ctx context.Context, v any) (coverage.Benefit, error) {
 	res, err := scalar.UnmarshalBenefit(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10587,6 +19318,14 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNUniversalCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐUniversalCoverage(ctx context.Context, sel ast.SelectionSet, v *model.UniversalCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UniversalCoverage!")
+		return graphql.Null
+	}
+	return ec._UniversalCoverage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNWorkforceTarget2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx context.Context, sel ast.SelectionSet, v coverage.WorkforceTarget) graphql.Marshaler {
 	return ec._WorkforceTarget(ctx, sel, &v)
 }
@@ -10605,6 +19344,27 @@ func (ec *executionContext) marshalNWorkforceTarget2ᚕgithubᚗcomᚋcilegonᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNWorkforceTarget2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx context.Context, sel ast.SelectionSet, v *coverage.WorkforceTarget) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkforceTarget!")
+		return graphql.Null
+	}
+	return ec._WorkforceTarget(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWorkforceTargetInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐWorkforceTargetInput(ctx context.Context, v any) (model.WorkforceTargetInput, error) {
+	res, err := ec.unmarshalInputWorkforceTargetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNYearCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐYearCoverage(ctx context.Context, sel ast.SelectionSet, v *model.YearCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "YearCoverage!")
+		return graphql.Null
+	}
+	return ec._YearCoverage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -10749,6 +19509,82 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAgeBand2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBandᚄ(ctx context.Context, v any) ([]reconcile.AgeBand, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reconcile.AgeBand, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAgeBand2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBandᚄ(ctx context.Context, sel ast.SelectionSet, v []reconcile.AgeBand) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgeBand2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAgeBand2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand(ctx context.Context, v any) (*reconcile.AgeBand, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAgeBand2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAgeBand2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand(ctx context.Context, sel ast.SelectionSet, v *reconcile.AgeBand) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAgeBand2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand[*v])
+	return res
+}
+
+var (
+	unmarshalOAgeBand2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand = map[string]reconcile.AgeBand{
+		"UNDER_25":    reconcile.AgeUnder25,
+		"AGE_25_34":   reconcile.Age25To34,
+		"AGE_35_44":   reconcile.Age35To44,
+		"AGE_45_54":   reconcile.Age45To54,
+		"AGE_55_64":   reconcile.Age55To64,
+		"AGE_65_PLUS": reconcile.Age65Plus,
+		"UNKNOWN":     reconcile.AgeUnknown,
+	}
+	marshalOAgeBand2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐAgeBand = map[reconcile.AgeBand]string{
+		reconcile.AgeUnder25: "UNDER_25",
+		reconcile.Age25To34:  "AGE_25_34",
+		reconcile.Age35To44:  "AGE_35_44",
+		reconcile.Age45To54:  "AGE_45_54",
+		reconcile.Age55To64:  "AGE_55_64",
+		reconcile.Age65Plus:  "AGE_65_PLUS",
+		reconcile.AgeUnknown: "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx context.Context, sel ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -10838,6 +19674,50 @@ func (ec *executionContext) unmarshalOContributionFilter2ᚖgithubᚗcomᚋcileg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOCoverageDimension2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimensionᚄ(ctx context.Context, v any) ([]reconcile.Dimension, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reconcile.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCoverageDimension2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []reconcile.Dimension) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCoverageFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageFilter(ctx context.Context, v any) (*model.CoverageFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCoverageFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODate2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx context.Context, v any) (coverage.Date, error) {
 	res, err := scalar.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10866,6 +19746,93 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostek�
 	_ = ctx
 	res := scalar.MarshalDate(*v)
 	return res
+}
+
+func (ec *executionContext) marshalODiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx context.Context, sel ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Discrepancy(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODiscrepancyFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyFilter(ctx context.Context, v any) (*model.DiscrepancyFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDiscrepancyFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKindᚄ(ctx context.Context, v any) ([]coverage.DiscrepancyKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]coverage.DiscrepancyKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODiscrepancyKind2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKindᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.DiscrepancyKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODiscrepancyStatus2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatusᚄ(ctx context.Context, v any) ([]coverage.DiscrepancyStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]coverage.DiscrepancyStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODiscrepancyStatus2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.DiscrepancyStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDiscrepancyStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOFeed2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFeed(ctx context.Context, v any) (*coverage.Feed, error) {
@@ -10903,6 +19870,23 @@ var (
 		coverage.FeedClaims:        "CLAIMS",
 	}
 )
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
 
 func (ec *executionContext) unmarshalOGender2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐGenderᚄ(ctx context.Context, v any) ([]coverage.Gender, error) {
 	if v == nil {
@@ -10967,6 +19951,38 @@ var (
 	marshalOGender2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐGender = map[coverage.Gender]string{
 		coverage.GenderMale:   "M",
 		coverage.GenderFemale: "F",
+	}
+)
+
+func (ec *executionContext) unmarshalOGranularity2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐGranularity(ctx context.Context, v any) (*reconcile.Granularity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOGranularity2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐGranularity[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGranularity2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐGranularity(ctx context.Context, sel ast.SelectionSet, v *reconcile.Granularity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOGranularity2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐGranularity[*v])
+	return res
+}
+
+var (
+	unmarshalOGranularity2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐGranularity = map[string]reconcile.Granularity{
+		"MONTH":   reconcile.GranularityMonth,
+		"QUARTER": reconcile.GranularityQuarter,
+		"YEAR":    reconcile.GranularityYear,
+	}
+	marshalOGranularity2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐGranularity = map[reconcile.Granularity]string{
+		reconcile.GranularityMonth:   "MONTH",
+		reconcile.GranularityQuarter: "QUARTER",
+		reconcile.GranularityYear:    "YEAR",
 	}
 )
 
@@ -11090,6 +20106,42 @@ func (ec *executionContext) marshalOPayerType2ᚕgithubᚗcomᚋcilegonᚋjamsos
 	return ret
 }
 
+func (ec *executionContext) unmarshalOPayerType2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerType(ctx context.Context, v any) (*coverage.PayerType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPayerType2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerType[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPayerType2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerType(ctx context.Context, sel ast.SelectionSet, v *coverage.PayerType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPayerType2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerType[*v])
+	return res
+}
+
+var (
+	unmarshalOPayerType2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerType = map[string]coverage.PayerType{
+		"APBD":     coverage.PayerAPBD,
+		"APBN":     coverage.PayerAPBN,
+		"SELF":     coverage.PayerSelf,
+		"EMPLOYER": coverage.PayerEmployer,
+		"CSR":      coverage.PayerCSR,
+	}
+	marshalOPayerType2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerType = map[coverage.PayerType]string{
+		coverage.PayerAPBD:     "APBD",
+		coverage.PayerAPBN:     "APBN",
+		coverage.PayerSelf:     "SELF",
+		coverage.PayerEmployer: "EMPLOYER",
+		coverage.PayerCSR:      "CSR",
+	}
+)
+
 func (ec *executionContext) unmarshalOPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx context.Context, v any) (coverage.Period, error) {
 	res, err := scalar.UnmarshalPeriod(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11172,6 +20224,24 @@ func (ec *executionContext) unmarshalORosterFilter2ᚖgithubᚗcomᚋcilegonᚋj
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalORupiah2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalRupiah(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORupiah2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalRupiah(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOSegment2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegmentᚄ(ctx context.Context, v any) ([]coverage.Segment, error) {
 	if v == nil {
 		return nil, nil
@@ -11197,6 +20267,76 @@ func (ec *executionContext) marshalOSegment2ᚕgithubᚗcomᚋcilegonᚋjamsoste
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSegment2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSegment2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment(ctx context.Context, v any) (*coverage.Segment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSegment2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegment2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment(ctx context.Context, sel ast.SelectionSet, v *coverage.Segment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSegment2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment[*v])
+	return res
+}
+
+var (
+	unmarshalOSegment2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment = map[string]coverage.Segment{
+		"PU":    coverage.SegmentPU,
+		"BPU":   coverage.SegmentBPU,
+		"JAKON": coverage.SegmentJAKON,
+		"PMI":   coverage.SegmentPMI,
+	}
+	marshalOSegment2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment = map[coverage.Segment]string{
+		coverage.SegmentPU:    "PU",
+		coverage.SegmentBPU:   "BPU",
+		coverage.SegmentJAKON: "JAKON",
+		coverage.SegmentPMI:   "PMI",
+	}
+)
+
+func (ec *executionContext) unmarshalOSeverity2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverityᚄ(ctx context.Context, v any) ([]coverage.Severity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]coverage.Severity, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSeverity2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverityᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.Severity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSeverity2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverity(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11271,6 +20411,31 @@ func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel as
 	_ = ctx
 	res := scalar.MarshalTime(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOYearCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐYearCoverage(ctx context.Context, sel ast.SelectionSet, v *model.YearCoverage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._YearCoverage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

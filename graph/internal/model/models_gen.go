@@ -3,8 +3,79 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/coverage/reconcile"
 )
+
+// The city-funded programme of one category (or the total).
+type ApbdLine struct {
+	// Roster category; null for city money spent on people on no roster (and for the total).
+	Category *string `json:"category,omitempty"`
+	// Display name of the category.
+	CategoryName *string `json:"categoryName,omitempty"`
+	// Roster entries funded in some month of the year.
+	Workers int `json:"workers"`
+	// Rupiah due on memberships paid by the city.
+	ContributionsDue int64 `json:"contributionsDue"`
+	// Rupiah the city paid.
+	ContributionsPaid int64 `json:"contributionsPaid"`
+	// Claims paid to city-paid members.
+	ClaimsPaidCount int `json:"claimsPaidCount"`
+	// Rupiah of those claims.
+	ClaimsPaid int64 `json:"claimsPaid"`
+	// Contributions paid minus claims paid.
+	Net int64 `json:"net"`
+	// Claims paid / contributions paid; null without contributions.
+	LossRatio *float64 `json:"lossRatio,omitempty"`
+	// What the entries funded in the last month cost a month at current tariffs.
+	MonthlyCost int64 `json:"monthlyCost"`
+	// Next year at current headcount and tariffs: 12 x monthlyCost.
+	NextYearCost int64 `json:"nextYearCost"`
+	// Month by month.
+	Months []ApbdMonth `json:"months"`
+}
+
+// One month of the city-funded programme.
+type ApbdMonth struct {
+	// The month.
+	Period coverage.Period `json:"period"`
+	// Roster entries funded.
+	Funded int `json:"funded"`
+	// Of them with an active membership paid by the city.
+	FundedEnrolled int `json:"fundedEnrolled"`
+	// Rupiah due on memberships paid by the city.
+	ContributionsDue int64 `json:"contributionsDue"`
+	// Rupiah the city paid.
+	ContributionsPaid int64 `json:"contributionsPaid"`
+	// Claims paid to city-paid members.
+	ClaimsPaidCount int `json:"claimsPaidCount"`
+	// Rupiah of those claims.
+	ClaimsPaid int64 `json:"claimsPaid"`
+}
+
+// The city-funded (APBD) programme of a year.
+type ApbdProgram struct {
+	// The year.
+	Year int `json:"year"`
+	// First month held.
+	From coverage.Period `json:"from"`
+	// Last month held (the data's as-of month in the current year).
+	To coverage.Period `json:"to"`
+	// By category, in code order; city money on no roster last.
+	Categories []ApbdLine `json:"categories"`
+	// All categories.
+	Total *ApbdLine `json:"total"`
+	// The year's declared figures next to the counted ones.
+	Declared []DeclaredTotal `json:"declared"`
+	// Which rollup answered.
+	Rollup *RollupInfo `json:"rollup"`
+}
 
 // A page of claims.
 type ClaimConnection struct {
@@ -78,6 +149,202 @@ type ContributionFilter struct {
 	PeriodTo *coverage.Period `json:"periodTo,omitempty"`
 	// true: not paid in full; false: paid in full.
 	Unpaid *bool `json:"unpaid,omitempty"`
+}
+
+// Selects coverage cells. Every field given must match; a list matches any of its values.
+type CoverageFilter struct {
+	// First month.
+	From *coverage.Period `json:"from,omitempty"`
+	// Last month.
+	To *coverage.Period `json:"to,omitempty"`
+	// Domicile area: the city (4 digits), a kecamatan (6) or a kelurahan (10); everywhere (outside the city too) when omitted.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// Roster categories.
+	Categories []string `json:"categories,omitempty"`
+	// Payers.
+	Payers []coverage.PayerType `json:"payers,omitempty"`
+	// Segments.
+	Segments []coverage.Segment `json:"segments,omitempty"`
+	// Genders.
+	Genders []coverage.Gender `json:"genders,omitempty"`
+	// Age bands.
+	AgeBands []reconcile.AgeBand `json:"ageBands,omitempty"`
+	// true: only people funded by the city that month; false: only the others.
+	CityFunded *bool `json:"cityFunded,omitempty"`
+}
+
+// The figures of a group of cells.
+type CoverageMeasures struct {
+	// Memberships covering the end of the period and not lapsed.
+	ActiveParticipants int `json:"activeParticipants"`
+	// Memberships whose coverage started in the period.
+	NewMembers int `json:"newMembers"`
+	// Memberships that ended or lapsed (3 unpaid months) in the period.
+	LapsedMembers int `json:"lapsedMembers"`
+	// Contributions billed for months of the period.
+	ContributionsBilled int `json:"contributionsBilled"`
+	// Rupiah due for them.
+	ContributionsDue int64 `json:"contributionsDue"`
+	// Contributions with a payment.
+	ContributionsPaidCount int `json:"contributionsPaidCount"`
+	// Rupiah paid.
+	ContributionsPaid int64 `json:"contributionsPaid"`
+	// Contributions past their due date not paid in full.
+	UnpaidOverdue int `json:"unpaidOverdue"`
+	// Rupiah due and unpaid past the due date.
+	Arrears int64 `json:"arrears"`
+	// Claims submitted in the period.
+	ClaimsSubmitted int `json:"claimsSubmitted"`
+	// Rupiah claimed by them.
+	ClaimsSubmittedAmount int64 `json:"claimsSubmittedAmount"`
+	// Claims paid in the period.
+	ClaimsPaid int `json:"claimsPaid"`
+	// Rupiah paid on claims.
+	ClaimsPaidAmount int64 `json:"claimsPaidAmount"`
+	// Claims by program.
+	ClaimsByProgram []ProgramClaims `json:"claimsByProgram"`
+	// Roster entries funded by the city at the end of the period.
+	FundedWorkers int `json:"fundedWorkers"`
+	// Of them, with an active membership paid by the city.
+	FundedEnrolled int `json:"fundedEnrolled"`
+	// What the funded entries cost a month at the period's tariff.
+	FundedMonthlyCost int64 `json:"fundedMonthlyCost"`
+}
+
+// The answer of a coverage query.
+type CoverageResult struct {
+	// One row per time bucket and combination of the grouped dimensions, in time then dimension order.
+	Rows []CoverageRow `json:"rows"`
+	// Every matching cell; stocks at the end of the range.
+	Totals *CoverageMeasures `json:"totals"`
+	// First month covered by the answer.
+	From *coverage.Period `json:"from,omitempty"`
+	// Last month covered by the answer.
+	To *coverage.Period `json:"to,omitempty"`
+	// Which rollup answered.
+	Rollup *RollupInfo `json:"rollup"`
+}
+
+// One group of coverage cells.
+type CoverageRow struct {
+	// Time bucket: 2024-03, 2024-Q1 or 2024; null without a granularity.
+	Bucket *string `json:"bucket,omitempty"`
+	// First month of the row.
+	From coverage.Period `json:"from"`
+	// Last month of the row.
+	To coverage.Period `json:"to"`
+	// Kecamatan code, when grouped by KECAMATAN or KELURAHAN.
+	KecamatanCode *string `json:"kecamatanCode,omitempty"`
+	// The kecamatan, when it is one of the city's.
+	Kecamatan *coverage.Area `json:"kecamatan,omitempty"`
+	// Kelurahan code, when grouped by KELURAHAN.
+	KelurahanCode *string `json:"kelurahanCode,omitempty"`
+	// The kelurahan, when it is one of the city's.
+	Kelurahan *coverage.Area `json:"kelurahan,omitempty"`
+	// Roster category, when grouped by CATEGORY; null for people the city does not fund.
+	Category *string `json:"category,omitempty"`
+	// Payer, when grouped by PAYER; null for funded people not enrolled.
+	Payer *coverage.PayerType `json:"payer,omitempty"`
+	// Segment, when grouped by SEGMENT.
+	Segment *coverage.Segment `json:"segment,omitempty"`
+	// Gender, when grouped by GENDER.
+	Gender *coverage.Gender `json:"gender,omitempty"`
+	// Age band, when grouped by AGE_BAND.
+	AgeBand *reconcile.AgeBand `json:"ageBand,omitempty"`
+	// The figures.
+	Measures *CoverageMeasures `json:"measures"`
+}
+
+// A declared figure next to the counted one.
+type DeclaredTotal struct {
+	// Which figure.
+	Metric coverage.Metric `json:"metric"`
+	// The year it is about.
+	Year int `json:"year"`
+	// Area; null for the whole city.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// Category; null for all.
+	Category *string `json:"category,omitempty"`
+	// The declared figure (rupiah for money metrics).
+	Declared int64 `json:"declared"`
+	// The counted figure; null when the figures do not cover the year yet.
+	Counted *int64 `json:"counted,omitempty"`
+	// counted - declared; null when not counted.
+	Difference *int64 `json:"difference,omitempty"`
+	// Where the declared figure comes from.
+	Source string `json:"source"`
+	// Who recorded it.
+	SetBy string `json:"setBy"`
+	// When.
+	SetAt time.Time `json:"setAt"`
+}
+
+// A declared figure to record.
+type DeclaredTotalInput struct {
+	// Which figure.
+	Metric coverage.Metric `json:"metric"`
+	// The year it is about.
+	Year int `json:"year"`
+	// Area; the whole city when omitted.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// Category; all when omitted.
+	Category *string `json:"category,omitempty"`
+	// The figure (rupiah for money metrics).
+	Value int64 `json:"value"`
+	// Where it comes from, e.g. a report and its date.
+	Source string `json:"source"`
+}
+
+// A page of discrepancies.
+type DiscrepancyConnection struct {
+	// The discrepancies of this page.
+	Edges []DiscrepancyEdge `json:"edges"`
+	// Where the page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Matching discrepancies in all pages.
+	TotalCount int `json:"totalCount"`
+	// Matching discrepancies by kind (kinds with none left out).
+	CountsByKind []KindCount `json:"countsByKind"`
+}
+
+// One discrepancy of a page.
+type DiscrepancyEdge struct {
+	// Cursor of this discrepancy.
+	Cursor string `json:"cursor"`
+	// The discrepancy.
+	Node *coverage.Discrepancy `json:"node"`
+}
+
+// Selects discrepancies. Every field given must match; a list matches any of its values.
+type DiscrepancyFilter struct {
+	// Kinds.
+	Kinds []coverage.DiscrepancyKind `json:"kinds,omitempty"`
+	// Severities.
+	Severities []coverage.Severity `json:"severities,omitempty"`
+	// Statuses.
+	Statuses []coverage.DiscrepancyStatus `json:"statuses,omitempty"`
+	// City, kecamatan or kelurahan.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// Roster category.
+	Category *string `json:"category,omitempty"`
+	// Exact NIK of the person concerned.
+	Nik *string `json:"nik,omitempty"`
+	// Exact KPJ of the membership concerned.
+	Kpj *string `json:"kpj,omitempty"`
+	// Concerns this month.
+	Period *coverage.Period `json:"period,omitempty"`
+}
+
+// How many discrepancies of a kind.
+type KindCount struct {
+	// The kind.
+	Kind coverage.DiscrepancyKind `json:"kind"`
+	// How many.
+	Count int `json:"count"`
+}
+
+// Changes. Every mutation needs the ADMIN role.
+type Mutation struct {
 }
 
 // What a NIK says about its holder: registration area, birth date and gender. A NIK of the right shape may still fail to parse (no such date, serial 0000): valid is then false with the reason.
@@ -156,6 +423,20 @@ type ParticipantFilter struct {
 	NameContains *string `json:"nameContains,omitempty"`
 }
 
+// Claims of one program.
+type ProgramClaims struct {
+	// The program.
+	Program coverage.Program `json:"program"`
+	// Claims submitted.
+	Submitted int `json:"submitted"`
+	// Rupiah claimed.
+	SubmittedAmount int64 `json:"submittedAmount"`
+	// Claims paid.
+	Paid int `json:"paid"`
+	// Rupiah paid.
+	PaidAmount int64 `json:"paidAmount"`
+}
+
 // A page of quarantined records.
 type QuarantineConnection struct {
 	// The records of this page.
@@ -184,6 +465,20 @@ type QuarantineFilter struct {
 
 // The questions the API answers. Lists of records are Relay connections in key order.
 type Query struct {
+}
+
+// A rollup version: how fresh the figures are.
+type RollupInfo struct {
+	// Version number; increases when the figures change.
+	Version int `json:"version"`
+	// The data's as-of time (the feeds' snapshot).
+	AsOf time.Time `json:"asOf"`
+	// When the reconciliation built it.
+	BuiltAt time.Time `json:"builtAt"`
+	// The reconciliation run that built it.
+	RunID string `json:"runId"`
+	// Number of cells.
+	Cells int `json:"cells"`
 }
 
 // A page of roster entries.
@@ -216,4 +511,116 @@ type RosterFilter struct {
 	Agency *string `json:"agency,omitempty"`
 	// Funded by the city in this month.
 	FundedIn *coverage.Period `json:"fundedIn,omitempty"`
+}
+
+// The universal-coverage rate of a year and area.
+type UniversalCoverage struct {
+	// The area.
+	AreaCode string `json:"areaCode"`
+	// The area, when it is one of the city's.
+	Area *coverage.Area `json:"area,omitempty"`
+	// The year asked for.
+	Current *YearCoverage `json:"current"`
+	// The year before; null when the rollup does not hold it.
+	Previous *YearCoverage `json:"previous,omitempty"`
+	// Change of the rate in percentage points; null unless both rates are known.
+	ChangePoints *float64 `json:"changePoints,omitempty"`
+	// Which rollup answered.
+	Rollup *RollupInfo `json:"rollup"`
+}
+
+// A coverage denominator to set.
+type WorkforceTargetInput struct {
+	// The year.
+	Year int `json:"year"`
+	// City (4 digits), kecamatan (6) or kelurahan (10).
+	AreaCode string `json:"areaCode"`
+	// People in the denominator.
+	Workforce int `json:"workforce"`
+	// e.g. BPS_EMPLOYED, BPS_LABOUR_FORCE, UCJ_TARGET.
+	Basis string `json:"basis"`
+	// Where the figure comes from.
+	Source string `json:"source"`
+}
+
+// Coverage of one year.
+type YearCoverage struct {
+	// The year.
+	Year int `json:"year"`
+	// The month counted: December, or the data's as-of month for the current year.
+	Month coverage.Period `json:"month"`
+	// Active memberships at the end of that month.
+	Participants int `json:"participants"`
+	// The denominator; null when none is known for the year and area.
+	Workforce *int `json:"workforce,omitempty"`
+	// Basis of the denominator, e.g. BPS_EMPLOYED or UCJ_TARGET.
+	Basis *string `json:"basis,omitempty"`
+	// Where the denominator comes from.
+	Source *string `json:"source,omitempty"`
+	// participants / workforce, 0 to 1; null without a denominator.
+	Rate *float64 `json:"rate,omitempty"`
+}
+
+// Roles of API callers.
+type Role string
+
+const (
+	// Aggregates only.
+	RoleViewer Role = "VIEWER"
+	// Records of the officer's own kecamatan or kelurahan.
+	RoleOfficer Role = "OFFICER"
+	// All records, personal data masked.
+	RoleAnalyst Role = "ANALYST"
+	// Everything, and the mutations.
+	RoleAdmin Role = "ADMIN"
+)
+
+var AllRole = []Role{
+	RoleViewer,
+	RoleOfficer,
+	RoleAnalyst,
+	RoleAdmin,
+}
+
+func (e Role) IsValid() bool {
+	switch e {
+	case RoleViewer, RoleOfficer, RoleAnalyst, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (e Role) String() string {
+	return string(e)
+}
+
+func (e *Role) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Role(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+func (e Role) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Role) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,163 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/cilegon/jamsostek/analytics"
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/coverage/reconcile"
+	"github.com/cilegon/jamsostek/graph/internal/model"
+)
+
+// Analytics answers the coverage questions from the latest rollup and runs the
+// reconciliation; *analytics.Service implements it.
+type Analytics interface {
+	Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *analytics.Snapshot, error)
+	UniversalCoverage(year int, area string) (reconcile.UCJ, *analytics.Snapshot, error)
+	APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *analytics.Snapshot, error)
+	DeclaredTotals(year int) ([]reconcile.DeclaredComparison, error)
+	Reconcile(ctx context.Context, trigger string) (coverage.ReconcileRun, error)
+	SetDeclaredTotal(ctx context.Context, d coverage.DeclaredTotal) (reconcile.DeclaredComparison, error)
+	SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTarget, by string) (coverage.WorkforceTarget, error)
+}
+
+// ReconcileLog reads and updates the reconciliation's records.
+type ReconcileLog interface {
+	coverage.Discrepancies
+	ReconcileRuns(ctx context.Context, first int) ([]coverage.ReconcileRun, error)
+}
+
+var _ Analytics = (*analytics.Service)(nil)
+
+func rollupInfo(s *analytics.Snapshot) *model.RollupInfo {
+	r := s.Rollup
+	return &model.RollupInfo{Version: int(r.Version), AsOf: r.AsOf, BuiltAt: r.BuiltAt, RunID: r.RunID, Cells: len(r.Cells)}
+}
+
+func measures(m *reconcile.Measures) *model.CoverageMeasures {
+	claims := m.ClaimsTotal()
+	out := &model.CoverageMeasures{
+		ActiveParticipants: int(m.Active), NewMembers: int(m.New), LapsedMembers: int(m.Lapsed),
+		ContributionsBilled: int(m.Billed), ContributionsDue: m.DueAmount, ContributionsPaidCount: int(m.PaidCount),
+		ContributionsPaid: m.PaidAmount, UnpaidOverdue: int(m.UnpaidOverdue), Arrears: m.Arrears,
+		ClaimsSubmitted: int(claims.SubmittedCount), ClaimsSubmittedAmount: claims.SubmittedAmount,
+		ClaimsPaid: int(claims.PaidCount), ClaimsPaidAmount: claims.PaidAmount,
+		FundedWorkers: int(m.Funded), FundedEnrolled: int(m.FundedEnrolled), FundedMonthlyCost: m.FundedMonthlyDue,
+	}
+	for i, p := range coverage.Programs {
+		c := m.Claims[i]
+		out.ClaimsByProgram = append(out.ClaimsByProgram, model.ProgramClaims{Program: p, Submitted: int(c.SubmittedCount),
+			SubmittedAmount: c.SubmittedAmount, Paid: int(c.PaidCount), PaidAmount: c.PaidAmount})
+	}
+	return out
+}
+
+// opt returns nil for the zero value, else a pointer to v.
+func opt[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}
+
+func (r *resolver) coverageRow(row *reconcile.Row) model.CoverageRow {
+	out := model.CoverageRow{Bucket: opt(row.Bucket), From: row.From, To: row.To,
+		KecamatanCode: opt(row.Kecamatan), KelurahanCode: opt(row.Kelurahan), Category: opt(string(row.Category)),
+		Payer: opt(row.Payer), Segment: opt(row.Segment), Gender: opt(row.Gender), AgeBand: opt(row.AgeBand),
+		Measures: measures(&row.Measures)}
+	if row.Kecamatan != "" {
+		out.Kecamatan = r.lookupArea(row.Kecamatan)
+	}
+	if row.Kelurahan != "" {
+		out.Kelurahan = r.lookupArea(row.Kelurahan)
+	}
+	return out
+}
+
+func coverageFilter(f *model.CoverageFilter, areas *coverage.Areas) (reconcile.Filter, error) {
+	var out reconcile.Filter
+	if f == nil {
+		return out, nil
+	}
+	out.From, out.To = deref(f.From), deref(f.To)
+	if out.From != "" && out.To != "" && out.From > out.To {
+		return out, coverage.Errorf(coverage.EINVALID, "from %s is after to %s", out.From, out.To)
+	}
+	if f.AreaCode != nil {
+		if err := areas.CheckArea(*f.AreaCode); err != nil {
+			return out, err
+		}
+		out.AreaCode = *f.AreaCode
+	}
+	for _, c := range f.Categories {
+		cat := coverage.Category(c)
+		if err := cat.Validate(); err != nil {
+			return out, err
+		}
+		out.Categories = append(out.Categories, cat)
+	}
+	out.Payers, out.Segments, out.Genders, out.AgeBands, out.CityFunded = f.Payers, f.Segments, f.Genders, f.AgeBands, f.CityFunded
+	return out, nil
+}
+
+func ucjYear(y *reconcile.YearCoverage) *model.YearCoverage {
+	if y == nil {
+		return nil
+	}
+	out := &model.YearCoverage{Year: y.Year, Month: y.Month, Participants: int(y.Participants), Rate: y.Rate}
+	if d := y.Denominator; d != nil {
+		w := int(d.Workforce)
+		out.Workforce, out.Basis, out.Source = &w, opt(d.Basis), opt(d.Source)
+	}
+	return out
+}
+
+func apbdLine(l *reconcile.ProgramLine) *model.ApbdLine {
+	out := &model.ApbdLine{Category: opt(string(l.Category)), Workers: int(l.Workers), ContributionsDue: l.ContributionsDue,
+		ContributionsPaid: l.ContributionsPaid, ClaimsPaidCount: int(l.ClaimsPaidCount), ClaimsPaid: l.ClaimsPaid, Net: l.Net,
+		LossRatio: l.LossRatio, MonthlyCost: l.MonthlyCost, NextYearCost: l.NextYearCost}
+	if l.Category != "" {
+		out.CategoryName = opt(l.Category.Name())
+	}
+	for _, m := range l.Months {
+		out.Months = append(out.Months, model.ApbdMonth{Period: m.Period, Funded: int(m.Funded), FundedEnrolled: int(m.FundedEnrolled),
+			ContributionsDue: m.ContributionsDue, ContributionsPaid: m.ContributionsPaid, ClaimsPaidCount: int(m.ClaimsPaidCount),
+			ClaimsPaid: m.ClaimsPaid})
+	}
+	return out
+}
+
+func declaredTotal(d *reconcile.DeclaredComparison) model.DeclaredTotal {
+	out := model.DeclaredTotal{Metric: d.Metric, Year: d.Year, AreaCode: opt(d.AreaCode), Category: opt(string(d.Category)),
+		Declared: d.Value, Source: d.Source, SetBy: d.SetBy, SetAt: d.SetAt}
+	if d.Known {
+		counted, diff := d.Counted, d.Difference
+		out.Counted, out.Difference = &counted, &diff
+	}
+	return out
+}
+
+func declaredTotals(ds []reconcile.DeclaredComparison) []model.DeclaredTotal {
+	out := make([]model.DeclaredTotal, 0, len(ds))
+	for i := range ds {
+		out = append(out, declaredTotal(&ds[i]))
+	}
+	return out
+}
+
+func discrepancyFilter(f *model.DiscrepancyFilter) coverage.DiscrepancyFilter {
+	if f == nil {
+		return coverage.DiscrepancyFilter{}
+	}
+	return coverage.DiscrepancyFilter{Kinds: f.Kinds, Severities: f.Severities, Statuses: f.Statuses, AreaCode: deref(f.AreaCode),
+		Category: coverage.Category(deref(f.Category)), NIK: deref(f.Nik), KPJ: deref(f.Kpj), Period: deref(f.Period)}
+}
+
+// analyticsReady reports a clear error when the server runs without analytics.
+func (r *resolver) analyticsReady() error {
+	if r.analytics == nil || r.reconcileLog == nil {
+		return coverage.Errorf(coverage.EUNAVAILABLE, "this server runs without the reconciliation")
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package graph
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/graph/internal/model"
+)
+
+// Role is what a caller may do. Roles are ordered: each includes the ones
+// before it for the @hasRole check (viewer < officer < analyst < admin).
+type Role string
+
+const (
+	RoleViewer  Role = "VIEWER"
+	RoleOfficer Role = "OFFICER"
+	RoleAnalyst Role = "ANALYST"
+	RoleAdmin   Role = "ADMIN"
+)
+
+var roleRank = map[Role]int{RoleViewer: 1, RoleOfficer: 2, RoleAnalyst: 3, RoleAdmin: 4}
+
+// Principal is the caller of a request.
+type Principal struct {
+	Name string // who, for the audit trail and for acknowledgedBy/resolvedBy
+	Role Role
+}
+
+// Anonymous is the caller of a request without credentials.
+var Anonymous = Principal{Name: "anonymous", Role: RoleViewer}
+
+// Authenticator identifies the caller of a request. It returns an error with
+// code coverage.EUNAUTHENTICATED for bad credentials; a request without
+// credentials is Anonymous.
+type Authenticator func(r *http.Request) (Principal, error)
+
+// StaticKeys authenticates `Authorization: Bearer <key>` against fixed keys.
+// It is the first authenticator: API keys with hashing, JWTs and officers'
+// areas come with the access-control work.
+func StaticKeys(keys map[string]Principal) Authenticator {
+	return func(r *http.Request) (Principal, error) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			return Anonymous, nil
+		}
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || token == "" {
+			return Principal{}, coverage.Errorf(coverage.EUNAUTHENTICATED, "the Authorization header must be \"Bearer <key>\"")
+		}
+		for k, p := range keys {
+			if subtle.ConstantTimeCompare([]byte(k), []byte(token)) == 1 {
+				return p, nil
+			}
+		}
+		return Principal{}, coverage.Errorf(coverage.EUNAUTHENTICATED, "unknown API key")
+	}
+}
+
+type principalKey struct{}
+
+// PrincipalFrom returns the caller of the request ctx belongs to.
+func PrincipalFrom(ctx context.Context) Principal {
+	if p, ok := ctx.Value(principalKey{}).(Principal); ok {
+		return p
+	}
+	return Anonymous
+}
+
+// WithPrincipal returns ctx carrying the caller (tests and other transports).
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// authenticate puts the caller in the request's context, or answers 401.
+func authenticate(auth Authenticator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := Anonymous
+		if auth != nil {
+			var err error
+			if p, err = auth(r); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("WWW-Authenticate", `Bearer realm="jamsostek"`)
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"errors":[{"message":` + quoteJSON(coverage.ErrorMessage(err)) + `,"extensions":{"code":"UNAUTHENTICATED"}}]}`))
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+	})
+}
+
+func quoteJSON(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// hasRole implements the @hasRole directive: the one check of roles.
+func hasRole(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
+	p := PrincipalFrom(ctx)
+	if roleRank[p.Role] < roleRank[Role(role)] {
+		return nil, coverage.Errorf(coverage.EFORBIDDEN, "%s needs the %s role; you are %s (%s)",
+			graphql.GetFieldContext(ctx).Field.Name, role, p.Name, p.Role)
+	}
+	return next(ctx)
+}
