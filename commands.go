@@ -72,6 +72,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	var wg sync.WaitGroup
 	defer wg.Wait()
 
+	svc := newAnalytics(s, logger)
 	if cfg.FeedBaseURL != "" {
 		syncer, err := newSyncer(cfg, s, logger)
 		if err != nil {
@@ -81,6 +82,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 			if _, err := syncer.SyncAll(ctx, nil, "schedule"); err != nil {
 				logger.Error("scheduled sync failed", "error", err)
 			}
+			reconcileAfterSync(ctx, svc, "schedule", logger)
 		}, logger)
 		if err != nil {
 			return err
@@ -94,6 +96,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		<-ctx.Done()
 		return nil
 	}
+	startAnalytics(ctx, svc, logger, &wg)
 
 	handler := graph.NewHandler(graph.Config{
 		Records:       s,
@@ -102,6 +105,9 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		Introspection: cfg.Introspection,
 		Logger:        logger,
 		Ready:         s.Ping,
+		Analytics:     svc,
+		ReconcileLog:  s,
+		Authenticate:  authenticator(cfg),
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -271,8 +277,17 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 		return fmt.Errorf("demo sync: %w", err)
 	}
 	fmt.Fprintf(stdout, "demo: synced in %s\n", time.Since(start).Round(time.Millisecond))
+	run, err := newAnalytics(s, logger).Reconcile(ctx, "demo")
+	if err != nil {
+		return fmt.Errorf("demo reconciliation: %w", err)
+	}
+	printReconcileRun(stdout, run)
+	if cfg.AdminKey == "" {
+		cfg.AdminKey = randomToken()
+	}
 	return serveWith(ctx, cfg, s, logger, stdout, true, func(addr string) {
 		fmt.Fprintf(stdout, "demo: open http://%s/ (GraphiQL); the endpoint is http://%s/query\n", displayHost(addr), displayHost(addr))
+		fmt.Fprintf(stdout, "demo: mutations need the header  Authorization: Bearer %s\n", cfg.AdminKey)
 	})
 }
 

@@ -26,6 +26,7 @@ type config struct {
 	PageSize      int
 	Schedule      string
 	Introspection bool
+	AdminKey      string // API key of the admin role; "" refuses every mutation
 	LogLevel      slog.Level
 	LogFormat     string
 
@@ -50,8 +51,8 @@ func (c config) String() string {
 		}
 		return "***"
 	}
-	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s page_size=%d schedule=%q introspection=%t",
-		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, c.FeedBaseURL, mask(c.FeedToken), c.PageSize, c.Schedule, c.Introspection)
+	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s page_size=%d schedule=%q introspection=%t admin_key=%s",
+		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, c.FeedBaseURL, mask(c.FeedToken), c.PageSize, c.Schedule, c.Introspection, mask(c.AdminKey))
 }
 
 // maskURI hides the password of a connection string.
@@ -115,6 +116,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	case "serve", "demo":
 		fs.StringVar(&c.Addr, "addr", env("JAMSOSTEK_ADDR", ":8080"), "listen address (env JAMSOSTEK_ADDR)")
 		fs.BoolVar(&c.Introspection, "introspection", introspection, "allow GraphQL introspection (env JAMSOSTEK_INTROSPECTION)")
+		fs.StringVar(&c.AdminKey, "admin-key", env("JAMSOSTEK_ADMIN_KEY", ""), "API key of the admin role, sent as Authorization: Bearer <key>; empty refuses every mutation (env JAMSOSTEK_ADMIN_KEY)")
 	case "feedsim":
 		fs.StringVar(&c.Addr, "addr", "127.0.0.1:8090", "listen address of the simulator")
 		fs.Int64Var(&c.Faults.Seed, "fault-seed", 1, "seed of the injected faults: the same seed gives the same faults")

@@ -28,6 +28,7 @@ Commands:
   sync      pull every feed once and exit (sync --once)
   feedsim   the feed simulator alone
   demo      simulator + first sync + serve, with simulated Cilegon data
+  reconcile reconcile the stored data once: discrepancies and coverage figures
 
 Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_ADDR            listen address of serve and demo (default :8080)
@@ -39,6 +40,7 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_FEED_PAGE_SIZE  records asked per page (default 500, max 5000)
   JAMSOSTEK_SYNC_SCHEDULE   cron schedule in Asia/Jakarta time (default "0 2 * * *")
   JAMSOSTEK_INTROSPECTION   GraphQL introspection on/off (default true)
+  JAMSOSTEK_ADMIN_KEY       API key of the admin role (mutations); unset refuses them
   JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
   JAMSOSTEK_LOG_FORMAT      text or json (default text)
 `
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runFeedsim(ctx, cfg, logger, stdout)
 	case "demo":
 		return demo(ctx, cfg, logger, stdout, stderr)
+	case "reconcile":
+		return reconcileCommand(ctx, cfg, logger, stdout)
 	}
 	return fmt.Errorf("unknown command %q (run jamsostek --help)", cmd)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,12 +34,38 @@ func TestDemo(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--seed", "5", "--scale", "0.02",
-			"--data-dir", t.TempDir(), "--log-level", "warn"}, pw, io.Discard)
+			"--data-dir", t.TempDir(), "--log-level", "warn", "--admin-key", "test-admin-key"}, pw, io.Discard)
 		pw.Close()
 	}()
 	url := waitForURL(t, pr, done)
 	go io.Copy(io.Discard, pr)
 
+	type gqlError struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	}
+	post := func(query, key string) ([]gqlError, json.RawMessage) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": query})
+		req, _ := http.NewRequest(http.MethodPost, url+"query", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Data   json.RawMessage `json:"data"`
+			Errors []gqlError      `json:"errors"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return r.Errors, r.Data
+	}
 	gql := func(query string, out any) {
 		t.Helper()
 		body, _ := json.Marshal(map[string]any{"query": query})
@@ -188,6 +215,129 @@ func TestDemo(t *testing.T) {
 	}
 	if total != claimsPaid {
 		t.Errorf("claims paid: got Rp%d, want Rp%d", total, claimsPaid)
+	}
+
+	// Coverage figures from the reconciliation the demo ran.
+	lapse := map[string]coverage.Period{}
+	for _, p := range ds.Planted {
+		if p.Kind == feedsim.PlantInactive3Months {
+			lapse[p.KPJ] = p.Period
+		}
+	}
+	today := coverage.DateOf(ds.AsOf.Add(-time.Second))
+	covered := func(on coverage.Date) int {
+		n := 0
+		for _, p := range ds.Participants {
+			l, lapsed := lapse[p.KPJ]
+			if strings.HasPrefix(p.KelurahanCode, "3672") && p.CoverageStart <= on && (p.CoverageEnd == "" || on <= p.CoverageEnd) &&
+				(!lapsed || on.Period() < l) {
+				n++
+			}
+		}
+		return n
+	}
+	var apbdPaid2024 int64
+	for _, c := range ds.Contributions {
+		if c.PayerType == coverage.PayerAPBD && c.Period.Year() == 2024 {
+			apbdPaid2024 += c.AmountPaid
+		}
+	}
+	var figures struct {
+		UniversalCoverage struct {
+			Current, Previous struct {
+				Participants int
+				Workforce    int
+				Rate         float64
+			}
+			ChangePoints float64
+		}
+		ApbdProgram struct {
+			Total struct {
+				Workers           int
+				ContributionsPaid int64
+				Net               int64
+				ClaimsPaid        int64
+			}
+		}
+		Coverage struct {
+			Rows []struct {
+				Bucket   string
+				Category *string
+				Measures struct{ FundedWorkers int }
+			}
+		}
+		Discrepancies struct {
+			TotalCount   int
+			CountsByKind []struct {
+				Kind  string
+				Count int
+			}
+		}
+	}
+	gql(`{
+		universalCoverage(year: 2024) { current { participants workforce rate } previous { participants workforce rate } changePoints }
+		apbdProgram(year: 2024) { total { workers contributionsPaid net claimsPaid } }
+		coverage(filter: {from: "2024-01", cityFunded: true}, groupBy: [CATEGORY], granularity: YEAR) { rows { bucket category measures { fundedWorkers } } }
+		discrepancies(filter: {statuses: [OPEN]}) { totalCount countsByKind { kind count } }
+	}`, &figures)
+	u := figures.UniversalCoverage
+	check("UCJ 2024 participants", u.Current.Participants, covered(today))
+	check("UCJ 2023 participants", u.Previous.Participants, covered("2023-12-31"))
+	if want := (u.Current.Rate - u.Previous.Rate) * 100; u.ChangePoints != want || u.Current.Rate != float64(u.Current.Participants)/float64(u.Current.Workforce) {
+		t.Errorf("UCJ: %+v", u)
+	}
+	check("city-funded workers 2024", figures.ApbdProgram.Total.Workers, len(ds.Roster))
+	if got := figures.ApbdProgram.Total; got.ContributionsPaid != apbdPaid2024 || got.Net != got.ContributionsPaid-got.ClaimsPaid {
+		t.Errorf("APBD programme 2024: %+v, want contributions paid Rp%d", got, apbdPaid2024)
+	}
+	funded := 0
+	for _, r := range figures.Coverage.Rows {
+		funded += r.Measures.FundedWorkers
+	}
+	fundedAsOf := 0
+	for _, r := range ds.Roster {
+		if r.FundedIn(today.Period()) {
+			fundedAsOf++
+		}
+	}
+	check("funded workers at the as-of month", funded, fundedAsOf)
+	subjects := map[string]map[string]bool{}
+	for _, p := range ds.Planted {
+		if subjects[p.Kind] == nil {
+			subjects[p.Kind] = map[string]bool{}
+		}
+		key := p.NIK
+		switch p.Kind {
+		case feedsim.PlantAPBDNotOnRoster, feedsim.PlantUnpaidMonths, feedsim.PlantTariffMismatch, feedsim.PlantInactive3Months:
+			key = p.KPJ
+		case feedsim.PlantClaimOutsideCoverage:
+			key = p.Detail[:strings.Index(p.Detail, ":")]
+		}
+		subjects[p.Kind][key] = true
+	}
+	open := 0
+	for _, kc := range figures.Discrepancies.CountsByKind {
+		check("open "+kc.Kind, kc.Count, len(subjects[kc.Kind]))
+		open += kc.Count
+	}
+	check("kinds of discrepancies", len(figures.Discrepancies.CountsByKind), len(feedsim.PlantKinds))
+	check("open discrepancies", figures.Discrepancies.TotalCount, open)
+
+	// Mutations need the admin key.
+	const declare = `mutation { setDeclaredTotal(input: {metric: CITY_FUNDED_WORKERS, year: 2024, value: 300, source: "test"}) { declared counted difference } }`
+	if errs, _ := post(declare, ""); len(errs) != 1 || errs[0].Extensions["code"] != "FORBIDDEN" {
+		t.Errorf("mutation without a key: %+v", errs)
+	}
+	if errs, _ := post(declare, "wrong"); len(errs) != 1 || errs[0].Extensions["code"] != "UNAUTHENTICATED" {
+		t.Errorf("mutation with a wrong key: %+v", errs)
+	}
+	errs, data := post(declare, "test-admin-key")
+	if len(errs) > 0 || !strings.Contains(string(data), fmt.Sprintf(`"counted":%d,"difference":%d`, len(ds.Roster), len(ds.Roster)-300)) {
+		t.Errorf("setDeclaredTotal: %s %+v", data, errs)
+	}
+	errs, data = post(`mutation { reconcileNow { status findings { opened resolved } } }`, "test-admin-key")
+	if len(errs) > 0 || !strings.Contains(string(data), `"status":"SUCCEEDED","findings":{"opened":1,"resolved":0}`) {
+		t.Errorf("reconcileNow after declaring a total: %s %+v", data, errs)
 	}
 
 	// The sync runs the demo recorded.
