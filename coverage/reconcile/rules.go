@@ -238,8 +238,9 @@ func (pp *personPass) memberFindings() {
 
 // claimFindings: claims whose incident is outside the member's paid coverage.
 // A membership billed per month (it has contributions) is covered in a month
-// from its first bill on only if that month was paid; before the first bill,
-// and for memberships paid per payroll, the coverage dates decide.
+// from its first bill on only if that month was paid, once its due date has
+// passed (before, the member may still pay); before the first bill, and for
+// memberships paid per payroll, the coverage dates decide.
 func (pp *personPass) claimFindings() {
 	e := pp.e
 	for i := range pp.p.Claims {
@@ -257,7 +258,7 @@ func (pp *personPass) claimFindings() {
 			why = "before coverage started on " + string(p.CoverageStart)
 		case p.CoverageEnd != "" && c.IncidentDate > p.CoverageEnd:
 			why = "after coverage ended on " + string(p.CoverageEnd)
-		case m.first != "" && mo >= m.first && !m.paid[mo]:
+		case m.first != "" && mo >= m.first && !m.paid[mo] && e.overdue(mo):
 			why = "in " + string(mo) + ", a month not paid"
 		default:
 			continue
