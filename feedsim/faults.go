@@ -30,13 +30,14 @@ type Faults struct {
 	TruncateRate float64       // a 200 page cut off in the middle of its JSON
 	RepeatPage   float64       // the page before this one is served again, with its own next_cursor
 	RepeatRecord float64       // the page starts with the last record of the page before
+	UpdateRate   float64       // before a 200 page with a cursor, one live record of the feed is updated (update.go)
 }
 
 // Active reports whether any fault is asked for (Seed and RetryAfter alone are
 // not faults).
 func (f Faults) Active() bool {
 	return f.ErrorRate > 0 || f.RateLimit > 0 || f.Latency > 0 || f.ResetRate > 0 ||
-		f.TruncateRate > 0 || f.RepeatPage > 0 || f.RepeatRecord > 0
+		f.TruncateRate > 0 || f.RepeatPage > 0 || f.RepeatRecord > 0 || f.UpdateRate > 0
 }
 
 // faultState counts attempts per URL and remembers which request led to each
@@ -49,7 +50,7 @@ type faultState struct {
 }
 
 // FaultsServed returns how many faults of each kind the server has served:
-// reset, error, rate_limit, truncate, repeat_page, repeat_record.
+// reset, error, rate_limit, truncate, repeat_page, repeat_record, update.
 func (s *Server) FaultsServed() map[string]int {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
@@ -104,6 +105,7 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) {
 	truncate, repeatPage, repeatRecord := f.hit(s.Faults.TruncateRate), f.hit(s.Faults.RepeatPage), f.hit(s.Faults.RepeatRecord)
 	code := []int{500, 502, 503, 504}[f.rng.IntN(4)]
 	dateForm := f.rng.IntN(2) == 0
+	update := f.hit(s.Faults.UpdateRate)
 	switch {
 	case reset:
 		s.count("reset")
@@ -148,6 +150,12 @@ func (s *Server) serveFaulty(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	resp := s.respond(req)
+	if resp.status == http.StatusOK && update && req.URL.Query().Get("cursor") != "" {
+		if s.update(feedOf(req.URL.Path), f) {
+			s.count("update")
+			resp = s.respond(req) // the page as it is after the update
+		}
+	}
 	if resp.status == http.StatusOK {
 		s.remember(req.URL.RawQuery, resp.body)
 		if truncate {

@@ -35,8 +35,13 @@ type Server struct {
 
 	token string // "" serves without authentication
 	asOf  string
-	mu    sync.RWMutex // guards feeds, for a later fault that changes records
-	feeds map[coverage.Feed]*index
+	ds    *Dataset // what NewServer was given; never changed
+
+	// mu guards feeds and updated: the update fault (update.go) replaces a
+	// feed's index, never changes one, so a reader may keep the index it got.
+	mu      sync.RWMutex
+	feeds   map[coverage.Feed]*index
+	updated map[recordRef]any // the current version of each updated record
 }
 
 // index is one feed's records, encoded once, in (updated_at, key) order.
@@ -59,7 +64,7 @@ func (e *entry) before(at int64, key string) bool {
 // is required as "Authorization: Bearer <token>"; an empty token turns
 // authentication off.
 func NewServer(ds *Dataset, token string) *Server {
-	s := &Server{token: token, asOf: ds.AsOf.UTC().Format(time.RFC3339), feeds: map[coverage.Feed]*index{}}
+	s := &Server{token: token, asOf: ds.AsOf.UTC().Format(time.RFC3339), ds: ds, feeds: map[coverage.Feed]*index{}}
 	ents := map[coverage.Feed][]entry{}
 	extra := map[coverage.Feed]int{} // tombstones and invalid records
 	for _, t := range ds.Tombstones {
