@@ -46,14 +46,6 @@ func closeStore(s *store.Store, logger *slog.Logger) {
 	}
 }
 
-func newSyncer(cfg config, s *store.Store, logger *slog.Logger) (*worker.Syncer, error) {
-	client, err := worker.NewClient(worker.ClientConfig{BaseURL: cfg.FeedBaseURL, Token: cfg.FeedToken})
-	if err != nil {
-		return nil, err
-	}
-	return &worker.Syncer{Store: s, Client: client, Areas: coverage.Cilegon(), PageSize: cfg.PageSize, Full: cfg.Full, Logger: logger}, nil
-}
-
 // serve runs the API (when api is set) and the scheduler until ctx ends.
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer, api bool) error {
 	s, err := openStore(ctx, cfg, logger)
@@ -73,24 +65,26 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	defer wg.Wait()
 
 	svc := newAnalytics(s, logger)
-	if cfg.FeedBaseURL != "" {
-		syncer, err := newSyncer(cfg, s, logger)
-		if err != nil {
-			return err
-		}
-		sched, err := worker.NewScheduler(cfg.Schedule, func(ctx context.Context) {
-			if _, err := syncer.SyncAll(ctx, nil, "schedule"); err != nil {
-				logger.Error("scheduled sync failed", "error", err)
-			}
-			reconcileAfterSync(ctx, svc, "schedule", logger)
-		}, logger)
-		if err != nil {
-			return err
-		}
+	jobs, err := feedJobs(cfg, s, logger)
+	if err != nil {
+		return err
+	}
+	var manager *worker.Manager
+	if len(jobs) > 0 {
+		manager = &worker.Manager{Jobs: jobs, Store: s, Logger: logger}
+		rec := newReconciler(svc, s, manager, logger)
+		manager.AfterRun = rec.afterRun
+		rec.loop(ctx, &wg)
 		wg.Add(1)
-		go func() { defer wg.Done(); sched.Run(ctx) }()
+		go func() {
+			defer wg.Done()
+			if err := manager.Run(ctx); err != nil {
+				logger.Error("sync worker stopped", "error", err)
+				cancel()
+			}
+		}()
 	} else {
-		logger.Warn("no JAMSOSTEK_FEED_BASE_URL: the scheduler is off")
+		logger.Warn("no JAMSOSTEK_FEED_BASE_URL or JAMSOSTEK_FEEDS_CONFIG: the sync worker is off")
 	}
 	if !api {
 		<-ctx.Done()
@@ -108,6 +102,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		Analytics:     svc,
 		ReconcileLog:  s,
 		Authenticate:  authenticator(cfg),
+		Sync:          syncControl(manager),
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -155,8 +150,8 @@ func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Wr
 	if !cfg.Once {
 		return errors.New("sync: only --once is supported here; run serve or worker for scheduled syncs")
 	}
-	if cfg.FeedBaseURL == "" {
-		return errors.New("sync: no feed server: set JAMSOSTEK_FEED_BASE_URL or --feed-base-url")
+	if cfg.FeedBaseURL == "" && cfg.FeedsConfig == "" {
+		return errors.New("sync: no feed server: set JAMSOSTEK_FEED_BASE_URL (--feed-base-url) or JAMSOSTEK_FEEDS_CONFIG (--feeds-config)")
 	}
 	feeds, err := cfg.selectedFeeds()
 	if err != nil {
@@ -167,15 +162,33 @@ func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Wr
 		return err
 	}
 	defer closeStore(s, logger)
-	syncer, err := newSyncer(cfg, s, logger)
+	jobs, err := feedJobs(cfg, s, logger)
 	if err != nil {
 		return err
 	}
-	syncer.Progress = progressPrinter(stderr)
-	runs, err := syncer.SyncAll(ctx, feeds, "cli")
-	if syncer.Progress != nil {
-		fmt.Fprintln(stderr) // end the progress line
+	progress := progressPrinter(stderr)
+	var runs []coverage.SyncRun
+	var errs []error
+	for _, f := range feeds {
+		j := jobFor(jobs, f)
+		if j.Disabled {
+			fmt.Fprintf(stderr, "%-14s skipped: disabled in the feeds configuration\n", f)
+			continue
+		}
+		j.Syncer.Progress = progress
+		run, err := j.Syncer.SyncFeed(ctx, f, "cli")
+		if progress != nil {
+			fmt.Fprintln(stderr) // end the progress line
+		}
+		runs = append(runs, run)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
+	err = errors.Join(errs...)
 	for _, r := range runs {
 		fmt.Fprintf(stderr, "%-14s %-9s pages=%d read=%d inserted=%d updated=%d unchanged=%d deleted=%d quarantined=%d %s\n",
 			r.Feed, r.Status, r.Counts.Pages, r.Counts.Read, r.Counts.Inserted, r.Counts.Updated,
@@ -194,12 +207,12 @@ func progressPrinter(w io.Writer) func(coverage.SyncRun) {
 		return nil
 	}
 	return func(r coverage.SyncRun) {
-		elapsed := time.Since(r.StartedAt).Seconds()
-		rate := 0.0
-		if elapsed > 0 {
-			rate = float64(r.Counts.Read) / elapsed
+		rate := r.Rate(time.Now())
+		left := ""
+		if d, ok := r.Remaining(time.Now()); ok {
+			left = fmt.Sprintf(" of %d, %s left", r.Total, d.Round(time.Second))
 		}
-		fmt.Fprintf(w, "\r%-14s page %d, %d records (%.0f/s)   ", r.Feed, r.Counts.Pages, r.Counts.Read, rate)
+		fmt.Fprintf(w, "\r%-14s page %d, %d records%s (%.0f/s)   ", r.Feed, r.Counts.Pages, r.Counts.Read, left, rate)
 	}
 }
 
@@ -266,15 +279,28 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 		return fmt.Errorf("reset demo database %s: %w", cfg.Database, err)
 	}
 	cfg.FeedBaseURL, cfg.FeedToken, cfg.Schedule = "http://"+ln.Addr().String(), token, "@every 1h"
-	syncer, err := newSyncer(cfg, s, logger)
+	jobs, err := feedJobs(cfg, s, logger)
 	if err != nil {
 		return err
 	}
-	syncer.Progress = progressPrinter(stderr)
 	fmt.Fprintf(stdout, "demo: simulated Kota Cilegon at scale %g (%d participants), first sync...\n", cfg.Scale, len(ds.Participants))
 	start := time.Now()
-	if _, err := syncer.SyncAll(ctx, nil, "demo"); err != nil {
-		return fmt.Errorf("demo sync: %w", err)
+	// The first sync runs for the schedule's latest tick, as a catch-up would,
+	// so the worker does not pull everything again when it starts.
+	sched, err := worker.ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return err
+	}
+	tick := worker.LatestTick(sched, time.Now())
+	progress := progressPrinter(stderr)
+	for _, j := range jobs {
+		j.Syncer.Progress = progress
+		if _, err := j.Syncer.Run(ctx, worker.RunRequest{Feed: j.Feed, Trigger: "demo", Tick: tick}); err != nil {
+			return fmt.Errorf("demo sync: %w", err)
+		}
+	}
+	if progress != nil {
+		fmt.Fprintln(stderr)
 	}
 	fmt.Fprintf(stdout, "demo: synced in %s\n", time.Since(start).Round(time.Millisecond))
 	run, err := newAnalytics(s, logger).Reconcile(ctx, "demo")

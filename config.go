@@ -14,6 +14,9 @@ import (
 	"github.com/cilegon/jamsostek/feedsim"
 )
 
+// defaultSchedule is every feed's schedule unless configured: 02:00 WIB.
+const defaultSchedule = "0 2 * * *"
+
 // config is parsed once, from the environment and then the flags, and passed
 // down explicitly.
 type config struct {
@@ -25,6 +28,8 @@ type config struct {
 	FeedToken     string
 	PageSize      int
 	Schedule      string
+	FeedsConfig   string        // path of the feeds configuration file (YAML); "" for the defaults
+	LeaseTTL      time.Duration // lifetime of a sync's lease without renewal
 	Introspection bool
 	AdminKey      string // API key of the admin role; "" refuses every mutation
 	LogLevel      slog.Level
@@ -51,8 +56,8 @@ func (c config) String() string {
 		}
 		return "***"
 	}
-	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s page_size=%d schedule=%q introspection=%t admin_key=%s",
-		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, c.FeedBaseURL, mask(c.FeedToken), c.PageSize, c.Schedule, c.Introspection, mask(c.AdminKey))
+	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s introspection=%t admin_key=%s",
+		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, c.FeedBaseURL, mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.Introspection, mask(c.AdminKey))
 }
 
 // maskURI hides the password of a connection string.
@@ -89,6 +94,10 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	if err != nil {
 		return c, fmt.Errorf("JAMSOSTEK_FEED_PAGE_SIZE: %w", err)
 	}
+	leaseTTL, err := time.ParseDuration(env("JAMSOSTEK_LEASE_TTL", "2m"))
+	if err != nil {
+		return c, fmt.Errorf("JAMSOSTEK_LEASE_TTL: %w", err)
+	}
 	introspection, err := strconv.ParseBool(env("JAMSOSTEK_INTROSPECTION", "true"))
 	if err != nil {
 		return c, fmt.Errorf("JAMSOSTEK_INTROSPECTION: %w", err)
@@ -107,10 +116,14 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 			fs.StringVar(&c.FeedToken, "feed-token", env("JAMSOSTEK_FEED_TOKEN", ""), "bearer token of the feeds (env JAMSOSTEK_FEED_TOKEN)")
 		}
 		fs.IntVar(&c.PageSize, "page-size", pageSize, "records asked per feed page, 1 to 5000 (env JAMSOSTEK_FEED_PAGE_SIZE)")
+		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's lease outlives a process that stopped renewing it (env JAMSOSTEK_LEASE_TTL)")
+		if cmd != "demo" {
+			fs.StringVar(&c.FeedsConfig, "feeds-config", env("JAMSOSTEK_FEEDS_CONFIG", ""), "feeds configuration file (YAML: per-feed schedule, base_url, token_env, page_size, timeout, enabled; docs/worker.md) (env JAMSOSTEK_FEEDS_CONFIG)")
+		}
 	}
 	switch cmd {
 	case "serve", "worker":
-		fs.StringVar(&c.Schedule, "schedule", env("JAMSOSTEK_SYNC_SCHEDULE", "0 2 * * *"), "cron schedule of the sync, Asia/Jakarta time (env JAMSOSTEK_SYNC_SCHEDULE)")
+		fs.StringVar(&c.Schedule, "schedule", env("JAMSOSTEK_SYNC_SCHEDULE", defaultSchedule), "cron schedule of the sync, Asia/Jakarta time (env JAMSOSTEK_SYNC_SCHEDULE)")
 	}
 	switch cmd {
 	case "serve", "demo":
@@ -128,6 +141,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.Float64Var(&c.Faults.TruncateRate, "truncate-rate", 0, "share of pages cut off mid-JSON")
 		fs.Float64Var(&c.Faults.RepeatPage, "repeat-page", 0, "share of pages answered with the page before")
 		fs.Float64Var(&c.Faults.RepeatRecord, "repeat-record", 0, "share of pages that repeat the last record of the page before")
+		fs.Float64Var(&c.Faults.UpdateRate, "update-rate", 0, "share of pages (after the first) before which one record of the feed is updated, moving to the end of the stream")
 		fs.StringVar(&c.FeedToken, "token", env("JAMSOSTEK_FEED_TOKEN", "demo-token"), "bearer token the simulator requires (env JAMSOSTEK_FEED_TOKEN)")
 	case "sync":
 		fs.BoolVar(&c.Once, "once", false, "pull every feed once and exit (required)")
@@ -152,11 +166,14 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	if err := c.Level(level); err != nil {
 		return c, err
 	}
+	if c.LeaseTTL < 0 || (c.LeaseTTL > 0 && c.LeaseTTL < 300*time.Millisecond) {
+		return c, fmt.Errorf("lease TTL must be at least 300ms, got %s", c.LeaseTTL)
+	}
 	if c.PageSize < 0 || c.PageSize > 5000 {
 		return c, fmt.Errorf("page size must be between 1 and 5000, got %d", c.PageSize)
 	}
 	for name, rate := range map[string]float64{"error-rate": c.Faults.ErrorRate, "rate-limit": c.Faults.RateLimit,
-		"reset-rate": c.Faults.ResetRate, "truncate-rate": c.Faults.TruncateRate, "repeat-page": c.Faults.RepeatPage, "repeat-record": c.Faults.RepeatRecord} {
+		"reset-rate": c.Faults.ResetRate, "truncate-rate": c.Faults.TruncateRate, "repeat-page": c.Faults.RepeatPage, "repeat-record": c.Faults.RepeatRecord, "update-rate": c.Faults.UpdateRate} {
 		if rate < 0 || rate >= 1 {
 			return c, fmt.Errorf("--%s must be at least 0 and below 1, got %g", name, rate)
 		}

@@ -110,7 +110,11 @@ const (
 	RunRunning   RunStatus = "RUNNING"
 	RunSucceeded RunStatus = "SUCCEEDED"
 	RunFailed    RunStatus = "FAILED"
+	RunCancelled RunStatus = "CANCELLED" // stopped by cancelSync
 )
+
+// Finished reports whether a run in this state has ended.
+func (s RunStatus) Finished() bool { return s != RunRunning && s != "" }
 
 // SyncCounts are the counts of one sync run, or of one page within it.
 type SyncCounts struct {
@@ -147,6 +151,60 @@ type SyncRun struct {
 	AsOf         time.Time // the feed's snapshot time of the last page
 	Error        string
 	Counts       SyncCounts
+
+	// Live progress, saved after every page while the run goes.
+	Total       int64     // records the feed said the run would read; 0 with TotalKnown false when it did not say
+	TotalKnown  bool      // the feed told its size (FEEDS.md's optional "total")
+	HeartbeatAt time.Time // when the run last reported progress
+	Owner       string    // the process running it (host, pid)
+	Tick        time.Time // the scheduled time the run was for; zero for a manual run
+	Generation  int64     // the fencing generation of the lease it runs under
+}
+
+// Rate returns the records read per second so far, at now for a running run.
+func (r SyncRun) Rate(now time.Time) float64 {
+	end := r.FinishedAt
+	if end.IsZero() {
+		end = now
+	}
+	secs := end.Sub(r.StartedAt).Seconds()
+	if secs <= 0 {
+		return 0
+	}
+	return float64(r.Counts.Read) / secs
+}
+
+// Remaining estimates the time a running run still needs, from its rate and
+// the feed's total; ok is false when the feed did not tell its size, the run
+// has ended or nothing was read yet.
+func (r SyncRun) Remaining(now time.Time) (d time.Duration, ok bool) {
+	rate := r.Rate(now)
+	if !r.TotalKnown || r.Status != RunRunning || rate <= 0 {
+		return 0, false
+	}
+	left := r.Total - r.Counts.Read
+	if left < 0 {
+		left = 0
+	}
+	return time.Duration(float64(left) / rate * float64(time.Second)), true
+}
+
+// RosterImport is what a roster spreadsheet import did.
+type RosterImport struct {
+	FileName string
+	Rows     int // data rows read
+	Valid    int
+	Rejected int
+	Counts   SyncCounts // of the valid rows' writes
+	Errors   []RowError // at most the first 10,000
+}
+
+// RowError is a spreadsheet row that failed validation.
+type RowError struct {
+	Row    int // as the spreadsheet shows it; the header is row 1
+	Column string
+	Value  string
+	Reason string
 }
 
 // Quarantined is a feed record that failed validation, kept as received.
@@ -169,5 +227,6 @@ type QuarantineFilter struct {
 // SyncLog reads sync runs and quarantined records.
 type SyncLog interface {
 	SyncRuns(ctx context.Context, feed Feed, first int) ([]SyncRun, error)
+	SyncRun(ctx context.Context, id string) (*SyncRun, error)
 	Quarantine(ctx context.Context, f QuarantineFilter, p PageRequest) (Page[Quarantined], error)
 }

@@ -30,6 +30,10 @@ type Config struct {
 	// Authenticate identifies callers (auth.go); nil: every caller is Anonymous,
 	// a VIEWER, and the mutations are refused.
 	Authenticate Authenticator
+	// Sync starts and stops sync runs; nil when the process runs no worker.
+	Sync SyncControl
+	// RosterImporter takes roster spreadsheets; nil refuses importRoster.
+	RosterImporter RosterImporter
 
 	// Introspection lets clients read the schema (GraphiQL needs it). Off, the
 	// server also stops suggesting field names in its error messages.
@@ -100,7 +104,8 @@ func newServer(cfg Config) *handler.Server {
 	if depth <= 0 {
 		depth = DefaultMaxDepth
 	}
-	r := &resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas, analytics: cfg.Analytics, reconcileLog: cfg.ReconcileLog}
+	r := &resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas, analytics: cfg.Analytics, reconcileLog: cfg.ReconcileLog,
+		sync: cfg.Sync, rosterImporter: cfg.RosterImporter}
 	gc := generated.Config{Resolvers: r}
 	gc.Directives.PersonalData = personalData(cfg.Guard)
 	gc.Directives.HasRole = hasRole
@@ -108,6 +113,7 @@ func newServer(cfg Config) *handler.Server {
 
 	srv := handler.New(generated.NewExecutableSchema(gc))
 	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.SSE{}) // subscriptions; before POST, which would take the request
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: maxUploadBytes, MaxMemory: maxUploadRAM})

@@ -18,11 +18,13 @@ import (
 
 // resolver answers the schema's queries from the stores and the area hierarchy.
 type resolver struct {
-	records      coverage.Records
-	syncLog      coverage.SyncLog
-	areas        *coverage.Areas
-	analytics    Analytics    // nil: the coverage queries answer UNAVAILABLE
-	reconcileLog ReconcileLog // discrepancies and reconciliation runs
+	records        coverage.Records
+	syncLog        coverage.SyncLog
+	areas          *coverage.Areas
+	analytics      Analytics      // nil: the coverage queries answer UNAVAILABLE
+	reconcileLog   ReconcileLog   // discrepancies and reconciliation runs
+	sync           SyncControl    // nil: triggerSync and cancelSync answer UNAVAILABLE
+	rosterImporter RosterImporter // nil: importRoster answers UNAVAILABLE
 }
 
 // lookupArea returns the area with the code, or nil when the city has none

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/graph/internal/generated"
@@ -126,6 +127,35 @@ func (r *mutationResolver) SetDeclaredTotal(ctx context.Context, input model.Dec
 	}
 	out := declaredTotal(&cmp)
 	return &out, nil
+}
+
+func (r *mutationResolver) TriggerSync(ctx context.Context, feed coverage.Feed) (*coverage.SyncRun, error) {
+	if err := r.syncReady(); err != nil {
+		return nil, err
+	}
+	run, err := r.sync.Trigger(ctx, feed, "api:"+PrincipalFrom(ctx).Name)
+	if err != nil {
+		return nil, err
+	}
+	return &run, nil
+}
+
+func (r *mutationResolver) CancelSync(ctx context.Context, run string) (*coverage.SyncRun, error) {
+	if err := r.syncReady(); err != nil {
+		return nil, err
+	}
+	return r.sync.Cancel(ctx, run)
+}
+
+func (r *mutationResolver) ImportRoster(ctx context.Context, file graphql.Upload) (*model.RosterImport, error) {
+	if r.rosterImporter == nil {
+		return nil, coverage.Errorf(coverage.EUNAVAILABLE, "roster import is not available in this process")
+	}
+	ri, err := r.rosterImporter.ImportRoster(ctx, file.Filename, file.File)
+	if err != nil {
+		return nil, err
+	}
+	return rosterImport(ri), nil
 }
 
 func (r *participantResolver) NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error) {
@@ -253,6 +283,14 @@ func (r *queryResolver) Workforce(ctx context.Context, year *int, areaCode *stri
 	}
 	targets, err := r.records.Workforce(ctx, f)
 	return nonNil(targets), err
+}
+
+func (r *queryResolver) SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error) {
+	run, err := r.syncLog.SyncRun(ctx, id)
+	if coverage.ErrorCode(err) == coverage.ENOTFOUND {
+		return nil, nil
+	}
+	return run, err
 }
 
 func (r *queryResolver) SyncRuns(ctx context.Context, feed *coverage.Feed, first *int) ([]coverage.SyncRun, error) {
@@ -415,8 +453,28 @@ func (r *rosterEntryResolver) Kecamatan(ctx context.Context, obj *coverage.Roste
 	return r.kecamatanOf(obj.KelurahanCode), nil
 }
 
+func (r *subscriptionResolver) SyncRunProgress(ctx context.Context, id string) (<-chan *coverage.SyncRun, error) {
+	run, err := r.syncLog.SyncRun(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.watchRun(ctx, run), nil
+}
+
 func (r *syncRunResolver) Error(ctx context.Context, obj *coverage.SyncRun) (*string, error) {
 	return optional(obj.Error), nil
+}
+
+func (r *syncRunResolver) Progress(ctx context.Context, obj *coverage.SyncRun) (*model.SyncProgress, error) {
+	return syncProgress(obj, time.Now()), nil
+}
+
+func (r *syncRunResolver) Owner(ctx context.Context, obj *coverage.SyncRun) (*string, error) {
+	return optional(obj.Owner), nil
+}
+
+func (r *syncRunResolver) ScheduledFor(ctx context.Context, obj *coverage.SyncRun) (*time.Time, error) {
+	return opt(obj.Tick), nil
 }
 
 func (r *workforceTargetResolver) Area(ctx context.Context, obj *coverage.WorkforceTarget) (*coverage.Area, error) {
@@ -441,6 +499,8 @@ func (r *resolver) ReconcileRun() generated.ReconcileRunResolver { return &recon
 
 func (r *resolver) RosterEntry() generated.RosterEntryResolver { return &rosterEntryResolver{r} }
 
+func (r *resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
 func (r *resolver) SyncRun() generated.SyncRunResolver { return &syncRunResolver{r} }
 
 func (r *resolver) WorkforceTarget() generated.WorkforceTargetResolver {
@@ -456,6 +516,7 @@ type (
 	queryResolver             struct{ *resolver }
 	reconcileRunResolver      struct{ *resolver }
 	rosterEntryResolver       struct{ *resolver }
+	subscriptionResolver      struct{ *resolver }
 	syncRunResolver           struct{ *resolver }
 	workforceTargetResolver   struct{ *resolver }
 )

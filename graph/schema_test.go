@@ -55,6 +55,7 @@ func TestPersonalDataIsMarked(t *testing.T) {
 	want := []string{
 		"Participant.nik", "Participant.name", "Participant.birthDate", "Participant.nikInfo",
 		"RosterEntry.nik", "RosterEntry.name", "Contribution.nik", "Claim.nik", "QuarantinedRecord.raw", "Discrepancy.nik",
+		"RowError.value",
 	}
 	var got []string
 	for _, d := range s.Types {

@@ -28,6 +28,12 @@ type runDoc struct {
 	AsOf         time.Time `bson:"as_of"`
 	Error        string    `bson:"error"`
 	Counts       countsDoc `bson:"counts"`
+	Total        int64     `bson:"total"`
+	TotalKnown   bool      `bson:"total_known"`
+	HeartbeatAt  time.Time `bson:"heartbeat_at"`
+	Owner        string    `bson:"owner"`
+	Generation   int64     `bson:"generation"`
+	Tick         time.Time `bson:"tick"`
 }
 
 type countsDoc struct {
@@ -45,6 +51,7 @@ func toRunDoc(r coverage.SyncRun) runDoc {
 		ID: r.ID, Feed: string(r.Feed), Trigger: r.Trigger, Status: string(r.Status),
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, UpdatedSince: r.UpdatedSince,
 		Checkpoint: r.Checkpoint, AsOf: r.AsOf, Error: r.Error, Counts: countsDoc(r.Counts),
+		Total: r.Total, TotalKnown: r.TotalKnown, HeartbeatAt: r.HeartbeatAt, Owner: r.Owner, Generation: r.Generation, Tick: r.Tick,
 	}
 }
 
@@ -53,13 +60,22 @@ func (d runDoc) run() coverage.SyncRun {
 		ID: d.ID, Feed: coverage.Feed(d.Feed), Trigger: d.Trigger, Status: coverage.RunStatus(d.Status),
 		StartedAt: d.StartedAt, FinishedAt: d.FinishedAt, UpdatedSince: d.UpdatedSince,
 		Checkpoint: d.Checkpoint, AsOf: d.AsOf, Error: d.Error, Counts: coverage.SyncCounts(d.Counts),
+		Total: d.Total, TotalKnown: d.TotalKnown, HeartbeatAt: d.HeartbeatAt, Owner: d.Owner, Generation: d.Generation, Tick: d.Tick,
 	}
 }
 
-// SaveRun writes a sync run, creating it or replacing its previous state.
+// SaveRun writes a sync run, creating it or replacing its previous state. A
+// run that has ended (FAILED as abandoned by another process, say) is not
+// brought back to RUNNING: the write is refused with ECONFLICT.
 func (s *Store) SaveRun(ctx context.Context, r coverage.SyncRun) error {
-	_, err := s.db.Collection(colSyncRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, toRunDoc(r),
-		options.Replace().SetUpsert(true))
+	filter := bson.D{{Key: "_id", Value: r.ID}}
+	if r.Status == coverage.RunRunning {
+		filter = append(filter, bson.E{Key: "status", Value: string(coverage.RunRunning)})
+	}
+	_, err := s.db.Collection(colSyncRuns).ReplaceOne(ctx, filter, toRunDoc(r), options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		return coverage.Errorf(coverage.ECONFLICT, "sync run %s has ended in another process; this one stops", r.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("save sync run %s: %w", r.ID, err)
 	}
@@ -96,6 +112,7 @@ type checkpointDoc struct {
 	UpdatedSince time.Time `bson:"updated_since"`
 	RunID        string    `bson:"run_id"`
 	SavedAt      time.Time `bson:"saved_at"`
+	Generation   int64     `bson:"generation"` // of the lease the run held
 }
 
 // Checkpoint returns the feed's saved updated_since, or the zero time when the
@@ -113,11 +130,26 @@ func (s *Store) Checkpoint(ctx context.Context, feed coverage.Feed) (time.Time, 
 }
 
 // SaveCheckpoint records the feed's position. Callers save it only after the
-// writes of every record before it are acknowledged.
-func (s *Store) SaveCheckpoint(ctx context.Context, feed coverage.Feed, updatedSince time.Time, runID string) error {
-	d := checkpointDoc{Feed: string(feed), UpdatedSince: updatedSince.UTC(), RunID: runID, SavedAt: time.Now().UTC()}
-	_, err := s.db.Collection(colCheckpoints).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.Feed}}, d,
-		options.Replace().SetUpsert(true))
+// writes of every record before it are acknowledged. It is fenced by the
+// generation of the caller's lease: a checkpoint saved under a newer generation
+// is never overwritten by an older one (ErrLeaseLost, ECONFLICT).
+func (s *Store) SaveCheckpoint(ctx context.Context, feed coverage.Feed, updatedSince time.Time, runID string, generation int64) error {
+	if lost, err := s.superseded(ctx, string(feed), generation); err != nil || lost {
+		if err == nil {
+			err = lostLease(string(feed), generation)
+		}
+		return err
+	}
+	d := checkpointDoc{Feed: string(feed), UpdatedSince: updatedSince.UTC(), RunID: runID, SavedAt: time.Now().UTC(), Generation: generation}
+	filter := bson.D{{Key: "_id", Value: d.Feed}, {Key: "$or", Value: bson.A{
+		bson.D{{Key: "generation", Value: bson.D{{Key: "$lte", Value: generation}}}},
+		bson.D{{Key: "generation", Value: bson.D{{Key: "$exists", Value: false}}}}, // saved before leases
+	}}}
+	_, err := s.db.Collection(colCheckpoints).ReplaceOne(ctx, filter, d, options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		return &coverage.Error{Code: coverage.ECONFLICT, Err: ErrLeaseLost,
+			Message: fmt.Sprintf("checkpoint of %s was saved under a newer lease than generation %d: this run's writes are refused", feed, generation)}
+	}
 	if err != nil {
 		return fmt.Errorf("save checkpoint of %s: %w", feed, err)
 	}

@@ -146,7 +146,7 @@ func TestCheckpointsRunsQuarantine(t *testing.T) {
 		t.Fatalf("new checkpoint: got %v, %v, want zero", cp, err)
 	}
 	at := time.Date(2024, 8, 1, 10, 0, 0, 0, time.UTC)
-	if err := s.SaveCheckpoint(ctx, coverage.FeedClaims, at, "r1"); err != nil {
+	if err := s.SaveCheckpoint(ctx, coverage.FeedClaims, at, "r1", 1); err != nil {
 		t.Fatal(err)
 	}
 	if cp, _ = s.Checkpoint(ctx, coverage.FeedClaims); !cp.Equal(at) {

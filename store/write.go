@@ -23,6 +23,10 @@ type Record struct {
 	Key     string
 	Value   any
 	Deleted bool
+	// UpdatedAt is the record's (or tombstone's) updated_at. A stored record
+	// with a newer one is left alone: a late or replayed page never overwrites
+	// or deletes a newer version. Zero skips the check.
+	UpdatedAt time.Time
 }
 
 // Fields the store adds to every record document.
@@ -52,20 +56,20 @@ func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (c
 		last[r.Key] = i
 	}
 	var upserts []upsert
-	var deletes []string
+	var deletes []Record
 	now := time.Now().UTC()
 	for i, r := range recs {
 		switch {
 		case last[r.Key] != i:
 			counts.Unchanged++
 		case r.Deleted:
-			deletes = append(deletes, r.Key)
+			deletes = append(deletes, r)
 		default:
 			doc, hash, err := document(r, now)
 			if err != nil {
 				return counts, fmt.Errorf("encode %s %s: %w", feed, r.Key, err)
 			}
-			upserts = append(upserts, upsert{key: r.Key, hash: hash, doc: doc})
+			upserts = append(upserts, upsert{key: r.Key, hash: hash, doc: doc, updatedAt: r.UpdatedAt})
 		}
 	}
 	if err := s.applyDeletes(ctx, col, deletes, &counts); err != nil {
@@ -78,9 +82,10 @@ func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (c
 }
 
 type upsert struct {
-	key  string
-	hash string
-	doc  bson.D
+	key       string
+	hash      string
+	doc       bson.D
+	updatedAt time.Time
 }
 
 // document encodes a record as stored: _id, the record's fields under their feed
@@ -117,21 +122,44 @@ func document(r Record, now time.Time) (bson.D, string, error) {
 	return doc, hash, nil
 }
 
-func (s *Store) applyDeletes(ctx context.Context, col *mongo.Collection, keys []string, counts *coverage.SyncCounts) error {
-	if len(keys) == 0 {
+// applyDeletes removes the records of tombstones, except those stored with a
+// newer updated_at than their tombstone's.
+func (s *Store) applyDeletes(ctx context.Context, col *mongo.Collection, tombs []Record, counts *coverage.SyncCounts) error {
+	if len(tombs) == 0 {
 		return nil
 	}
-	models := make([]mongo.WriteModel, len(keys))
-	for i, k := range keys {
-		models[i] = mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: k}})
+	keys := make([]string, len(tombs))
+	for i, t := range tombs {
+		keys[i] = t.Key
+	}
+	stored, err := s.hashes(ctx, col, keys)
+	if err != nil {
+		return err
+	}
+	var models []mongo.WriteModel
+	for _, t := range tombs {
+		if st, ok := stored[t.Key]; !ok || newer(st.updatedAt, t.UpdatedAt) {
+			counts.Unchanged++
+			continue
+		}
+		models = append(models, mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: t.Key}}))
+	}
+	if len(models) == 0 {
+		return nil
 	}
 	res, err := col.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 	if err != nil {
 		return err
 	}
 	counts.Deleted += res.DeletedCount
-	counts.Unchanged += int64(len(keys)) - res.DeletedCount
+	counts.Unchanged += int64(len(models)) - res.DeletedCount
 	return nil
+}
+
+// newer reports whether a stored updated_at is after an incoming one; a zero
+// incoming time is never older.
+func newer(stored, incoming time.Time) bool {
+	return !incoming.IsZero() && stored.After(incoming)
 }
 
 // applyUpserts inserts every record first (one round trip for new records, the
@@ -174,7 +202,7 @@ func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []u
 	var models []mongo.WriteModel
 	for i := range existing {
 		u := ups[i]
-		if h, ok := hashes[u.key]; ok && h == u.hash {
+		if st, ok := hashes[u.key]; ok && (st.hash == u.hash || newer(st.updatedAt, u.updatedAt)) {
 			counts.Unchanged++
 			continue
 		}
@@ -215,14 +243,23 @@ func (s *Store) bulkWrite(ctx context.Context, col *mongo.Collection, models []m
 	return nil
 }
 
-// hashes returns the stored content hash of each existing key.
-func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string) (map[string]string, error) {
-	out := make(map[string]string, len(keys))
-	proj := options.Find().SetProjection(bson.D{{Key: fieldHash, Value: 1}})
-	var row struct {
-		ID   string `bson:"_id"`
-		Hash string `bson:"_hash"`
+// storedVersion is what a write compares with before replacing a record.
+type storedVersion struct {
+	hash      string
+	updatedAt time.Time
+}
+
+// hashes returns the stored content hash and updated_at of each existing key.
+func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string) (map[string]storedVersion, error) {
+	out := make(map[string]storedVersion, len(keys))
+	projection := bson.D{{Key: fieldHash, Value: 1}, {Key: "updated_at", Value: 1}}
+	proj := options.Find().SetProjection(projection)
+	type versionRow struct {
+		ID        string    `bson:"_id"`
+		Hash      string    `bson:"_hash"`
+		UpdatedAt time.Time `bson:"updated_at"`
 	}
+	var row versionRow
 	if !s.idLookups {
 		cur, err := col.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}}, proj)
 		if err != nil {
@@ -230,15 +267,17 @@ func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string
 		}
 		defer cur.Close(ctx)
 		for cur.Next(ctx) {
+			row = versionRow{}
 			if err := cur.Decode(&row); err != nil {
 				return nil, err
 			}
-			out[row.ID] = row.Hash
+			out[row.ID] = storedVersion{row.Hash, row.UpdatedAt}
 		}
 		return out, cur.Err()
 	}
-	one := options.FindOne().SetProjection(bson.D{{Key: fieldHash, Value: 1}})
+	one := options.FindOne().SetProjection(projection)
 	for _, k := range keys {
+		row = versionRow{}
 		err := col.FindOne(ctx, bson.D{{Key: "_id", Value: k}}, one).Decode(&row)
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			continue
@@ -246,7 +285,7 @@ func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string
 		if err != nil {
 			return nil, err
 		}
-		out[row.ID] = row.Hash
+		out[row.ID] = storedVersion{row.Hash, row.UpdatedAt}
 	}
 	return out, nil
 }

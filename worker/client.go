@@ -26,6 +26,9 @@ type Page struct {
 	Total      *int64            `json:"total,omitempty"` // optional extension: records in all pages
 }
 
+// defaultRequestTimeout bounds one request attempt.
+const defaultRequestTimeout = 60 * time.Second
+
 // ClientConfig configures a feed client.
 type ClientConfig struct {
 	BaseURL        string
@@ -52,7 +55,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, coverage.Errorf(coverage.EINVALID, "feed base URL %q is not an http(s) URL", cfg.BaseURL)
 	}
 	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 60 * time.Second
+		cfg.RequestTimeout = defaultRequestTimeout
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 6

@@ -2,12 +2,17 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/store"
 )
 
 // Jakarta is Western Indonesian Time (WIB, UTC+7, no daylight saving).
@@ -22,53 +27,308 @@ func mustLocation(name string) *time.Location {
 	return loc
 }
 
-// Scheduler runs a job on a cron schedule in Jakarta time. Runs never overlap;
-// a panic in a job is recovered and logged. Start it with Run; Run returns after
-// ctx ends and the running job, if any, has stopped.
-type Scheduler struct {
-	spec   string
-	job    func(ctx context.Context)
-	logger *slog.Logger
-	sched  cron.Schedule
-}
-
-// NewScheduler checks the spec (standard 5-field cron, or descriptors such as
-// @hourly and @every 15m).
-func NewScheduler(spec string, job func(ctx context.Context), logger *slog.Logger) (*Scheduler, error) {
+// ParseSchedule reads a cron spec: five standard fields, or a descriptor such
+// as @daily, @hourly or @every 15m, in Asia/Jakarta time. "@every d" fires at
+// the multiples of d (since the zero time), not d after the process started,
+// so every replica agrees on its ticks.
+func ParseSchedule(spec string) (cron.Schedule, error) {
 	sched, err := cron.ParseStandard(spec)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
 	}
-	return &Scheduler{spec: spec, job: job, logger: logger, sched: sched}, nil
+	switch s := sched.(type) {
+	case cron.ConstantDelaySchedule:
+		return alignedEvery{s.Delay}, nil
+	case *cron.SpecSchedule:
+		s.Location = Jakarta
+	}
+	return sched, nil
 }
 
-// Next returns the next run time after t.
-func (s *Scheduler) Next(t time.Time) time.Time { return s.sched.Next(t.In(Jakarta)) }
+// alignedEvery fires at the multiples of d.
+type alignedEvery struct{ d time.Duration }
 
-// Run schedules the job until ctx ends.
-func (s *Scheduler) Run(ctx context.Context) {
-	jobCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	logger := cronLogger{s.logger}
+func (a alignedEvery) Next(t time.Time) time.Time { return t.Truncate(a.d).Add(a.d) }
+
+// LatestTick returns the newest scheduled time at or before now, or the zero
+// time when the schedule did not fire in the last five years.
+func LatestTick(sched cron.Schedule, now time.Time) time.Time {
+	if a, ok := sched.(alignedEvery); ok {
+		return now.Truncate(a.d)
+	}
+	for _, window := range []time.Duration{time.Hour, 25 * time.Hour, 32 * 24 * time.Hour, 367 * 24 * time.Hour, 5 * 366 * 24 * time.Hour} {
+		t := sched.Next(now.Add(-window))
+		if t.IsZero() || t.After(now) {
+			continue
+		}
+		for {
+			n := sched.Next(t)
+			if n.IsZero() || n.After(now) {
+				return t
+			}
+			t = n
+		}
+	}
+	return time.Time{}
+}
+
+// Job is one feed's scheduled sync.
+type Job struct {
+	Feed     coverage.Feed
+	Schedule string // cron spec
+	Syncer   *Syncer
+	Disabled bool // configured off: neither scheduled nor triggered
+}
+
+// ManagerStore is what the manager needs of the database beyond the syncs'.
+type ManagerStore interface {
+	LastTick(ctx context.Context, job string) (time.Time, error)
+	RequestCancel(ctx context.Context, runID string) (*coverage.SyncRun, error)
+	SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error)
+}
+
+var _ ManagerStore = (*store.Store)(nil)
+
+// Manager runs each feed's sync on its own schedule, in Asia/Jakarta time,
+// with cron v3 (SkipIfStillRunning, then Recover innermost). Every run takes
+// the feed's lease, so with several replicas each tick runs in one of them;
+// a tick missed while no replica ran is run once at start. It also starts runs
+// on request (Trigger) and stops them (Cancel), here or in another replica.
+type Manager struct {
+	Jobs   []Job
+	Store  ManagerStore
+	Logger *slog.Logger
+	// AfterRun, when set, is called after every run this process made, with
+	// its final state (also after a failure or a cancellation).
+	AfterRun func(ctx context.Context, run coverage.SyncRun)
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	base   context.Context              // Run's context: triggered runs live in it
+	active map[coverage.Feed]*activeRun // runs of this process
+	wg     sync.WaitGroup
+}
+
+type activeRun struct {
+	id     string
+	cancel context.CancelCauseFunc
+}
+
+// Run schedules the enabled jobs, catches up missed ticks, and returns after
+// ctx ends and every run of this process has stopped.
+func (m *Manager) Run(ctx context.Context) error {
+	logger := m.logger()
+	var plan []scheduledJob
+	for _, j := range m.Jobs {
+		if j.Disabled {
+			logger.Info("feed disabled in the configuration", "feed", j.Feed)
+			continue
+		}
+		sched, err := ParseSchedule(j.Schedule)
+		if err != nil {
+			return fmt.Errorf("feed %s: %w", j.Feed, err)
+		}
+		plan = append(plan, scheduledJob{j, sched})
+	}
+	m.mu.Lock()
+	m.base = ctx
+	m.mu.Unlock()
+
+	cl := cronLogger{logger}
 	// Recover is innermost: in cron v3.0.1 a panic passing through
 	// SkipIfStillRunning would otherwise leave its running flag set for good.
-	c := cron.New(cron.WithLocation(Jakarta), cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)))
-	c.Schedule(s.sched, cron.FuncJob(func() {
-		wg.Add(1)
-		defer wg.Done()
-		if jobCtx.Err() != nil {
-			return
-		}
-		s.job(jobCtx)
-	}))
+	c := cron.New(cron.WithLocation(Jakarta), cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)))
+	for _, p := range plan {
+		p := p
+		c.Schedule(p.sched, cron.FuncJob(func() {
+			if ctx.Err() != nil {
+				return
+			}
+			m.runJob(ctx, p.job, RunRequest{Feed: p.job.Feed, Trigger: "schedule", Tick: LatestTick(p.sched, m.now())})
+		}))
+	}
 	c.Start()
-	s.logger.Info("scheduler started", "schedule", s.spec, "next", s.Next(time.Now()).Format(time.RFC3339))
+	for _, p := range plan {
+		logger.Info("feed scheduled", "feed", p.job.Feed, "schedule", p.job.Schedule, "next", p.sched.Next(m.now().In(Jakarta)).Format(time.RFC3339))
+	}
+	m.catchUp(ctx, plan)
 	<-ctx.Done()
 	stopped := c.Stop()
-	cancel()
 	<-stopped.Done()
-	wg.Wait()
+	m.wg.Wait()
+	return nil
+}
+
+type scheduledJob struct {
+	job   Job
+	sched cron.Schedule
+}
+
+// catchUp runs, once, each job whose latest tick has not run: the process (or
+// every replica) was down when it fell. The tick condition of the lease makes
+// it run in one replica only.
+func (m *Manager) catchUp(ctx context.Context, jobs []scheduledJob) {
+	for _, sj := range jobs {
+		tick := LatestTick(sj.sched, m.now())
+		if tick.IsZero() {
+			continue
+		}
+		last, err := m.Store.LastTick(ctx, string(sj.job.Feed))
+		if err != nil {
+			m.logger().Error("read last scheduled run", "feed", sj.job.Feed, "error", err)
+			continue
+		}
+		if !last.Before(tick) {
+			continue
+		}
+		m.logger().Info("catching up a missed scheduled run", "feed", sj.job.Feed, "tick", tick.In(Jakarta).Format(time.RFC3339), "last", last)
+		m.wg.Add(1)
+		go func(j Job) {
+			defer m.wg.Done()
+			m.runJob(ctx, j, RunRequest{Feed: j.Feed, Trigger: "catch-up", Tick: tick})
+		}(sj.job)
+	}
+}
+
+// runJob runs one feed in this process unless it already runs here; the
+// lease decides between processes.
+func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run coverage.SyncRun, err error) {
+	logger := m.logger().With("feed", j.Feed)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if req.ID == "" {
+		req.ID = newRunID(j.Feed)
+	}
+	m.mu.Lock()
+	if m.active == nil {
+		m.active = map[coverage.Feed]*activeRun{}
+	}
+	if a := m.active[j.Feed]; a != nil {
+		m.mu.Unlock()
+		return run, coverage.Errorf(coverage.ECONFLICT, "%s is already syncing in this process (run %s)", j.Feed, a.id)
+	}
+	m.active[j.Feed] = &activeRun{id: req.ID, cancel: cancel}
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.active, j.Feed)
+		m.mu.Unlock()
+	}()
+	defer func() {
+		// Syncer.Run records its own panics on the run; this catches the rest
+		// (AfterRun, say), so the schedule goes on.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sync %s: panic: %v", j.Feed, p)
+			logger.Error("sync job panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	run, err = j.Syncer.Run(ctx, req)
+	if err != nil {
+		if run.Generation == 0 { // no lease: another process has it, nothing ran
+			logger.Info("sync skipped", "trigger", req.Trigger, "reason", err)
+			return run, err
+		}
+		if errors.Is(err, ErrCancelled) {
+			logger.Info("sync cancelled", "run", run.ID, "trigger", req.Trigger)
+		} else {
+			logger.Error("sync failed", "run", run.ID, "trigger", req.Trigger, "error", err)
+		}
+	}
+	if m.AfterRun != nil {
+		m.AfterRun(context.WithoutCancel(ctx), run)
+	}
+	return run, err
+}
+
+// Trigger starts a run of a feed now and returns it once it holds the lease
+// and is saved; the run goes on in the background. ECONFLICT when the feed is
+// already syncing (here or in another replica), EINVALID for an unknown or
+// disabled feed, EUNAVAILABLE before Run has started.
+func (m *Manager) Trigger(ctx context.Context, feed coverage.Feed, trigger string) (coverage.SyncRun, error) {
+	j, err := m.job(feed)
+	if err != nil {
+		return coverage.SyncRun{}, err
+	}
+	m.mu.Lock()
+	base := m.base
+	m.mu.Unlock()
+	if base == nil || base.Err() != nil {
+		return coverage.SyncRun{}, coverage.Errorf(coverage.EUNAVAILABLE, "the sync worker is not running in this process")
+	}
+	type result struct {
+		run coverage.SyncRun
+		err error
+	}
+	started := make(chan result, 1)
+	var once sync.Once
+	report := func(r result) { once.Do(func() { started <- r }) }
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		run, err := m.runJob(base, j, RunRequest{Feed: feed, Trigger: trigger, Started: func(r coverage.SyncRun) { report(result{r, nil}) }})
+		report(result{run, err}) // when it failed before starting
+	}()
+	select {
+	case r := <-started:
+		return r.run, r.err
+	case <-ctx.Done():
+		return coverage.SyncRun{}, ctx.Err()
+	}
+}
+
+// Cancel stops a running sync run: at once when it runs in this process,
+// else at its holder's next lease renewal. It returns the run as it was.
+func (m *Manager) Cancel(ctx context.Context, runID string) (*coverage.SyncRun, error) {
+	run, err := m.Store.RequestCancel(ctx, runID)
+	if err != nil && run == nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	a := m.active[run.Feed]
+	m.mu.Unlock()
+	if a != nil && a.id == runID {
+		a.cancel(ErrCancelled)
+		return run, nil
+	}
+	return run, err
+}
+
+// Running returns the ids of the runs of this process, by feed.
+func (m *Manager) Running() map[coverage.Feed]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[coverage.Feed]string, len(m.active))
+	for f, a := range m.active {
+		out[f] = a.id
+	}
+	return out
+}
+
+func (m *Manager) job(feed coverage.Feed) (Job, error) {
+	for _, j := range m.Jobs {
+		if j.Feed == feed {
+			if j.Disabled {
+				return j, coverage.Errorf(coverage.EINVALID, "feed %s is disabled in the feeds configuration", feed)
+			}
+			return j, nil
+		}
+	}
+	return Job{}, coverage.Errorf(coverage.EINVALID, "feed %s is not configured", feed)
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Manager) logger() *slog.Logger {
+	if m.Logger == nil {
+		return slog.Default()
+	}
+	return m.Logger
 }
 
 // cronLogger adapts slog to cron.Logger: cron's chatter at debug level, its

@@ -1,49 +1,45 @@
 package worker
 
 import (
-	"context"
-	"log/slog"
-	"sync/atomic"
 	"testing"
 	"time"
 )
 
-func TestSchedulerRunsWithoutOverlapAndSurvivesPanics(t *testing.T) {
-	var runs, running, overlaps atomic.Int32
-	job := func(ctx context.Context) {
-		if running.Add(1) > 1 {
-			overlaps.Add(1)
-		}
-		defer running.Add(-1)
-		if runs.Add(1) == 1 {
-			panic("first run fails")
-		}
-		select { // longer than the interval: the next ticks must be skipped
-		case <-time.After(1500 * time.Millisecond):
-		case <-ctx.Done():
-		}
-	}
-	s, err := NewScheduler("@every 1s", job, slog.New(slog.DiscardHandler))
+func TestSchedulesAreInJakartaAndAgreeAcrossReplicas(t *testing.T) {
+	daily, err := ParseSchedule("0 2 * * *")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4500*time.Millisecond)
-	defer cancel()
-	s.Run(ctx) // returns after ctx ends and the running job has stopped
-	if runs.Load() < 2 {
-		t.Errorf("got %d runs, want the schedule to go on after a panic", runs.Load())
+	now := time.Date(2024, 8, 22, 1, 0, 0, 0, time.UTC) // 08:00 WIB
+	if got, want := LatestTick(daily, now), time.Date(2024, 8, 22, 2, 0, 0, 0, Jakarta); !got.Equal(want) {
+		t.Errorf("latest daily tick at %v: got %v, want %v", now, got, want)
 	}
-	if overlaps.Load() != 0 {
-		t.Errorf("%d runs overlapped", overlaps.Load())
+	if got, want := daily.Next(now), time.Date(2024, 8, 23, 2, 0, 0, 0, Jakarta); !got.Equal(want) {
+		t.Errorf("next daily tick: got %v, want %v", got, want)
 	}
-	if running.Load() != 0 {
-		t.Error("Run returned while a job was running")
+	every, err := ParseSchedule("@every 15m")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := NewScheduler("every day", job, slog.Default()); err == nil {
-		t.Error("a bad schedule was accepted")
+	// Two replicas started at different times agree on the ticks.
+	a, b := every.Next(now.Add(3*time.Minute)), every.Next(now.Add(7*time.Minute+13*time.Second))
+	if !a.Equal(b) || !a.Equal(now.Add(15*time.Minute)) {
+		t.Errorf("@every 15m: replicas got %v and %v, want %v", a, b, now.Add(15*time.Minute))
 	}
-	next := s.Next(time.Date(2024, 8, 22, 1, 0, 0, 0, time.UTC))
-	if next.Location() != Jakarta {
-		t.Errorf("next run in %v, want Asia/Jakarta", next.Location())
+	if got := LatestTick(every, now.Add(29*time.Minute)); !got.Equal(now.Add(15 * time.Minute)) {
+		t.Errorf("latest @every 15m tick: got %v", got)
+	}
+	monthly, _ := ParseSchedule("30 1 1 * *")
+	if got, want := LatestTick(monthly, now), time.Date(2024, 8, 1, 1, 30, 0, 0, Jakarta); !got.Equal(want) {
+		t.Errorf("latest monthly tick: got %v, want %v", got, want)
+	}
+	never, _ := ParseSchedule("0 0 30 2 *")
+	if got := LatestTick(never, now); !got.IsZero() {
+		t.Errorf("30 February fired at %v", got)
+	}
+	for _, bad := range []string{"every day", "61 * * * *", ""} {
+		if _, err := ParseSchedule(bad); err == nil {
+			t.Errorf("schedule %q was accepted", bad)
+		}
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -21,10 +24,20 @@ type Store interface {
 	AddQuarantined(ctx context.Context, qs []coverage.Quarantined) error
 	SaveRun(ctx context.Context, r coverage.SyncRun) error
 	Checkpoint(ctx context.Context, feed coverage.Feed) (time.Time, error)
-	SaveCheckpoint(ctx context.Context, feed coverage.Feed, updatedSince time.Time, runID string) error
+	SaveCheckpoint(ctx context.Context, feed coverage.Feed, updatedSince time.Time, runID string, generation int64) error
+	AcquireLease(ctx context.Context, r store.LeaseRequest) (store.Lease, error)
+	RenewLease(ctx context.Context, l store.Lease, ttl time.Duration) (store.Lease, error)
+	ReleaseLease(ctx context.Context, l store.Lease) error
 }
 
 var _ Store = (*store.Store)(nil)
+
+// DefaultLeaseTTL is how long a sync's lease lasts without renewal. The holder
+// renews it every third of that and before every page's writes.
+const DefaultLeaseTTL = 2 * time.Minute
+
+// ErrCancelled is the cause of a run stopped by cancelSync.
+var ErrCancelled = errors.New("cancelled on request")
 
 // Syncer pulls feeds into the store.
 type Syncer struct {
@@ -36,6 +49,20 @@ type Syncer struct {
 	Logger   *slog.Logger
 	// Progress, when set, is called after every page with the run so far.
 	Progress func(coverage.SyncRun)
+	// Owner names this process in leases and runs; default ProcessOwner().
+	Owner string
+	// LeaseTTL is the lease's lifetime without renewal; default DefaultLeaseTTL.
+	LeaseTTL time.Duration
+}
+
+// RunRequest asks for one run of one feed.
+type RunRequest struct {
+	Feed    coverage.Feed
+	Trigger string    // cli, schedule, catch-up, api, demo, ...
+	ID      string    // the run's id; default a new one
+	Tick    time.Time // the scheduled time the run is for; zero for a manual run
+	// Started, when set, is called once the lease is held and the run saved.
+	Started func(coverage.SyncRun)
 }
 
 // SyncAll runs the feeds once, in the order given (coverage.Feeds when nil), and
@@ -60,30 +87,73 @@ func (s *Syncer) SyncAll(ctx context.Context, feeds []coverage.Feed, trigger str
 	return runs, errors.Join(errs...)
 }
 
-// SyncFeed pulls one feed from its checkpoint to its end. Each page is written,
-// then the run's progress and the checkpoint are saved, in that order: a crash
-// re-reads at most the page in flight, and re-applying it changes nothing.
-func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger string) (run coverage.SyncRun, err error) {
+// SyncFeed pulls one feed from its checkpoint to its end, now.
+func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger string) (coverage.SyncRun, error) {
+	return s.Run(ctx, RunRequest{Feed: feed, Trigger: trigger})
+}
+
+// Run pulls one feed from its checkpoint to its end under the feed's lease.
+// When another process holds the lease (or has run the request's tick) it
+// returns an ECONFLICT error wrapping store.ErrLeaseHeld and saves no run.
+//
+// Each page is fetched whole, then the lease is renewed (the fence: a process
+// that lost its lease stops before writing), then the page's records are
+// written, then the checkpoint (fenced by the lease generation) and the run's
+// progress are saved, in that order: a crash re-reads at most the page in
+// flight, and re-applying it changes nothing.
+func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun, err error) {
+	feed := req.Feed
 	log := s.logger().With("feed", feed)
-	run = coverage.SyncRun{ID: newRunID(feed), Feed: feed, Trigger: trigger, Status: coverage.RunRunning, StartedAt: time.Now().UTC()}
+	if req.ID == "" {
+		req.ID = newRunID(feed)
+	}
+	run = coverage.SyncRun{ID: req.ID, Feed: feed, Trigger: req.Trigger, Status: coverage.RunRunning, StartedAt: time.Now().UTC(), Owner: s.owner(), Tick: req.Tick.UTC()}
+	lease, err := s.Store.AcquireLease(ctx, store.LeaseRequest{Job: string(feed), Owner: run.Owner, RunID: run.ID, TTL: s.ttl(), Tick: req.Tick})
+	if err != nil {
+		run.Status, run.Error, run.FinishedAt = coverage.RunFailed, err.Error(), time.Now().UTC()
+		return run, err
+	}
+	run.Generation = lease.Generation
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	keeper := &leaseKeeper{store: s.Store, lease: lease, ttl: s.ttl(), runID: run.ID, cancel: cancel}
+	stopBeat := keeper.beat(ctx, log)
+	defer func() {
+		stopBeat()
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer rcancel()
+		if err := s.Store.ReleaseLease(rctx, keeper.current()); err != nil {
+			log.Warn("release lease", "error", err)
+		}
+	}()
+
 	var since time.Time
 	if !s.Full {
 		if since, err = s.Store.Checkpoint(ctx, feed); err != nil {
 			return run, err
 		}
 	}
-	run.UpdatedSince, run.Checkpoint = since, since
+	run.UpdatedSince, run.Checkpoint, run.HeartbeatAt = since, since, time.Now().UTC()
 	if err := s.Store.SaveRun(ctx, run); err != nil {
 		return run, err
+	}
+	if req.Started != nil {
+		req.Started(run)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("sync %s: panic: %v", feed, p)
+			log.Error("sync run panicked", "run", run.ID, "panic", p, "stack", string(debug.Stack()))
 		}
 		run.FinishedAt = time.Now().UTC()
+		run.HeartbeatAt = run.FinishedAt
 		run.Status = coverage.RunSucceeded
 		if err != nil {
 			run.Status, run.Error = coverage.RunFailed, err.Error()
+			if errors.Is(context.Cause(ctx), ErrCancelled) {
+				run.Status, run.Error = coverage.RunCancelled, "cancelled on request after "+fmt.Sprint(run.Counts.Pages)+" pages"
+				err = context.Cause(ctx)
+			}
 		}
 		// Record the end even when ctx was cancelled.
 		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -105,22 +175,29 @@ func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger strin
 	for {
 		page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: pageSize})
 		if err != nil {
+			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, err))
+		}
+		if page.Total != nil { // records in all pages of this run (from updated_since)
+			run.Total, run.TotalKnown = *page.Total, true
+		}
+		if err := keeper.renew(ctx); err != nil {
 			return run, fmt.Errorf("sync %s: %w", feed, err)
 		}
 		counts, newest, err := s.applyPage(ctx, run.ID, feed, page.Data)
 		if err != nil {
-			return run, fmt.Errorf("sync %s: %w", feed, err)
+			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, err))
 		}
 		run.Counts.Add(counts)
 		run.AsOf = page.AsOf
 		if newest.After(run.Checkpoint) {
 			run.Checkpoint = newest
-			if err := s.Store.SaveCheckpoint(ctx, feed, newest, run.ID); err != nil {
-				return run, err
+			if err := s.Store.SaveCheckpoint(ctx, feed, newest, run.ID, run.Generation); err != nil {
+				return run, stopCause(ctx, err)
 			}
 		}
+		run.HeartbeatAt = time.Now().UTC()
 		if err := s.Store.SaveRun(ctx, run); err != nil {
-			return run, err
+			return run, stopCause(ctx, err)
 		}
 		if s.Progress != nil {
 			s.Progress(run)
@@ -130,6 +207,76 @@ func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger strin
 		}
 		cursor = *page.NextCursor
 	}
+}
+
+// stopCause returns why ctx ended (cancelled on request, lease lost) instead
+// of the bare "context canceled" an operation failed with.
+func stopCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil && !errors.Is(err, cause) {
+		return fmt.Errorf("%w (%v)", cause, err)
+	}
+	return err
+}
+
+// leaseKeeper renews a run's lease in the background and before each page's
+// writes, and stops the run when the lease is lost or cancellation is asked.
+type leaseKeeper struct {
+	store  Store
+	ttl    time.Duration
+	runID  string
+	cancel context.CancelCauseFunc
+
+	mu    sync.Mutex
+	lease store.Lease
+}
+
+func (k *leaseKeeper) current() store.Lease {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.lease
+}
+
+// renew extends the lease; a lost lease or a cancellation ends the run.
+func (k *leaseKeeper) renew(ctx context.Context) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	l, err := k.store.RenewLease(ctx, k.lease, k.ttl)
+	if errors.Is(err, store.ErrLeaseLost) {
+		k.cancel(err)
+		return err
+	}
+	if err != nil {
+		return stopCause(ctx, err)
+	}
+	k.lease = l
+	if l.CancelRun == k.runID {
+		k.cancel(ErrCancelled)
+		return ErrCancelled
+	}
+	return nil
+}
+
+// beat renews the lease every third of its TTL until the returned stop is
+// called, so a slow page (retries, backoff) does not let it expire.
+func (k *leaseKeeper) beat(ctx context.Context, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(k.ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := k.renew(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("lease renewal failed", "error", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // applyPage decodes and validates a page, quarantines what fails, writes the
@@ -209,7 +356,7 @@ func decode(feed coverage.Feed, raw json.RawMessage, areas *coverage.Areas) (sto
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return store.Record{}, time.Time{}, coverage.Errorf(coverage.EINVALID, "record is not a valid JSON object of the %s feed: %v", feed, err)
 	}
-	rec := store.Record{Key: t.key(feed)}
+	rec := store.Record{Key: t.key(feed), UpdatedAt: t.UpdatedAt}
 	if rec.Key == "" {
 		return rec, t.UpdatedAt, coverage.Errorf(coverage.EINVALID, "record has no key")
 	}
@@ -278,6 +425,34 @@ func newRunID(feed coverage.Feed) string {
 	_, _ = rand.Read(b)
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + string(feed) + "-" + hex.EncodeToString(b)
 }
+
+func (s *Syncer) owner() string {
+	if s.Owner == "" {
+		return ProcessOwner()
+	}
+	return s.Owner
+}
+
+func (s *Syncer) ttl() time.Duration {
+	if s.LeaseTTL <= 0 {
+		return DefaultLeaseTTL
+	}
+	return s.LeaseTTL
+}
+
+// ProcessOwner names this process in leases and runs: host, pid and a random
+// suffix drawn once (a restarted process with the same pid is another owner).
+func ProcessOwner() string { return processOwner }
+
+var processOwner = func() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}()
 
 func (s *Syncer) logger() *slog.Logger {
 	if s.Logger == nil {

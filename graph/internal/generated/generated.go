@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	ReconcileRun() ReconcileRunResolver
 	RosterEntry() RosterEntryResolver
+	Subscription() SubscriptionResolver
 	SyncRun() SyncRunResolver
 	WorkforceTarget() WorkforceTargetResolver
 }
@@ -254,10 +255,13 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcknowledgeDiscrepancy func(childComplexity int, id string) int
+		CancelSync             func(childComplexity int, run string) int
+		ImportRoster           func(childComplexity int, file graphql.Upload) int
 		ReconcileNow           func(childComplexity int) int
 		ResolveDiscrepancy     func(childComplexity int, id string, note string) int
 		SetDeclaredTotal       func(childComplexity int, input model.DeclaredTotalInput) int
 		SetWorkforceTarget     func(childComplexity int, input model.WorkforceTargetInput) int
+		TriggerSync            func(childComplexity int, feed coverage.Feed) int
 	}
 
 	NikInfo struct {
@@ -354,6 +358,7 @@ type ComplexityRoot struct {
 		Quarantine        func(childComplexity int, filter *model.QuarantineFilter, first *int, after *string) int
 		ReconcileRuns     func(childComplexity int, first *int) int
 		Roster            func(childComplexity int, filter *model.RosterFilter, first *int, after *string) int
+		SyncRun           func(childComplexity int, id string) int
 		SyncRuns          func(childComplexity int, feed *coverage.Feed, first *int) int
 		UniversalCoverage func(childComplexity int, year int, areaCode *string) int
 		Workforce         func(childComplexity int, year *int, areaCode *string) int
@@ -408,6 +413,28 @@ type ComplexityRoot struct {
 		UpdatedAt     func(childComplexity int) int
 	}
 
+	RosterImport struct {
+		Errors    func(childComplexity int) int
+		FileName  func(childComplexity int) int
+		Inserted  func(childComplexity int) int
+		Rejected  func(childComplexity int) int
+		Rows      func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+		Valid     func(childComplexity int) int
+	}
+
+	RowError struct {
+		Column func(childComplexity int) int
+		Reason func(childComplexity int) int
+		Row    func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
+
+	Subscription struct {
+		SyncRunProgress func(childComplexity int, id string) int
+	}
+
 	SyncCounts struct {
 		Deleted     func(childComplexity int) int
 		Inserted    func(childComplexity int) int
@@ -418,6 +445,16 @@ type ComplexityRoot struct {
 		Updated     func(childComplexity int) int
 	}
 
+	SyncProgress struct {
+		EstimatedSecondsLeft func(childComplexity int) int
+		HeartbeatAt          func(childComplexity int) int
+		Pages                func(childComplexity int) int
+		Percent              func(childComplexity int) int
+		RatePerSecond        func(childComplexity int) int
+		Records              func(childComplexity int) int
+		Total                func(childComplexity int) int
+	}
+
 	SyncRun struct {
 		AsOf         func(childComplexity int) int
 		Checkpoint   func(childComplexity int) int
@@ -426,6 +463,9 @@ type ComplexityRoot struct {
 		Feed         func(childComplexity int) int
 		FinishedAt   func(childComplexity int) int
 		ID           func(childComplexity int) int
+		Owner        func(childComplexity int) int
+		Progress     func(childComplexity int) int
+		ScheduledFor func(childComplexity int) int
 		StartedAt    func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Trigger      func(childComplexity int) int
@@ -491,6 +531,9 @@ type MutationResolver interface {
 	ResolveDiscrepancy(ctx context.Context, id string, note string) (*coverage.Discrepancy, error)
 	SetWorkforceTarget(ctx context.Context, input model.WorkforceTargetInput) (*coverage.WorkforceTarget, error)
 	SetDeclaredTotal(ctx context.Context, input model.DeclaredTotalInput) (*model.DeclaredTotal, error)
+	TriggerSync(ctx context.Context, feed coverage.Feed) (*coverage.SyncRun, error)
+	CancelSync(ctx context.Context, run string) (*coverage.SyncRun, error)
+	ImportRoster(ctx context.Context, file graphql.Upload) (*model.RosterImport, error)
 }
 type ParticipantResolver interface {
 	NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error)
@@ -515,6 +558,7 @@ type QueryResolver interface {
 	Areas(ctx context.Context) ([]coverage.Area, error)
 	Area(ctx context.Context, code string) (*coverage.Area, error)
 	Workforce(ctx context.Context, year *int, areaCode *string) ([]coverage.WorkforceTarget, error)
+	SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error)
 	SyncRuns(ctx context.Context, feed *coverage.Feed, first *int) ([]coverage.SyncRun, error)
 	Quarantine(ctx context.Context, filter *model.QuarantineFilter, first *int, after *string) (*model.QuarantineConnection, error)
 	Coverage(ctx context.Context, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) (*model.CoverageResult, error)
@@ -536,8 +580,15 @@ type RosterEntryResolver interface {
 	Kelurahan(ctx context.Context, obj *coverage.RosterEntry) (*coverage.Area, error)
 	Kecamatan(ctx context.Context, obj *coverage.RosterEntry) (*coverage.Area, error)
 }
+type SubscriptionResolver interface {
+	SyncRunProgress(ctx context.Context, id string) (<-chan *coverage.SyncRun, error)
+}
 type SyncRunResolver interface {
 	Error(ctx context.Context, obj *coverage.SyncRun) (*string, error)
+
+	Progress(ctx context.Context, obj *coverage.SyncRun) (*model.SyncProgress, error)
+	Owner(ctx context.Context, obj *coverage.SyncRun) (*string, error)
+	ScheduledFor(ctx context.Context, obj *coverage.SyncRun) (*time.Time, error)
 }
 type WorkforceTargetResolver interface {
 	Area(ctx context.Context, obj *coverage.WorkforceTarget) (*coverage.Area, error)
@@ -1461,6 +1512,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcknowledgeDiscrepancy(childComplexity, args["id"].(string)), true
+	case "Mutation.cancelSync":
+		if e.ComplexityRoot.Mutation.CancelSync == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelSync_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelSync(childComplexity, args["run"].(string)), true
+	case "Mutation.importRoster":
+		if e.ComplexityRoot.Mutation.ImportRoster == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importRoster_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportRoster(childComplexity, args["file"].(graphql.Upload)), true
 	case "Mutation.reconcileNow":
 		if e.ComplexityRoot.Mutation.ReconcileNow == nil {
 			break
@@ -1500,6 +1573,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetWorkforceTarget(childComplexity, args["input"].(model.WorkforceTargetInput)), true
+	case "Mutation.triggerSync":
+		if e.ComplexityRoot.Mutation.TriggerSync == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_triggerSync_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TriggerSync(childComplexity, args["feed"].(coverage.Feed)), true
 
 	case "NikInfo.birthDate":
 		if e.ComplexityRoot.NikInfo.BirthDate == nil {
@@ -1987,6 +2071,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roster(childComplexity, args["filter"].(*model.RosterFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.syncRun":
+		if e.ComplexityRoot.Query.SyncRun == nil {
+			break
+		}
+
+		args, err := ec.field_Query_syncRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SyncRun(childComplexity, args["id"].(string)), true
 	case "Query.syncRuns":
 		if e.ComplexityRoot.Query.SyncRuns == nil {
 			break
@@ -2230,6 +2325,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RosterEntry.UpdatedAt(childComplexity), true
 
+	case "RosterImport.errors":
+		if e.ComplexityRoot.RosterImport.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Errors(childComplexity), true
+	case "RosterImport.fileName":
+		if e.ComplexityRoot.RosterImport.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.FileName(childComplexity), true
+	case "RosterImport.inserted":
+		if e.ComplexityRoot.RosterImport.Inserted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Inserted(childComplexity), true
+	case "RosterImport.rejected":
+		if e.ComplexityRoot.RosterImport.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Rejected(childComplexity), true
+	case "RosterImport.rows":
+		if e.ComplexityRoot.RosterImport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Rows(childComplexity), true
+	case "RosterImport.unchanged":
+		if e.ComplexityRoot.RosterImport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Unchanged(childComplexity), true
+	case "RosterImport.updated":
+		if e.ComplexityRoot.RosterImport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Updated(childComplexity), true
+	case "RosterImport.valid":
+		if e.ComplexityRoot.RosterImport.Valid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Valid(childComplexity), true
+
+	case "RowError.column":
+		if e.ComplexityRoot.RowError.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowError.Column(childComplexity), true
+	case "RowError.reason":
+		if e.ComplexityRoot.RowError.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowError.Reason(childComplexity), true
+	case "RowError.row":
+		if e.ComplexityRoot.RowError.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowError.Row(childComplexity), true
+	case "RowError.value":
+		if e.ComplexityRoot.RowError.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RowError.Value(childComplexity), true
+
+	case "Subscription.syncRunProgress":
+		if e.ComplexityRoot.Subscription.SyncRunProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_syncRunProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SyncRunProgress(childComplexity, args["id"].(string)), true
+
 	case "SyncCounts.deleted":
 		if e.ComplexityRoot.SyncCounts.Deleted == nil {
 			break
@@ -2273,6 +2454,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncCounts.Updated(childComplexity), true
 
+	case "SyncProgress.estimatedSecondsLeft":
+		if e.ComplexityRoot.SyncProgress.EstimatedSecondsLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.EstimatedSecondsLeft(childComplexity), true
+	case "SyncProgress.heartbeatAt":
+		if e.ComplexityRoot.SyncProgress.HeartbeatAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.HeartbeatAt(childComplexity), true
+	case "SyncProgress.pages":
+		if e.ComplexityRoot.SyncProgress.Pages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Pages(childComplexity), true
+	case "SyncProgress.percent":
+		if e.ComplexityRoot.SyncProgress.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Percent(childComplexity), true
+	case "SyncProgress.ratePerSecond":
+		if e.ComplexityRoot.SyncProgress.RatePerSecond == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.RatePerSecond(childComplexity), true
+	case "SyncProgress.records":
+		if e.ComplexityRoot.SyncProgress.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Records(childComplexity), true
+	case "SyncProgress.total":
+		if e.ComplexityRoot.SyncProgress.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Total(childComplexity), true
+
 	case "SyncRun.asOf":
 		if e.ComplexityRoot.SyncRun.AsOf == nil {
 			break
@@ -2315,6 +2539,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SyncRun.ID(childComplexity), true
+	case "SyncRun.owner":
+		if e.ComplexityRoot.SyncRun.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRun.Owner(childComplexity), true
+	case "SyncRun.progress":
+		if e.ComplexityRoot.SyncRun.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRun.Progress(childComplexity), true
+	case "SyncRun.scheduledFor":
+		if e.ComplexityRoot.SyncRun.ScheduledFor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRun.ScheduledFor(childComplexity), true
 	case "SyncRun.startedAt":
 		if e.ComplexityRoot.SyncRun.StartedAt == nil {
 			break
@@ -2532,6 +2774,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2584,6 +2843,9 @@ scalar Period
 
 "An instant, RFC 3339 with a zone (e.g. 2024-08-22T00:00:00Z); output is in UTC."
 scalar Time
+
+"A file sent with the GraphQL multipart request specification (multipart/form-data: operations, map, then the files)."
+scalar Upload
 
 "The questions the API answers. Lists of records are Relay connections in key order."
 type Query {
@@ -2649,6 +2911,9 @@ type Query {
     "Only this exact area: the city (4 digits), a kecamatan (6) or a kelurahan (10); all areas when omitted."
     areaCode: String
   ): [WorkforceTarget!]!
+
+  "One sync run by id: poll it for live progress."
+  syncRun("Its id." id: ID!): SyncRun
 
   "Recent sync runs, newest first."
   syncRuns("Only this feed; every feed when omitted." feed: Feed, "How many, 1 to 1000." first: Int = 20): [SyncRun!]!
@@ -2764,6 +3029,8 @@ enum RunStatus {
   SUCCEEDED
   "Stopped by an error; the checkpoint stays where the last good page left it."
   FAILED
+  "Stopped by cancelSync; the checkpoint stays where the last good page left it."
+  CANCELLED
 }
 
 "Level of an administrative area."
@@ -3002,6 +3269,30 @@ type SyncRun {
   error: String
   "Counts so far."
   counts: SyncCounts!
+  "Live progress: poll syncRun(id) or subscribe to syncRunProgress(id) while it runs."
+  progress: SyncProgress!
+  "The process that runs or ran it (host/pid/suffix)."
+  owner: String
+  "The scheduled time it ran for (Asia/Jakarta schedules, shown in UTC); null for runs started by hand."
+  scheduledFor: Time
+}
+
+"Progress of a sync run, saved after every page."
+type SyncProgress {
+  "Pages written."
+  pages: Int!
+  "Records read."
+  records: Int!
+  "Records the run will read in all, when the feed tells its size; null otherwise."
+  total: Int
+  "Share done, 0 to 100, when the total is known."
+  percent: Float
+  "Records read per second since the start."
+  ratePerSecond: Float!
+  "Estimated seconds left, while running and when the total is known."
+  estimatedSecondsLeft: Int
+  "When the run last reported; a RUNNING run whose heartbeat is older than a few minutes has lost its process (the next lease holder marks it FAILED)."
+  heartbeatAt: Time
 }
 
 "A feed record that failed validation, kept as received."
@@ -3292,6 +3583,50 @@ type Mutation {
   setWorkforceTarget("The denominator." input: WorkforceTargetInput!): WorkforceTarget! @hasRole(role: ADMIN)
   "Records a figure the city declared, e.g. 17,000 city-funded workers in 2024; reconciliation reports it when the count differs."
   setDeclaredTotal("The figure." input: DeclaredTotalInput!): DeclaredTotal! @hasRole(role: ADMIN)
+  "Starts a sync of one feed now, from its checkpoint, and returns the RUNNING run. CONFLICT when the feed is already syncing (in any replica); UNAVAILABLE when this process runs no sync worker."
+  triggerSync("The feed." feed: Feed!): SyncRun! @hasRole(role: ADMIN)
+  "Stops a RUNNING sync run after its current page (in whichever replica runs it); it ends CANCELLED and its checkpoint keeps the last written page. Returns the run as it was asked."
+  cancelSync("The run's id." run: ID!): SyncRun! @hasRole(role: ADMIN)
+  "Imports a roster spreadsheet (CSV or XLSX; columns in docs/worker.md) with the roster feed's validation: valid rows are written (re-importing the same file changes nothing), invalid ones are reported by row."
+  importRoster("The file (multipart upload)." file: Upload!): RosterImport! @hasRole(role: ADMIN)
+}
+
+"The result of a roster import."
+type RosterImport {
+  "The file's name."
+  fileName: String!
+  "Data rows read (the header excluded, empty rows skipped)."
+  rows: Int!
+  "Valid rows."
+  valid: Int!
+  "Roster entries written new."
+  inserted: Int!
+  "Roster entries changed."
+  updated: Int!
+  "Roster entries already as in the file."
+  unchanged: Int!
+  "Rows rejected."
+  rejected: Int!
+  "The rejected rows, by row number (at most 10,000; rejected counts them all)."
+  errors: [RowError!]!
+}
+
+"A spreadsheet row that failed validation."
+type RowError {
+  "Row number as the spreadsheet shows it (the header is row 1)."
+  row: Int!
+  "The column at fault, when known."
+  column: String
+  "The value at fault, when known."
+  value: String @personalData
+  "Why the row was rejected."
+  reason: String!
+}
+
+"Live updates, over Server-Sent Events (POST /query with Accept: text/event-stream)."
+type Subscription {
+  "The run's state after every page until it ends (Server-Sent Events: POST with Accept: text/event-stream). Ends at once with the final state for a run that has ended."
+  syncRunProgress("The run's id." id: ID!): SyncRun!
 }
 
 "Dimensions of the coverage cells."
@@ -4487,6 +4822,42 @@ func (ec *executionContext) childFields_RosterEntry(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type RosterEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_RosterImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fileName":
+		return ec.fieldContext_RosterImport_fileName(ctx, field)
+	case "rows":
+		return ec.fieldContext_RosterImport_rows(ctx, field)
+	case "valid":
+		return ec.fieldContext_RosterImport_valid(ctx, field)
+	case "inserted":
+		return ec.fieldContext_RosterImport_inserted(ctx, field)
+	case "updated":
+		return ec.fieldContext_RosterImport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_RosterImport_unchanged(ctx, field)
+	case "rejected":
+		return ec.fieldContext_RosterImport_rejected(ctx, field)
+	case "errors":
+		return ec.fieldContext_RosterImport_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterImport", field.Name)
+}
+
+func (ec *executionContext) childFields_RowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_RowError_row(ctx, field)
+	case "column":
+		return ec.fieldContext_RowError_column(ctx, field)
+	case "value":
+		return ec.fieldContext_RowError_value(ctx, field)
+	case "reason":
+		return ec.fieldContext_RowError_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RowError", field.Name)
+}
+
 func (ec *executionContext) childFields_SyncCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "pages":
@@ -4505,6 +4876,26 @@ func (ec *executionContext) childFields_SyncCounts(ctx context.Context, field gr
 		return ec.fieldContext_SyncCounts_quarantined(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pages":
+		return ec.fieldContext_SyncProgress_pages(ctx, field)
+	case "records":
+		return ec.fieldContext_SyncProgress_records(ctx, field)
+	case "total":
+		return ec.fieldContext_SyncProgress_total(ctx, field)
+	case "percent":
+		return ec.fieldContext_SyncProgress_percent(ctx, field)
+	case "ratePerSecond":
+		return ec.fieldContext_SyncProgress_ratePerSecond(ctx, field)
+	case "estimatedSecondsLeft":
+		return ec.fieldContext_SyncProgress_estimatedSecondsLeft(ctx, field)
+	case "heartbeatAt":
+		return ec.fieldContext_SyncProgress_heartbeatAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_SyncRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4531,6 +4922,12 @@ func (ec *executionContext) childFields_SyncRun(ctx context.Context, field graph
 		return ec.fieldContext_SyncRun_error(ctx, field)
 	case "counts":
 		return ec.fieldContext_SyncRun_counts(ctx, field)
+	case "progress":
+		return ec.fieldContext_SyncRun_progress(ctx, field)
+	case "owner":
+		return ec.fieldContext_SyncRun_owner(ctx, field)
+	case "scheduledFor":
+		return ec.fieldContext_SyncRun_scheduledFor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SyncRun", field.Name)
 }
@@ -4737,6 +5134,34 @@ func (ec *executionContext) field_Mutation_acknowledgeDiscrepancy_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelSync_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "run",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["run"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importRoster_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resolveDiscrepancy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4784,6 +5209,20 @@ func (ec *executionContext) field_Mutation_setWorkforceTarget_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_triggerSync_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "feed",
+		func(ctx context.Context, v any) (coverage.Feed, error) {
+			return ec.unmarshalNFeed2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFeed(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["feed"] = arg0
 	return args, nil
 }
 
@@ -5161,6 +5600,20 @@ func (ec *executionContext) field_Query_roster_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_syncRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_syncRuns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5224,6 +5677,20 @@ func (ec *executionContext) field_Query_workforce_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["areaCode"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_syncRunProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -9207,6 +9674,192 @@ func (ec *executionContext) fieldContext_Mutation_setDeclaredTotal(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_triggerSync(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_triggerSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TriggerSync(ctx, fc.Args["feed"].(coverage.Feed))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *coverage.SyncRun
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *coverage.SyncRun
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
+			return ec.marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_triggerSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_triggerSync_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelSync(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelSync(ctx, fc.Args["run"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *coverage.SyncRun
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *coverage.SyncRun
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
+			return ec.marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelSync_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importRoster(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importRoster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportRoster(ctx, fc.Args["file"].(graphql.Upload))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.RosterImport
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RosterImport
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterImport) graphql.Marshaler {
+			return ec.marshalNRosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importRoster(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importRoster_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NikInfo_valid(ctx context.Context, field graphql.CollectedField, obj *model.NikInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10961,6 +11614,50 @@ func (ec *executionContext) fieldContext_Query_workforce(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_syncRun(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_syncRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SyncRun(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
+			return ec.marshalOSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_syncRun(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_syncRun_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_syncRuns(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12295,6 +12992,348 @@ func (ec *executionContext) fieldContext_RosterEntry_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("RosterEntry", field, false, false, "Time")
 }
 
+func (ec *executionContext) _RosterImport_fileName(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_fileName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImport_rows(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_valid(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_valid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_valid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_inserted(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_inserted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inserted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_inserted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_updated(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_rejected(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_errors(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RowError) graphql.Marshaler {
+			return ec.marshalNRowError2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRowErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RowError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RowError_row(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowError_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowError_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RowError_column(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowError_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RowError_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RowError_value(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowError_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PersonalData == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive personalData is not implemented")
+				}
+				return ec.Directives.PersonalData(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RowError_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RowError_reason(ctx context.Context, field graphql.CollectedField, obj *model.RowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RowError_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RowError_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscription_syncRunProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_syncRunProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SyncRunProgress(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
+			return ec.marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_syncRunProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_syncRunProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SyncCounts_pages(ctx context.Context, field graphql.CollectedField, obj *coverage.SyncCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12454,6 +13493,167 @@ func (ec *executionContext) _SyncCounts_quarantined(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_SyncCounts_quarantined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SyncCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncProgress_pages(ctx context.Context, field graphql.CollectedField, obj *model.SyncProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_pages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_pages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncProgress_records(ctx context.Context, field graphql.CollectedField, obj *model.SyncProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncProgress_total(ctx context.Context, field graphql.CollectedField, obj *model.SyncProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncProgress_percent(ctx context.Context, field graphql.CollectedField, obj *model.SyncProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SyncProgress_ratePerSecond(ctx context.Context, field graphql.CollectedField, obj *model.SyncProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_ratePerSecond(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatePerSecond, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_ratePerSecond(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SyncProgress_estimatedSecondsLeft(ctx context.Context, field graphql.CollectedField, obj *model.SyncProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_estimatedSecondsLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EstimatedSecondsLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_estimatedSecondsLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncProgress_heartbeatAt(ctx context.Context, field graphql.CollectedField, obj *model.SyncProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_heartbeatAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HeartbeatAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_heartbeatAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SyncRun_id(ctx context.Context, field graphql.CollectedField, obj *coverage.SyncRun) (ret graphql.Marshaler) {
@@ -12716,6 +13916,84 @@ func (ec *executionContext) fieldContext_SyncRun_counts(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SyncRun_progress(ctx context.Context, field graphql.CollectedField, obj *coverage.SyncRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRun_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SyncRun().Progress(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SyncProgress) graphql.Marshaler {
+			return ec.marshalNSyncProgress2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSyncProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRun_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SyncRun",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SyncRun_owner(ctx context.Context, field graphql.CollectedField, obj *coverage.SyncRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRun_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SyncRun().Owner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRun_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRun", field, true, true, "String")
+}
+
+func (ec *executionContext) _SyncRun_scheduledFor(ctx context.Context, field graphql.CollectedField, obj *coverage.SyncRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRun_scheduledFor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SyncRun().ScheduledFor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRun_scheduledFor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRun", field, true, true, "Time")
 }
 
 func (ec *executionContext) _UniversalCoverage_areaCode(ctx context.Context, field graphql.CollectedField, obj *model.UniversalCoverage) (ret graphql.Marshaler) {
@@ -16427,6 +17705,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "triggerSync":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_triggerSync(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelSync":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelSync(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importRoster":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importRoster(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17031,6 +18330,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workforce(ctx, field)
 				})
+		case "syncRun":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_syncRun(ctx, field)
+				})
 		case "syncRuns":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -17432,6 +18737,142 @@ func (ec *executionContext) _RosterEntry(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var rosterImportImplementors = []string{"RosterImport"}
+
+func (ec *executionContext) _RosterImport(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterImport")
+		case "fileName":
+			out.Values[i] = ec._RosterImport_fileName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._RosterImport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "valid":
+			out.Values[i] = ec._RosterImport_valid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inserted":
+			out.Values[i] = ec._RosterImport_inserted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._RosterImport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._RosterImport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._RosterImport_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._RosterImport_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rowErrorImplementors = []string{"RowError"}
+
+func (ec *executionContext) _RowError(ctx context.Context, sel ast.SelectionSet, obj *model.RowError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rowErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RowError")
+		case "row":
+			out.Values[i] = ec._RowError_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._RowError_column(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RowError_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._RowError_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "syncRunProgress":
+		return ec._Subscription_syncRunProgress(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var syncCountsImplementors = []string{"SyncCounts"}
 
 func (ec *executionContext) _SyncCounts(ctx context.Context, sel ast.SelectionSet, obj *coverage.SyncCounts) graphql.Marshaler {
@@ -17476,6 +18917,69 @@ func (ec *executionContext) _SyncCounts(ctx context.Context, sel ast.SelectionSe
 		case "quarantined":
 			out.Values[i] = ec._SyncCounts_quarantined(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncProgressImplementors = []string{"SyncProgress"}
+
+func (ec *executionContext) _SyncProgress(ctx context.Context, sel ast.SelectionSet, obj *model.SyncProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncProgress")
+		case "pages":
+			out.Values[i] = ec._SyncProgress_pages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._SyncProgress_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._SyncProgress_total(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "percent":
+			out.Values[i] = ec._SyncProgress_percent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ratePerSecond":
+			out.Values[i] = ec._SyncProgress_ratePerSecond(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "estimatedSecondsLeft":
+			out.Values[i] = ec._SyncProgress_estimatedSecondsLeft(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "heartbeatAt":
+			out.Values[i] = ec._SyncProgress_heartbeatAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -17562,6 +19066,24 @@ func (ec *executionContext) _SyncRun(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "progress":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SyncRun_progress(ctx, field, obj)
+				})
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SyncRun_owner(ctx, field, obj)
+				})
+		case "scheduledFor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SyncRun_scheduledFor(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18653,6 +20175,20 @@ func (ec *executionContext) marshalNFindingCounts2githubᚗcomᚋcilegonᚋjamso
 	return ec._FindingCounts(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNGender2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐGender(ctx context.Context, v any) (coverage.Gender, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNGender2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐGender[tmp]
@@ -19138,6 +20674,34 @@ func (ec *executionContext) marshalNRosterEntry2ᚖgithubᚗcomᚋcilegonᚋjams
 	return ec._RosterEntry(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx context.Context, sel ast.SelectionSet, v *model.RosterImport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterImport!")
+		return graphql.Null
+	}
+	return ec._RosterImport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRowError2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRowError(ctx context.Context, sel ast.SelectionSet, v model.RowError) graphql.Marshaler {
+	return ec._RowError(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRowError2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RowError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRowError2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRowError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNRunStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus(ctx context.Context, v any) (coverage.RunStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNRunStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus[tmp]
@@ -19158,11 +20722,13 @@ var (
 		"RUNNING":   coverage.RunRunning,
 		"SUCCEEDED": coverage.RunSucceeded,
 		"FAILED":    coverage.RunFailed,
+		"CANCELLED": coverage.RunCancelled,
 	}
 	marshalNRunStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus = map[coverage.RunStatus]string{
 		coverage.RunRunning:   "RUNNING",
 		coverage.RunSucceeded: "SUCCEEDED",
 		coverage.RunFailed:    "FAILED",
+		coverage.RunCancelled: "CANCELLED",
 	}
 )
 
@@ -19284,6 +20850,14 @@ func (ec *executionContext) marshalNSyncCounts2githubᚗcomᚋcilegonᚋjamsoste
 	return ec._SyncCounts(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNSyncProgress2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSyncProgress(ctx context.Context, sel ast.SelectionSet, v *model.SyncProgress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncProgress!")
+		return graphql.Null
+	}
+	return ec._SyncProgress(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSyncRun2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx context.Context, sel ast.SelectionSet, v coverage.SyncRun) graphql.Marshaler {
 	return ec._SyncRun(ctx, sel, &v)
 }
@@ -19302,6 +20876,14 @@ func (ec *executionContext) marshalNSyncRun2ᚕgithubᚗcomᚋcilegonᚋjamsoste
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx context.Context, sel ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncRun!")
+		return graphql.Null
+	}
+	return ec._SyncRun(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -19324,6 +20906,20 @@ func (ec *executionContext) marshalNUniversalCoverage2ᚖgithubᚗcomᚋcilegon�
 		return graphql.Null
 	}
 	return ec._UniversalCoverage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNWorkforceTarget2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx context.Context, sel ast.SelectionSet, v coverage.WorkforceTarget) graphql.Marshaler {
@@ -20399,6 +21995,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx context.Context, sel ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SyncRun(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

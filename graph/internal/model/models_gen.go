@@ -513,6 +513,60 @@ type RosterFilter struct {
 	FundedIn *coverage.Period `json:"fundedIn,omitempty"`
 }
 
+// The result of a roster import.
+type RosterImport struct {
+	// The file's name.
+	FileName string `json:"fileName"`
+	// Data rows read (the header excluded, empty rows skipped).
+	Rows int `json:"rows"`
+	// Valid rows.
+	Valid int `json:"valid"`
+	// Roster entries written new.
+	Inserted int `json:"inserted"`
+	// Roster entries changed.
+	Updated int `json:"updated"`
+	// Roster entries already as in the file.
+	Unchanged int `json:"unchanged"`
+	// Rows rejected.
+	Rejected int `json:"rejected"`
+	// The rejected rows, by row number (at most 10,000; rejected counts them all).
+	Errors []RowError `json:"errors"`
+}
+
+// A spreadsheet row that failed validation.
+type RowError struct {
+	// Row number as the spreadsheet shows it (the header is row 1).
+	Row int `json:"row"`
+	// The column at fault, when known.
+	Column *string `json:"column,omitempty"`
+	// The value at fault, when known.
+	Value *string `json:"value,omitempty"`
+	// Why the row was rejected.
+	Reason string `json:"reason"`
+}
+
+// Live updates, over Server-Sent Events (POST /query with Accept: text/event-stream).
+type Subscription struct {
+}
+
+// Progress of a sync run, saved after every page.
+type SyncProgress struct {
+	// Pages written.
+	Pages int `json:"pages"`
+	// Records read.
+	Records int `json:"records"`
+	// Records the run will read in all, when the feed tells its size; null otherwise.
+	Total *int `json:"total,omitempty"`
+	// Share done, 0 to 100, when the total is known.
+	Percent *float64 `json:"percent,omitempty"`
+	// Records read per second since the start.
+	RatePerSecond float64 `json:"ratePerSecond"`
+	// Estimated seconds left, while running and when the total is known.
+	EstimatedSecondsLeft *int `json:"estimatedSecondsLeft,omitempty"`
+	// When the run last reported; a RUNNING run whose heartbeat is older than a few minutes has lost its process (the next lease holder marks it FAILED).
+	HeartbeatAt *time.Time `json:"heartbeatAt,omitempty"`
+}
+
 // The universal-coverage rate of a year and area.
 type UniversalCoverage struct {
 	// The area.

@@ -1,0 +1,139 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/store"
+	"github.com/cilegon/jamsostek/store/storetest"
+)
+
+func TestLeaseLifeCycleAndFencing(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	req := store.LeaseRequest{Job: "claims", Owner: "a", RunID: "run-a", TTL: time.Minute}
+	a, err := s.AcquireLease(ctx, req)
+	if err != nil || a.Generation != 1 {
+		t.Fatalf("first acquisition: %+v %v", a, err)
+	}
+	if _, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "claims", Owner: "b", TTL: time.Minute}); !errors.Is(err, store.ErrLeaseHeld) {
+		t.Fatalf("a held lease was granted: %v", err)
+	}
+	if _, err := s.RenewLease(ctx, a, time.Minute); err != nil {
+		t.Fatalf("renew: %v", err)
+	}
+	if err := s.ReleaseLease(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "claims", Owner: "b", RunID: "run-b", TTL: time.Minute})
+	if err != nil || b.Generation != 2 {
+		t.Fatalf("after release: %+v %v", b, err)
+	}
+	// a comes back with its old lease: every write is refused.
+	if _, err := s.RenewLease(ctx, a, time.Minute); !errors.Is(err, store.ErrLeaseLost) || coverage.ErrorCode(err) != coverage.ECONFLICT {
+		t.Errorf("renewing a superseded lease: %v", err)
+	}
+	at := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.SaveCheckpoint(ctx, coverage.FeedClaims, at, "run-b", b.Generation); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveCheckpoint(ctx, coverage.FeedClaims, at.Add(time.Hour), "run-a", a.Generation); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("a checkpoint under a stale generation: %v", err)
+	}
+	if cp, _ := s.Checkpoint(ctx, coverage.FeedClaims); !cp.Equal(at) {
+		t.Errorf("checkpoint %v, want %v", cp, at)
+	}
+	// Cancellation reaches the holder at its next renewal.
+	if err := s.SaveRun(ctx, coverage.SyncRun{ID: "run-b", Feed: coverage.FeedClaims, Status: coverage.RunRunning, StartedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestCancel(ctx, "run-b"); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.RenewLease(ctx, b, time.Minute); err != nil || l.CancelRun != "run-b" {
+		t.Errorf("renewal after a cancel request: %+v %v", l, err)
+	}
+	if _, err := s.RequestCancel(ctx, "no-such-run"); coverage.ErrorCode(err) != coverage.ENOTFOUND {
+		t.Errorf("cancelling an unknown run: %v", err)
+	}
+}
+
+// TestOneWinnerPerTick races eight processes for the same tick of a job, three
+// times: exactly one wins each tick, and a tick never runs twice.
+func TestOneWinnerPerTick(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	base := time.Date(2024, 8, 22, 2, 0, 0, 0, time.UTC)
+	for round := range 3 {
+		tick := base.Add(time.Duration(round) * time.Hour)
+		var wins sync.Map
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "participants", Owner: fmt.Sprint("p", i), TTL: time.Minute, Tick: tick})
+				if err == nil {
+					wins.Store(i, l)
+				} else if !errors.Is(err, store.ErrLeaseHeld) {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		n := 0
+		wins.Range(func(_, v any) bool {
+			n++
+			if err := s.ReleaseLease(ctx, v.(store.Lease)); err != nil {
+				t.Error(err)
+			}
+			return true
+		})
+		if n != 1 {
+			t.Errorf("tick %v: %d winners, want 1", tick, n)
+		}
+		if _, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "participants", Owner: "late", TTL: time.Minute, Tick: tick}); !errors.Is(err, store.ErrLeaseHeld) {
+			t.Errorf("tick %v ran again after its run ended: %v", tick, err)
+		}
+		if last, _ := s.LastTick(ctx, "participants"); !last.Equal(tick) {
+			t.Errorf("last tick %v, want %v", last, tick)
+		}
+	}
+}
+
+// TestApplyNeverGoesBackInTime: a late page with an older version of a record,
+// or an older tombstone, leaves the newer stored version alone.
+func TestApplyNeverGoesBackInTime(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	newer := participant(1, "3672011001", coverage.PayerAPBD)
+	newer.UpdatedAt = time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
+	older := *newer
+	older.DeclaredIncome, older.UpdatedAt = 900_000, newer.UpdatedAt.Add(-time.Hour)
+	if _, err := s.Apply(ctx, coverage.FeedParticipants, []store.Record{{Key: newer.KPJ, Value: newer, UpdatedAt: newer.UpdatedAt}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Apply(ctx, coverage.FeedParticipants, []store.Record{
+		{Key: older.KPJ, Value: &older, UpdatedAt: older.UpdatedAt},
+	})
+	if err != nil || c.Updated != 0 || c.Unchanged != 1 {
+		t.Errorf("older version: %+v %v, want it left alone", c, err)
+	}
+	c, err = s.Apply(ctx, coverage.FeedParticipants, []store.Record{{Key: newer.KPJ, Deleted: true, UpdatedAt: older.UpdatedAt}})
+	if err != nil || c.Deleted != 0 {
+		t.Errorf("older tombstone: %+v %v, want it ignored", c, err)
+	}
+	p, err := s.Participant(ctx, newer.KPJ)
+	if err != nil || p == nil || p.DeclaredIncome != newer.DeclaredIncome {
+		t.Errorf("stored: %+v %v, want the newer version", p, err)
+	}
+	c, err = s.Apply(ctx, coverage.FeedParticipants, []store.Record{{Key: newer.KPJ, Deleted: true, UpdatedAt: newer.UpdatedAt.Add(time.Hour)}})
+	if err != nil || c.Deleted != 1 {
+		t.Errorf("newer tombstone: %+v %v, want a delete", c, err)
+	}
+}

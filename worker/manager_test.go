@@ -1,0 +1,388 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/feedsim"
+	"github.com/cilegon/jamsostek/store"
+	"github.com/cilegon/jamsostek/store/storetest"
+	"github.com/cilegon/jamsostek/worker"
+)
+
+// never is a schedule that does not fire (30 February): runs come from
+// Trigger only, and nothing is caught up at start.
+const never = "0 0 30 2 *"
+
+// replica is one worker process's manager over a shared store.
+func replica(t *testing.T, s worker.Store, ms worker.ManagerStore, url, name, schedule string, feeds ...coverage.Feed) *worker.Manager {
+	t.Helper()
+	if feeds == nil {
+		feeds = coverage.Feeds
+	}
+	var jobs []worker.Job
+	for _, f := range feeds {
+		syncer := newSyncer(t, nil, url, 97)
+		syncer.Store, syncer.Owner, syncer.LeaseTTL = s, name, 3*time.Second
+		jobs = append(jobs, worker.Job{Feed: f, Schedule: schedule, Syncer: syncer})
+	}
+	return &worker.Manager{Jobs: jobs, Store: ms}
+}
+
+// runFor runs managers together until d has passed and they have stopped.
+func runFor(ms []*worker.Manager, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, m := range ms {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = m.Run(ctx) }()
+	}
+	wg.Wait()
+}
+
+func allRuns(t *testing.T, s *store.Store, feed coverage.Feed) []coverage.SyncRun {
+	t.Helper()
+	runs, err := s.SyncRuns(context.Background(), feed, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+// TestReplicasRunEachTickOnce runs two and three replicas of the worker on one
+// database with the same schedule: every tick of every feed runs in exactly
+// one of them, and the database ends equal to the simulator's data.
+func TestReplicasRunEachTickOnce(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 31, Scale: 0.005})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(feedsim.NewServer(ds, token))
+	defer srv.Close()
+	for _, n := range []int{2, 3} {
+		t.Run(fmt.Sprintf("%d replicas", n), func(t *testing.T) {
+			s := storetest.Open(t)
+			var ms []*worker.Manager
+			for i := range n {
+				ms = append(ms, replica(t, s, s, srv.URL, fmt.Sprintf("replica-%d", i+1), "@every 2s"))
+			}
+			runFor(ms, 5*time.Second) // the catch-up tick at start, then two scheduled ticks
+			owners := map[string]bool{}
+			for _, f := range coverage.Feeds {
+				ticks := map[time.Time]string{}
+				for _, r := range allRuns(t, s, f) {
+					if r.Tick.IsZero() {
+						t.Errorf("%s run %s has no tick", f, r.ID)
+					}
+					if other, dup := ticks[r.Tick]; dup {
+						t.Errorf("%s tick %v ran twice: %s and %s", f, r.Tick, other, r.ID)
+					}
+					ticks[r.Tick] = r.ID
+					owners[r.Owner] = true
+					if r.Status != coverage.RunSucceeded {
+						t.Errorf("%s run %s: %s %s", f, r.ID, r.Status, r.Error)
+					}
+				}
+				if len(ticks) < 2 {
+					t.Errorf("%s ran %d ticks in 5 s of a 2 s schedule, want at least 2", f, len(ticks))
+				}
+			}
+			t.Logf("%d replicas: runs made by %d of them", n, len(owners))
+			holds(t, s, ds)
+		})
+	}
+}
+
+// TestDeadReplicaLosesItsLease: a replica holds a feed's lease and dies mid
+// run. Nobody runs the feed until the lease expires; then the next tick runs
+// in a live replica, the dead run is marked FAILED, and the dead holder's
+// late writes are refused.
+func TestDeadReplicaLosesItsLease(t *testing.T) {
+	ctx := context.Background()
+	ds, url := simulate(t, 5)
+	s := storetest.Open(t)
+	feed := coverage.FeedWorkforce
+	dead, err := s.AcquireLease(ctx, store.LeaseRequest{Job: string(feed), Owner: "dead", RunID: "dead-run", TTL: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiry := time.Now().Add(2 * time.Second)
+	if err := s.SaveRun(ctx, coverage.SyncRun{ID: "dead-run", Feed: feed, Status: coverage.RunRunning, StartedAt: time.Now(), Owner: "dead", Generation: dead.Generation}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcquireLease(ctx, store.LeaseRequest{Job: string(feed), Owner: "live", TTL: time.Second}); !errors.Is(err, store.ErrLeaseHeld) || coverage.ErrorCode(err) != coverage.ECONFLICT {
+		t.Fatalf("a held lease was granted: %v", err)
+	}
+
+	runFor([]*worker.Manager{replica(t, s, s, url, "live", "@every 1s", feed)}, 4*time.Second)
+
+	runs := allRuns(t, s, feed)
+	var succeeded int
+	for _, r := range runs {
+		switch {
+		case r.ID == "dead-run":
+			if r.Status != coverage.RunFailed || !strings.Contains(r.Error, "abandoned") {
+				t.Errorf("the dead run: got %s %q, want FAILED as abandoned", r.Status, r.Error)
+			}
+		case r.Status == coverage.RunSucceeded:
+			succeeded++
+			if r.StartedAt.Before(expiry.Add(-50 * time.Millisecond)) {
+				t.Errorf("run %s started at %v, before the dead lease expired at %v", r.ID, r.StartedAt, expiry)
+			}
+			if r.Generation <= dead.Generation {
+				t.Errorf("run %s has generation %d, want above the dead holder's %d", r.ID, r.Generation, dead.Generation)
+			}
+		default:
+			t.Errorf("run %s: %s %s", r.ID, r.Status, r.Error)
+		}
+	}
+	if succeeded == 0 {
+		t.Fatal("no live replica took over the feed")
+	}
+	// The dead holder wakes up: its writes are refused.
+	if _, err := s.RenewLease(ctx, dead, time.Minute); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("renewing a lost lease: got %v, want ErrLeaseLost", err)
+	}
+	if err := s.SaveCheckpoint(ctx, feed, time.Now(), "dead-run", dead.Generation); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("a checkpoint under a stale generation: got %v, want ErrLeaseLost", err)
+	}
+	wf, err := s.Workforce(ctx, coverage.WorkforceFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "workforce", ds.Workforce, wf, func(x coverage.WorkforceTarget) string { return x.Key() })
+}
+
+// panicky makes the first Apply panic.
+type panicky struct {
+	*store.Store
+	done atomic.Bool
+}
+
+func (p *panicky) Apply(ctx context.Context, feed coverage.Feed, recs []store.Record) (coverage.SyncCounts, error) {
+	if p.done.CompareAndSwap(false, true) {
+		panic("boom in the write path")
+	}
+	return p.Store.Apply(ctx, feed, recs)
+}
+
+// TestPanicIsRecordedAndTheScheduleGoesOn: a panic inside a run is recovered,
+// logged and saved on the run as FAILED; the next tick runs normally.
+func TestPanicIsRecordedAndTheScheduleGoesOn(t *testing.T) {
+	_, url := simulate(t, 6)
+	s := storetest.Open(t)
+	feed := coverage.FeedWorkforce
+	m := replica(t, &panicky{Store: s}, s, url, "replica", "@every 1s", feed)
+	runFor([]*worker.Manager{m}, 3500*time.Millisecond)
+	var failed, succeeded int
+	for _, r := range allRuns(t, s, feed) {
+		switch r.Status {
+		case coverage.RunFailed:
+			failed++
+			if !strings.Contains(r.Error, "panic: boom in the write path") {
+				t.Errorf("failed run %s: error %q, want the panic", r.ID, r.Error)
+			}
+		case coverage.RunSucceeded:
+			succeeded++
+		default:
+			t.Errorf("run %s left %s", r.ID, r.Status)
+		}
+	}
+	if failed != 1 || succeeded == 0 {
+		t.Errorf("got %d failed and %d succeeded runs, want the panic on one and the schedule to go on", failed, succeeded)
+	}
+}
+
+// TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica starts a run
+// on request, reads its live progress, refuses a second one, and cancels it
+// from another replica; a new run then completes the feed.
+func TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 8, Scale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := feedsim.NewServer(ds, token)
+	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	s := storetest.Open(t)
+	feed := coverage.FeedContributions
+	a := replica(t, s, s, srv.URL, "replica-a", never, feed)
+	b := replica(t, s, s, srv.URL, "replica-b", never, feed)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, m := range []*worker.Manager{a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = m.Run(ctx) }()
+	}
+	defer wg.Wait()
+	defer cancel()
+	var run coverage.SyncRun
+	waitFor(t, func() bool { // until a has started
+		run, err = a.Trigger(ctx, feed, "api:test")
+		return coverage.ErrorCode(err) != coverage.EUNAVAILABLE
+	})
+	if err != nil || run.Status != coverage.RunRunning || run.ID == "" {
+		t.Fatalf("trigger: got %+v, %v", run, err)
+	}
+	if _, err := b.Trigger(ctx, feed, "api:test"); coverage.ErrorCode(err) != coverage.ECONFLICT {
+		t.Errorf("a second trigger in another replica: got %v, want CONFLICT", err)
+	}
+	var live *coverage.SyncRun
+	waitFor(t, func() bool {
+		live, err = s.SyncRun(ctx, run.ID)
+		return err == nil && live.Counts.Pages >= 3
+	})
+	served := int64(len(ds.Contributions)) // the feed's records: live, tombstones and invalid ones
+	for _, r := range ds.Tombstones {
+		served += int64(btoi(r.Feed == feed))
+	}
+	for _, r := range ds.Invalid {
+		served += int64(btoi(r.Feed == feed))
+	}
+	if !live.TotalKnown || live.Total != served || live.Rate(time.Now()) <= 0 {
+		t.Errorf("progress: total %d (known %t), rate %.0f; want the feed's %d records", live.Total, live.TotalKnown, live.Rate(time.Now()), served)
+	}
+	if left, ok := live.Remaining(time.Now()); !ok || left <= 0 {
+		t.Errorf("no estimate of the time left: %v %t", left, ok)
+	}
+	if _, err := b.Cancel(ctx, run.ID); err != nil {
+		t.Fatalf("cancel from the other replica: %v", err)
+	}
+	waitFor(t, func() bool {
+		live, err = s.SyncRun(ctx, run.ID)
+		return err == nil && live.Status.Finished()
+	})
+	if live.Status != coverage.RunCancelled || live.Counts.Read >= served {
+		t.Fatalf("cancelled run: got %s after %d of %d records (%s)", live.Status, live.Counts.Read, served, live.Error)
+	}
+	if _, err := b.Cancel(ctx, run.ID); coverage.ErrorCode(err) != coverage.ECONFLICT {
+		t.Errorf("cancelling an ended run: got %v, want CONFLICT", err)
+	}
+	cp, _ := s.Checkpoint(ctx, feed)
+	if cp.After(live.Checkpoint) {
+		t.Errorf("checkpoint %v is past the cancelled run's %v", cp, live.Checkpoint)
+	}
+	waitFor(t, func() bool { _, err := b.Trigger(ctx, feed, "api:test"); return err == nil })
+	waitFor(t, func() bool {
+		runs := allRuns(t, s, feed)
+		return runs[0].Status == coverage.RunSucceeded
+	})
+	got := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
+		return s.Contributions(ctx, coverage.ContributionFilter{}, p)
+	})
+	same(t, "contributions", ds.Contributions, got, func(x coverage.Contribution) string { return x.ID })
+}
+
+// TestMissedTickRunsOnceAtStart: a run missed while no process ran is caught
+// up once at start, and only once.
+func TestMissedTickRunsOnceAtStart(t *testing.T) {
+	_, url := simulate(t, 9)
+	s := storetest.Open(t)
+	feed := coverage.FeedWorkforce
+	start := func(now time.Time) {
+		m := replica(t, s, s, url, "replica", "0 2 * * *", feed)
+		m.Now = func() time.Time { return now }
+		runFor([]*worker.Manager{m}, 1500*time.Millisecond)
+	}
+	day := time.Date(2024, 8, 22, 9, 0, 0, 0, worker.Jakarta)
+	start(day) // never ran: 02:00 today is caught up
+	start(day.Add(time.Hour))
+	runs := allRuns(t, s, feed)
+	if len(runs) != 1 || runs[0].Trigger != "catch-up" || !runs[0].Tick.Equal(time.Date(2024, 8, 22, 2, 0, 0, 0, worker.Jakarta)) {
+		t.Fatalf("after two starts on one day: got %+v, want one catch-up run for 02:00", runs)
+	}
+	start(day.Add(72 * time.Hour)) // down for three days: one run, for the latest tick
+	runs = allRuns(t, s, feed)
+	if len(runs) != 2 || !runs[0].Tick.Equal(time.Date(2024, 8, 25, 2, 0, 0, 0, worker.Jakarta)) || runs[0].Status != coverage.RunSucceeded {
+		t.Fatalf("after three days down: got %+v, want one more run for 25 August 02:00", runs)
+	}
+}
+
+// TestFeedDownForAWholeRun: the feed server is down for a whole run. The run
+// fails clearly, the checkpoint and the data stay; the next run, with the
+// server back and newer records, catches up to the simulator's data.
+func TestFeedDownForAWholeRun(t *testing.T) {
+	ctx := context.Background()
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 12, Scale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := coverage.FeedClaims
+	cutoff := ds.Claims[len(ds.Claims)/2].UpdatedAt
+	older := *ds
+	older.Claims = nil
+	for _, c := range ds.Claims {
+		if c.UpdatedAt.Before(cutoff) {
+			older.Claims = append(older.Claims, c)
+		}
+	}
+	older.Tombstones, older.Invalid = nil, nil
+	var handler atomic.Pointer[http.Handler]
+	use := func(h http.Handler) { handler.Store(&h) }
+	use(feedsim.NewServer(&older, token))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*handler.Load()).ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	s := storetest.Open(t)
+	syncer := newSyncer(t, s, srv.URL, 150)
+
+	if run, err := syncer.SyncFeed(ctx, feed, "test"); err != nil {
+		t.Fatalf("first run: %+v %v", run, err)
+	}
+	before, _ := s.Checkpoint(ctx, feed)
+	use(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"maintenance"}`, http.StatusServiceUnavailable)
+	}))
+	run, err := syncer.SyncFeed(ctx, feed, "test")
+	if err == nil || run.Status != coverage.RunFailed || !strings.Contains(run.Error, "503") {
+		t.Fatalf("run against a dead feed: got %s %q (%v), want FAILED naming the 503", run.Status, run.Error, err)
+	}
+	if after, _ := s.Checkpoint(ctx, feed); !after.Equal(before) {
+		t.Errorf("checkpoint moved from %v to %v on a failed run", before, after)
+	}
+	stored := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
+		return s.Claims(ctx, coverage.ClaimFilter{}, p)
+	})
+	same(t, "claims after the failed run", older.Claims, stored, func(x coverage.Claim) string { return x.ClaimNo })
+
+	use(feedsim.NewServer(ds, token))
+	run, err = syncer.SyncFeed(ctx, feed, "test")
+	if err != nil || run.Counts.Inserted == 0 || !run.UpdatedSince.Equal(before) {
+		t.Fatalf("catch-up run: got %+v, %v; want new claims read from the checkpoint %v", run, err, before)
+	}
+	stored = all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
+		return s.Claims(ctx, coverage.ClaimFilter{}, p)
+	})
+	same(t, "claims after the catch-up", ds.Claims, stored, func(x coverage.Claim) string { return x.ClaimNo })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
