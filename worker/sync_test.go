@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -133,67 +132,16 @@ func TestSyncFailsClearlyAndKeepsTheCheckpoint(t *testing.T) {
 	}
 }
 
-// holds checks the store holds exactly the simulator's live records, field for
-// field.
-func holds(t *testing.T, s *store.Store, ds *feedsim.Dataset) {
-	t.Helper()
-	ctx := context.Background()
-	same(t, "participants", ds.Participants, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
-		return s.Participants(ctx, coverage.ParticipantFilter{}, p)
-	}), func(x coverage.Participant) string { return x.KPJ })
-	same(t, "contributions", ds.Contributions, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
-		return s.Contributions(ctx, coverage.ContributionFilter{}, p)
-	}), func(x coverage.Contribution) string { return x.ID })
-	same(t, "claims", ds.Claims, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
-		return s.Claims(ctx, coverage.ClaimFilter{}, p)
-	}), func(x coverage.Claim) string { return x.ClaimNo })
-	same(t, "roster", ds.Roster, all(t, func(p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
-		return s.Roster(ctx, coverage.RosterFilter{}, p)
-	}), func(x coverage.RosterEntry) string { return x.Key() })
-	wf, err := s.Workforce(ctx, coverage.WorkforceFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	same(t, "workforce", ds.Workforce, wf, func(x coverage.WorkforceTarget) string { return x.Key() })
-}
+func holds(t *testing.T, s *store.Store, ds *feedsim.Dataset) { t.Helper(); storetest.Holds(t, s, ds) }
 
 func all[T any](t *testing.T, fetch func(coverage.PageRequest) (coverage.Page[T], error)) []T {
 	t.Helper()
-	var out []T
-	p := coverage.PageRequest{First: coverage.MaxPageSize}
-	for {
-		pg, err := fetch(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, pg.Items...)
-		if !pg.HasNextPage {
-			return out
-		}
-		p.After = pg.Keys[len(pg.Keys)-1]
-	}
+	return storetest.All(t, fetch)
 }
 
-// same compares two sets of records by key, as JSON.
 func same[T any](t *testing.T, name string, want, got []T, key func(T) string) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: got %d records, want %d", name, len(got), len(want))
-	}
-	index := map[string]string{}
-	for _, g := range got {
-		b, _ := json.Marshal(g)
-		index[key(g)] = string(b)
-	}
-	bad := 0
-	for _, w := range want {
-		b, _ := json.Marshal(w)
-		if g, ok := index[key(w)]; !ok || g != string(b) {
-			if bad++; bad <= 3 {
-				t.Errorf("%s %s: got %s, want %s", name, key(w), g, b)
-			}
-		}
-	}
+	storetest.Same(t, name, want, got, key)
 }
 
 // TestSyncSurvivesFeedFaults pulls a simulated city through each fault of
