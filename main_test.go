@@ -359,6 +359,37 @@ func TestDemo(t *testing.T) {
 		check(r.Feed+" inserted", r.Counts.Inserted, live[strings.ToLower(r.Feed)])
 	}
 
+	// An admin starts a sync on request, follows it over SSE, and cannot
+	// cancel it once it has ended.
+	errs, data = post(`mutation { triggerSync(feed: CLAIMS) { id status trigger progress { pages records } } }`, "test-admin-key")
+	var trig struct {
+		TriggerSync struct{ ID, Status, Trigger string }
+	}
+	if err := json.Unmarshal(data, &trig); err != nil || len(errs) > 0 || trig.TriggerSync.Status != "RUNNING" || trig.TriggerSync.Trigger != "api:admin" {
+		t.Fatalf("triggerSync: %s %+v", data, errs)
+	}
+	if errs, _ := post(`mutation { triggerSync(feed: CLAIMS) { id } }`, ""); len(errs) != 1 || errs[0].Extensions["code"] != "FORBIDDEN" {
+		t.Errorf("triggerSync without a key: %+v", errs)
+	}
+	events := sse(t, url+"query", `subscription { syncRunProgress(id: "`+trig.TriggerSync.ID+`") { status progress { pages records total percent } } }`)
+	if len(events) == 0 || !strings.Contains(events[len(events)-1], `"status":"SUCCEEDED"`) || !strings.Contains(events[len(events)-1], `"percent":100`) {
+		t.Errorf("syncRunProgress events: %q, want the run to the end", events)
+	}
+	var ended struct {
+		SyncRun struct {
+			Status   string
+			Owner    *string
+			Progress struct{ Records, Total int }
+		}
+	}
+	gql(`{ syncRun(id: "`+trig.TriggerSync.ID+`") { status owner progress { records total } } }`, &ended)
+	if ended.SyncRun.Status != "SUCCEEDED" || ended.SyncRun.Owner == nil || ended.SyncRun.Progress.Total != ended.SyncRun.Progress.Records {
+		t.Errorf("syncRun after the end: %+v", ended.SyncRun)
+	}
+	if errs, _ := post(`mutation { cancelSync(run: "`+trig.TriggerSync.ID+`") { id } }`, "test-admin-key"); len(errs) != 1 || errs[0].Extensions["code"] != "CONFLICT" {
+		t.Errorf("cancelling an ended run: %+v", errs)
+	}
+
 	for _, path := range []string{"healthz", "readyz", ""} {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -379,6 +410,43 @@ func TestDemo(t *testing.T) {
 	case <-time.After(shutdownTimeout + 5*time.Second):
 		t.Error("demo did not shut down in time")
 	}
+}
+
+// sse runs a subscription over Server-Sent Events and returns the data of
+// each "next" event until the server completes the stream.
+func sse(t *testing.T, url, query string) []string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("subscription answered %s %s", resp.Status, ct)
+	}
+	var events []string
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	event := ""
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+			if event == "complete" {
+				return events
+			}
+		case strings.HasPrefix(line, "data: ") && event == "next":
+			events = append(events, strings.TrimPrefix(line, "data: "))
+		}
+	}
+	return events
 }
 
 var openURL = regexp.MustCompile(`demo: open (http://\S+/) `)
