@@ -93,16 +93,17 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	startAnalytics(ctx, svc, logger, &wg)
 
 	handler := graph.NewHandler(graph.Config{
-		Records:       s,
-		SyncLog:       s,
-		Areas:         coverage.Cilegon(),
-		Introspection: cfg.Introspection,
-		Logger:        logger,
-		Ready:         s.Ping,
-		Analytics:     svc,
-		ReconcileLog:  s,
-		Authenticate:  authenticator(cfg),
-		Sync:          syncControl(manager),
+		Records:        s,
+		SyncLog:        s,
+		Areas:          coverage.Cilegon(),
+		Introspection:  cfg.Introspection,
+		Logger:         logger,
+		Ready:          s.Ping,
+		Analytics:      svc,
+		ReconcileLog:   s,
+		Authenticate:   authenticator(cfg),
+		Sync:           syncControl(manager),
+		RosterImporter: newRosterImporter(s, logger),
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 	ln, err := net.Listen("tcp", cfg.Addr)

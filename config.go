@@ -46,6 +46,9 @@ type config struct {
 
 	// feedsim
 	Faults feedsim.Faults
+
+	// import-roster
+	Files []string
 }
 
 // String prints the configuration with secrets masked.
@@ -160,7 +163,11 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if fs.NArg() > 0 {
+	if cmd == "import-roster" {
+		if c.Files = fs.Args(); len(c.Files) == 0 {
+			return c, fmt.Errorf("import-roster: name one or more CSV or XLSX files")
+		}
+	} else if fs.NArg() > 0 {
 		return c, fmt.Errorf("%s: unexpected arguments %q", cmd, fs.Args())
 	}
 	if err := c.Level(level); err != nil {

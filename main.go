@@ -23,9 +23,10 @@ Usage:
   jamsostek <command> [flags]
 
 Commands:
-  serve     GraphQL API on JAMSOSTEK_ADDR plus the feed scheduler
-  worker    the feed scheduler alone
+  serve     GraphQL API on JAMSOSTEK_ADDR plus the sync worker
+  worker    the sync worker alone (per-feed schedules; replicas share leases)
   sync      pull every feed once and exit (sync --once)
+  import-roster FILE...  import roster spreadsheets (CSV, XLSX)
   feedsim   the feed simulator alone
   demo      simulator + first sync + serve, with simulated Cilegon data
   reconcile reconcile the stored data once: discrepancies and coverage figures
@@ -39,6 +40,8 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_FEED_TOKEN      bearer token of the feeds
   JAMSOSTEK_FEED_PAGE_SIZE  records asked per page (default 500, max 5000)
   JAMSOSTEK_SYNC_SCHEDULE   cron schedule in Asia/Jakarta time (default "0 2 * * *")
+  JAMSOSTEK_FEEDS_CONFIG    YAML file of per-feed settings (docs/worker.md)
+  JAMSOSTEK_LEASE_TTL       lifetime of a sync lease without renewal (default 2m)
   JAMSOSTEK_INTROSPECTION   GraphQL introspection on/off (default true)
   JAMSOSTEK_ADMIN_KEY       API key of the admin role (mutations); unset refuses them
   JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
@@ -84,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return demo(ctx, cfg, logger, stdout, stderr)
 	case "reconcile":
 		return reconcileCommand(ctx, cfg, logger, stdout)
+	case "import-roster":
+		return importRosterCommand(ctx, cfg, logger, stdout)
 	}
 	return fmt.Errorf("unknown command %q (run jamsostek --help)", cmd)
 }

@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -390,6 +393,40 @@ func TestDemo(t *testing.T) {
 		t.Errorf("cancelling an ended run: %+v", errs)
 	}
 
+	// An admin uploads a roster spreadsheet (GraphQL multipart request).
+	rosterKel := ds.Roster[0].KelurahanCode
+	sheet := "nik,name,category,agency,kelurahan_code,funded_from,funded_until\n" +
+		"3672011205900003,Ahmad Fauzi,RT_RW,Bagian Pemerintahan," + rosterKel + ",2024-01,\n" +
+		"36720112059,Budi,RT_RW,Bagian Pemerintahan," + rosterKel + ",2024-01,\n"
+	upload := func(key string) string {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("operations", `{"query":"mutation($f: Upload!) { importRoster(file: $f) { fileName rows valid inserted unchanged rejected errors { row column reason } } }","variables":{"f":null}}`)
+		_ = mw.WriteField("map", `{"0":["variables.f"]}`)
+		fw, _ := mw.CreateFormFile("0", "roster.csv")
+		_, _ = io.WriteString(fw, sheet)
+		_ = mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, url+"query", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if got := upload("test-admin-key"); !strings.Contains(got, `"fileName":"roster.csv","rows":2,"valid":1,"inserted":1,"unchanged":0,"rejected":1,"errors":[{"row":3,"column":"nik"`) {
+		t.Errorf("importRoster: %s", got)
+	}
+	if got := upload("test-admin-key"); !strings.Contains(got, `"inserted":0,"unchanged":1,"rejected":1`) {
+		t.Errorf("importRoster of the same file again: %s", got)
+	}
+	if got := upload("wrong"); !strings.Contains(got, "UNAUTHENTICATED") {
+		t.Errorf("importRoster with a wrong key: %s", got)
+	}
+
 	for _, path := range []string{"healthz", "readyz", ""} {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -509,6 +546,34 @@ func TestCommandErrors(t *testing.T) {
 
 // TestSyncOnce runs `sync --once` against a simulator: success exits cleanly, a
 // wrong token fails with a message that names the token.
+func TestImportRosterCommand(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "Roster Kader.csv")
+	data := "nik;nama;kategori;instansi;kode_kelurahan;funded_from;funded_until\n" +
+		"3672085206850012;Siti Aminah;KADER;Dinas Kesehatan;3672081007;2024-02;2024-12\n" +
+		"3672085206850020;Rina;KADER;Dinas Kesehatan;3672081007;2024-13;\n"
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"import-roster", "--data-dir", filepath.Join(dir, "db"), "--log-level", "error", file}
+	var out bytes.Buffer
+	err := run(context.Background(), args, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "1 rows rejected") {
+		t.Errorf("import with a bad row: got %v, want a failure naming the rejected row", err)
+	}
+	if !strings.Contains(out.String(), "2 rows, 1 valid (1 new, 0 changed, 0 unchanged), 1 rejected") || !strings.Contains(out.String(), `row 3 funded_from "2024-13"`) {
+		t.Errorf("report:\n%s", out.String())
+	}
+	out.Reset()
+	_ = run(context.Background(), args, &out, io.Discard)
+	if !strings.Contains(out.String(), "(0 new, 0 changed, 1 unchanged)") {
+		t.Errorf("second import:\n%s", out.String())
+	}
+	if err := run(context.Background(), []string{"import-roster"}, io.Discard, io.Discard); err == nil {
+		t.Error("import-roster without a file succeeded")
+	}
+}
+
 func TestSyncOnce(t *testing.T) {
 	ds, err := feedsim.Generate(feedsim.Config{Seed: 2, Scale: 0.005})
 	if err != nil {
