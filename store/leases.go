@@ -80,8 +80,11 @@ type leaseClaimDoc struct {
 	Owner string    `bson:"owner"`
 	RunID string    `bson:"run_id"`
 	At    time.Time `bson:"at"`
-	Tick  time.Time `bson:"tick"`
+	Tick  time.Time `bson:"tick"` // tick claims only
 }
+
+// TickClaimsKept is how long the claim of a scheduled tick is kept.
+const TickClaimsKept = 7 * 24 * time.Hour
 
 func generationClaim(job string, gen int64) string { return fmt.Sprintf("%s#%d", job, gen) }
 
@@ -122,7 +125,7 @@ func (s *Store) AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
 	claims := s.db.Collection(colLeaseClaims)
 	gen := prev.Generation + 1
 	for {
-		_, err = claims.InsertOne(ctx, leaseClaimDoc{ID: generationClaim(r.Job, gen), Job: r.Job, Owner: r.Owner, RunID: r.RunID, At: now, Tick: tick})
+		_, err = claims.InsertOne(ctx, leaseClaimDoc{ID: generationClaim(r.Job, gen), Job: r.Job, Owner: r.Owner, RunID: r.RunID, At: now})
 		if err == nil {
 			break
 		}
@@ -161,6 +164,13 @@ func (s *Store) AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
 	s.abandon(ctx, prev, now)
 	// Only the newest generation's successor matters: older claims can go.
 	_, _ = claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: generationClaim(r.Job, gen-1)}})
+	if !tick.IsZero() {
+		// A tick older than the lease's last tick is refused by that alone;
+		// its claim only guards the race of the moment. Keep a week of them
+		// (for inspection) so the collection does not grow with the years.
+		_, _ = claims.DeleteMany(ctx, bson.D{{Key: "job", Value: r.Job}, {Key: "tick", Value: bson.D{
+			{Key: "$gt", Value: time.Unix(0, 0).UTC()}, {Key: "$lt", Value: tick.Add(-TickClaimsKept)}}}})
+	}
 	return lease, nil
 }
 

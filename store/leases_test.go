@@ -137,3 +137,38 @@ func TestApplyNeverGoesBackInTime(t *testing.T) {
 		t.Errorf("newer tombstone: %+v %v, want a delete", c, err)
 	}
 }
+
+// TestOldTickClaimsArePruned: a year of daily ticks leaves a week of tick
+// claims, and a pruned tick still does not run again.
+func TestOldTickClaimsArePruned(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	base := time.Date(2024, 1, 1, 19, 0, 0, 0, time.UTC) // 02:00 WIB
+	const days = 30
+	for d := range days {
+		tick := base.AddDate(0, 0, d)
+		l, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "claims", Owner: "p", TTL: time.Minute, Tick: tick, Now: tick})
+		if err != nil {
+			t.Fatalf("day %d: %v", d, err)
+		}
+		if err := s.ReleaseLease(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ticks, err := s.TickClaims(ctx, "claims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := base.AddDate(0, 0, days-1)
+	if want := int(store.TickClaimsKept/(24*time.Hour)) + 1; len(ticks) != want {
+		t.Errorf("%d tick claims kept, want %d (a week and the last)", len(ticks), want)
+	}
+	for _, tk := range ticks {
+		if tk.Before(last.Add(-store.TickClaimsKept)) {
+			t.Errorf("claim of %v kept, older than a week before %v", tk, last)
+		}
+	}
+	if _, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "claims", Owner: "q", TTL: time.Minute, Tick: base, Now: last}); !errors.Is(err, store.ErrLeaseHeld) {
+		t.Errorf("a pruned tick ran again: %v", err)
+	}
+}

@@ -1,0 +1,27 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// TickClaims returns the ticks of a job's stored tick claims, for tests.
+func (s *Store) TickClaims(ctx context.Context, job string) ([]time.Time, error) {
+	cur, err := s.db.Collection(colLeaseClaims).Find(ctx, bson.D{{Key: "job", Value: job}})
+	if err != nil {
+		return nil, err
+	}
+	var docs []leaseClaimDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	var ticks []time.Time
+	for _, d := range docs {
+		if !d.Tick.IsZero() {
+			ticks = append(ticks, d.Tick)
+		}
+	}
+	return ticks, nil
+}
