@@ -71,7 +71,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	}
 	var manager *worker.Manager
 	if len(jobs) > 0 {
-		manager = &worker.Manager{Jobs: jobs, Store: s, Logger: logger}
+		manager = &worker.Manager{Jobs: jobs, Store: s, Logger: logger, StopGrace: cfg.StopGrace}
 		rec := newReconciler(svc, s, manager, logger)
 		manager.AfterRun = rec.afterRun
 		rec.loop(ctx, &wg)

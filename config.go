@@ -30,6 +30,7 @@ type config struct {
 	Schedule      string
 	FeedsConfig   string        // path of the feeds configuration file (YAML); "" for the defaults
 	LeaseTTL      time.Duration // lifetime of a sync's lease without renewal
+	StopGrace     time.Duration // how long syncs in progress may finish at shutdown
 	Introspection bool
 	AdminKey      string // API key of the admin role; "" refuses every mutation
 	LogLevel      slog.Level
@@ -59,8 +60,8 @@ func (c config) String() string {
 		}
 		return "***"
 	}
-	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s introspection=%t admin_key=%s",
-		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, c.FeedBaseURL, mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.Introspection, mask(c.AdminKey))
+	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s stop_grace=%s introspection=%t admin_key=%s",
+		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, c.FeedBaseURL, mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.StopGrace, c.Introspection, mask(c.AdminKey))
 }
 
 // maskURI hides the password of a connection string.
@@ -101,6 +102,10 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	if err != nil {
 		return c, fmt.Errorf("JAMSOSTEK_LEASE_TTL: %w", err)
 	}
+	stopGrace, err := time.ParseDuration(env("JAMSOSTEK_STOP_GRACE", "20s"))
+	if err != nil {
+		return c, fmt.Errorf("JAMSOSTEK_STOP_GRACE: %w", err)
+	}
 	introspection, err := strconv.ParseBool(env("JAMSOSTEK_INTROSPECTION", "true"))
 	if err != nil {
 		return c, fmt.Errorf("JAMSOSTEK_INTROSPECTION: %w", err)
@@ -120,6 +125,9 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		}
 		fs.IntVar(&c.PageSize, "page-size", pageSize, "records asked per feed page, 1 to 5000 (env JAMSOSTEK_FEED_PAGE_SIZE)")
 		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's lease outlives a process that stopped renewing it (env JAMSOSTEK_LEASE_TTL)")
+		if cmd == "serve" || cmd == "worker" {
+			fs.DurationVar(&c.StopGrace, "stop-grace", stopGrace, "at shutdown, how long syncs in progress may run to their end before they are stopped (env JAMSOSTEK_STOP_GRACE)")
+		}
 		if cmd != "demo" {
 			fs.StringVar(&c.FeedsConfig, "feeds-config", env("JAMSOSTEK_FEEDS_CONFIG", ""), "feeds configuration file (YAML: per-feed schedule, base_url, token_env, page_size, timeout, enabled; docs/worker.md) (env JAMSOSTEK_FEEDS_CONFIG)")
 		}
@@ -175,6 +183,9 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	if c.LeaseTTL < 0 || (c.LeaseTTL > 0 && c.LeaseTTL < 300*time.Millisecond) {
 		return c, fmt.Errorf("lease TTL must be at least 300ms, got %s", c.LeaseTTL)
+	}
+	if c.StopGrace < 0 {
+		return c, fmt.Errorf("stop grace must not be negative, got %s", c.StopGrace)
 	}
 	if c.PageSize < 0 || c.PageSize > 5000 {
 		return c, fmt.Errorf("page size must be between 1 and 5000, got %d", c.PageSize)

@@ -110,7 +110,7 @@ const (
 	RunRunning   RunStatus = "RUNNING"
 	RunSucceeded RunStatus = "SUCCEEDED"
 	RunFailed    RunStatus = "FAILED"
-	RunCancelled RunStatus = "CANCELLED" // stopped by cancelSync
+	RunCancelled RunStatus = "CANCELLED" // stopped by cancelSync or at shutdown
 )
 
 // Finished reports whether a run in this state has ended.

@@ -32,22 +32,55 @@ func replica(t *testing.T, s worker.Store, ms worker.ManagerStore, url, name, sc
 	var jobs []worker.Job
 	for _, f := range feeds {
 		syncer := newSyncer(t, nil, url, 97)
-		syncer.Store, syncer.Owner, syncer.LeaseTTL = s, name, 3*time.Second
+		syncer.Store, syncer.Owner, syncer.LeaseTTL = s, name, 10*time.Second // a loaded machine must not lose it
 		jobs = append(jobs, worker.Job{Feed: f, Schedule: schedule, Syncer: syncer})
 	}
-	return &worker.Manager{Jobs: jobs, Store: ms}
+	// Runs in progress at the end of a test end normally, however slow the
+	// machine (the race detector makes the embedded engine ~5x slower).
+	return &worker.Manager{Jobs: jobs, Store: ms, StopGrace: time.Minute}
 }
 
 // runFor runs managers together until d has passed and they have stopped.
 func runFor(ms []*worker.Manager, d time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	runUntil(ms, d, func() bool { return false })
+}
+
+// runUntil runs managers together until done reports true (polled every
+// 100 ms) or max has passed, and they have stopped.
+func runUntil(ms []*worker.Manager, max time.Duration, done func() bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), max)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, m := range ms {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = m.Run(ctx) }()
 	}
+	for t := time.NewTicker(100 * time.Millisecond); ctx.Err() == nil; {
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+			if done() {
+				cancel()
+			}
+		}
+	}
 	wg.Wait()
+}
+
+// ticksRun returns, for each feed, the number of distinct ticks with an
+// ended run.
+func ticksRun(t *testing.T, s *store.Store) map[coverage.Feed]int {
+	out := map[coverage.Feed]int{}
+	for _, f := range coverage.Feeds {
+		ticks := map[time.Time]bool{}
+		for _, r := range allRuns(t, s, f) {
+			if r.Status.Finished() {
+				ticks[r.Tick] = true
+			}
+		}
+		out[f] = len(ticks)
+	}
+	return out
 }
 
 func allRuns(t *testing.T, s *store.Store, feed coverage.Feed) []coverage.SyncRun {
@@ -76,7 +109,16 @@ func TestReplicasRunEachTickOnce(t *testing.T) {
 			for i := range n {
 				ms = append(ms, replica(t, s, s, srv.URL, fmt.Sprintf("replica-%d", i+1), "@every 2s"))
 			}
-			runFor(ms, 5*time.Second) // the catch-up tick at start, then two scheduled ticks
+			// The catch-up tick at start, then scheduled ticks, until every
+			// feed has run two ticks.
+			runUntil(ms, 2*time.Minute, func() bool {
+				for _, n := range ticksRun(t, s) {
+					if n < 2 {
+						return false
+					}
+				}
+				return true
+			})
 			owners := map[string]bool{}
 			for _, f := range coverage.Feeds {
 				ticks := map[time.Time]string{}
@@ -94,7 +136,7 @@ func TestReplicasRunEachTickOnce(t *testing.T) {
 					}
 				}
 				if len(ticks) < 2 {
-					t.Errorf("%s ran %d ticks in 5 s of a 2 s schedule, want at least 2", f, len(ticks))
+					t.Errorf("%s ran %d ticks in 2 min of a 2 s schedule, want at least 2", f, len(ticks))
 				}
 			}
 			t.Logf("%d replicas: runs made by %d of them", n, len(owners))
@@ -124,7 +166,10 @@ func TestDeadReplicaLosesItsLease(t *testing.T) {
 		t.Fatalf("a held lease was granted: %v", err)
 	}
 
-	runFor([]*worker.Manager{replica(t, s, s, url, "live", "@every 1s", feed)}, 4*time.Second)
+	runUntil([]*worker.Manager{replica(t, s, s, url, "live", "@every 1s", feed)}, time.Minute, func() bool {
+		runs := allRuns(t, s, feed)
+		return runs[0].ID != "dead-run" && runs[0].Status.Finished()
+	})
 
 	runs := allRuns(t, s, feed)
 	var succeeded int
@@ -183,7 +228,10 @@ func TestPanicIsRecordedAndTheScheduleGoesOn(t *testing.T) {
 	s := storetest.Open(t)
 	feed := coverage.FeedWorkforce
 	m := replica(t, &panicky{Store: s}, s, url, "replica", "@every 1s", feed)
-	runFor([]*worker.Manager{m}, 3500*time.Millisecond)
+	runUntil([]*worker.Manager{m}, time.Minute, func() bool {
+		runs := allRuns(t, s, feed)
+		return len(runs) >= 2 && runs[0].Status == coverage.RunSucceeded
+	})
 	var failed, succeeded int
 	for _, r := range allRuns(t, s, feed) {
 		switch r.Status {
@@ -270,9 +318,9 @@ func TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica(t *testing.T) 
 	if _, err := b.Cancel(ctx, run.ID); coverage.ErrorCode(err) != coverage.ECONFLICT {
 		t.Errorf("cancelling an ended run: got %v, want CONFLICT", err)
 	}
-	cp, _ := s.Checkpoint(ctx, feed)
-	if cp.After(live.Checkpoint) {
-		t.Errorf("checkpoint %v is past the cancelled run's %v", cp, live.Checkpoint)
+	// The checkpoint stays where the run's last written page left it.
+	if cp, _ := s.Checkpoint(ctx, feed); cp.IsZero() || !cp.Equal(live.Checkpoint) {
+		t.Errorf("checkpoint %v after the cancelled run, want its %v", cp, live.Checkpoint)
 	}
 	waitFor(t, func() bool { _, err := b.Trigger(ctx, feed, "api:test"); return err == nil })
 	waitFor(t, func() bool {
@@ -385,4 +433,114 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestShutdownLetsRunsEndWithinTheGrace stops a worker in the middle of a run,
+// first with no grace (the run stops CANCELLED, its checkpoint kept, and no
+// new run is accepted), then with a grace (the run ends normally). The data
+// then equal the simulator's.
+func TestShutdownLetsRunsEndWithinTheGrace(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 14, Scale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := feedsim.NewServer(ds, token)
+	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	s := storetest.Open(t)
+	feed := coverage.FeedContributions
+
+	stopMidRun := func(grace time.Duration) coverage.SyncRun {
+		t.Helper()
+		m := replica(t, s, s, srv.URL, "replica", never, feed)
+		m.StopGrace = grace
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); _ = m.Run(ctx) }()
+		var run coverage.SyncRun
+		waitFor(t, func() bool {
+			run, err = m.Trigger(ctx, feed, "api:test")
+			return coverage.ErrorCode(err) != coverage.EUNAVAILABLE
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool {
+			live, err := s.SyncRun(ctx, run.ID)
+			return err == nil && live.Counts.Pages >= 2
+		})
+		cancel()
+		<-stopped
+		if _, err := m.Trigger(context.Background(), feed, "api:test"); coverage.ErrorCode(err) != coverage.EUNAVAILABLE {
+			t.Errorf("trigger after stop: got %v, want UNAVAILABLE", err)
+		}
+		got, err := s.SyncRun(context.Background(), run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *got
+	}
+
+	cut := stopMidRun(0)
+	if cut.Status != coverage.RunCancelled || !strings.Contains(cut.Error, "shutting down") || cut.Counts.Pages < 2 {
+		t.Fatalf("run stopped at shutdown without grace: got %s %q after %d pages", cut.Status, cut.Error, cut.Counts.Pages)
+	}
+	cp, _ := s.Checkpoint(context.Background(), feed)
+	if cp.IsZero() || !cp.Equal(cut.Checkpoint) {
+		t.Errorf("checkpoint %v after the cut run, want its %v", cp, cut.Checkpoint)
+	}
+	whole := stopMidRun(time.Minute)
+	if whole.Status != coverage.RunSucceeded || !whole.UpdatedSince.Equal(cp) {
+		t.Fatalf("run stopped at shutdown with a grace: got %s %q from %v, want SUCCEEDED from the checkpoint %v", whole.Status, whole.Error, whole.UpdatedSince, cp)
+	}
+	got := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
+		return s.Contributions(context.Background(), coverage.ContributionFilter{}, p)
+	})
+	same(t, "contributions", ds.Contributions, got, func(x coverage.Contribution) string { return x.ID })
+}
+
+// TestRunCutAtShutdownResumesAtStart: the catch-up run of a daily schedule is
+// stopped by a shutdown; the next start resumes it from its checkpoint (the
+// tick has run, so it is not caught up again), and the start after that does
+// nothing.
+func TestRunCutAtShutdownResumesAtStart(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 15, Scale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := feedsim.NewServer(ds, token)
+	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	s := storetest.Open(t)
+	feed := coverage.FeedContributions
+	now := time.Date(2024, 8, 22, 9, 0, 0, 0, worker.Jakarta)
+	start := func(grace, max time.Duration, done func() bool) {
+		m := replica(t, s, s, srv.URL, "replica", "0 2 * * *", feed)
+		m.Now, m.StopGrace = func() time.Time { return now }, grace
+		runUntil([]*worker.Manager{m}, max, done)
+	}
+	start(0, time.Minute, func() bool { // stopped after a few pages
+		runs := allRuns(t, s, feed)
+		return len(runs) == 1 && runs[0].Counts.Pages >= 3
+	})
+	runs := allRuns(t, s, feed)
+	if len(runs) != 1 || runs[0].Trigger != "catch-up" || runs[0].Status != coverage.RunCancelled {
+		t.Fatalf("first start: got %+v, want a catch-up run stopped at shutdown", runs)
+	}
+	start(time.Minute, time.Minute, func() bool { return len(allRuns(t, s, feed)) == 2 })
+	runs = allRuns(t, s, feed)
+	if len(runs) != 2 || runs[0].Trigger != "resume" || runs[0].Status != coverage.RunSucceeded || !runs[0].UpdatedSince.Equal(runs[1].Checkpoint) {
+		t.Fatalf("second start: got %+v, want a resume from the stopped run's checkpoint", runs)
+	}
+	start(0, 2*time.Second, func() bool { return false })
+	if runs = allRuns(t, s, feed); len(runs) != 2 {
+		t.Errorf("third start: %d runs, want none more after a successful run", len(runs))
+	}
+	got := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
+		return s.Contributions(context.Background(), coverage.ContributionFilter{}, p)
+	})
+	same(t, "contributions", ds.Contributions, got, func(x coverage.Contribution) string { return x.ID })
 }

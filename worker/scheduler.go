@@ -85,6 +85,7 @@ type ManagerStore interface {
 	LastTick(ctx context.Context, job string) (time.Time, error)
 	RequestCancel(ctx context.Context, runID string) (*coverage.SyncRun, error)
 	SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error)
+	SyncRuns(ctx context.Context, feed coverage.Feed, first int) ([]coverage.SyncRun, error)
 }
 
 var _ ManagerStore = (*store.Store)(nil)
@@ -103,11 +104,17 @@ type Manager struct {
 	AfterRun func(ctx context.Context, run coverage.SyncRun)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// StopGrace is how long, once Run's context ends, the runs in progress
+	// may go on to their end before they are stopped (ErrShutdown); no new
+	// run starts meanwhile. Zero stops them at once. A run stopped keeps its
+	// checkpoint: the next run goes on from there.
+	StopGrace time.Duration
 
-	mu     sync.Mutex
-	base   context.Context              // Run's context: triggered runs live in it
-	active map[coverage.Feed]*activeRun // runs of this process
-	wg     sync.WaitGroup
+	mu       sync.Mutex
+	base     context.Context              // the runs' context: ends StopGrace after Run's
+	stopping bool                         // Run's context has ended
+	active   map[coverage.Feed]*activeRun // runs of this process
+	wg       sync.WaitGroup
 }
 
 type activeRun struct {
@@ -131,8 +138,10 @@ func (m *Manager) Run(ctx context.Context) error {
 		}
 		plan = append(plan, scheduledJob{j, sched})
 	}
+	runCtx, stopRuns := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer stopRuns(ErrShutdown)
 	m.mu.Lock()
-	m.base = ctx
+	m.base, m.stopping = runCtx, false
 	m.mu.Unlock()
 
 	cl := cronLogger{logger}
@@ -145,20 +154,36 @@ func (m *Manager) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return
 			}
-			m.runJob(ctx, p.job, RunRequest{Feed: p.job.Feed, Trigger: "schedule", Tick: LatestTick(p.sched, m.now())})
+			m.runJob(runCtx, p.job, RunRequest{Feed: p.job.Feed, Trigger: "schedule", Tick: LatestTick(p.sched, m.now())})
 		}))
 	}
 	c.Start()
 	for _, p := range plan {
 		logger.Info("feed scheduled", "feed", p.job.Feed, "schedule", p.job.Schedule, "next", p.sched.Next(m.now().In(Jakarta)).Format(time.RFC3339))
 	}
-	m.catchUp(ctx, plan)
+	m.catchUp(ctx, runCtx, plan)
 	<-ctx.Done()
-	stopped := c.Stop()
-	<-stopped.Done()
-	m.wg.Wait()
+	m.mu.Lock()
+	m.stopping = true
+	m.mu.Unlock()
+	stopped := c.Stop() // no new scheduled run
+	done := make(chan struct{})
+	go func() { <-stopped.Done(); m.wg.Wait(); close(done) }()
+	if running := m.Running(); len(running) > 0 && m.StopGrace > 0 {
+		logger.Info("stopping: letting the runs in progress end", "runs", running, "grace", m.StopGrace)
+		select {
+		case <-done:
+		case <-time.After(m.StopGrace):
+			logger.Warn("stopping: runs still in progress after the grace period are stopped", "runs", m.Running())
+		}
+	}
+	stopRuns(ErrShutdown)
+	<-done
 	return nil
 }
+
+// ErrShutdown is the cause of a run stopped because its process is stopping.
+var ErrShutdown = errors.New("the worker is shutting down")
 
 type scheduledJob struct {
 	job   Job
@@ -167,8 +192,9 @@ type scheduledJob struct {
 
 // catchUp runs, once, each job whose latest tick has not run: the process (or
 // every replica) was down when it fell. The tick condition of the lease makes
-// it run in one replica only.
-func (m *Manager) catchUp(ctx context.Context, jobs []scheduledJob) {
+// it run in one replica only. A job whose tick ran but whose latest run did
+// not succeed is resumed (trigger "resume").
+func (m *Manager) catchUp(ctx, runCtx context.Context, jobs []scheduledJob) {
 	for _, sj := range jobs {
 		tick := LatestTick(sj.sched, m.now())
 		if tick.IsZero() {
@@ -180,15 +206,41 @@ func (m *Manager) catchUp(ctx context.Context, jobs []scheduledJob) {
 			continue
 		}
 		if !last.Before(tick) {
+			// The tick ran; if the feed's latest run did not succeed (stopped
+			// at shutdown, killed, failed), go on from its checkpoint now
+			// rather than at the next tick.
+			if r := m.unfinished(ctx, sj.job.Feed); r != nil {
+				m.logger().Info("resuming after a run that did not succeed", "feed", sj.job.Feed, "run", r.ID, "status", r.Status, "error", r.Error)
+				m.wg.Add(1)
+				go func(j Job) {
+					defer m.wg.Done()
+					m.runJob(runCtx, j, RunRequest{Feed: j.Feed, Trigger: "resume"})
+				}(sj.job)
+			}
 			continue
 		}
 		m.logger().Info("catching up a missed scheduled run", "feed", sj.job.Feed, "tick", tick.In(Jakarta).Format(time.RFC3339), "last", last)
 		m.wg.Add(1)
 		go func(j Job) {
 			defer m.wg.Done()
-			m.runJob(ctx, j, RunRequest{Feed: j.Feed, Trigger: "catch-up", Tick: tick})
+			m.runJob(runCtx, j, RunRequest{Feed: j.Feed, Trigger: "catch-up", Tick: tick})
 		}(sj.job)
 	}
+}
+
+// unfinished returns the feed's latest run when it did not succeed: ended
+// FAILED or CANCELLED, or left RUNNING (by a dead process, or one running it
+// now: then the lease makes the resume a no-op).
+func (m *Manager) unfinished(ctx context.Context, feed coverage.Feed) *coverage.SyncRun {
+	runs, err := m.Store.SyncRuns(ctx, feed, 1)
+	if err != nil {
+		m.logger().Error("read the latest sync run", "feed", feed, "error", err)
+		return nil
+	}
+	if len(runs) == 0 || runs[0].Status == coverage.RunSucceeded {
+		return nil
+	}
+	return &runs[0]
 }
 
 // runJob runs one feed in this process unless it already runs here; the
@@ -229,7 +281,7 @@ func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run covera
 			logger.Info("sync skipped", "trigger", req.Trigger, "reason", err)
 			return run, err
 		}
-		if errors.Is(err, ErrCancelled) {
+		if errors.Is(err, ErrCancelled) || errors.Is(err, ErrShutdown) {
 			logger.Info("sync cancelled", "run", run.ID, "trigger", req.Trigger)
 		} else {
 			logger.Error("sync failed", "run", run.ID, "trigger", req.Trigger, "error", err)
@@ -252,10 +304,12 @@ func (m *Manager) Trigger(ctx context.Context, feed coverage.Feed, trigger strin
 	}
 	m.mu.Lock()
 	base := m.base
-	m.mu.Unlock()
-	if base == nil || base.Err() != nil {
+	if base == nil || m.stopping || base.Err() != nil {
+		m.mu.Unlock()
 		return coverage.SyncRun{}, coverage.Errorf(coverage.EUNAVAILABLE, "the sync worker is not running in this process")
 	}
+	m.wg.Add(1) // under mu: Run waits for wg only once stopping is set
+	m.mu.Unlock()
 	type result struct {
 		run coverage.SyncRun
 		err error
@@ -263,7 +317,6 @@ func (m *Manager) Trigger(ctx context.Context, feed coverage.Feed, trigger strin
 	started := make(chan result, 1)
 	var once sync.Once
 	report := func(r result) { once.Do(func() { started <- r }) }
-	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		run, err := m.runJob(base, j, RunRequest{Feed: feed, Trigger: trigger, Started: func(r coverage.SyncRun) { report(result{r, nil}) }})

@@ -150,9 +150,13 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 		run.Status = coverage.RunSucceeded
 		if err != nil {
 			run.Status, run.Error = coverage.RunFailed, err.Error()
-			if errors.Is(context.Cause(ctx), ErrCancelled) {
+			switch cause := context.Cause(ctx); {
+			case errors.Is(cause, ErrCancelled):
 				run.Status, run.Error = coverage.RunCancelled, "cancelled on request after "+fmt.Sprint(run.Counts.Pages)+" pages"
-				err = context.Cause(ctx)
+				err = cause
+			case errors.Is(cause, ErrShutdown):
+				run.Status, run.Error = coverage.RunCancelled, "stopped after "+fmt.Sprint(run.Counts.Pages)+" pages: the worker is shutting down"
+				err = cause
 			}
 		}
 		// Record the end even when ctx was cancelled.
@@ -183,21 +187,8 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 		if err := keeper.renew(ctx); err != nil {
 			return run, fmt.Errorf("sync %s: %w", feed, err)
 		}
-		counts, newest, err := s.applyPage(ctx, run.ID, feed, page.Data)
-		if err != nil {
-			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, err))
-		}
-		run.Counts.Add(counts)
-		run.AsOf = page.AsOf
-		if newest.After(run.Checkpoint) {
-			run.Checkpoint = newest
-			if err := s.Store.SaveCheckpoint(ctx, feed, newest, run.ID, run.Generation); err != nil {
-				return run, stopCause(ctx, err)
-			}
-		}
-		run.HeartbeatAt = time.Now().UTC()
-		if err := s.Store.SaveRun(ctx, run); err != nil {
-			return run, stopCause(ctx, err)
+		if err := s.writePage(ctx, &run, page); err != nil {
+			return run, fmt.Errorf("sync %s: %w", feed, err)
 		}
 		if s.Progress != nil {
 			s.Progress(run)
@@ -205,8 +196,38 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 		if page.NextCursor == nil || *page.NextCursor == "" {
 			return run, nil
 		}
+		if ctx.Err() != nil { // cancelled, shutting down or lease lost: stop between pages
+			return run, fmt.Errorf("sync %s: %w", feed, context.Cause(ctx))
+		}
 		cursor = *page.NextCursor
 	}
+}
+
+// pageWriteTimeout bounds the writes of one page.
+const pageWriteTimeout = time.Minute
+
+// writePage writes a page's records, then the checkpoint (fenced by the
+// run's lease generation), then the run's progress. A cancellation or a
+// shutdown does not cut this sequence (it takes effect between pages), so the
+// stored checkpoint is always the run's: a write cut mid-way could land on
+// the server after the client gave up, unknown to the run.
+func (s *Syncer) writePage(ctx context.Context, run *coverage.SyncRun, page *Page) error {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pageWriteTimeout)
+	defer cancel()
+	counts, newest, err := s.applyPage(wctx, run.ID, run.Feed, page.Data)
+	if err != nil {
+		return err
+	}
+	run.Counts.Add(counts)
+	run.AsOf = page.AsOf
+	if newest.After(run.Checkpoint) {
+		if err := s.Store.SaveCheckpoint(wctx, run.Feed, newest, run.ID, run.Generation); err != nil {
+			return err
+		}
+		run.Checkpoint = newest
+	}
+	run.HeartbeatAt = time.Now().UTC()
+	return s.Store.SaveRun(wctx, *run)
 }
 
 // stopCause returns why ctx ended (cancelled on request, lease lost) instead

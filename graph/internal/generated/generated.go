@@ -3029,7 +3029,7 @@ enum RunStatus {
   SUCCEEDED
   "Stopped by an error; the checkpoint stays where the last good page left it."
   FAILED
-  "Stopped by cancelSync; the checkpoint stays where the last good page left it."
+  "Stopped by cancelSync, or by its process shutting down; the checkpoint stays where the last good page left it."
   CANCELLED
 }
 
