@@ -255,18 +255,11 @@ func TestPanicIsRecordedAndTheScheduleGoesOn(t *testing.T) {
 // on request, reads its live progress, refuses a second one, and cancels it
 // from another replica; a new run then completes the feed.
 func TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica(t *testing.T) {
-	ds, err := feedsim.Generate(feedsim.Config{Seed: 8, Scale: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := feedsim.NewServer(ds, token)
-	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	ds, url := slowCity(t, 8)
 	s := storetest.Open(t)
 	feed := coverage.FeedContributions
-	a := replica(t, s, s, srv.URL, "replica-a", never, feed)
-	b := replica(t, s, s, srv.URL, "replica-b", never, feed)
+	a := replica(t, s, s, url, "replica-a", never, feed)
+	b := replica(t, s, s, url, "replica-b", never, feed)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
@@ -277,6 +270,7 @@ func TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica(t *testing.T) 
 	defer wg.Wait()
 	defer cancel()
 	var run coverage.SyncRun
+	var err error
 	waitFor(t, func() bool { // until a has started
 		run, err = a.Trigger(ctx, feed, "api:test")
 		return coverage.ErrorCode(err) != coverage.EUNAVAILABLE
@@ -327,10 +321,7 @@ func TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica(t *testing.T) 
 		runs := allRuns(t, s, feed)
 		return runs[0].Status == coverage.RunSucceeded
 	})
-	got := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
-		return s.Contributions(ctx, coverage.ContributionFilter{}, p)
-	})
-	same(t, "contributions", ds.Contributions, got, func(x coverage.Contribution) string { return x.ID })
+	sameContributions(t, s, ds)
 }
 
 // TestMissedTickRunsOnceAtStart: a run missed while no process ran is caught
@@ -428,6 +419,30 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
+// slowCity serves a small city whose every response takes 30 ms, so a
+// contributions run lasts long enough to be watched, cancelled or stopped.
+func slowCity(t *testing.T, seed int64) (*feedsim.Dataset, string) {
+	t.Helper()
+	ds, err := feedsim.Generate(feedsim.Config{Seed: seed, Scale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := feedsim.NewServer(ds, token)
+	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return ds, srv.URL
+}
+
+// sameContributions compares the stored contributions with the simulator's.
+func sameContributions(t *testing.T, s *store.Store, ds *feedsim.Dataset) {
+	t.Helper()
+	got := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
+		return s.Contributions(context.Background(), coverage.ContributionFilter{}, p)
+	})
+	same(t, "contributions", ds.Contributions, got, func(x coverage.Contribution) string { return x.ID })
+}
+
 func btoi(b bool) int {
 	if b {
 		return 1
@@ -440,26 +455,20 @@ func btoi(b bool) int {
 // new run is accepted), then with a grace (the run ends normally). The data
 // then equal the simulator's.
 func TestShutdownLetsRunsEndWithinTheGrace(t *testing.T) {
-	ds, err := feedsim.Generate(feedsim.Config{Seed: 14, Scale: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := feedsim.NewServer(ds, token)
-	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	ds, url := slowCity(t, 14)
 	s := storetest.Open(t)
 	feed := coverage.FeedContributions
 
 	stopMidRun := func(grace time.Duration) coverage.SyncRun {
 		t.Helper()
-		m := replica(t, s, s, srv.URL, "replica", never, feed)
+		m := replica(t, s, s, url, "replica", never, feed)
 		m.StopGrace = grace
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		stopped := make(chan struct{})
 		go func() { defer close(stopped); _ = m.Run(ctx) }()
 		var run coverage.SyncRun
+		var err error
 		waitFor(t, func() bool {
 			run, err = m.Trigger(ctx, feed, "api:test")
 			return coverage.ErrorCode(err) != coverage.EUNAVAILABLE
@@ -495,10 +504,7 @@ func TestShutdownLetsRunsEndWithinTheGrace(t *testing.T) {
 	if whole.Status != coverage.RunSucceeded || !whole.UpdatedSince.Equal(cp) {
 		t.Fatalf("run stopped at shutdown with a grace: got %s %q from %v, want SUCCEEDED from the checkpoint %v", whole.Status, whole.Error, whole.UpdatedSince, cp)
 	}
-	got := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
-		return s.Contributions(context.Background(), coverage.ContributionFilter{}, p)
-	})
-	same(t, "contributions", ds.Contributions, got, func(x coverage.Contribution) string { return x.ID })
+	sameContributions(t, s, ds)
 }
 
 // TestRunCutAtShutdownResumesAtStart: the catch-up run of a daily schedule is
@@ -506,19 +512,12 @@ func TestShutdownLetsRunsEndWithinTheGrace(t *testing.T) {
 // tick has run, so it is not caught up again), and the start after that does
 // nothing.
 func TestRunCutAtShutdownResumesAtStart(t *testing.T) {
-	ds, err := feedsim.Generate(feedsim.Config{Seed: 15, Scale: 0.01})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim := feedsim.NewServer(ds, token)
-	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	ds, url := slowCity(t, 15)
 	s := storetest.Open(t)
 	feed := coverage.FeedContributions
 	now := time.Date(2024, 8, 22, 9, 0, 0, 0, worker.Jakarta)
 	start := func(grace, max time.Duration, done func() bool) {
-		m := replica(t, s, s, srv.URL, "replica", "0 2 * * *", feed)
+		m := replica(t, s, s, url, "replica", "0 2 * * *", feed)
 		m.Now, m.StopGrace = func() time.Time { return now }, grace
 		runUntil([]*worker.Manager{m}, max, done)
 	}
@@ -539,8 +538,5 @@ func TestRunCutAtShutdownResumesAtStart(t *testing.T) {
 	if runs = allRuns(t, s, feed); len(runs) != 2 {
 		t.Errorf("third start: %d runs, want none more after a successful run", len(runs))
 	}
-	got := all(t, func(p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
-		return s.Contributions(context.Background(), coverage.ContributionFilter{}, p)
-	})
-	same(t, "contributions", ds.Contributions, got, func(x coverage.Contribution) string { return x.ID })
+	sameContributions(t, s, ds)
 }

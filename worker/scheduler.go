@@ -211,21 +211,22 @@ func (m *Manager) catchUp(ctx, runCtx context.Context, jobs []scheduledJob) {
 			// rather than at the next tick.
 			if r := m.unfinished(ctx, sj.job.Feed); r != nil {
 				m.logger().Info("resuming after a run that did not succeed", "feed", sj.job.Feed, "run", r.ID, "status", r.Status, "error", r.Error)
-				m.wg.Add(1)
-				go func(j Job) {
-					defer m.wg.Done()
-					m.runJob(runCtx, j, RunRequest{Feed: j.Feed, Trigger: "resume"})
-				}(sj.job)
+				m.start(runCtx, sj.job, RunRequest{Feed: sj.job.Feed, Trigger: "resume"})
 			}
 			continue
 		}
 		m.logger().Info("catching up a missed scheduled run", "feed", sj.job.Feed, "tick", tick.In(Jakarta).Format(time.RFC3339), "last", last)
-		m.wg.Add(1)
-		go func(j Job) {
-			defer m.wg.Done()
-			m.runJob(runCtx, j, RunRequest{Feed: j.Feed, Trigger: "catch-up", Tick: tick})
-		}(sj.job)
+		m.start(runCtx, sj.job, RunRequest{Feed: sj.job.Feed, Trigger: "catch-up", Tick: tick})
 	}
+}
+
+// start runs a job in the background; Run waits for it before returning.
+func (m *Manager) start(ctx context.Context, j Job, req RunRequest) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		_, _ = m.runJob(ctx, j, req)
+	}()
 }
 
 // unfinished returns the feed's latest run when it did not succeed: ended
