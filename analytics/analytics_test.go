@@ -17,19 +17,9 @@ import (
 
 func allDiscrepancies(t *testing.T, s *store.Store, f coverage.DiscrepancyFilter) []coverage.Discrepancy {
 	t.Helper()
-	var out []coverage.Discrepancy
-	after := ""
-	for {
-		p, err := s.Discrepancies(context.Background(), f, coverage.PageRequest{First: coverage.MaxPageSize, After: after})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p.Items...)
-		if !p.HasNextPage {
-			return out
-		}
-		after = p.Keys[len(p.Keys)-1]
-	}
+	return storetest.All(t, func(p coverage.PageRequest) (coverage.Page[coverage.Discrepancy], error) {
+		return s.Discrepancies(context.Background(), f, p)
+	})
 }
 
 // TestReconcileOverTheStore runs the reconciliation on a simulated city in the

@@ -5,11 +5,102 @@ import (
 	"time"
 )
 
-// PageRequest asks for at most First records after the record with key After
-// (exclusive), in ascending key order. After is "" for the first page.
+// PageRequest asks for at most First records after the cursor After
+// (exclusive) in the order Order. After is nil for the first page.
 type PageRequest struct {
 	First int
-	After string
+	After *Cursor
+	Order Order
+}
+
+// Order orders a list by one of its sort fields (the list's Sorts say which),
+// ascending or descending. The zero Order is the list's key, ascending. Ties
+// are broken by the key in the same direction, so an order is total and a
+// page boundary never splits or repeats records.
+type Order struct {
+	Field SortField
+	Desc  bool
+}
+
+// SortField names a field a list can be ordered by: the record's field as
+// stored (its feed name). SortKey is the list's natural key.
+type SortField string
+
+// The sort fields. Each list accepts the ones in its Sorts variable.
+const (
+	SortKey           SortField = ""
+	SortKPJ           SortField = "kpj"
+	SortName          SortField = "name"
+	SortRegisteredAt  SortField = "registered_at"
+	SortCoverageStart SortField = "coverage_start"
+	SortPeriod        SortField = "period"
+	SortAmountDue     SortField = "amount_due"
+	SortAmountPaid    SortField = "amount_paid"
+	SortPaidAt        SortField = "paid_at"
+	SortIncidentDate  SortField = "incident_date"
+	SortSubmittedAt   SortField = "submitted_at"
+	SortAmountClaimed SortField = "amount_claimed"
+	SortCategory      SortField = "category"
+	SortFundedFrom    SortField = "funded_from"
+	SortAmount        SortField = "amount"
+	SortFirstSeen     SortField = "first_seen"
+	SortLastSeen      SortField = "last_seen"
+	SortReceivedAt    SortField = "received_at"
+)
+
+// The sort fields of each list.
+var (
+	ParticipantSorts  = []SortField{SortKey, SortName, SortRegisteredAt, SortCoverageStart}
+	ContributionSorts = []SortField{SortKey, SortKPJ, SortPeriod, SortAmountDue, SortAmountPaid, SortPaidAt}
+	ClaimSorts        = []SortField{SortKey, SortKPJ, SortIncidentDate, SortSubmittedAt, SortPaidAt, SortAmountClaimed, SortAmountPaid}
+	RosterSorts       = []SortField{SortKey, SortName, SortCategory, SortFundedFrom}
+	DiscrepancySorts  = []SortField{SortKey, SortAmount, SortFirstSeen, SortLastSeen}
+	QuarantineSorts   = []SortField{SortKey, SortReceivedAt}
+)
+
+// SortKind says how a sort field's values compare and how its cursor value
+// is written.
+type SortKind int
+
+const (
+	// SortText: keys, names, codes, dates and periods in their ISO forms,
+	// compared as strings ("" first).
+	SortText SortKind = iota
+	// SortRupiah: an int64 amount; the cursor value is a decimal integer.
+	SortRupiah
+	// SortInstant: a time; the cursor value is RFC 3339 in UTC with nanoseconds.
+	SortInstant
+)
+
+// Kind returns the field's SortKind.
+func (f SortField) Kind() SortKind {
+	switch f {
+	case SortAmountDue, SortAmountPaid, SortAmountClaimed, SortAmount:
+		return SortRupiah
+	case SortFirstSeen, SortLastSeen, SortReceivedAt:
+		return SortInstant
+	}
+	return SortText
+}
+
+// Check returns EINVALID unless the order's field is one of sorts.
+func (o Order) Check(list string, sorts []SortField) error {
+	for _, f := range sorts {
+		if f == o.Field {
+			return nil
+		}
+	}
+	return Errorf(EINVALID, "%s cannot be ordered by %q", list, o.Field)
+}
+
+// Cursor is a position in an ordered list: the sort field's value of a record
+// ("" when the list is ordered by its key) and the record's key. A page after
+// a cursor starts with the first record past that position, whether or not
+// the record itself still exists or has changed since: pages are ranges of
+// (value, key), so cursors stay valid while records are written.
+type Cursor struct {
+	Value string
+	Key   string
 }
 
 // MaxPageSize bounds PageRequest.First.
@@ -26,16 +117,29 @@ func (r PageRequest) Normalize() (PageRequest, error) {
 	if r.First < 0 || r.First > MaxPageSize {
 		return r, Errorf(EINVALID, "first must be between 1 and %d, got %d", MaxPageSize, r.First)
 	}
+	if r.After != nil && r.After.Key == "" {
+		return r, Errorf(EINVALID, "a cursor needs a key")
+	}
 	return r, nil
 }
 
-// Page is one page of records in ascending key order, with the number of records
-// matching the filter in all pages.
+// Page is one page of records in the requested order, with the number of
+// records matching the filter in all pages.
 type Page[T any] struct {
 	Items       []T
-	Keys        []string // natural key of each item, for cursors
+	Cursors     []Cursor // position of each item, for the next page's After
 	TotalCount  int64
 	HasNextPage bool
+}
+
+// Next returns the request for the page after p, or nil when p is the last.
+func (p Page[T]) Next(r PageRequest) *PageRequest {
+	if !p.HasNextPage || len(p.Cursors) == 0 {
+		return nil
+	}
+	c := p.Cursors[len(p.Cursors)-1]
+	r.After = &c
+	return &r
 }
 
 // ParticipantFilter selects participants. Empty fields do not filter; lists
@@ -52,6 +156,8 @@ type ParticipantFilter struct {
 	RegisteredTo   Date      // registered on or before
 	ActiveOn       Date      // coverage includes this date and status ACTIVE
 	NameContains   string    // case-insensitive
+	// On the city's roster (same NIK) in any of these categories, in any month.
+	RosterCategories []Category
 }
 
 // ContributionFilter selects contributions.
@@ -62,6 +168,13 @@ type ContributionFilter struct {
 	PeriodFrom Period // on or after
 	PeriodTo   Period // on or before
 	Unpaid     *bool  // true: amount_paid < amount_due; false: fully paid
+	PaidFrom   Date   // paid on or after (a record without paid_at never matches a paid-date bound)
+	PaidTo     Date   // paid on or before
+	// The member's (participant with the KPJ) domicile: city, kecamatan or
+	// kelurahan code. A contribution whose KPJ has no participant never matches.
+	AreaCode string
+	// The person (same NIK) is on the city's roster in any of these categories.
+	RosterCategories []Category
 }
 
 // ClaimFilter selects claims.
@@ -75,6 +188,15 @@ type ClaimFilter struct {
 	IncidentTo    Date
 	SubmittedFrom Date
 	SubmittedTo   Date
+	PaidFrom      Date // paid on or after (a claim without paid_at never matches a paid-date bound)
+	PaidTo        Date
+	// Amount ranges, inclusive; nil is open.
+	AmountClaimedMin, AmountClaimedMax *int64
+	AmountPaidMin, AmountPaidMax       *int64
+	// The member's (participant with the KPJ) domicile and payer. A claim whose
+	// KPJ has no participant never matches either.
+	AreaCode   string
+	PayerTypes []PayerType
 }
 
 // RosterFilter selects roster entries.
@@ -101,6 +223,13 @@ type Records interface {
 	Claims(ctx context.Context, f ClaimFilter, p PageRequest) (Page[Claim], error)
 	Roster(ctx context.Context, f RosterFilter, p PageRequest) (Page[RosterEntry], error)
 	Workforce(ctx context.Context, f WorkforceFilter) ([]WorkforceTarget, error)
+
+	// Batched reads for nested lists: one call answers many members, each
+	// with its own page (same filter and request for all). The filter's KPJ or
+	// NIK is ignored; the keys given select. Missing keys map to empty pages.
+	ContributionsByKPJ(ctx context.Context, kpjs []string, f ContributionFilter, p PageRequest) (map[string]Page[Contribution], error)
+	ClaimsByKPJ(ctx context.Context, kpjs []string, f ClaimFilter, p PageRequest) (map[string]Page[Claim], error)
+	RosterByNIK(ctx context.Context, niks []string) (map[string][]RosterEntry, error)
 }
 
 // RunStatus is the state of a sync run.

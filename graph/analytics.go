@@ -90,12 +90,9 @@ func coverageFilter(f *model.CoverageFilter, areas *coverage.Areas) (reconcile.F
 		}
 		out.AreaCode = *f.AreaCode
 	}
-	for _, c := range f.Categories {
-		cat := coverage.Category(c)
-		if err := cat.Validate(); err != nil {
-			return out, err
-		}
-		out.Categories = append(out.Categories, cat)
+	var err error
+	if out.Categories, err = categories(f.Categories); err != nil {
+		return out, err
 	}
 	out.Payers, out.Segments, out.Genders, out.AgeBands, out.CityFunded = f.Payers, f.Segments, f.Genders, f.AgeBands, f.CityFunded
 	return out, nil
@@ -152,6 +149,32 @@ func discrepancyFilter(f *model.DiscrepancyFilter) coverage.DiscrepancyFilter {
 	}
 	return coverage.DiscrepancyFilter{Kinds: f.Kinds, Severities: f.Severities, Statuses: f.Statuses, AreaCode: deref(f.AreaCode),
 		Category: coverage.Category(deref(f.Category)), NIK: deref(f.Nik), KPJ: deref(f.Kpj), Period: deref(f.Period)}
+}
+
+// discrepancies reads a page of discrepancies and their counts by kind.
+func (r *resolver) discrepancies(ctx context.Context, f coverage.DiscrepancyFilter, a pageArgs) (*model.DiscrepancyConnection, error) {
+	pg, err := read(ctx, discrepancyList, r.reconcileLog.Discrepancies, f, a)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := r.reconcileLog.DiscrepancyCounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.DiscrepancyConnection{
+		Edges: edges(pg, func(c string, n *coverage.Discrepancy) model.DiscrepancyEdge {
+			return model.DiscrepancyEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:     pageInfo(pg),
+		TotalCount:   int(pg.TotalCount),
+		CountsByKind: []model.KindCount{},
+	}
+	for _, k := range coverage.DiscrepancyKinds {
+		if n := counts[k]; n > 0 {
+			out.CountsByKind = append(out.CountsByKind, model.KindCount{Kind: k, Count: int(n)})
+		}
+	}
+	return out, nil
 }
 
 // analyticsReady reports a clear error when the server runs without analytics.

@@ -3,78 +3,180 @@ package graph
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"strings"
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph/internal/model"
 )
 
-// A cursor is the record's natural key (coverage.Page.Keys), base64url without
-// padding: opaque to clients and stable when records are added, since pages are
-// ranges of keys (keyset pagination), not offsets.
-func encodeCursor(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
+// Lists are Relay connections over the store's keyset pages: a page is the
+// records after a position (the sort field's value and the key) in one order,
+// so a page boundary does not move when records are written. The cursor of a
+// record names its list, the order and that position; a cursor of another
+// list or order is refused, never taken for the first page.
 
-func decodeCursor(c string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 {
-		return "", coverage.Errorf(coverage.EINVALID, "after %q is not a cursor from this API: pass the endCursor of the previous page", c)
-	}
-	return string(b), nil
+// list is one of the API's record lists.
+type list struct {
+	name  string               // as cursors and messages name it
+	key   string               // the sort field enum's value for the key: KPJ, ID, ...
+	sorts []coverage.SortField // the fields it can be ordered by
 }
 
-// pageRequest turns first and after into a checked coverage.PageRequest. first
-// omitted means coverage.DefaultPageSize; an explicit 0 is an error rather than
-// the default, so that no client gets 50 records when it asked for none.
-func pageRequest(first *int, after *string) (coverage.PageRequest, error) {
-	var req coverage.PageRequest
-	if first != nil {
-		if *first < 1 || *first > coverage.MaxPageSize {
-			return req, coverage.Errorf(coverage.EINVALID, "first must be between 1 and %d, got %d", coverage.MaxPageSize, *first)
-		}
-		req.First = *first
+var (
+	participantList  = list{"participants", "KPJ", coverage.ParticipantSorts}
+	contributionList = list{"contributions", "ID", coverage.ContributionSorts}
+	claimList        = list{"claims", "CLAIM_NO", coverage.ClaimSorts}
+	rosterList       = list{"roster", "NIK_CATEGORY", coverage.RosterSorts}
+	quarantineList   = list{"quarantine", "ID", coverage.QuarantineSorts}
+	discrepancyList  = list{"discrepancies", "ID", coverage.DiscrepancySorts}
+)
+
+// fieldName is the sort field enum's value of a field: the key's name, or the
+// field's stored name in upper case (period: PERIOD, amount_due: AMOUNT_DUE).
+func (l list) fieldName(f coverage.SortField) string {
+	if f == coverage.SortKey {
+		return l.key
 	}
-	if after != nil && *after != "" {
-		key, err := decodeCursor(*after)
+	return strings.ToUpper(string(f))
+}
+
+// orderName writes an order as the API does: "PERIOD DESC".
+func (l list) orderName(o coverage.Order) string {
+	if o.Desc {
+		return l.fieldName(o.Field) + " DESC"
+	}
+	return l.fieldName(o.Field) + " ASC"
+}
+
+// pageArgs are the paging arguments every list field takes.
+type pageArgs struct {
+	orderBy *model.Order
+	first   *int
+	after   *string
+}
+
+// order turns an orderBy argument into a coverage.Order; nil is the key,
+// ascending.
+func order(o *model.Order) coverage.Order {
+	if o == nil {
+		return coverage.Order{}
+	}
+	return coverage.Order{Field: o.Field, Desc: o.Direction == model.Descending}
+}
+
+// request checks the paging arguments and turns them into the store's page
+// request. first omitted means coverage.DefaultPageSize; an explicit 0 is an
+// error rather than the default, so that no client gets 50 records when it
+// asked for none. after null or "" is the first page.
+func (l list) request(a pageArgs) (coverage.PageRequest, error) {
+	req := coverage.PageRequest{Order: order(a.orderBy)}
+	if a.first != nil {
+		if *a.first < 1 || *a.first > coverage.MaxPageSize {
+			return req, coverage.Errorf(coverage.EINVALID, "first must be between 1 and %d, got %d", coverage.MaxPageSize, *a.first)
+		}
+		req.First = *a.first
+	}
+	if err := req.Order.Check(l.name, l.sorts); err != nil {
+		return req, err
+	}
+	if a.after != nil && *a.after != "" {
+		c, err := l.decodeCursor(*a.after, req.Order)
 		if err != nil {
 			return req, err
 		}
-		req.After = key
+		req.After = c
 	}
 	return req.Normalize()
 }
 
-// fetch reads the page that first and after ask for, through one of the
-// store's list methods.
-func fetch[F, T any](ctx context.Context, list func(context.Context, F, coverage.PageRequest) (coverage.Page[T], error), f F, first *int, after *string) (coverage.Page[T], error) {
-	req, err := pageRequest(first, after)
-	if err != nil {
-		return coverage.Page[T]{}, err
+// cursor is what a cursor carries: compact JSON, base64url without padding.
+type cursor struct {
+	List  string             `json:"l"`
+	Field coverage.SortField `json:"f,omitempty"`
+	Desc  bool               `json:"d,omitempty"`
+	Value string             `json:"v,omitempty"`
+	Key   string             `json:"k"`
+}
+
+func (l list) encodeCursor(o coverage.Order, c coverage.Cursor) string {
+	b, _ := json.Marshal(cursor{List: l.name, Field: o.Field, Desc: o.Desc, Value: c.Value, Key: c.Key}) // strings and a bool: cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor reads a cursor of this list in order o.
+func (l list) decodeCursor(s string, o coverage.Order) (*coverage.Cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
 	}
-	return list(ctx, f, req)
+	if err != nil || c.List == "" || c.Key == "" {
+		return nil, coverage.Errorf(coverage.EINVALID, "after is not a cursor of this API: pass the endCursor (or an edge's cursor) of a previous page")
+	}
+	if c.List != l.name {
+		return nil, coverage.Errorf(coverage.EINVALID, "after is a cursor of %s, not of %s: pass the endCursor of a previous page of %s", c.List, l.name, l.name)
+	}
+	if got := (coverage.Order{Field: c.Field, Desc: c.Desc}); got != o {
+		return nil, coverage.Errorf(coverage.EINVALID, "after is a cursor of %s ordered by %s, but this query orders them by %s: pass a cursor of the same orderBy, or omit after to start again",
+			l.name, l.orderName(got), l.orderName(o))
+	}
+	return &coverage.Cursor{Value: c.Value, Key: c.Key}, nil
+}
+
+// page is a page of a list as the store answered it, with the list and order
+// its cursors are written for.
+type page[T any] struct {
+	coverage.Page[T]
+	list  list
+	order coverage.Order
+}
+
+// read asks one of the store's list methods for the page the arguments ask for.
+func read[F, T any](ctx context.Context, l list, method func(context.Context, F, coverage.PageRequest) (coverage.Page[T], error), f F, a pageArgs) (page[T], error) {
+	req, err := l.request(a)
+	if err != nil {
+		return page[T]{}, err
+	}
+	pg, err := method(ctx, f, req)
+	return page[T]{pg, l, req.Order}, err
 }
 
 // edges pairs each item of a page with its cursor.
-func edges[T, E any](pg coverage.Page[T], edge func(cursor string, node *T) E) []E {
+func edges[T, E any](pg page[T], edge func(cursor string, node *T) E) []E {
 	out := make([]E, len(pg.Items))
 	for i := range pg.Items {
-		out[i] = edge(encodeCursor(pg.Keys[i]), &pg.Items[i])
+		out[i] = edge(pg.list.encodeCursor(pg.order, pg.Cursors[i]), &pg.Items[i])
 	}
 	return out
 }
 
-func pageInfo[T any](pg coverage.Page[T]) *model.PageInfo {
+func pageInfo[T any](pg page[T]) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: pg.HasNextPage}
-	if n := len(pg.Keys); n > 0 {
-		c := encodeCursor(pg.Keys[n-1])
+	if n := len(pg.Cursors); n > 0 {
+		c := pg.list.encodeCursor(pg.order, pg.Cursors[n-1])
 		info.EndCursor = &c
 	}
 	return info
 }
 
-// contributions and claims serve both the top-level lists and the nested ones
-// of a participant.
+// The connection of each list, from a page or the error reading it; the top
+// lists and the nested ones of a participant share them.
 
-func (r *resolver) contributions(ctx context.Context, f coverage.ContributionFilter, first *int, after *string) (*model.ContributionConnection, error) {
-	pg, err := fetch(ctx, r.records.Contributions, f, first, after)
+func participantConnection(pg page[coverage.Participant], err error) (*model.ParticipantConnection, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.ParticipantConnection{
+		Edges: edges(pg, func(c string, n *coverage.Participant) model.ParticipantEdge {
+			return model.ParticipantEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(pg),
+		TotalCount: int(pg.TotalCount),
+	}, nil
+}
+
+func contributionConnection(pg page[coverage.Contribution], err error) (*model.ContributionConnection, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -87,14 +189,39 @@ func (r *resolver) contributions(ctx context.Context, f coverage.ContributionFil
 	}, nil
 }
 
-func (r *resolver) claims(ctx context.Context, f coverage.ClaimFilter, first *int, after *string) (*model.ClaimConnection, error) {
-	pg, err := fetch(ctx, r.records.Claims, f, first, after)
+func claimConnection(pg page[coverage.Claim], err error) (*model.ClaimConnection, error) {
 	if err != nil {
 		return nil, err
 	}
 	return &model.ClaimConnection{
 		Edges: edges(pg, func(c string, n *coverage.Claim) model.ClaimEdge {
 			return model.ClaimEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(pg),
+		TotalCount: int(pg.TotalCount),
+	}, nil
+}
+
+func rosterConnection(pg page[coverage.RosterEntry], err error) (*model.RosterConnection, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.RosterConnection{
+		Edges: edges(pg, func(c string, n *coverage.RosterEntry) model.RosterEdge {
+			return model.RosterEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(pg),
+		TotalCount: int(pg.TotalCount),
+	}, nil
+}
+
+func quarantineConnection(pg page[coverage.Quarantined], err error) (*model.QuarantineConnection, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.QuarantineConnection{
+		Edges: edges(pg, func(c string, n *coverage.Quarantined) model.QuarantineEdge {
+			return model.QuarantineEdge{Cursor: c, Node: n}
 		}),
 		PageInfo:   pageInfo(pg),
 		TotalCount: int(pg.TotalCount),

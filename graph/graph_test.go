@@ -248,6 +248,31 @@ func TestConnectionsPaginate(t *testing.T) {
 		{"exact fit", `query($first: Int, $after: String) { c: claims(first: $first, after: $after) {
 			totalCount edges { cursor node { claimNo } } pageInfo { hasNextPage endCursor } } }`,
 			3, []string{"K1,K2,K3"}, 3},
+		// Other orders: ties are broken by the key in the same direction.
+		{"participants by name", `query($first: Int, $after: String) { c: participants(orderBy: {field: NAME}, first: $first, after: $after) {
+			totalCount edges { cursor node { kpj } } pageInfo { hasNextPage endCursor } } }`,
+			2, []string{"10000000001,10000000002", "10000000004,10000000005", "10000000003"}, 5},
+		{"contributions by period, latest first", `query($first: Int, $after: String) { c: contributions(orderBy: {field: PERIOD, direction: DESC}, first: $first, after: $after) {
+			totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`,
+			2, []string{"C3,C2", "C4,C1"}, 4},
+		{"contributions by payment date, unpaid first", `query($first: Int, $after: String) { c: contributions(orderBy: {field: PAID_AT}, first: $first, after: $after) {
+			totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`,
+			3, []string{"C2,C1,C4", "C3"}, 4},
+		{"claims by amount claimed, highest first", `query($first: Int, $after: String) { c: claims(orderBy: {field: AMOUNT_CLAIMED, direction: DESC}, first: $first, after: $after) {
+			totalCount edges { cursor node { claimNo } } pageInfo { hasNextPage endCursor } } }`,
+			2, []string{"K2,K1", "K3"}, 3},
+		{"roster by first funded month, latest first", `query($first: Int, $after: String) { c: roster(orderBy: {field: FUNDED_FROM, direction: DESC}, first: $first, after: $after) {
+			totalCount edges { cursor node { category } } pageInfo { hasNextPage endCursor } } }`,
+			2, []string{"KADER,ADHOC_KPU", "NELAYAN"}, 3},
+		{"roster by key, descending", `query($first: Int, $after: String) { c: roster(orderBy: {direction: DESC}, first: $first, after: $after) {
+			totalCount edges { cursor node { category } } pageInfo { hasNextPage endCursor } } }`,
+			2, []string{"KADER,ADHOC_KPU", "NELAYAN"}, 3},
+		{"a participant's contributions by period, latest first", `query($first: Int, $after: String) { p: participant(kpj: "10000000001") {
+			c: contributions(orderBy: {field: PERIOD, direction: DESC}, first: $first, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } }`,
+			2, []string{"C3,C2", "C1"}, 3},
+		{"a participant's claims by amount paid", `query($first: Int, $after: String) { p: participant(kpj: "10000000001") {
+			c: claims(orderBy: {field: AMOUNT_PAID}, first: $first, after: $after) { totalCount edges { cursor node { claimNo } } pageInfo { hasNextPage endCursor } } } }`,
+			1, []string{"K1"}, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,16 +307,134 @@ func TestConnectionsPaginate(t *testing.T) {
 	}
 
 	// Past the end: an empty page, no endCursor.
-	var resp struct{ Claims page }
-	f.client.MustPost(`query($after: String) { claims(after: $after) { totalCount edges { node { claimNo } } pageInfo { hasNextPage endCursor } } }`,
-		&resp, client.Var("after", cursorOf("K3")))
+	const claims = `query($after: String) { claims(after: $after) { totalCount edges { node { claimNo } } pageInfo { hasNextPage endCursor } } }`
+	var all, resp struct{ Claims page }
+	f.client.MustPost(claims, &all)
+	f.client.MustPost(claims, &resp, client.Var("after", all.Claims.PageInfo.EndCursor))
 	if len(resp.Claims.Edges) != 0 || resp.Claims.PageInfo.HasNextPage || resp.Claims.PageInfo.EndCursor != nil || resp.Claims.TotalCount != 3 {
 		t.Errorf("after the last claim: got %+v, want no edges, no next page, no endCursor, totalCount 3", resp.Claims)
 	}
+
+	// Quarantined records by time received, latest first, one a page (their
+	// ids are hashes, so the times tell the order).
+	var times []string
+	for after := (*string)(nil); ; {
+		var q struct {
+			Quarantine struct {
+				Edges    []struct{ Node struct{ ReceivedAt string } }
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   *string
+				}
+			}
+		}
+		f.client.MustPost(`query($after: String) { quarantine(orderBy: {field: RECEIVED_AT, direction: DESC}, first: 1, after: $after) {
+			edges { node { receivedAt } } pageInfo { hasNextPage endCursor } } }`, &q, client.Var("after", after))
+		for _, e := range q.Quarantine.Edges {
+			times = append(times, e.Node.ReceivedAt)
+		}
+		if !q.Quarantine.PageInfo.HasNextPage || len(times) > 3 {
+			break
+		}
+		after = q.Quarantine.PageInfo.EndCursor
+	}
+	if got := strings.Join(times, ","); got != "2024-08-22T01:02:00Z,2024-08-22T01:00:00Z,2024-08-22T01:00:00Z" {
+		t.Errorf("quarantine by receivedAt DESC, a page at a time: got %s", got)
+	}
 }
 
-// cursorOf is how the API encodes a key; clients treat it as opaque.
-func cursorOf(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
+// cursor makes a cursor by hand, as only a client tampering with one would.
+func cursor(t *testing.T, c map[string]any) string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// TestCursors: a cursor names its list and order; one of another list or
+// order, or garbage, is refused with a message that says so, never taken for
+// the first page.
+func TestCursors(t *testing.T) {
+	f := newFixture(t, graph.Config{})
+	endCursor := func(query string) string {
+		t.Helper()
+		var resp struct{ C page }
+		f.client.MustPost(`{ c: `+query+` { pageInfo { endCursor } } }`, &resp)
+		if resp.C.PageInfo.EndCursor == nil {
+			t.Fatalf("%s: no endCursor", query)
+		}
+		return *resp.C.PageInfo.EndCursor
+	}
+	participants := endCursor(`participants(first: 1)`)
+	contributions := endCursor(`contributions(first: 1)`)
+	byPeriod := endCursor(`contributions(first: 1, orderBy: {field: PERIOD})`)
+
+	tests := []struct {
+		name, query, after, msg string
+	}{
+		{"garbage", `claims(after: $after) { totalCount }`, "%%%", "not a cursor"},
+		{"a bare key", `claims(after: $after) { totalCount }`, base64.RawURLEncoding.EncodeToString([]byte("K1")), "not a cursor"},
+		{"no key", `claims(after: $after) { totalCount }`, cursor(t, map[string]any{"l": "claims"}), "not a cursor"},
+		{"another list", `claims(after: $after) { totalCount }`, participants, "after is a cursor of participants, not of claims"},
+		{"another direction", `contributions(orderBy: {field: PERIOD, direction: DESC}, after: $after) { totalCount }`, byPeriod,
+			"after is a cursor of contributions ordered by PERIOD ASC, but this query orders them by PERIOD DESC"},
+		{"another field", `contributions(orderBy: {field: AMOUNT_DUE}, after: $after) { totalCount }`, contributions,
+			"ordered by ID ASC, but this query orders them by AMOUNT_DUE ASC"},
+		{"another order, nested", `participant(kpj: "10000000001") { contributions(orderBy: {field: PAID_AT}, after: $after) { totalCount } }`,
+			contributions, "ordered by ID ASC, but this query orders them by PAID_AT ASC"},
+		{"a value that is not an amount", `claims(orderBy: {field: AMOUNT_CLAIMED}, after: $after) { totalCount }`,
+			cursor(t, map[string]any{"l": "claims", "f": "amount_claimed", "v": "a lot", "k": "K1"}), "not an amount"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := f.mustFail(t, `query($after: String) { c: `+tc.query+` }`, map[string]any{"after": tc.after})
+			if e.Extensions.Code != "BAD_USER_INPUT" || !strings.Contains(e.Message, tc.msg) {
+				t.Errorf("got %s %q, want BAD_USER_INPUT mentioning %q", e.Extensions.Code, e.Message, tc.msg)
+			}
+		})
+	}
+
+	// Every value of every sort field enum is the store's field of that name:
+	// the message names the order the query asked for as the cursor would.
+	intro := newFixture(t, graph.Config{Introspection: true})
+	for list, enum := range map[string]string{"participants": "ParticipantSortField", "contributions": "ContributionSortField",
+		"claims": "ClaimSortField", "roster": "RosterSortField", "quarantine": "QuarantineSortField"} {
+		var resp struct {
+			Type struct{ EnumValues []struct{ Name string } }
+		}
+		intro.client.MustPost(`query($enum: String!) { type: __type(name: $enum) { enumValues { name } } }`, &resp, client.Var("enum", enum))
+		if len(resp.Type.EnumValues) < 2 {
+			t.Fatalf("%s: got %+v", enum, resp.Type.EnumValues)
+		}
+		other := cursor(t, map[string]any{"l": list, "f": "zzz", "k": "x"})
+		for _, v := range resp.Type.EnumValues {
+			e := f.mustFail(t, `query($after: String) { c: `+list+`(orderBy: {field: `+v.Name+`, direction: DESC}, after: $after) { totalCount } }`,
+				map[string]any{"after": other})
+			if want := "ordered by ZZZ ASC, but this query orders them by " + v.Name + " DESC"; !strings.Contains(e.Message, want) {
+				t.Errorf("%s ordered by %s: got %q, want it to say %q", list, v.Name, e.Message, want)
+			}
+		}
+	}
+
+	// A cursor of the top list of contributions is a position in that list:
+	// it pages a participant's contributions in the same order too.
+	var resp struct {
+		C page
+		P struct{ C page }
+	}
+	f.client.MustPost(`query($after: String) { c: contributions(first: 1, after: $after) { edges { node { id } } }
+		p: participant(kpj: "10000000001") { c: contributions(first: 1, after: $after) { edges { node { id } } } } }`,
+		&resp, client.Var("after", contributions))
+	if got, nested := resp.C.keys(), resp.P.C.keys(); got != "C2" || nested != "C2" {
+		t.Errorf("after the first contribution: got %s and %s nested, want C2", got, nested)
+	}
+	// An empty after is the first page, as omitting it.
+	f.client.MustPost(`{ c: claims(first: 1, after: "") { edges { node { claimNo } } } }`, &resp)
+	if got := resp.C.keys(); got != "K1" {
+		t.Errorf(`after "": got %s, want K1`, got)
+	}
+}
 
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
@@ -325,16 +468,34 @@ func TestFilters(t *testing.T) {
 		{"registered in 2023", `participants(filter: {registeredFrom: "2023-01-01", registeredTo: "2023-12-31"})`, 3},
 		{"active on a date", `participants(filter: {activeOn: "2024-06-01"})`, 3},
 		{"name", `participants(filter: {nameContains: "siti"})`, 1},
+		{"on a roster", `participants(filter: {rosterCategories: ["NELAYAN"]})`, 2},
+		{"on either roster", `participants(filter: {rosterCategories: ["KADER", "ADHOC_KPU"], statuses: [ACTIVE]})`, 1},
 		{"unpaid", `contributions(filter: {unpaid: true})`, 1},
 		{"paid", `contributions(filter: {unpaid: false})`, 3},
 		{"period range", `contributions(filter: {periodFrom: "2024-02", periodTo: "2024-03"})`, 2},
 		{"contributions of a KPJ", `contributions(filter: {kpj: "10000000003"})`, 1},
 		{"contributions of a NIK", `contributions(filter: {nik: "` + nikA + `", payerTypes: [APBD]})`, 3},
+		{"paid from", `contributions(filter: {paidFrom: "2024-01-12"})`, 2},
+		{"paid to", `contributions(filter: {paidTo: "2024-01-10"})`, 1},
+		{"contributions of members in a kecamatan", `contributions(filter: {areaCode: "367208"})`, 1},
+		{"contributions of members in a kelurahan", `contributions(filter: {areaCode: "3672011001"})`, 3},
+		{"contributions of people on a roster", `contributions(filter: {rosterCategories: ["KADER"]})`, 1},
 		{"claim program", `claims(filter: {programs: [JKM]})`, 1},
 		{"claim status", `claims(filter: {statuses: [PAID]})`, 2},
 		{"claim benefit", `claims(filter: {benefits: ["LUMP_SUM"]})`, 1},
 		{"claim incident range", `claims(filter: {incidentFrom: "2024-03-01"})`, 2},
 		{"claim submitted range", `claims(filter: {submittedTo: "2024-03-31"})`, 2},
+		{"claim paid from", `claims(filter: {paidFrom: "2024-05-01"})`, 1},
+		{"claim paid to", `claims(filter: {paidTo: "2024-04-30"})`, 1},
+		{"claimed at least", `claims(filter: {amountClaimedMin: 15000000})`, 2},
+		{"claimed at most, as a string", `claims(filter: {amountClaimedMax: "15000000"})`, 1},
+		{"claimed beyond 2^53", `claims(filter: {amountClaimedMin: "9007199254740993"})`, 1},
+		{"claimed just below", `claims(filter: {amountClaimedMin: "9007199254740994"})`, 0},
+		{"paid something", `claims(filter: {amountPaidMin: 1})`, 2},
+		{"paid nothing", `claims(filter: {amountPaidMax: 0})`, 1},
+		{"claims of members in a kecamatan", `claims(filter: {areaCode: "367202"})`, 1},
+		{"claims of city-paid members", `claims(filter: {payerTypes: [APBD]})`, 2},
+		{"claims of employer-paid members", `claims(filter: {payerTypes: [EMPLOYER], areaCode: "3672"})`, 1},
 		{"roster kecamatan", `roster(filter: {areaCode: "367208"})`, 1},
 		{"roster kelurahan", `roster(filter: {areaCode: "3672011001"})`, 1},
 		{"roster categories", `roster(filter: {categories: ["KADER", "NELAYAN"]})`, 2},
@@ -380,6 +541,12 @@ func TestParticipant(t *testing.T) {
 					}
 				}
 			}
+			PaidEarly struct{ TotalCount int }
+			Roster    []struct {
+				Category, Agency, FundedFrom string
+				FundedUntil                  *string
+				Kelurahan                    struct{ Name string }
+			}
 		}
 		ByNik []struct{ Kpj string }
 		Other []struct{ Kpj string }
@@ -393,6 +560,8 @@ func TestParticipant(t *testing.T) {
 			all: contributions { totalCount }
 			unpaid: contributions(filter: {unpaid: true}) { edges { node { period } } }
 			claims { edges { node { claimNo benefit status amountPaid } } }
+			paidEarly: contributions(filter: {paidTo: "2024-02-28"}) { totalCount }
+			roster { category agency fundedFrom fundedUntil kelurahan { name } }
 		}
 		byNik: participantByNik(nik: "`+nikA+`") { kpj }
 		other: participantByNik(nik: "3672010101010001") { kpj }
@@ -414,6 +583,13 @@ func TestParticipant(t *testing.T) {
 		AmountPaid               int64
 	}{"K1", "DEATH", "PAID", 20_000_000}) {
 		t.Errorf("claims: got %+v", p.Claims.Edges)
+	}
+	if p.PaidEarly.TotalCount != 1 {
+		t.Errorf("contributions paid by 2024-02-28: got %d, want 1", p.PaidEarly.TotalCount)
+	}
+	if len(p.Roster) != 1 || p.Roster[0].Category != "NELAYAN" || p.Roster[0].Agency != "DKPP" || p.Roster[0].FundedFrom != "2023-01" ||
+		p.Roster[0].FundedUntil != nil || p.Roster[0].Kelurahan.Name != "Cibeber" {
+		t.Errorf("roster: got %+v, want the NELAYAN entry of the NIK", p.Roster)
 	}
 	if len(resp.ByNik) != 2 || resp.ByNik[0].Kpj != "10000000001" || resp.ByNik[1].Kpj != "10000000002" {
 		t.Errorf("participantByNik: got %+v, want both KPJs of the NIK", resp.ByNik)
@@ -624,6 +800,14 @@ func TestBadInput(t *testing.T) {
 		{"bad year", `{ workforce(year: 1800) { year } }`, nil, "year must be between"},
 		{"no sync runs", `{ syncRuns(first: 0) { id } }`, nil, "first must be between"},
 		{"long name", `{ participants(filter: {nameContains: "` + strings.Repeat("a", 101) + `"}) { totalCount } }`, nil, "at most 100"},
+		{"bad roster category", `{ participants(filter: {rosterCategories: ["rt rw"]}) { totalCount } }`, nil, "category"},
+		{"bad roster category of contributions", `{ contributions(filter: {rosterCategories: ["KADER", ""]}) { totalCount } }`, nil, "category"},
+		{"unknown area of contributions", `{ contributions(filter: {areaCode: "367299"}) { totalCount } }`, nil, "not an area of Kota Cilegon"},
+		{"unknown area of claims", `{ claims(filter: {areaCode: "3672991001"}) { totalCount } }`, nil, "not an area of Kota Cilegon"},
+		{"reversed paid dates", `{ claims(filter: {paidFrom: "2024-05-01", paidTo: "2024-01-01"}) { totalCount } }`, nil, "paidFrom 2024-05-01 is after paidTo 2024-01-01"},
+		{"reversed paid dates, nested", `{ participant(kpj: "10000000001") { contributions(filter: {paidFrom: "2024-05-01", paidTo: "2024-01-01"}) { totalCount } } }`, nil, "paidFrom 2024-05-01 is after paidTo"},
+		{"reversed amounts", `{ claims(filter: {amountClaimedMin: 5, amountClaimedMax: 1}) { totalCount } }`, nil, "amountClaimedMin 5 is above amountClaimedMax 1"},
+		{"fractional amount", `{ claims(filter: {amountPaidMin: 1.5}) { totalCount } }`, nil, "whole number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

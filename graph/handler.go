@@ -44,6 +44,10 @@ type Config struct {
 
 	ComplexityLimit int // largest query cost (limits.go); 0: DefaultComplexityLimit
 	MaxDepth        int // deepest selection; 0: DefaultMaxDepth
+	// BatchWait bounds how long a participant's nested list waits for the
+	// rest of its page before the batch's one store call (loaders.go); 0:
+	// DefaultBatchWait.
+	BatchWait time.Duration
 }
 
 // Request limits of /query.
@@ -71,8 +75,11 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.BatchWait <= 0 {
+		cfg.BatchWait = DefaultBatchWait
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/query", limitBody(authenticate(cfg.Authenticate, newServer(cfg))))
+	mux.Handle("/query", limitBody(authenticate(cfg.Authenticate, withLoaders(cfg.BatchWait, newServer(cfg)))))
 	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -105,7 +112,7 @@ func newServer(cfg Config) *handler.Server {
 		depth = DefaultMaxDepth
 	}
 	r := &resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas, analytics: cfg.Analytics, reconcileLog: cfg.ReconcileLog,
-		sync: cfg.Sync, rosterImporter: cfg.RosterImporter}
+		sync: cfg.Sync, rosterImporter: cfg.RosterImporter, batchWait: cfg.BatchWait}
 	gc := generated.Config{Resolvers: r}
 	gc.Directives.PersonalData = personalData(cfg.Guard)
 	gc.Directives.HasRole = hasRole

@@ -56,6 +56,28 @@ func checkRange[T ~string](fromName string, from T, toName string, to T) error {
 	return nil
 }
 
+// checkAmounts rejects an amount range whose minimum is above its maximum.
+func checkAmounts(minName string, lo *int64, maxName string, hi *int64) error {
+	if lo != nil && hi != nil && *lo > *hi {
+		return coverage.Errorf(coverage.EINVALID, "%s %d is above %s %d", minName, *lo, maxName, *hi)
+	}
+	return nil
+}
+
+// categories checks roster category codes: upper-case letters, digits and
+// underscores, known or new.
+func categories(codes []string) ([]coverage.Category, error) {
+	var out []coverage.Category
+	for _, c := range codes {
+		cat := coverage.Category(c)
+		if err := cat.Validate(); err != nil {
+			return nil, err
+		}
+		out = append(out, cat)
+	}
+	return out, nil
+}
+
 // firstError returns the first non-nil error.
 func firstError(errs ...error) error {
 	for _, err := range errs {
@@ -91,19 +113,21 @@ func (r *resolver) participantFilter(in *model.ParticipantFilter) (coverage.Part
 		ActiveOn:       deref(in.ActiveOn),
 		NameContains:   deref(in.NameContains),
 	}
-	var long error
+	var long, cats error
 	if utf8.RuneCountInString(f.NameContains) > maxNameContains {
 		long = coverage.Errorf(coverage.EINVALID, "nameContains must be at most %d characters", maxNameContains)
 	}
+	f.RosterCategories, cats = categories(in.RosterCategories)
 	return f, firstError(
 		r.checkArea(f.AreaCode),
 		ifSet(f.NIK, coverage.CheckNIKShape),
 		checkRange("registeredFrom", f.RegisteredFrom, "registeredTo", f.RegisteredTo),
 		long,
+		cats,
 	)
 }
 
-func contributionFilter(in *model.ContributionFilter) (coverage.ContributionFilter, error) {
+func (r *resolver) contributionFilter(in *model.ContributionFilter) (coverage.ContributionFilter, error) {
 	if in == nil {
 		return coverage.ContributionFilter{}, nil
 	}
@@ -114,37 +138,58 @@ func contributionFilter(in *model.ContributionFilter) (coverage.ContributionFilt
 		PeriodFrom: deref(in.PeriodFrom),
 		PeriodTo:   deref(in.PeriodTo),
 		Unpaid:     in.Unpaid,
+		PaidFrom:   deref(in.PaidFrom),
+		PaidTo:     deref(in.PaidTo),
+		AreaCode:   deref(in.AreaCode),
 	}
+	var cats error
+	f.RosterCategories, cats = categories(in.RosterCategories)
 	return f, firstError(
 		ifSet(f.KPJ, checkKPJ),
 		ifSet(f.NIK, coverage.CheckNIKShape),
+		r.checkArea(f.AreaCode),
 		checkRange("periodFrom", f.PeriodFrom, "periodTo", f.PeriodTo),
+		checkRange("paidFrom", f.PaidFrom, "paidTo", f.PaidTo),
+		cats,
 	)
 }
 
-// participantContributionFilter selects one participant's contributions.
-func participantContributionFilter(kpj string, in *model.ParticipantContributionFilter) (coverage.ContributionFilter, error) {
-	f := coverage.ContributionFilter{KPJ: kpj}
+// participantContributionFilter selects among a participant's contributions;
+// the member (the KPJ) is the loader's key, not part of the filter, so that
+// the members of a page share one filter and one store call.
+func participantContributionFilter(in *model.ParticipantContributionFilter) (coverage.ContributionFilter, error) {
 	if in == nil {
-		return f, nil
+		return coverage.ContributionFilter{}, nil
 	}
-	f.PeriodFrom, f.PeriodTo, f.Unpaid = deref(in.PeriodFrom), deref(in.PeriodTo), in.Unpaid
-	return f, checkRange("periodFrom", f.PeriodFrom, "periodTo", f.PeriodTo)
+	f := coverage.ContributionFilter{PeriodFrom: deref(in.PeriodFrom), PeriodTo: deref(in.PeriodTo), Unpaid: in.Unpaid,
+		PaidFrom: deref(in.PaidFrom), PaidTo: deref(in.PaidTo)}
+	return f, firstError(
+		checkRange("periodFrom", f.PeriodFrom, "periodTo", f.PeriodTo),
+		checkRange("paidFrom", f.PaidFrom, "paidTo", f.PaidTo),
+	)
 }
 
-func claimFilter(in *model.ClaimFilter) (coverage.ClaimFilter, error) {
+func (r *resolver) claimFilter(in *model.ClaimFilter) (coverage.ClaimFilter, error) {
 	if in == nil {
 		return coverage.ClaimFilter{}, nil
 	}
 	f := coverage.ClaimFilter{
-		KPJ:           deref(in.Kpj),
-		NIK:           deref(in.Nik),
-		Programs:      in.Programs,
-		Statuses:      in.Statuses,
-		IncidentFrom:  deref(in.IncidentFrom),
-		IncidentTo:    deref(in.IncidentTo),
-		SubmittedFrom: deref(in.SubmittedFrom),
-		SubmittedTo:   deref(in.SubmittedTo),
+		KPJ:              deref(in.Kpj),
+		NIK:              deref(in.Nik),
+		Programs:         in.Programs,
+		Statuses:         in.Statuses,
+		IncidentFrom:     deref(in.IncidentFrom),
+		IncidentTo:       deref(in.IncidentTo),
+		SubmittedFrom:    deref(in.SubmittedFrom),
+		SubmittedTo:      deref(in.SubmittedTo),
+		PaidFrom:         deref(in.PaidFrom),
+		PaidTo:           deref(in.PaidTo),
+		AmountClaimedMin: in.AmountClaimedMin,
+		AmountClaimedMax: in.AmountClaimedMax,
+		AmountPaidMin:    in.AmountPaidMin,
+		AmountPaidMax:    in.AmountPaidMax,
+		AreaCode:         deref(in.AreaCode),
+		PayerTypes:       in.PayerTypes,
 	}
 	var empty error
 	for _, b := range in.Benefits {
@@ -159,6 +204,10 @@ func claimFilter(in *model.ClaimFilter) (coverage.ClaimFilter, error) {
 		empty,
 		checkRange("incidentFrom", f.IncidentFrom, "incidentTo", f.IncidentTo),
 		checkRange("submittedFrom", f.SubmittedFrom, "submittedTo", f.SubmittedTo),
+		checkRange("paidFrom", f.PaidFrom, "paidTo", f.PaidTo),
+		checkAmounts("amountClaimedMin", f.AmountClaimedMin, "amountClaimedMax", f.AmountClaimedMax),
+		checkAmounts("amountPaidMin", f.AmountPaidMin, "amountPaidMax", f.AmountPaidMax),
+		r.checkArea(f.AreaCode),
 	)
 }
 
@@ -172,15 +221,9 @@ func (r *resolver) rosterFilter(in *model.RosterFilter) (coverage.RosterFilter, 
 		Agency:   deref(in.Agency),
 		FundedIn: deref(in.FundedIn),
 	}
-	var bad error
-	for _, c := range in.Categories {
-		cat := coverage.Category(c)
-		if err := cat.Validate(); err != nil && bad == nil {
-			bad = err
-		}
-		f.Categories = append(f.Categories, cat)
-	}
-	return f, firstError(r.checkArea(f.AreaCode), ifSet(f.NIK, coverage.CheckNIKShape), bad)
+	var cats error
+	f.Categories, cats = categories(in.Categories)
+	return f, firstError(r.checkArea(f.AreaCode), ifSet(f.NIK, coverage.CheckNIKShape), cats)
 }
 
 func quarantineFilter(in *model.QuarantineFilter) coverage.QuarantineFilter {

@@ -31,11 +31,12 @@ const DefaultComplexityLimit = 10_000
 const DefaultMaxDepth = 10
 
 // Cost of the lists that have no first argument: their size is bounded by the
-// data (one NIK rarely holds more than a few KPJs; workforce has one target a
-// year per area).
+// data (one NIK rarely holds more than a few KPJs or roster categories;
+// workforce has one target a year per area).
 const (
-	participantsPerNIK = 10
-	workforceTargets   = 60
+	participantsPerNIK  = 10
+	rosterEntriesPerNIK = 10
+	workforceTargets    = 60
 )
 
 // setComplexity fills in the cost of every list field.
@@ -50,19 +51,22 @@ func setComplexity(c *generated.ComplexityRoot, areas *coverage.Areas) {
 	}
 	list := func(n, child int) int { return 1 + n*max(child, 1) }
 
-	c.Query.Participants = func(child int, _ *model.ParticipantFilter, first *int, _ *string) int {
+	c.Query.Participants = func(child int, _ *model.ParticipantFilter, _ *model.Order, first *int, _ *string) int {
 		return list(page(first), child)
 	}
-	c.Query.Contributions = func(child int, _ *model.ContributionFilter, first *int, _ *string) int {
+	c.Query.Contributions = func(child int, _ *model.ContributionFilter, _ *model.Order, first *int, _ *string) int {
 		return list(page(first), child)
 	}
-	c.Query.Claims = func(child int, _ *model.ClaimFilter, first *int, _ *string) int {
+	c.Query.Claims = func(child int, _ *model.ClaimFilter, _ *model.Order, first *int, _ *string) int {
 		return list(page(first), child)
 	}
-	c.Query.Roster = func(child int, _ *model.RosterFilter, first *int, _ *string) int {
+	c.Query.Roster = func(child int, _ *model.RosterFilter, _ *model.Order, first *int, _ *string) int {
 		return list(page(first), child)
 	}
-	c.Query.Quarantine = func(child int, _ *model.QuarantineFilter, first *int, _ *string) int {
+	c.Query.Quarantine = func(child int, _ *model.QuarantineFilter, _ *model.Order, first *int, _ *string) int {
+		return list(page(first), child)
+	}
+	c.Query.Discrepancies = func(child int, _ *model.DiscrepancyFilter, _ *model.Order, first *int, _ *string) int {
 		return list(page(first), child)
 	}
 	c.Query.SyncRuns = func(child int, _ *coverage.Feed, first *int) int {
@@ -70,10 +74,11 @@ func setComplexity(c *generated.ComplexityRoot, areas *coverage.Areas) {
 	}
 	c.Query.ParticipantByNik = func(child int, _ string) int { return list(participantsPerNIK, child) }
 	c.Query.Workforce = func(child int, _ *int, _ *string) int { return list(workforceTargets, child) }
-	c.Participant.Contributions = func(child int, _ *model.ParticipantContributionFilter, first *int, _ *string) int {
+	c.Participant.Contributions = func(child int, _ *model.ParticipantContributionFilter, _ *model.Order, first *int, _ *string) int {
 		return list(page(first), child)
 	}
-	c.Participant.Claims = func(child int, first *int, _ *string) int { return list(page(first), child) }
+	c.Participant.Claims = func(child int, _ *model.Order, first *int, _ *string) int { return list(page(first), child) }
+	c.Participant.Roster = func(child int) int { return list(rosterEntriesPerNIK, child) }
 
 	// Area lists live in memory; their cost only has to stop nesting from
 	// multiplying. A list of areas costs as many items as the largest kecamatan

@@ -4,7 +4,8 @@
 // The executable schema and the connection and input models are generated into
 // internal/ and never edited; schema.resolvers.go holds the resolvers, which are
 // thin: they check their arguments and call coverage.Records, coverage.SyncLog
-// or *coverage.Areas, nothing else. Errors are coverage errors, shown once by the
+// or *coverage.Areas, nothing else; a participant's nested lists go through
+// the request's batching loaders (loaders.go). Errors are coverage errors, shown once by the
 // error presenter with extensions.code; personal data passes through one guard
 // (personal.go). docs/graphql.md describes the API.
 package graph
@@ -12,6 +13,8 @@ package graph
 //go:generate go -C .. tool gqlgen generate
 
 import (
+	"time"
+
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph/internal/model"
 )
@@ -25,6 +28,7 @@ type resolver struct {
 	reconcileLog   ReconcileLog   // discrepancies and reconciliation runs
 	sync           SyncControl    // nil: triggerSync and cancelSync answer UNAVAILABLE
 	rosterImporter RosterImporter // nil: importRoster answers UNAVAILABLE
+	batchWait      time.Duration  // of the nested lists' loaders
 }
 
 // lookupArea returns the area with the code, or nil when the city has none

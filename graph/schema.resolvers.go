@@ -170,38 +170,32 @@ func (r *participantResolver) Kecamatan(ctx context.Context, obj *coverage.Parti
 	return r.kecamatanOf(obj.KelurahanCode), nil
 }
 
-func (r *participantResolver) Contributions(ctx context.Context, obj *coverage.Participant, filter *model.ParticipantContributionFilter, first *int, after *string) (*model.ContributionConnection, error) {
-	f, err := participantContributionFilter(obj.KPJ, filter)
+func (r *participantResolver) Contributions(ctx context.Context, obj *coverage.Participant, filter *model.ParticipantContributionFilter, orderBy *model.Order, first *int, after *string) (*model.ContributionConnection, error) {
+	f, err := participantContributionFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	return r.contributions(ctx, f, first, after)
+	return contributionConnection(load(ctx, r.loaders(ctx), contributionList, r.records.ContributionsByKPJ, obj.KPJ, f, pageArgs{orderBy, first, after}))
 }
 
-func (r *participantResolver) Claims(ctx context.Context, obj *coverage.Participant, first *int, after *string) (*model.ClaimConnection, error) {
-	return r.claims(ctx, coverage.ClaimFilter{KPJ: obj.KPJ}, first, after)
+func (r *participantResolver) Claims(ctx context.Context, obj *coverage.Participant, orderBy *model.Order, first *int, after *string) (*model.ClaimConnection, error) {
+	return claimConnection(load(ctx, r.loaders(ctx), claimList, r.records.ClaimsByKPJ, obj.KPJ, coverage.ClaimFilter{}, pageArgs{orderBy, first, after}))
+}
+
+func (r *participantResolver) Roster(ctx context.Context, obj *coverage.Participant) ([]coverage.RosterEntry, error) {
+	return r.rosterOf(ctx, obj.NIK)
 }
 
 func (r *quarantinedRecordResolver) Key(ctx context.Context, obj *coverage.Quarantined) (*string, error) {
 	return optional(obj.Key), nil
 }
 
-func (r *queryResolver) Participants(ctx context.Context, filter *model.ParticipantFilter, first *int, after *string) (*model.ParticipantConnection, error) {
+func (r *queryResolver) Participants(ctx context.Context, filter *model.ParticipantFilter, orderBy *model.Order, first *int, after *string) (*model.ParticipantConnection, error) {
 	f, err := r.participantFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	pg, err := fetch(ctx, r.records.Participants, f, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return &model.ParticipantConnection{
-		Edges: edges(pg, func(c string, n *coverage.Participant) model.ParticipantEdge {
-			return model.ParticipantEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(pg),
-		TotalCount: int(pg.TotalCount),
-	}, nil
+	return participantConnection(read(ctx, participantList, r.records.Participants, f, pageArgs{orderBy, first, after}))
 }
 
 func (r *queryResolver) Participant(ctx context.Context, kpj string) (*coverage.Participant, error) {
@@ -226,38 +220,28 @@ func (r *queryResolver) ParticipantByNik(ctx context.Context, nik string) ([]cov
 	return nonNil(pg.Items), nil
 }
 
-func (r *queryResolver) Contributions(ctx context.Context, filter *model.ContributionFilter, first *int, after *string) (*model.ContributionConnection, error) {
-	f, err := contributionFilter(filter)
+func (r *queryResolver) Contributions(ctx context.Context, filter *model.ContributionFilter, orderBy *model.Order, first *int, after *string) (*model.ContributionConnection, error) {
+	f, err := r.contributionFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	return r.contributions(ctx, f, first, after)
+	return contributionConnection(read(ctx, contributionList, r.records.Contributions, f, pageArgs{orderBy, first, after}))
 }
 
-func (r *queryResolver) Claims(ctx context.Context, filter *model.ClaimFilter, first *int, after *string) (*model.ClaimConnection, error) {
-	f, err := claimFilter(filter)
+func (r *queryResolver) Claims(ctx context.Context, filter *model.ClaimFilter, orderBy *model.Order, first *int, after *string) (*model.ClaimConnection, error) {
+	f, err := r.claimFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	return r.claims(ctx, f, first, after)
+	return claimConnection(read(ctx, claimList, r.records.Claims, f, pageArgs{orderBy, first, after}))
 }
 
-func (r *queryResolver) Roster(ctx context.Context, filter *model.RosterFilter, first *int, after *string) (*model.RosterConnection, error) {
+func (r *queryResolver) Roster(ctx context.Context, filter *model.RosterFilter, orderBy *model.Order, first *int, after *string) (*model.RosterConnection, error) {
 	f, err := r.rosterFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	pg, err := fetch(ctx, r.records.Roster, f, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return &model.RosterConnection{
-		Edges: edges(pg, func(c string, n *coverage.RosterEntry) model.RosterEdge {
-			return model.RosterEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(pg),
-		TotalCount: int(pg.TotalCount),
-	}, nil
+	return rosterConnection(read(ctx, rosterList, r.records.Roster, f, pageArgs{orderBy, first, after}))
 }
 
 func (r *queryResolver) City(ctx context.Context) (*coverage.Area, error) {
@@ -305,18 +289,8 @@ func (r *queryResolver) SyncRuns(ctx context.Context, feed *coverage.Feed, first
 	return nonNil(runs), err
 }
 
-func (r *queryResolver) Quarantine(ctx context.Context, filter *model.QuarantineFilter, first *int, after *string) (*model.QuarantineConnection, error) {
-	pg, err := fetch(ctx, r.syncLog.Quarantine, quarantineFilter(filter), first, after)
-	if err != nil {
-		return nil, err
-	}
-	return &model.QuarantineConnection{
-		Edges: edges(pg, func(c string, n *coverage.Quarantined) model.QuarantineEdge {
-			return model.QuarantineEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(pg),
-		TotalCount: int(pg.TotalCount),
-	}, nil
+func (r *queryResolver) Quarantine(ctx context.Context, filter *model.QuarantineFilter, orderBy *model.Order, first *int, after *string) (*model.QuarantineConnection, error) {
+	return quarantineConnection(read(ctx, quarantineList, r.syncLog.Quarantine, quarantineFilter(filter), pageArgs{orderBy, first, after}))
 }
 
 func (r *queryResolver) Coverage(ctx context.Context, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) (*model.CoverageResult, error) {
@@ -366,33 +340,11 @@ func (r *queryResolver) ApbdProgram(ctx context.Context, year int) (*model.ApbdP
 	return out, nil
 }
 
-func (r *queryResolver) Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, first *int, after *string) (*model.DiscrepancyConnection, error) {
+func (r *queryResolver) Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, orderBy *model.Order, first *int, after *string) (*model.DiscrepancyConnection, error) {
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	f := discrepancyFilter(filter)
-	pg, err := fetch(ctx, r.reconcileLog.Discrepancies, f, first, after)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := r.reconcileLog.DiscrepancyCounts(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := &model.DiscrepancyConnection{
-		Edges: edges(pg, func(c string, n *coverage.Discrepancy) model.DiscrepancyEdge {
-			return model.DiscrepancyEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:     pageInfo(pg),
-		TotalCount:   int(pg.TotalCount),
-		CountsByKind: []model.KindCount{},
-	}
-	for _, k := range coverage.DiscrepancyKinds {
-		if n := counts[k]; n > 0 {
-			out.CountsByKind = append(out.CountsByKind, model.KindCount{Kind: k, Count: int(n)})
-		}
-	}
-	return out, nil
+	return r.discrepancies(ctx, discrepancyFilter(filter), pageArgs{orderBy, first, after})
 }
 
 func (r *queryResolver) Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error) {

@@ -71,3 +71,29 @@ func TestPersonalDataIsMarked(t *testing.T) {
 		t.Errorf("@personalData on %v, want %v", got, want)
 	}
 }
+
+// TestOrdersMatchTheStore: every list's sort field enum has one value per
+// sort field the store accepts for the list (coverage.ParticipantSorts, ...),
+// named as cursors and messages name it (list.fieldName), in the same order.
+func TestOrdersMatchTheStore(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	for enum, l := range map[string]list{
+		"ParticipantSortField":  participantList,
+		"ContributionSortField": contributionList,
+		"ClaimSortField":        claimList,
+		"RosterSortField":       rosterList,
+		"QuarantineSortField":   quarantineList,
+		"DiscrepancySortField":  discrepancyList,
+	} {
+		var got, want []string
+		for _, v := range s.Types[enum].EnumValues {
+			got = append(got, v.Name)
+		}
+		for _, f := range l.sorts {
+			want = append(want, l.fieldName(f))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", enum, got, want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/store/memindex"
 )
 
 // Collections of the reconciliation.
@@ -25,21 +26,6 @@ const (
 	colDeclared       = "declared_totals"
 	colWorkforceAdmin = "workforce_targets"
 )
-
-// analyticsIndexes are the MongoDB indexes of the reconciliation's collections.
-var analyticsIndexes = map[string][]bson.D{
-	colDiscrepancies: {
-		{{Key: "status", Value: 1}, {Key: "kind", Value: 1}},
-		{{Key: "area_code", Value: 1}},
-		{{Key: "nik", Value: 1}},
-		{{Key: "kpj", Value: 1}},
-	},
-	colReconcileRuns:  {{{Key: "started_at", Value: -1}}},
-	colRollups:        {{{Key: "version", Value: -1}}},
-	colRollupChunks:   nil,
-	colDeclared:       nil,
-	colWorkforceAdmin: nil,
-}
 
 // discrepancyDoc is a discrepancy as stored.
 type discrepancyDoc struct {
@@ -181,18 +167,29 @@ func (s *Store) SaveFindings(ctx context.Context, runID string, asOf time.Time, 
 		replaces = append(replaces, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetReplacement(d))
 		counts.Resolved++
 	}
+	written := make([]string, 0, len(inserts)+len(replaces))
+	for _, d := range inserts {
+		written = append(written, d.(discrepancyDoc).ID)
+	}
+	for _, m := range replaces {
+		written = append(written, m.(*mongo.ReplaceOneModel).Filter.(bson.D)[0].Value.(string))
+	}
+	return counts, errors.Join(s.writeFindings(ctx, col, inserts, replaces), s.refresh(ctx, colDiscrepancies, written))
+}
+
+func (s *Store) writeFindings(ctx context.Context, col *mongo.Collection, inserts []any, replaces []mongo.WriteModel) error {
 	for start := 0; start < len(inserts); start += 1000 {
 		end := min(start+1000, len(inserts))
 		if _, err := col.InsertMany(ctx, inserts[start:end], options.InsertMany().SetOrdered(false)); err != nil {
-			return counts, fmt.Errorf("insert discrepancies: %w", err)
+			return fmt.Errorf("insert discrepancies: %w", err)
 		}
 	}
 	if len(replaces) > 0 {
 		if err := s.bulkWrite(ctx, col, replaces); err != nil {
-			return counts, fmt.Errorf("update discrepancies: %w", err)
+			return fmt.Errorf("update discrepancies: %w", err)
 		}
 	}
-	return counts, nil
+	return nil
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -204,6 +201,12 @@ func maxTime(a, b time.Time) time.Time {
 
 func discrepancyQuery(f coverage.DiscrepancyFilter) (query, error) {
 	var q query
+	if err := checkArea(f.AreaCode); err != nil {
+		return q, err
+	}
+	if err := checkPeriods(f.Period); err != nil {
+		return q, err
+	}
 	in(&q, "kind", f.Kinds)
 	in(&q, "severity", f.Severities)
 	in(&q, "status", f.Statuses)
@@ -211,23 +214,23 @@ func discrepancyQuery(f coverage.DiscrepancyFilter) (query, error) {
 	eq(&q, "nik", f.NIK)
 	eq(&q, "kpj", f.KPJ)
 	eq(&q, "periods", f.Period)
-	if f.AreaCode != "" {
-		if _, err := coverage.AreaLevelOf(f.AreaCode); err != nil {
-			return q, err
-		}
-		q.add("area_code", bson.D{{Key: "$regex", Value: "^" + f.AreaCode}})
-	}
+	q.area("area_code", f.AreaCode)
 	return q, nil
 }
 
-// Discrepancies lists discrepancies in ID order (grouped by kind).
+// Discrepancies lists discrepancies (by default in ID order, grouped by kind).
 func (s *Store) Discrepancies(ctx context.Context, f coverage.DiscrepancyFilter, p coverage.PageRequest) (coverage.Page[coverage.Discrepancy], error) {
 	q, err := discrepancyQuery(f)
 	if err != nil {
 		return coverage.Page[coverage.Discrepancy]{}, err
 	}
-	docs, err := page[discrepancyDoc](ctx, s, colDiscrepancies, q, p)
-	out := coverage.Page[coverage.Discrepancy]{Keys: docs.Keys, TotalCount: docs.TotalCount, HasNextPage: docs.HasNextPage}
+	if s.mem != nil {
+		return memPage(ctx, s, listDiscrepancies, p, s.decodeDiscrepancies, func(p coverage.PageRequest) (memindex.Result, error) {
+			return s.mem.Discrepancies(f, p)
+		})
+	}
+	docs, err := page[discrepancyDoc](ctx, s, listDiscrepancies, q, p)
+	out := coverage.Page[coverage.Discrepancy]{Cursors: docs.Cursors, TotalCount: docs.TotalCount, HasNextPage: docs.HasNextPage}
 	for i := range docs.Items {
 		out.Items = append(out.Items, docs.Items[i].discrepancy())
 	}
@@ -240,7 +243,14 @@ func (s *Store) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFil
 	if err != nil {
 		return nil, err
 	}
-	cur, err := s.db.Collection(colDiscrepancies).Find(ctx, q.doc(), options.Find().SetProjection(bson.D{{Key: "kind", Value: 1}}))
+	if s.mem != nil {
+		return s.mem.DiscrepancyCounts(f), nil
+	}
+	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "kind", Value: 1}})
+	if len(q.d) == 0 && !s.idLookups {
+		opts.SetHint(bson.D{{Key: "kind", Value: 1}, {Key: "_id", Value: 1}}) // covered: no document read
+	}
+	cur, err := s.db.Collection(colDiscrepancies).Find(ctx, q.doc(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("count discrepancies: %w", err)
 	}
@@ -297,6 +307,7 @@ func (s *Store) transition(ctx context.Context, id string, from []coverage.Discr
 	}
 	res, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$in", Value: statuses}}}},
 		bson.D{{Key: "$set", Value: set}})
+	err = errors.Join(err, s.refresh(ctx, colDiscrepancies, []string{id}))
 	if err != nil {
 		return nil, fmt.Errorf("update discrepancy: %w", err)
 	}
@@ -308,10 +319,4 @@ func (s *Store) transition(ctx context.Context, id string, from []coverage.Discr
 		return nil, coverage.Errorf(coverage.ECONFLICT, "discrepancy %s is %s, not %v", id, d.Status, from)
 	}
 	return d, nil
-}
-
-func init() {
-	for name, keys := range analyticsIndexes {
-		indexes[name] = keys
-	}
 }

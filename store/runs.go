@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/store/memindex"
 )
 
 // runDoc is a sync run as stored in sync_runs.
@@ -196,9 +197,18 @@ func (s *Store) AddQuarantined(ctx context.Context, qs []coverage.Quarantined) e
 	}
 	_, err := s.db.Collection(colQuarantine).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err := ignoreDuplicates(err); err != nil {
-		return fmt.Errorf("quarantine records: %w", err)
+		err = fmt.Errorf("quarantine records: %w", err)
+		return errors.Join(err, s.refresh(ctx, colQuarantine, quarantineIDs(docs)))
 	}
-	return nil
+	return s.refresh(ctx, colQuarantine, quarantineIDs(docs))
+}
+
+func quarantineIDs(docs []any) []string {
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.(quarantineDoc).ID
+	}
+	return ids
 }
 
 // ignoreDuplicates returns nil for an insert whose only failures are keys that
@@ -216,20 +226,24 @@ func ignoreDuplicates(err error) error {
 	return nil
 }
 
-// Quarantine lists quarantined records in id order.
+// Quarantine lists quarantined records.
 func (s *Store) Quarantine(ctx context.Context, f coverage.QuarantineFilter, p coverage.PageRequest) (coverage.Page[coverage.Quarantined], error) {
+	if s.mem != nil {
+		return memPage(ctx, s, listQuarantine, p, s.decodeQuarantined, func(p coverage.PageRequest) (memindex.Result, error) {
+			return s.mem.Quarantine(f, p)
+		})
+	}
 	var q query
 	eq(&q, "feed", f.Feed)
 	eq(&q, "run_id", f.RunID)
-	docs, err := page[quarantineDoc](ctx, s, colQuarantine, q, p)
-	out := coverage.Page[coverage.Quarantined]{Keys: docs.Keys, TotalCount: docs.TotalCount, HasNextPage: docs.HasNextPage}
-	if err != nil {
-		return out, err
-	}
+	docs, err := page[quarantineDoc](ctx, s, listQuarantine, q, p)
+	out := coverage.Page[coverage.Quarantined]{Cursors: docs.Cursors, TotalCount: docs.TotalCount, HasNextPage: docs.HasNextPage}
 	for _, d := range docs.Items {
-		out.Items = append(out.Items, coverage.Quarantined{
-			ID: d.ID, Feed: coverage.Feed(d.Feed), RunID: d.RunID, Key: d.Key, Raw: d.Raw, Reason: d.Reason, ReceivedAt: d.FirstSeen,
-		})
+		out.Items = append(out.Items, d.quarantined())
 	}
-	return out, nil
+	return out, err
+}
+
+func (d quarantineDoc) quarantined() coverage.Quarantined {
+	return coverage.Quarantined{ID: d.ID, Feed: coverage.Feed(d.Feed), RunID: d.RunID, Key: d.Key, Raw: d.Raw, Reason: d.Reason, ReceivedAt: d.FirstSeen}
 }

@@ -22,6 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/store/memindex"
 )
 
 // Collection names.
@@ -51,6 +52,10 @@ type Config struct {
 	Database string // database name; default "jamsostek"
 	DataDir  string // embedded engine's directory; default "./data"
 	Logger   *slog.Logger
+	// NoRecordIndex serves the embedded engine's lists through FerretDB's own
+	// finds, as on MongoDB, instead of the in-memory index: slow (every
+	// filter scans), for tests that check both paths answer alike.
+	NoRecordIndex bool
 }
 
 // Store is the MongoDB adapter. It is safe for concurrent use.
@@ -59,6 +64,9 @@ type Store struct {
 	db       *mongo.Database
 	embedded *embedded
 	log      *slog.Logger
+	// mem is the embedded engine's index of the record lists (memindex); nil
+	// on MongoDB, whose own indexes serve them.
+	mem *memindex.Index
 	// idLookups is set for engines that only use an index for a filter that is
 	// exactly {_id: value} (the embedded FerretDB): there, reads of many keys go
 	// one key at a time instead of {_id: {$in: [...]}}, which would scan.
@@ -90,6 +98,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, err
 		}
 		s.embedded, s.idLookups, uri = e, true, e.uri
+		if !cfg.NoRecordIndex {
+			s.mem = memindex.New()
+		}
 	}
 	opts := options.Client().ApplyURI(uri).
 		SetBSONOptions(&options.BSONOptions{UseJSONStructTags: true, NilSliceAsEmpty: true}).
@@ -144,41 +155,9 @@ func (s *Store) closeEmbedded(ctx context.Context) error {
 	return s.embedded.stop(ctx)
 }
 
-// indexes lists the secondary indexes of each collection: those the record
-// queries and the sync need on MongoDB.
-var indexes = map[string][]bson.D{
-	colParticipants: {
-		{{Key: "nik", Value: 1}},
-		{{Key: "kelurahan_code", Value: 1}, {Key: "_id", Value: 1}},
-		{{Key: "payer_type", Value: 1}, {Key: "status", Value: 1}},
-	},
-	colContributions: {
-		{{Key: "kpj", Value: 1}, {Key: "period", Value: 1}},
-		{{Key: "nik", Value: 1}},
-		{{Key: "period", Value: 1}},
-	},
-	colClaims: {
-		{{Key: "kpj", Value: 1}},
-		{{Key: "nik", Value: 1}},
-		{{Key: "incident_date", Value: 1}},
-	},
-	colRoster: {
-		{{Key: "nik", Value: 1}},
-		{{Key: "kelurahan_code", Value: 1}, {Key: "_id", Value: 1}},
-		{{Key: "category", Value: 1}},
-	},
-	colSyncRuns: {
-		{{Key: "feed", Value: 1}, {Key: "started_at", Value: -1}},
-	},
-	colQuarantine: {
-		{{Key: "feed", Value: 1}, {Key: "run_id", Value: 1}},
-	},
-	colWorkforce:   nil,
-	colCheckpoints: nil,
-}
-
 func (s *Store) ensureSchema(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	// Index builds on an existing city-scale database take a while.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	existing, err := s.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
@@ -207,8 +186,14 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 			return fmt.Errorf("create indexes of %s: %w", name, err)
 		}
 	}
-	if s.embedded != nil {
-		return s.embedded.prepare(ctx, s.db.Name())
+	if s.embedded == nil {
+		return nil
+	}
+	if err := s.embedded.prepare(ctx, s.db.Name()); err != nil {
+		return err
+	}
+	if s.mem != nil {
+		return s.loadIndex(ctx)
 	}
 	return nil
 }

@@ -69,19 +69,40 @@ func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (c
 			if err != nil {
 				return counts, fmt.Errorf("encode %s %s: %w", feed, r.Key, err)
 			}
-			upserts = append(upserts, upsert{key: r.Key, hash: hash, doc: doc, updatedAt: r.UpdatedAt})
+			upserts = append(upserts, upsert{value: r.Value, key: r.Key, hash: hash, doc: doc, updatedAt: r.UpdatedAt})
 		}
 	}
-	if err := s.applyDeletes(ctx, col, deletes, &counts); err != nil {
-		return counts, fmt.Errorf("delete %s: %w", feed, err)
+	var w written
+	err := s.applyDeletes(ctx, col, deletes, &counts, &w)
+	if err != nil {
+		err = fmt.Errorf("delete %s: %w", feed, err)
+	} else if err = s.applyUpserts(ctx, col, upserts, &counts, &w); err != nil {
+		err = fmt.Errorf("write %s: %w", feed, err)
 	}
-	if err := s.applyUpserts(ctx, col, upserts, &counts); err != nil {
-		return counts, fmt.Errorf("write %s: %w", feed, err)
+	if s.mem == nil {
+		return counts, err
 	}
+	if err != nil {
+		// Some writes may have landed: read the page's keys back.
+		keys := make([]string, 0, len(last))
+		for k := range last {
+			keys = append(keys, k)
+		}
+		return counts, errors.Join(err, s.refresh(ctx, name, keys))
+	}
+	s.mem.Delete(indexedCollections[name].list, w.deleted)
+	putRecords(s.mem, w.put)
 	return counts, nil
 }
 
+// written is what a page's writes changed, for the in-memory index.
+type written struct {
+	put     []any // the records inserted or replaced (Record.Value)
+	deleted []string
+}
+
 type upsert struct {
+	value     any // the record (Record.Value)
 	key       string
 	hash      string
 	doc       bson.D
@@ -124,7 +145,7 @@ func document(r Record, now time.Time) (bson.D, string, error) {
 
 // applyDeletes removes the records of tombstones, except those stored with a
 // newer updated_at than their tombstone's.
-func (s *Store) applyDeletes(ctx context.Context, col *mongo.Collection, tombs []Record, counts *coverage.SyncCounts) error {
+func (s *Store) applyDeletes(ctx context.Context, col *mongo.Collection, tombs []Record, counts *coverage.SyncCounts, w *written) error {
 	if len(tombs) == 0 {
 		return nil
 	}
@@ -143,6 +164,7 @@ func (s *Store) applyDeletes(ctx context.Context, col *mongo.Collection, tombs [
 			continue
 		}
 		models = append(models, mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: t.Key}}))
+		w.deleted = append(w.deleted, t.Key)
 	}
 	if len(models) == 0 {
 		return nil
@@ -165,7 +187,7 @@ func newer(stored, incoming time.Time) bool {
 // applyUpserts inserts every record first (one round trip for new records, the
 // common case of a first sync), then, for the keys that already exist, reads
 // their hashes and replaces only those whose content changed.
-func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []upsert, counts *coverage.SyncCounts) error {
+func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []upsert, counts *coverage.SyncCounts, w *written) error {
 	if len(ups) == 0 {
 		return nil
 	}
@@ -188,6 +210,11 @@ func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []u
 		}
 	}
 	counts.Inserted += int64(len(ups) - len(existing))
+	for i, u := range ups {
+		if !existing[i] {
+			w.put = append(w.put, u.value)
+		}
+	}
 	if len(existing) == 0 {
 		return nil
 	}
@@ -209,6 +236,7 @@ func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []u
 		// Upsert: the record may have been deleted since the insert failed.
 		models = append(models, mongo.NewReplaceOneModel().
 			SetFilter(bson.D{{Key: "_id", Value: u.key}}).SetReplacement(u.doc).SetUpsert(true))
+		w.put = append(w.put, u.value)
 	}
 	if len(models) == 0 {
 		return nil

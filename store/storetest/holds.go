@@ -45,10 +45,11 @@ func All[T any](tb testing.TB, fetch func(coverage.PageRequest) (coverage.Page[T
 			tb.Fatal(err)
 		}
 		out = append(out, pg.Items...)
-		if !pg.HasNextPage {
+		next := pg.Next(p)
+		if next == nil {
 			return out
 		}
-		p.After = pg.Keys[len(pg.Keys)-1]
+		p = *next
 	}
 }
 

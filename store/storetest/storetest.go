@@ -18,12 +18,26 @@ import (
 // Open returns a store with an empty database, closed when the test ends.
 func Open(tb testing.TB) *store.Store {
 	tb.Helper()
+	return open(tb, false)
+}
+
+// OpenWithoutIndex is Open with the embedded engine's in-memory record index
+// off (store.Config.NoRecordIndex): its lists are then answered by FerretDB's
+// finds and counts, the path MongoDB takes. On MongoDB it is Open.
+func OpenWithoutIndex(tb testing.TB) *store.Store {
+	tb.Helper()
+	return open(tb, true)
+}
+
+func open(tb testing.TB, noIndex bool) *store.Store {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := store.Config{
-		URI:     os.Getenv("MONGODB_URI"),
-		DataDir: tb.TempDir(),
-		Logger:  slog.New(slog.DiscardHandler),
+		URI:           os.Getenv("MONGODB_URI"),
+		DataDir:       tb.TempDir(),
+		Logger:        slog.New(slog.DiscardHandler),
+		NoRecordIndex: noIndex,
 	}
 	if cfg.URI != "" {
 		b := make([]byte, 6)

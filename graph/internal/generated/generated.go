@@ -279,8 +279,8 @@ type ComplexityRoot struct {
 
 	Participant struct {
 		BirthDate      func(childComplexity int) int
-		Claims         func(childComplexity int, first *int, after *string) int
-		Contributions  func(childComplexity int, filter *model.ParticipantContributionFilter, first *int, after *string) int
+		Claims         func(childComplexity int, orderBy *model.Order, first *int, after *string) int
+		Contributions  func(childComplexity int, filter *model.ParticipantContributionFilter, orderBy *model.Order, first *int, after *string) int
 		CoverageEnd    func(childComplexity int) int
 		CoverageStart  func(childComplexity int) int
 		DeclaredIncome func(childComplexity int) int
@@ -296,6 +296,7 @@ type ComplexityRoot struct {
 		PayerType      func(childComplexity int) int
 		Programs       func(childComplexity int) int
 		RegisteredAt   func(childComplexity int) int
+		Roster         func(childComplexity int) int
 		Segment        func(childComplexity int) int
 		Status         func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
@@ -346,18 +347,18 @@ type ComplexityRoot struct {
 		Area              func(childComplexity int, code string) int
 		Areas             func(childComplexity int) int
 		City              func(childComplexity int) int
-		Claims            func(childComplexity int, filter *model.ClaimFilter, first *int, after *string) int
-		Contributions     func(childComplexity int, filter *model.ContributionFilter, first *int, after *string) int
+		Claims            func(childComplexity int, filter *model.ClaimFilter, orderBy *model.Order, first *int, after *string) int
+		Contributions     func(childComplexity int, filter *model.ContributionFilter, orderBy *model.Order, first *int, after *string) int
 		Coverage          func(childComplexity int, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) int
 		DeclaredTotals    func(childComplexity int, year *int) int
-		Discrepancies     func(childComplexity int, filter *model.DiscrepancyFilter, first *int, after *string) int
+		Discrepancies     func(childComplexity int, filter *model.DiscrepancyFilter, orderBy *model.Order, first *int, after *string) int
 		Discrepancy       func(childComplexity int, id string) int
 		Participant       func(childComplexity int, kpj string) int
 		ParticipantByNik  func(childComplexity int, nik string) int
-		Participants      func(childComplexity int, filter *model.ParticipantFilter, first *int, after *string) int
-		Quarantine        func(childComplexity int, filter *model.QuarantineFilter, first *int, after *string) int
+		Participants      func(childComplexity int, filter *model.ParticipantFilter, orderBy *model.Order, first *int, after *string) int
+		Quarantine        func(childComplexity int, filter *model.QuarantineFilter, orderBy *model.Order, first *int, after *string) int
 		ReconcileRuns     func(childComplexity int, first *int) int
-		Roster            func(childComplexity int, filter *model.RosterFilter, first *int, after *string) int
+		Roster            func(childComplexity int, filter *model.RosterFilter, orderBy *model.Order, first *int, after *string) int
 		SyncRun           func(childComplexity int, id string) int
 		SyncRuns          func(childComplexity int, feed *coverage.Feed, first *int) int
 		UniversalCoverage func(childComplexity int, year int, areaCode *string) int
@@ -541,30 +542,31 @@ type ParticipantResolver interface {
 	Kelurahan(ctx context.Context, obj *coverage.Participant) (*coverage.Area, error)
 	Kecamatan(ctx context.Context, obj *coverage.Participant) (*coverage.Area, error)
 
-	Contributions(ctx context.Context, obj *coverage.Participant, filter *model.ParticipantContributionFilter, first *int, after *string) (*model.ContributionConnection, error)
-	Claims(ctx context.Context, obj *coverage.Participant, first *int, after *string) (*model.ClaimConnection, error)
+	Contributions(ctx context.Context, obj *coverage.Participant, filter *model.ParticipantContributionFilter, orderBy *model.Order, first *int, after *string) (*model.ContributionConnection, error)
+	Claims(ctx context.Context, obj *coverage.Participant, orderBy *model.Order, first *int, after *string) (*model.ClaimConnection, error)
+	Roster(ctx context.Context, obj *coverage.Participant) ([]coverage.RosterEntry, error)
 }
 type QuarantinedRecordResolver interface {
 	Key(ctx context.Context, obj *coverage.Quarantined) (*string, error)
 }
 type QueryResolver interface {
-	Participants(ctx context.Context, filter *model.ParticipantFilter, first *int, after *string) (*model.ParticipantConnection, error)
+	Participants(ctx context.Context, filter *model.ParticipantFilter, orderBy *model.Order, first *int, after *string) (*model.ParticipantConnection, error)
 	Participant(ctx context.Context, kpj string) (*coverage.Participant, error)
 	ParticipantByNik(ctx context.Context, nik string) ([]coverage.Participant, error)
-	Contributions(ctx context.Context, filter *model.ContributionFilter, first *int, after *string) (*model.ContributionConnection, error)
-	Claims(ctx context.Context, filter *model.ClaimFilter, first *int, after *string) (*model.ClaimConnection, error)
-	Roster(ctx context.Context, filter *model.RosterFilter, first *int, after *string) (*model.RosterConnection, error)
+	Contributions(ctx context.Context, filter *model.ContributionFilter, orderBy *model.Order, first *int, after *string) (*model.ContributionConnection, error)
+	Claims(ctx context.Context, filter *model.ClaimFilter, orderBy *model.Order, first *int, after *string) (*model.ClaimConnection, error)
+	Roster(ctx context.Context, filter *model.RosterFilter, orderBy *model.Order, first *int, after *string) (*model.RosterConnection, error)
 	City(ctx context.Context) (*coverage.Area, error)
 	Areas(ctx context.Context) ([]coverage.Area, error)
 	Area(ctx context.Context, code string) (*coverage.Area, error)
 	Workforce(ctx context.Context, year *int, areaCode *string) ([]coverage.WorkforceTarget, error)
 	SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error)
 	SyncRuns(ctx context.Context, feed *coverage.Feed, first *int) ([]coverage.SyncRun, error)
-	Quarantine(ctx context.Context, filter *model.QuarantineFilter, first *int, after *string) (*model.QuarantineConnection, error)
+	Quarantine(ctx context.Context, filter *model.QuarantineFilter, orderBy *model.Order, first *int, after *string) (*model.QuarantineConnection, error)
 	Coverage(ctx context.Context, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) (*model.CoverageResult, error)
 	UniversalCoverage(ctx context.Context, year int, areaCode *string) (*model.UniversalCoverage, error)
 	ApbdProgram(ctx context.Context, year int) (*model.ApbdProgram, error)
-	Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, first *int, after *string) (*model.DiscrepancyConnection, error)
+	Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, orderBy *model.Order, first *int, after *string) (*model.DiscrepancyConnection, error)
 	Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error)
 	DeclaredTotals(ctx context.Context, year *int) ([]model.DeclaredTotal, error)
 	ReconcileRuns(ctx context.Context, first *int) ([]coverage.ReconcileRun, error)
@@ -1645,7 +1647,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Participant.Claims(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Participant.Claims(childComplexity, args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Participant.contributions":
 		if e.ComplexityRoot.Participant.Contributions == nil {
 			break
@@ -1656,7 +1658,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Participant.Contributions(childComplexity, args["filter"].(*model.ParticipantContributionFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Participant.Contributions(childComplexity, args["filter"].(*model.ParticipantContributionFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Participant.coverageEnd":
 		if e.ComplexityRoot.Participant.CoverageEnd == nil {
 			break
@@ -1747,6 +1749,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.RegisteredAt(childComplexity), true
+	case "Participant.roster":
+		if e.ComplexityRoot.Participant.Roster == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Roster(childComplexity), true
 	case "Participant.segment":
 		if e.ComplexityRoot.Participant.Segment == nil {
 			break
@@ -1948,7 +1956,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Claims(childComplexity, args["filter"].(*model.ClaimFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Claims(childComplexity, args["filter"].(*model.ClaimFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Query.contributions":
 		if e.ComplexityRoot.Query.Contributions == nil {
 			break
@@ -1959,7 +1967,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contributions(childComplexity, args["filter"].(*model.ContributionFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Contributions(childComplexity, args["filter"].(*model.ContributionFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Query.coverage":
 		if e.ComplexityRoot.Query.Coverage == nil {
 			break
@@ -1992,7 +2000,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Discrepancies(childComplexity, args["filter"].(*model.DiscrepancyFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Discrepancies(childComplexity, args["filter"].(*model.DiscrepancyFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Query.discrepancy":
 		if e.ComplexityRoot.Query.Discrepancy == nil {
 			break
@@ -2037,7 +2045,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Participants(childComplexity, args["filter"].(*model.ParticipantFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Participants(childComplexity, args["filter"].(*model.ParticipantFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Query.quarantine":
 		if e.ComplexityRoot.Query.Quarantine == nil {
 			break
@@ -2048,7 +2056,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Quarantine(childComplexity, args["filter"].(*model.QuarantineFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Quarantine(childComplexity, args["filter"].(*model.QuarantineFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Query.reconcileRuns":
 		if e.ComplexityRoot.Query.ReconcileRuns == nil {
 			break
@@ -2070,7 +2078,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Roster(childComplexity, args["filter"].(*model.RosterFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Roster(childComplexity, args["filter"].(*model.RosterFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
 	case "Query.syncRun":
 		if e.ComplexityRoot.Query.SyncRun == nil {
 			break
@@ -2715,14 +2723,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ClaimFilter", ec.unmarshalInputClaimFilter),
+			graphql.NewInputUnmarshaler("ClaimOrder", ec.unmarshalInputClaimOrder),
 			graphql.NewInputUnmarshaler("ContributionFilter", ec.unmarshalInputContributionFilter),
+			graphql.NewInputUnmarshaler("ContributionOrder", ec.unmarshalInputContributionOrder),
 			graphql.NewInputUnmarshaler("CoverageFilter", ec.unmarshalInputCoverageFilter),
 			graphql.NewInputUnmarshaler("DeclaredTotalInput", ec.unmarshalInputDeclaredTotalInput),
 			graphql.NewInputUnmarshaler("DiscrepancyFilter", ec.unmarshalInputDiscrepancyFilter),
+			graphql.NewInputUnmarshaler("DiscrepancyOrder", ec.unmarshalInputDiscrepancyOrder),
 			graphql.NewInputUnmarshaler("ParticipantContributionFilter", ec.unmarshalInputParticipantContributionFilter),
 			graphql.NewInputUnmarshaler("ParticipantFilter", ec.unmarshalInputParticipantFilter),
+			graphql.NewInputUnmarshaler("ParticipantOrder", ec.unmarshalInputParticipantOrder),
 			graphql.NewInputUnmarshaler("QuarantineFilter", ec.unmarshalInputQuarantineFilter),
+			graphql.NewInputUnmarshaler("QuarantineOrder", ec.unmarshalInputQuarantineOrder),
 			graphql.NewInputUnmarshaler("RosterFilter", ec.unmarshalInputRosterFilter),
+			graphql.NewInputUnmarshaler("RosterOrder", ec.unmarshalInputRosterOrder),
 			graphql.NewInputUnmarshaler("WorkforceTargetInput", ec.unmarshalInputWorkforceTargetInput),
 		)
 	}
@@ -2847,12 +2861,14 @@ scalar Time
 "A file sent with the GraphQL multipart request specification (multipart/form-data: operations, map, then the files)."
 scalar Upload
 
-"The questions the API answers. Lists of records are Relay connections in key order."
+"The questions the API answers. Lists of records are Relay connections, in key order unless their orderBy asks for another."
 type Query {
-  "BPJS Ketenagakerjaan members (peserta), in KPJ order."
+  "BPJS Ketenagakerjaan members (peserta), by KPJ unless orderBy says otherwise."
   participants(
     "Which participants; all when omitted."
     filter: ParticipantFilter
+    "The order; KPJ ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: ParticipantOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
@@ -2865,30 +2881,36 @@ type Query {
   "Every participant registered under a NIK: one person may hold more than one KPJ."
   participantByNik("National ID number, 16 digits." nik: String!): [Participant!]!
 
-  "Monthly contributions (iuran) billed and paid, in id order."
+  "Monthly contributions (iuran) billed and paid, by id unless orderBy says otherwise."
   contributions(
     "Which contributions; all when omitted."
     filter: ContributionFilter
+    "The order; ID ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: ContributionOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
   ): ContributionConnection!
 
-  "Benefit claims (klaim), in claim-number order."
+  "Benefit claims (klaim), by claim number unless orderBy says otherwise."
   claims(
     "Which claims; all when omitted."
     filter: ClaimFilter
+    "The order; CLAIM_NO ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: ClaimOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
   ): ClaimConnection!
 
-  "Workers the city funds, from its agencies' rosters, in NIK then category order."
+  "Workers the city funds, from its agencies' rosters, by NIK then category unless orderBy says otherwise."
   roster(
     "Which roster entries; all when omitted."
     filter: RosterFilter
+    "The order; NIK_CATEGORY ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: RosterOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
@@ -2918,10 +2940,12 @@ type Query {
   "Recent sync runs, newest first."
   syncRuns("Only this feed; every feed when omitted." feed: Feed, "How many, 1 to 1000." first: Int = 20): [SyncRun!]!
 
-  "Feed records that failed validation, kept as received with the reason."
+  "Feed records that failed validation, kept as received with the reason; by id unless orderBy says otherwise."
   quarantine(
     "Which records; all when omitted."
     filter: QuarantineFilter
+    "The order; ID ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: QuarantineOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
@@ -2933,7 +2957,7 @@ type Query {
 type PageInfo {
   "Whether more records follow this page."
   hasNextPage: Boolean!
-  "Cursor of the last record of this page; pass it as after to get the next page."
+  "Cursor of the last record of this page; pass it as after, with the same orderBy, to get the next page. Opaque: it names its list, its order and the record's position in it."
   endCursor: String
 }
 
@@ -3113,22 +3137,28 @@ type Participant {
   declaredIncome: Rupiah!
   "When the feed last changed the record."
   updatedAt: Time!
-  "The member's contributions, in id order."
+  "The member's contributions, by id unless orderBy says otherwise. Batched: a page of participants asking the same arguments costs one store call."
   contributions(
     "Which of the member's contributions."
     filter: ParticipantContributionFilter
+    "The order; ID ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: ContributionOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
   ): ContributionConnection!
-  "The member's claims, in claim-number order."
+  "The member's claims, by claim number unless orderBy says otherwise. Batched like contributions."
   claims(
+    "The order; CLAIM_NO ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: ClaimOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
   ): ClaimConnection!
+  "The city's roster entries under the member's NIK (every category and term the city funds the person for), by category. Batched like contributions. The entries carry the NIK and name, guarded as on RosterEntry."
+  roster: [RosterEntry!]!
 }
 
 "One month of dues billed to a participant and what was paid of it."
@@ -3337,6 +3367,8 @@ input ParticipantFilter {
   activeOn: Date
   "Name contains this text, ignoring case (at most 100 characters)."
   nameContains: String
+  "On the city's roster (same NIK) in any of these categories, in any month (RT_RW, KADER, ... or a newer code of upper-case letters, digits and underscores)."
+  rosterCategories: [String!]
 }
 
 "Selects contributions. Every field given must match; a list matches any of its values."
@@ -3353,6 +3385,14 @@ input ContributionFilter {
   periodTo: Period
   "true: not paid in full; false: paid in full."
   unpaid: Boolean
+  "Paid on or after this date; a contribution never paid does not match."
+  paidFrom: Date
+  "Paid on or before this date; a contribution never paid does not match."
+  paidTo: Date
+  "The member's domicile: the city (4 digits), a kecamatan (6) or a kelurahan (10); a contribution whose KPJ has no participant does not match."
+  areaCode: String
+  "The person (same NIK) is on the city's roster in any of these categories, in any month."
+  rosterCategories: [String!]
 }
 
 "Selects one participant's contributions."
@@ -3363,6 +3403,10 @@ input ParticipantContributionFilter {
   periodTo: Period
   "true: not paid in full; false: paid in full."
   unpaid: Boolean
+  "Paid on or after this date; a contribution never paid does not match."
+  paidFrom: Date
+  "Paid on or before this date; a contribution never paid does not match."
+  paidTo: Date
 }
 
 "Selects claims. Every field given must match; a list matches any of its values."
@@ -3385,6 +3429,22 @@ input ClaimFilter {
   submittedFrom: Date
   "Filed on or before."
   submittedTo: Date
+  "Paid on or after this date; a claim not paid does not match."
+  paidFrom: Date
+  "Paid on or before this date; a claim not paid does not match."
+  paidTo: Date
+  "Amount claimed at least this, inclusive."
+  amountClaimedMin: Rupiah
+  "Amount claimed at most this, inclusive."
+  amountClaimedMax: Rupiah
+  "Amount paid at least this, inclusive."
+  amountPaidMin: Rupiah
+  "Amount paid at most this, inclusive."
+  amountPaidMax: Rupiah
+  "The member's domicile: the city (4 digits), a kecamatan (6) or a kelurahan (10); a claim whose KPJ has no participant does not match."
+  areaCode: String
+  "Who pays the member's contributions (the participant's payer); a claim whose KPJ has no participant does not match."
+  payerTypes: [PayerType!]
 }
 
 "Selects roster entries. Every field given must match; a list matches any of its values."
@@ -3407,6 +3467,120 @@ input QuarantineFilter {
   feed: Feed
   "Only records first received by this run."
   runId: String
+}
+
+"Which way a list runs. Ties on the field are broken by the list's key in the same direction, so pages never overlap or skip."
+enum SortDirection {
+  "Smallest first: A to Z, earliest first, lowest amount first; records without the value (an unpaid contribution's paidAt) first."
+  ASC
+  "Largest first: Z to A, latest first, highest amount first; records without the value last."
+  DESC
+}
+
+"What participants can be ordered by."
+enum ParticipantSortField {
+  "Membership number, the key."
+  KPJ
+  "Full name."
+  NAME
+  "Date of registration."
+  REGISTERED_AT
+  "First day of protection."
+  COVERAGE_START
+}
+
+"An order of participants."
+input ParticipantOrder {
+  "The field; ties are broken by KPJ."
+  field: ParticipantSortField! = KPJ
+  "The direction."
+  direction: SortDirection! = ASC
+}
+
+"What contributions can be ordered by."
+enum ContributionSortField {
+  "Contribution id, the key."
+  ID
+  "Membership number."
+  KPJ
+  "Contribution month."
+  PERIOD
+  "Amount billed."
+  AMOUNT_DUE
+  "Amount paid."
+  AMOUNT_PAID
+  "Date of payment."
+  PAID_AT
+}
+
+"An order of contributions."
+input ContributionOrder {
+  "The field; ties are broken by id."
+  field: ContributionSortField! = ID
+  "The direction."
+  direction: SortDirection! = ASC
+}
+
+"What claims can be ordered by."
+enum ClaimSortField {
+  "Claim number, the key."
+  CLAIM_NO
+  "Membership number."
+  KPJ
+  "Date of the incident."
+  INCIDENT_DATE
+  "Date filed."
+  SUBMITTED_AT
+  "Date paid."
+  PAID_AT
+  "Amount claimed."
+  AMOUNT_CLAIMED
+  "Amount paid."
+  AMOUNT_PAID
+}
+
+"An order of claims."
+input ClaimOrder {
+  "The field; ties are broken by claim number."
+  field: ClaimSortField! = CLAIM_NO
+  "The direction."
+  direction: SortDirection! = ASC
+}
+
+"What roster entries can be ordered by."
+enum RosterSortField {
+  "NIK then category, the key."
+  NIK_CATEGORY
+  "Full name."
+  NAME
+  "Category code."
+  CATEGORY
+  "First month the city pays."
+  FUNDED_FROM
+}
+
+"An order of roster entries."
+input RosterOrder {
+  "The field; ties are broken by NIK then category."
+  field: RosterSortField! = NIK_CATEGORY
+  "The direction."
+  direction: SortDirection! = ASC
+}
+
+"What quarantined records can be ordered by."
+enum QuarantineSortField {
+  "Record id, the key."
+  ID
+  "When first received."
+  RECEIVED_AT
+}
+
+"An order of quarantined records."
+input QuarantineOrder {
+  "The field; ties are broken by id."
+  field: QuarantineSortField! = ID
+  "The direction."
+  direction: SortDirection! = ASC
 }
 
 "A page of participants."
@@ -3551,10 +3725,12 @@ extend type Query {
   "The city-funded (APBD) programme of a year, by roster category."
   apbdProgram("The year." year: Int!): ApbdProgram!
 
-  "Reconciliation findings, in kind order, with counts by kind."
+  "Reconciliation findings with counts by kind; by id (which starts with the kind) unless orderBy says otherwise."
   discrepancies(
     "Which discrepancies; all when omitted."
     filter: DiscrepancyFilter
+    "The order; ID ascending when omitted. A cursor belongs to its list and order: pass it only with the same orderBy."
+    orderBy: DiscrepancyOrder
     "How many to return, 1 to 1000; default 50."
     first: Int
     "The endCursor of the previous page; the first page when omitted."
@@ -4083,6 +4259,26 @@ input DiscrepancyFilter {
   kpj: String
   "Concerns this month."
   period: Period
+}
+
+"What discrepancies can be ordered by."
+enum DiscrepancySortField {
+  "Discrepancy id, the key; it starts with the kind."
+  ID
+  "Rupiah at stake."
+  AMOUNT
+  "When first found (the data's as-of time)."
+  FIRST_SEEN
+  "When last found (the data's as-of time)."
+  LAST_SEEN
+}
+
+"An order of discrepancies."
+input DiscrepancyOrder {
+  "The field; ties are broken by id."
+  field: DiscrepancySortField! = ID
+  "The direction."
+  direction: SortDirection! = ASC
 }
 
 "A page of discrepancies."
@@ -4640,6 +4836,8 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_contributions(ctx, field)
 	case "claims":
 		return ec.fieldContext_Participant_claims(ctx, field)
+	case "roster":
+		return ec.fieldContext_Participant_roster(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
 }
@@ -5229,36 +5427,14 @@ func (ec *executionContext) field_Mutation_triggerSync_args(ctx context.Context,
 func (ec *executionContext) field_Participant_claims_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalOClaimOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["after"] = arg1
-	return args, nil
-}
-
-func (ec *executionContext) field_Participant_contributions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.ParticipantContributionFilter, error) {
-			return ec.unmarshalOParticipantContributionFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantContributionFilter(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["filter"] = arg0
+	args["orderBy"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -5275,6 +5451,44 @@ func (ec *executionContext) field_Participant_contributions_args(ctx context.Con
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Participant_contributions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ParticipantContributionFilter, error) {
+			return ec.unmarshalOParticipantContributionFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantContributionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalOContributionOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -5331,22 +5545,30 @@ func (ec *executionContext) field_Query_claims_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalOClaimOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -5361,22 +5583,30 @@ func (ec *executionContext) field_Query_contributions_args(ctx context.Context, 
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalOContributionOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -5435,22 +5665,30 @@ func (ec *executionContext) field_Query_discrepancies_args(ctx context.Context, 
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalODiscrepancyOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -5507,22 +5745,30 @@ func (ec *executionContext) field_Query_participants_args(ctx context.Context, r
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalOParticipantOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -5537,22 +5783,30 @@ func (ec *executionContext) field_Query_quarantine_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalOQuarantineOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -5581,22 +5835,30 @@ func (ec *executionContext) field_Query_roster_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.Order, error) {
+			return ec.unmarshalORosterOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -10547,7 +10809,7 @@ func (ec *executionContext) _Participant_contributions(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Participant().Contributions(ctx, obj, fc.Args["filter"].(*model.ParticipantContributionFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Participant().Contributions(ctx, obj, fc.Args["filter"].(*model.ParticipantContributionFilter), fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContributionConnection) graphql.Marshaler {
@@ -10591,7 +10853,7 @@ func (ec *executionContext) _Participant_claims(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Participant().Claims(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Participant().Claims(ctx, obj, fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ClaimConnection) graphql.Marshaler {
@@ -10621,6 +10883,38 @@ func (ec *executionContext) fieldContext_Participant_claims(ctx context.Context,
 	if fc.Args, err = ec.field_Participant_claims_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Participant_roster(ctx context.Context, field graphql.CollectedField, obj *coverage.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_roster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Participant().Roster(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []coverage.RosterEntry) graphql.Marshaler {
+			return ec.marshalNRosterEntry2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRosterEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_roster(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Participant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterEntry(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -11208,7 +11502,7 @@ func (ec *executionContext) _Query_participants(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Participants(ctx, fc.Args["filter"].(*model.ParticipantFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Participants(ctx, fc.Args["filter"].(*model.ParticipantFilter), fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParticipantConnection) graphql.Marshaler {
@@ -11340,7 +11634,7 @@ func (ec *executionContext) _Query_contributions(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contributions(ctx, fc.Args["filter"].(*model.ContributionFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Contributions(ctx, fc.Args["filter"].(*model.ContributionFilter), fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContributionConnection) graphql.Marshaler {
@@ -11384,7 +11678,7 @@ func (ec *executionContext) _Query_claims(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Claims(ctx, fc.Args["filter"].(*model.ClaimFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Claims(ctx, fc.Args["filter"].(*model.ClaimFilter), fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ClaimConnection) graphql.Marshaler {
@@ -11428,7 +11722,7 @@ func (ec *executionContext) _Query_roster(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Roster(ctx, fc.Args["filter"].(*model.RosterFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Roster(ctx, fc.Args["filter"].(*model.RosterFilter), fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterConnection) graphql.Marshaler {
@@ -11712,7 +12006,7 @@ func (ec *executionContext) _Query_quarantine(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Quarantine(ctx, fc.Args["filter"].(*model.QuarantineFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Quarantine(ctx, fc.Args["filter"].(*model.QuarantineFilter), fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.QuarantineConnection) graphql.Marshaler {
@@ -11888,7 +12182,7 @@ func (ec *executionContext) _Query_discrepancies(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Discrepancies(ctx, fc.Args["filter"].(*model.DiscrepancyFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Discrepancies(ctx, fc.Args["filter"].(*model.DiscrepancyFilter), fc.Args["orderBy"].(*model.Order), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
@@ -15585,7 +15879,7 @@ func (ec *executionContext) unmarshalInputClaimFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kpj", "nik", "programs", "benefits", "statuses", "incidentFrom", "incidentTo", "submittedFrom", "submittedTo"}
+	fieldsInOrder := [...]string{"kpj", "nik", "programs", "benefits", "statuses", "incidentFrom", "incidentTo", "submittedFrom", "submittedTo", "paidFrom", "paidTo", "amountClaimedMin", "amountClaimedMax", "amountPaidMin", "amountPaidMax", "areaCode", "payerTypes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15655,6 +15949,62 @@ func (ec *executionContext) unmarshalInputClaimFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.SubmittedTo = data
+		case "paidFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidFrom"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidFrom = data
+		case "paidTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidTo"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidTo = data
+		case "amountClaimedMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountClaimedMin"))
+			data, err := ec.unmarshalORupiah2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountClaimedMin = data
+		case "amountClaimedMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountClaimedMax"))
+			data, err := ec.unmarshalORupiah2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountClaimedMax = data
+		case "amountPaidMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountPaidMin"))
+			data, err := ec.unmarshalORupiah2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountPaidMin = data
+		case "amountPaidMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountPaidMax"))
+			data, err := ec.unmarshalORupiah2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountPaidMax = data
+		case "areaCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaCode = data
+		case "payerTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payerTypes"))
+			data, err := ec.unmarshalOPayerType2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPayerTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PayerTypes = data
 		}
 	}
 	return it, nil
@@ -15672,6 +16022,62 @@ func UnmarshalClaimFilter(ctx context.Context, raw any) (model.ClaimFilter, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputClaimOrder(ctx context.Context, obj any) (model.Order, error) {
+	var it model.Order
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "CLAIM_NO"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNClaimSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClaimOrder unmarshals raw into the ClaimOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClaimOrder(ctx context.Context, raw any) (model.Order, error) {
+	var out model.Order
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClaimOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContributionFilter(ctx context.Context, obj any) (model.ContributionFilter, error) {
 	var it model.ContributionFilter
 	if obj == nil {
@@ -15683,7 +16089,7 @@ func (ec *executionContext) unmarshalInputContributionFilter(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kpj", "nik", "payerTypes", "periodFrom", "periodTo", "unpaid"}
+	fieldsInOrder := [...]string{"kpj", "nik", "payerTypes", "periodFrom", "periodTo", "unpaid", "paidFrom", "paidTo", "areaCode", "rosterCategories"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15732,6 +16138,34 @@ func (ec *executionContext) unmarshalInputContributionFilter(ctx context.Context
 				return it, err
 			}
 			it.Unpaid = data
+		case "paidFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidFrom"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidFrom = data
+		case "paidTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidTo"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidTo = data
+		case "areaCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaCode = data
+		case "rosterCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rosterCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RosterCategories = data
 		}
 	}
 	return it, nil
@@ -15746,6 +16180,62 @@ func (ec *executionContext) unmarshalInputContributionFilter(ctx context.Context
 func UnmarshalContributionFilter(ctx context.Context, raw any) (model.ContributionFilter, error) {
 	var out model.ContributionFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContributionFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputContributionOrder(ctx context.Context, obj any) (model.Order, error) {
+	var it model.Order
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "ID"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNContributionSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalContributionOrder unmarshals raw into the ContributionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalContributionOrder(ctx context.Context, raw any) (model.Order, error) {
+	var out model.Order
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContributionOrder", raw, &out)
 	return out, err
 }
 
@@ -16015,6 +16505,62 @@ func UnmarshalDiscrepancyFilter(ctx context.Context, raw any) (model.Discrepancy
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDiscrepancyOrder(ctx context.Context, obj any) (model.Order, error) {
+	var it model.Order
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "ID"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDiscrepancySortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDiscrepancyOrder unmarshals raw into the DiscrepancyOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDiscrepancyOrder(ctx context.Context, raw any) (model.Order, error) {
+	var out model.Order
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DiscrepancyOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputParticipantContributionFilter(ctx context.Context, obj any) (model.ParticipantContributionFilter, error) {
 	var it model.ParticipantContributionFilter
 	if obj == nil {
@@ -16026,7 +16572,7 @@ func (ec *executionContext) unmarshalInputParticipantContributionFilter(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"periodFrom", "periodTo", "unpaid"}
+	fieldsInOrder := [...]string{"periodFrom", "periodTo", "unpaid", "paidFrom", "paidTo"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16054,6 +16600,20 @@ func (ec *executionContext) unmarshalInputParticipantContributionFilter(ctx cont
 				return it, err
 			}
 			it.Unpaid = data
+		case "paidFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidFrom"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidFrom = data
+		case "paidTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidTo"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidTo = data
 		}
 	}
 	return it, nil
@@ -16082,7 +16642,7 @@ func (ec *executionContext) unmarshalInputParticipantFilter(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"areaCode", "nik", "segments", "payerTypes", "statuses", "genders", "programs", "registeredFrom", "registeredTo", "activeOn", "nameContains"}
+	fieldsInOrder := [...]string{"areaCode", "nik", "segments", "payerTypes", "statuses", "genders", "programs", "registeredFrom", "registeredTo", "activeOn", "nameContains", "rosterCategories"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16166,6 +16726,13 @@ func (ec *executionContext) unmarshalInputParticipantFilter(ctx context.Context,
 				return it, err
 			}
 			it.NameContains = data
+		case "rosterCategories":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rosterCategories"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RosterCategories = data
 		}
 	}
 	return it, nil
@@ -16180,6 +16747,62 @@ func (ec *executionContext) unmarshalInputParticipantFilter(ctx context.Context,
 func UnmarshalParticipantFilter(ctx context.Context, raw any) (model.ParticipantFilter, error) {
 	var out model.ParticipantFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ParticipantFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputParticipantOrder(ctx context.Context, obj any) (model.Order, error) {
+	var it model.Order
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "KPJ"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNParticipantSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalParticipantOrder unmarshals raw into the ParticipantOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalParticipantOrder(ctx context.Context, raw any) (model.Order, error) {
+	var out model.Order
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ParticipantOrder", raw, &out)
 	return out, err
 }
 
@@ -16229,6 +16852,62 @@ func (ec *executionContext) unmarshalInputQuarantineFilter(ctx context.Context, 
 func UnmarshalQuarantineFilter(ctx context.Context, raw any) (model.QuarantineFilter, error) {
 	var out model.QuarantineFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuarantineFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputQuarantineOrder(ctx context.Context, obj any) (model.Order, error) {
+	var it model.Order
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "ID"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNQuarantineSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuarantineOrder unmarshals raw into the QuarantineOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuarantineOrder(ctx context.Context, raw any) (model.Order, error) {
+	var out model.Order
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuarantineOrder", raw, &out)
 	return out, err
 }
 
@@ -16299,6 +16978,62 @@ func (ec *executionContext) unmarshalInputRosterFilter(ctx context.Context, obj 
 func UnmarshalRosterFilter(ctx context.Context, raw any) (model.RosterFilter, error) {
 	var out model.RosterFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RosterFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRosterOrder(ctx context.Context, obj any) (model.Order, error) {
+	var it model.Order
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "NIK_CATEGORY"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRosterOrder unmarshals raw into the RosterOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRosterOrder(ctx context.Context, raw any) (model.Order, error) {
+	var out model.Order
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RosterOrder", raw, &out)
 	return out, err
 }
 
@@ -17954,6 +18689,12 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Participant_claims(ctx, field, obj)
+				})
+		case "roster":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Participant_roster(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19846,6 +20587,42 @@ func (ec *executionContext) marshalNClaimEdge2ᚕgithubᚗcomᚋcilegonᚋjamsos
 	return ret
 }
 
+func (ec *executionContext) unmarshalNClaimSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNClaimSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClaimSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, sel ast.SelectionSet, v coverage.SortField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNClaimSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ClaimSortField!")
+	}
+	return res
+}
+
+var (
+	unmarshalNClaimSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[string]coverage.SortField{
+		"CLAIM_NO":       coverage.SortKey,
+		"KPJ":            coverage.SortKPJ,
+		"INCIDENT_DATE":  coverage.SortIncidentDate,
+		"SUBMITTED_AT":   coverage.SortSubmittedAt,
+		"PAID_AT":        coverage.SortPaidAt,
+		"AMOUNT_CLAIMED": coverage.SortAmountClaimed,
+		"AMOUNT_PAID":    coverage.SortAmountPaid,
+	}
+	marshalNClaimSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[coverage.SortField]string{
+		coverage.SortKey:           "CLAIM_NO",
+		coverage.SortKPJ:           "KPJ",
+		coverage.SortIncidentDate:  "INCIDENT_DATE",
+		coverage.SortSubmittedAt:   "SUBMITTED_AT",
+		coverage.SortPaidAt:        "PAID_AT",
+		coverage.SortAmountClaimed: "AMOUNT_CLAIMED",
+		coverage.SortAmountPaid:    "AMOUNT_PAID",
+	}
+)
+
 func (ec *executionContext) unmarshalNClaimStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐClaimStatus(ctx context.Context, v any) (coverage.ClaimStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNClaimStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐClaimStatus[tmp]
@@ -19911,6 +20688,40 @@ func (ec *executionContext) marshalNContributionEdge2ᚕgithubᚗcomᚋcilegon�
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalNContributionSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNContributionSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNContributionSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, sel ast.SelectionSet, v coverage.SortField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNContributionSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ContributionSortField!")
+	}
+	return res
+}
+
+var (
+	unmarshalNContributionSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[string]coverage.SortField{
+		"ID":          coverage.SortKey,
+		"KPJ":         coverage.SortKPJ,
+		"PERIOD":      coverage.SortPeriod,
+		"AMOUNT_DUE":  coverage.SortAmountDue,
+		"AMOUNT_PAID": coverage.SortAmountPaid,
+		"PAID_AT":     coverage.SortPaidAt,
+	}
+	marshalNContributionSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[coverage.SortField]string{
+		coverage.SortKey:        "ID",
+		coverage.SortKPJ:        "KPJ",
+		coverage.SortPeriod:     "PERIOD",
+		coverage.SortAmountDue:  "AMOUNT_DUE",
+		coverage.SortAmountPaid: "AMOUNT_PAID",
+		coverage.SortPaidAt:     "PAID_AT",
+	}
+)
 
 func (ec *executionContext) unmarshalNCoverageDimension2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋreconcileᚐDimension(ctx context.Context, v any) (reconcile.Dimension, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -20108,6 +20919,36 @@ var (
 		coverage.KindInvalidNIK:            "INVALID_NIK",
 		coverage.KindDomicileOutsideCity:   "DOMICILE_OUTSIDE_CITY",
 		coverage.KindDeclaredTotalMismatch: "DECLARED_TOTAL_MISMATCH",
+	}
+)
+
+func (ec *executionContext) unmarshalNDiscrepancySortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDiscrepancySortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDiscrepancySortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, sel ast.SelectionSet, v coverage.SortField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDiscrepancySortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DiscrepancySortField!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDiscrepancySortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[string]coverage.SortField{
+		"ID":         coverage.SortKey,
+		"AMOUNT":     coverage.SortAmount,
+		"FIRST_SEEN": coverage.SortFirstSeen,
+		"LAST_SEEN":  coverage.SortLastSeen,
+	}
+	marshalNDiscrepancySortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[coverage.SortField]string{
+		coverage.SortKey:       "ID",
+		coverage.SortAmount:    "AMOUNT",
+		coverage.SortFirstSeen: "FIRST_SEEN",
+		coverage.SortLastSeen:  "LAST_SEEN",
 	}
 )
 
@@ -20371,6 +21212,36 @@ func (ec *executionContext) marshalNParticipantEdge2ᚕgithubᚗcomᚋcilegonᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNParticipantSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNParticipantSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNParticipantSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, sel ast.SelectionSet, v coverage.SortField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNParticipantSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ParticipantSortField!")
+	}
+	return res
+}
+
+var (
+	unmarshalNParticipantSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[string]coverage.SortField{
+		"KPJ":            coverage.SortKey,
+		"NAME":           coverage.SortName,
+		"REGISTERED_AT":  coverage.SortRegisteredAt,
+		"COVERAGE_START": coverage.SortCoverageStart,
+	}
+	marshalNParticipantSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[coverage.SortField]string{
+		coverage.SortKey:           "KPJ",
+		coverage.SortName:          "NAME",
+		coverage.SortRegisteredAt:  "REGISTERED_AT",
+		coverage.SortCoverageStart: "COVERAGE_START",
+	}
+)
+
 func (ec *executionContext) unmarshalNParticipantStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipantStatus(ctx context.Context, v any) (coverage.ParticipantStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNParticipantStatus2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipantStatus[tmp]
@@ -20584,6 +21455,32 @@ func (ec *executionContext) marshalNQuarantineEdge2ᚕgithubᚗcomᚋcilegonᚋj
 	return ret
 }
 
+func (ec *executionContext) unmarshalNQuarantineSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNQuarantineSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuarantineSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, sel ast.SelectionSet, v coverage.SortField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNQuarantineSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "QuarantineSortField!")
+	}
+	return res
+}
+
+var (
+	unmarshalNQuarantineSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[string]coverage.SortField{
+		"ID":          coverage.SortKey,
+		"RECEIVED_AT": coverage.SortReceivedAt,
+	}
+	marshalNQuarantineSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[coverage.SortField]string{
+		coverage.SortKey:        "ID",
+		coverage.SortReceivedAt: "RECEIVED_AT",
+	}
+)
+
 func (ec *executionContext) marshalNQuarantinedRecord2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐQuarantined(ctx context.Context, sel ast.SelectionSet, v *coverage.Quarantined) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "QuarantinedRecord!")
@@ -20666,6 +21563,26 @@ func (ec *executionContext) marshalNRosterEdge2ᚕgithubᚗcomᚋcilegonᚋjamso
 	return ret
 }
 
+func (ec *executionContext) marshalNRosterEntry2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRosterEntry(ctx context.Context, sel ast.SelectionSet, v coverage.RosterEntry) graphql.Marshaler {
+	return ec._RosterEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRosterEntry2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRosterEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.RosterEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRosterEntry2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRosterEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRosterEntry2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRosterEntry(ctx context.Context, sel ast.SelectionSet, v *coverage.RosterEntry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RosterEntry!")
@@ -20681,6 +21598,36 @@ func (ec *executionContext) marshalNRosterImport2ᚖgithubᚗcomᚋcilegonᚋjam
 	}
 	return ec._RosterImport(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, sel ast.SelectionSet, v coverage.SortField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RosterSortField!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[string]coverage.SortField{
+		"NIK_CATEGORY": coverage.SortKey,
+		"NAME":         coverage.SortName,
+		"CATEGORY":     coverage.SortCategory,
+		"FUNDED_FROM":  coverage.SortFundedFrom,
+	}
+	marshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField = map[coverage.SortField]string{
+		coverage.SortKey:        "NIK_CATEGORY",
+		coverage.SortName:       "NAME",
+		coverage.SortCategory:   "CATEGORY",
+		coverage.SortFundedFrom: "FUNDED_FROM",
+	}
+)
 
 func (ec *executionContext) marshalNRowError2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRowError(ctx context.Context, sel ast.SelectionSet, v model.RowError) graphql.Marshaler {
 	return ec._RowError(ctx, sel, &v)
@@ -20801,6 +21748,32 @@ var (
 		coverage.SeverityHigh:   "HIGH",
 		coverage.SeverityMedium: "MEDIUM",
 		coverage.SeverityLow:    "LOW",
+	}
+)
+
+func (ec *executionContext) unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx context.Context, v any) (model.SortDirection, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection(ctx context.Context, sel ast.SelectionSet, v model.SortDirection) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SortDirection!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection = map[string]model.SortDirection{
+		"ASC":  model.Ascending,
+		"DESC": model.Descending,
+	}
+	marshalNSortDirection2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSortDirection = map[model.SortDirection]string{
+		model.Ascending:  "ASC",
+		model.Descending: "DESC",
 	}
 )
 
@@ -21226,6 +22199,14 @@ func (ec *executionContext) unmarshalOClaimFilter2ᚖgithubᚗcomᚋcilegonᚋja
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOClaimOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx context.Context, v any) (*model.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputClaimOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOClaimStatus2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐClaimStatusᚄ(ctx context.Context, v any) ([]coverage.ClaimStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -21267,6 +22248,14 @@ func (ec *executionContext) unmarshalOContributionFilter2ᚖgithubᚗcomᚋcileg
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputContributionFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOContributionOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx context.Context, v any) (*model.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputContributionOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -21393,6 +22382,14 @@ func (ec *executionContext) marshalODiscrepancyKind2ᚕgithubᚗcomᚋcilegonᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalODiscrepancyOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx context.Context, v any) (*model.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDiscrepancyOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODiscrepancyStatus2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatusᚄ(ctx context.Context, v any) ([]coverage.DiscrepancyStatus, error) {
@@ -21630,6 +22627,14 @@ func (ec *executionContext) unmarshalOParticipantFilter2ᚖgithubᚗcomᚋcilego
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOParticipantOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx context.Context, v any) (*model.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputParticipantOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOParticipantStatus2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipantStatusᚄ(ctx context.Context, v any) ([]coverage.ParticipantStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -21812,11 +22817,27 @@ func (ec *executionContext) unmarshalOQuarantineFilter2ᚖgithubᚗcomᚋcilegon
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOQuarantineOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx context.Context, v any) (*model.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputQuarantineOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalORosterFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterFilter(ctx context.Context, v any) (*model.RosterFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputRosterFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORosterOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx context.Context, v any) (*model.Order, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRosterOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -115,6 +115,22 @@ type ClaimFilter struct {
 	SubmittedFrom *coverage.Date `json:"submittedFrom,omitempty"`
 	// Filed on or before.
 	SubmittedTo *coverage.Date `json:"submittedTo,omitempty"`
+	// Paid on or after this date; a claim not paid does not match.
+	PaidFrom *coverage.Date `json:"paidFrom,omitempty"`
+	// Paid on or before this date; a claim not paid does not match.
+	PaidTo *coverage.Date `json:"paidTo,omitempty"`
+	// Amount claimed at least this, inclusive.
+	AmountClaimedMin *int64 `json:"amountClaimedMin,omitempty"`
+	// Amount claimed at most this, inclusive.
+	AmountClaimedMax *int64 `json:"amountClaimedMax,omitempty"`
+	// Amount paid at least this, inclusive.
+	AmountPaidMin *int64 `json:"amountPaidMin,omitempty"`
+	// Amount paid at most this, inclusive.
+	AmountPaidMax *int64 `json:"amountPaidMax,omitempty"`
+	// The member's domicile: the city (4 digits), a kecamatan (6) or a kelurahan (10); a claim whose KPJ has no participant does not match.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// Who pays the member's contributions (the participant's payer); a claim whose KPJ has no participant does not match.
+	PayerTypes []coverage.PayerType `json:"payerTypes,omitempty"`
 }
 
 // A page of contributions.
@@ -149,6 +165,14 @@ type ContributionFilter struct {
 	PeriodTo *coverage.Period `json:"periodTo,omitempty"`
 	// true: not paid in full; false: paid in full.
 	Unpaid *bool `json:"unpaid,omitempty"`
+	// Paid on or after this date; a contribution never paid does not match.
+	PaidFrom *coverage.Date `json:"paidFrom,omitempty"`
+	// Paid on or before this date; a contribution never paid does not match.
+	PaidTo *coverage.Date `json:"paidTo,omitempty"`
+	// The member's domicile: the city (4 digits), a kecamatan (6) or a kelurahan (10); a contribution whose KPJ has no participant does not match.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// The person (same NIK) is on the city's roster in any of these categories, in any month.
+	RosterCategories []string `json:"rosterCategories,omitempty"`
 }
 
 // Selects coverage cells. Every field given must match; a list matches any of its values.
@@ -365,7 +389,7 @@ type NikInfo struct {
 type PageInfo struct {
 	// Whether more records follow this page.
 	HasNextPage bool `json:"hasNextPage"`
-	// Cursor of the last record of this page; pass it as after to get the next page.
+	// Cursor of the last record of this page; pass it as after, with the same orderBy, to get the next page. Opaque: it names its list, its order and the record's position in it.
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
@@ -387,6 +411,10 @@ type ParticipantContributionFilter struct {
 	PeriodTo *coverage.Period `json:"periodTo,omitempty"`
 	// true: not paid in full; false: paid in full.
 	Unpaid *bool `json:"unpaid,omitempty"`
+	// Paid on or after this date; a contribution never paid does not match.
+	PaidFrom *coverage.Date `json:"paidFrom,omitempty"`
+	// Paid on or before this date; a contribution never paid does not match.
+	PaidTo *coverage.Date `json:"paidTo,omitempty"`
 }
 
 // A participant and its cursor.
@@ -421,6 +449,8 @@ type ParticipantFilter struct {
 	ActiveOn *coverage.Date `json:"activeOn,omitempty"`
 	// Name contains this text, ignoring case (at most 100 characters).
 	NameContains *string `json:"nameContains,omitempty"`
+	// On the city's roster (same NIK) in any of these categories, in any month (RT_RW, KADER, ... or a newer code of upper-case letters, digits and underscores).
+	RosterCategories []string `json:"rosterCategories,omitempty"`
 }
 
 // Claims of one program.
@@ -463,7 +493,7 @@ type QuarantineFilter struct {
 	RunID *string `json:"runId,omitempty"`
 }
 
-// The questions the API answers. Lists of records are Relay connections in key order.
+// The questions the API answers. Lists of records are Relay connections, in key order unless their orderBy asks for another.
 type Query struct {
 }
 
