@@ -30,6 +30,7 @@ Commands:
   feedsim   the feed simulator alone
   demo      simulator + first sync + serve, with simulated Cilegon data
   reconcile reconcile the stored data once: discrepancies and coverage figures
+  bench-records  measure the record lists' latency on a simulated city (--scale 1: the whole city)
 
 Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_ADDR            listen address of serve and demo (default :8080)
@@ -66,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "bench-records" { // parses its own flags
+		return benchRecordsCommand(ctx, rest, stdout, stderr)
+	}
 	cfg, err := parseConfig(cmd, rest, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
