@@ -13,24 +13,19 @@ import (
 	"github.com/cilegon/jamsostek/graph/internal/model"
 )
 
-// Role is what a caller may do. Roles are ordered: each includes the ones
-// before it for the @hasRole check (viewer < officer < analyst < admin).
-type Role string
-
-const (
-	RoleViewer  Role = "VIEWER"
-	RoleOfficer Role = "OFFICER"
-	RoleAnalyst Role = "ANALYST"
-	RoleAdmin   Role = "ADMIN"
+// Role and Principal are the domain's (coverage/access.go).
+type (
+	Role      = coverage.Role
+	Principal = coverage.Principal
 )
 
-var roleRank = map[Role]int{RoleViewer: 1, RoleOfficer: 2, RoleAnalyst: 3, RoleAdmin: 4}
-
-// Principal is the caller of a request.
-type Principal struct {
-	Name string // who, for the audit trail and for acknowledgedBy/resolvedBy
-	Role Role
-}
+// The roles.
+const (
+	RoleViewer  = coverage.RoleViewer
+	RoleOfficer = coverage.RoleOfficer
+	RoleAnalyst = coverage.RoleAnalyst
+	RoleAdmin   = coverage.RoleAdmin
+)
 
 // Anonymous is the caller of a request without credentials.
 var Anonymous = Principal{Name: "anonymous", Role: RoleViewer}
@@ -103,7 +98,7 @@ func quoteJSON(s string) string {
 // hasRole implements the @hasRole directive: the one check of roles.
 func hasRole(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
 	p := PrincipalFrom(ctx)
-	if roleRank[p.Role] < roleRank[Role(role)] {
+	if p.Role.Rank() < Role(role).Rank() {
 		return nil, coverage.Errorf(coverage.EFORBIDDEN, "%s needs the %s role; you are %s (%s)",
 			graphql.GetFieldContext(ctx).Field.Name, role, p.Name, p.Role)
 	}
