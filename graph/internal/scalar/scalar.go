@@ -112,6 +112,11 @@ func UnmarshalTime(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, coverage.Errorf(coverage.EINVALID, "Time %q is not RFC 3339 (e.g. 2024-08-22T00:00:00Z)", s)
 	}
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		// 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC, which RFC
+		// 3339 cannot write (found by FuzzTime).
+		return time.Time{}, coverage.Errorf(coverage.EINVALID, "Time %q is outside the years 0000 to 9999 in UTC", s)
+	}
 	return t, nil
 }
 
