@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/cilegon/jamsostek/analytics"
+	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph"
 	"github.com/cilegon/jamsostek/store"
@@ -41,12 +44,29 @@ func reconcileAfterSync(ctx context.Context, svc *analytics.Service, trigger str
 	}
 }
 
-// authenticator returns the API's authenticator: the admin key, when set.
-func authenticator(cfg config) graph.Authenticator {
-	if cfg.AdminKey == "" {
-		return nil
+// authenticator returns the API's authenticator (package auth): the
+// bootstrap admin key when set, the API keys of the store, and bearer JWTs of
+// the identity provider when one is configured. Every request needs one of
+// them. A JWKS URL is fetched in the background until ctx ends.
+func authenticator(ctx context.Context, cfg config, keys auth.KeyStore, logger *slog.Logger) (graph.Authenticator, error) {
+	a, err := auth.New(ctx, auth.Config{AdminKey: cfg.AdminKey, Keys: keys, KeyCacheTTL: cfg.KeyCacheTTL,
+		JWT: cfg.JWT, Areas: coverage.Cilegon(), Logger: logger})
+	if err != nil {
+		return nil, err
 	}
-	return graph.StaticKeys(map[string]graph.Principal{cfg.AdminKey: {Name: "admin", Role: graph.RoleAdmin}})
+	var jwt []string // how JWTs are verified; no secret
+	for mode, on := range map[string]bool{"jwks-url": cfg.JWT.JWKSURL != "", "jwks-file": cfg.JWT.JWKSFile != "", "hs256": cfg.JWT.HS256Secret != ""} {
+		if on {
+			jwt = append(jwt, mode)
+		}
+	}
+	slices.Sort(jwt)
+	if len(jwt) == 0 {
+		jwt = []string{"off"}
+	}
+	logger.Info("authentication", "admin_key", cfg.AdminKey != "", "api_keys", true, "key_cache_ttl", cfg.KeyCacheTTL,
+		"jwt", strings.Join(jwt, ","), "jwt_issuer", cfg.JWT.Issuer, "jwt_audience", cfg.JWT.Audience)
+	return a.Authenticate, nil
 }
 
 // reconcileCommand runs one reconciliation over the stored data and prints it.

@@ -46,7 +46,9 @@ func feedJobs(cfg config, s *store.Store, logger *slog.Logger) ([]worker.Job, er
 			j.Syncer = &worker.Syncer{Store: s, Client: client, Areas: coverage.Cilegon(), PageSize: c.PageSize,
 				Full: cfg.Full, Logger: logger, LeaseTTL: cfg.LeaseTTL}
 		}
-		logger.Debug("feed configured", "feed", c.String())
+		shown := c
+		shown.BaseURL = maskURI(c.BaseURL) // a password in the URL is a secret
+		logger.Debug("feed configured", "feed", shown.String())
 		jobs = append(jobs, j)
 	}
 	return jobs, nil

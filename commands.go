@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/feedsim"
 	"github.com/cilegon/jamsostek/graph"
@@ -91,7 +92,20 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		return nil
 	}
 	startAnalytics(ctx, svc, logger, &wg)
+	if err := startAuditRetention(ctx, s, cfg.AuditRetention, logger, &wg); err != nil {
+		return err
+	}
 
+	// The key that seals the API's cursors: random, kept in the database so
+	// that every replica (and a restart) seals and opens them alike.
+	cursorKey, err := s.Secret(ctx, "graphql-cursor-key", graph.CursorKeySize)
+	if err != nil {
+		return err
+	}
+	authenticate, err := authenticator(ctx, cfg, s, logger)
+	if err != nil {
+		return err
+	}
 	handler := graph.NewHandler(graph.Config{
 		Records:        s,
 		SyncLog:        s,
@@ -101,11 +115,20 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		Ready:          s.Ping,
 		Analytics:      svc,
 		ReconcileLog:   s,
-		Authenticate:   authenticator(cfg),
+		Authenticate:   authenticate,
 		Sync:           syncControl(manager),
 		RosterImporter: newRosterImporter(s, logger),
+		AuditLog:       s,
+		CursorKey:      cursorKey,
+		RateLimit:      cfg.RateLimit,
+		TrustedProxies: cfg.TrustedProxies,
+		RequestTimeout: cfg.RequestTimeout,
+		CORSOrigins:    cfg.CORSOrigins,
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+	// The server's write timeout leaves the request timeout room to answer
+	// TIMEOUT itself.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: max(2*time.Minute, cfg.RequestTimeout+10*time.Second)}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -279,6 +302,11 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 	if err := s.DropDatabase(ctx); err != nil {
 		return fmt.Errorf("reset demo database %s: %w", cfg.Database, err)
 	}
+	// A viewer key for the dashboard, new with the database.
+	viewerKey, _, err := auth.CreateKey(ctx, s, auth.KeyRequest{Name: "demo dashboard", Role: coverage.RoleViewer, CreatedBy: "demo"})
+	if err != nil {
+		return fmt.Errorf("demo viewer key: %w", err)
+	}
 	cfg.FeedBaseURL, cfg.FeedToken, cfg.Schedule = "http://"+ln.Addr().String(), token, "@every 1h"
 	jobs, err := feedJobs(cfg, s, logger)
 	if err != nil {
@@ -309,12 +337,20 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 		return fmt.Errorf("demo reconciliation: %w", err)
 	}
 	printReconcileRun(stdout, run)
-	if cfg.AdminKey == "" {
+	// A key made up here is printed; one given (JAMSOSTEK_ADMIN_KEY,
+	// --admin-key) is a secret of the operator's and is not.
+	madeUp := cfg.AdminKey == ""
+	if madeUp {
 		cfg.AdminKey = randomToken()
 	}
 	return serveWith(ctx, cfg, s, logger, stdout, true, func(addr string) {
 		fmt.Fprintf(stdout, "demo: open http://%s/ (GraphiQL); the endpoint is http://%s/query\n", displayHost(addr), displayHost(addr))
-		fmt.Fprintf(stdout, "demo: mutations need the header  Authorization: Bearer %s\n", cfg.AdminKey)
+		if madeUp {
+			fmt.Fprintf(stdout, "demo: every request needs a key; the admin (all records, mutations) sends  Authorization: Bearer %s\n", cfg.AdminKey)
+		} else {
+			fmt.Fprintf(stdout, "demo: every request needs a key; the admin (all records, mutations) sends  Authorization: Bearer <the key of JAMSOSTEK_ADMIN_KEY or --admin-key>\n")
+		}
+		fmt.Fprintf(stdout, "demo: the dashboard (viewer role) signs in with  Authorization: Bearer %s\n", viewerKey)
 	})
 }
 
@@ -327,4 +363,43 @@ func randomToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// auditPruneEvery is how often the audit log's expired entries are removed.
+const auditPruneEvery = 24 * time.Hour
+
+// startAuditRetention keeps the audit log to its retention period: on
+// MongoDB a TTL index (store.SetAuditRetention); and, on every engine, a
+// prune of the expired entries at start and daily, for the embedded engine
+// (and FerretDB servers) whose TTL does not run.
+func startAuditRetention(ctx context.Context, s *store.Store, retention time.Duration, logger *slog.Logger, wg *sync.WaitGroup) error {
+	if err := s.SetAuditRetention(ctx, retention); err != nil {
+		return fmt.Errorf("audit log retention: %w", err)
+	}
+	prune := func() {
+		before := time.Now().Add(-retention)
+		n, err := s.PruneAudit(ctx, before)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("audit log: prune failed", "error", err, "before", before.UTC().Format(time.RFC3339))
+		case n > 0:
+			logger.Info("audit log: expired entries removed", "removed", n, "before", before.UTC().Format(time.RFC3339))
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		prune()
+		t := time.NewTicker(auditPruneEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				prune()
+			}
+		}
+	}()
+	return nil
 }

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/feedsim"
+	"github.com/cilegon/jamsostek/graph"
 )
 
 // defaultSchedule is every feed's schedule unless configured: 02:00 WIB.
@@ -36,6 +40,18 @@ type config struct {
 	LogLevel      slog.Level
 	LogFormat     string
 
+	// limits of the API and the audit log (serve, demo): docs/security.md
+	Preset         string          // "development" or "production"
+	RateLimit      graph.RateLimit // each caller's token bucket
+	TrustedProxies []netip.Prefix  // reverse proxies whose X-Forwarded-For names the client
+	RequestTimeout time.Duration   // of a request to /query
+	CORSOrigins    []string        // web origins whose pages may call the API; ["*"] any
+	AuditRetention time.Duration   // how long audit entries are kept
+
+	// authentication (serve, demo; the admin key is above)
+	KeyCacheTTL time.Duration  // how long an API key's record is trusted before it is read again
+	JWT         auth.JWTConfig // which bearer JWTs are accepted (identity provider)
+
 	// sync
 	Once  bool
 	Full  bool
@@ -50,32 +66,151 @@ type config struct {
 
 	// import-roster
 	Files []string
+
+	// keys create|list|revoke
+	Key keyArgs
 }
 
-// String prints the configuration with secrets masked.
+// keyArgs are the arguments of `keys create` and `keys revoke`.
+type keyArgs struct {
+	Name    string
+	Role    string
+	Area    string
+	Expires string
+	ID      string // keys revoke
+}
+
+// String prints the configuration with secrets masked: the admin key, the
+// feed token, the JWT secret, and the passwords and secret-looking query
+// parameters of URLs (maskURI).
 func (c config) String() string {
 	mask := func(s string) string {
 		if s == "" {
 			return ""
 		}
-		return "***"
+		return "****"
 	}
 	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s stop_grace=%s introspection=%t admin_key=%s",
-		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, c.FeedBaseURL, mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.StopGrace, c.Introspection, mask(c.AdminKey))
+		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, maskURI(c.FeedBaseURL), mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.StopGrace, c.Introspection, mask(c.AdminKey)) +
+		fmt.Sprintf(" key_cache_ttl=%s jwt_jwks_url=%s jwt_jwks_file=%s jwt_hs256_secret=%s jwt_issuer=%s jwt_audience=%s jwt_role_claim=%s jwt_area_claim=%s",
+			c.KeyCacheTTL, maskURI(c.JWT.JWKSURL), c.JWT.JWKSFile, mask(c.JWT.HS256Secret), c.JWT.Issuer, c.JWT.Audience, c.JWT.RoleClaim, c.JWT.AreaClaim) +
+		c.apiLimitsString()
 }
 
-// maskURI hides the password of a connection string.
+// apiLimitsString prints the API's limits, for the commands that serve it.
+func (c config) apiLimitsString() string {
+	if c.Preset == "" {
+		return ""
+	}
+	return fmt.Sprintf(" preset=%s rate_limit=%q trusted_proxies=%v request_timeout=%s cors_origins=%q audit_retention=%s",
+		c.Preset, c.RateLimit, c.TrustedProxies, c.RequestTimeout, strings.Join(c.CORSOrigins, ","), days(c.AuditRetention))
+}
+
+// maskURI hides the password of a connection string or URL
+// (mongodb://user:****@host) and the values of query parameters whose names
+// look secret (password, secret, token, key, signature, credential).
 func maskURI(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 {
+	if at, scheme := strings.LastIndex(u, "@"), strings.Index(u, "://"); at > scheme && scheme >= 0 {
+		cred := u[scheme+3 : at]
+		if i := strings.Index(cred, ":"); i >= 0 {
+			u = u[:scheme+3] + cred[:i] + ":****" + u[at:]
+		}
+	}
+	q := strings.IndexByte(u, '?')
+	if q < 0 {
 		return u
 	}
-	cred := u[scheme+3 : at]
-	if i := strings.Index(cred, ":"); i >= 0 {
-		return u[:scheme+3] + cred[:i] + ":***" + u[at:]
+	params := strings.Split(u[q+1:], "&")
+	for i, p := range params {
+		k, _, ok := strings.Cut(p, "=")
+		lk := strings.ToLower(k)
+		for _, w := range []string{"pass", "secret", "token", "key", "sig", "credential"} {
+			if ok && strings.Contains(lk, w) {
+				params[i] = k + "=****"
+				break
+			}
+		}
 	}
-	return u
+	return u[:q+1] + strings.Join(params, "&")
+}
+
+// Presets of the API's settings (JAMSOSTEK_PRESET).
+const (
+	presetDevelopment = "development"
+	presetProduction  = "production"
+)
+
+// Defaults of the API's limits and the audit log's retention.
+const (
+	defaultRateLimit      = "20/s burst 40"
+	defaultRequestTimeout = 30 * time.Second
+	defaultAuditRetention = "400d"
+)
+
+// parseDays reads a duration, also in whole days ("400d").
+func parseDays(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 || n > 100*366 {
+			return 0, fmt.Errorf("%q: want a number of days (400d) or a duration (720h)", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+// days writes a duration in days when it is whole days.
+func days(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
+}
+
+// apiLimits reads the API's limits and the preset after the flags: the
+// preset decides the defaults of introspection (off in production) and
+// whether CORS must be configured (production: yes, and not "*").
+func (c *config) apiLimits(fs *flag.FlagSet, rateLimit, proxies, cors, retention string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch c.Preset {
+	case presetDevelopment, presetProduction:
+	default:
+		return fmt.Errorf("preset %q: want development or production (env JAMSOSTEK_PRESET)", c.Preset)
+	}
+	var err error
+	if c.RateLimit, err = graph.ParseRateLimit(rateLimit); err != nil {
+		return fmt.Errorf("%w (env JAMSOSTEK_RATE_LIMIT)", err)
+	}
+	if c.TrustedProxies, err = graph.ParseTrustedProxies(proxies); err != nil {
+		return fmt.Errorf("%w (env JAMSOSTEK_TRUSTED_PROXIES)", err)
+	}
+	if c.CORSOrigins, err = graph.ParseCORSOrigins(cors); err != nil {
+		return fmt.Errorf("%w (env JAMSOSTEK_CORS_ORIGINS)", err)
+	}
+	if c.AuditRetention, err = parseDays(retention); err != nil {
+		return fmt.Errorf("audit retention %w (env JAMSOSTEK_AUDIT_RETENTION)", err)
+	}
+	if c.AuditRetention < 24*time.Hour {
+		return fmt.Errorf("audit retention must be at least a day, got %s (env JAMSOSTEK_AUDIT_RETENTION)", c.AuditRetention)
+	}
+	if c.RequestTimeout < time.Second {
+		return fmt.Errorf("request timeout must be at least 1s, got %s (env JAMSOSTEK_REQUEST_TIMEOUT)", c.RequestTimeout)
+	}
+	if c.Preset != presetProduction {
+		return nil
+	}
+	if _, ok := os.LookupEnv("JAMSOSTEK_INTROSPECTION"); !ok && !set["introspection"] {
+		c.Introspection = false
+	}
+	if strings.TrimSpace(cors) == "" {
+		return errors.New("the production preset needs JAMSOSTEK_CORS_ORIGINS (--cors-origins): the dashboard's origins, e.g. https://dashboard.cilegon.go.id, or none")
+	}
+	if len(c.CORSOrigins) == 1 && c.CORSOrigins[0] == "*" {
+		return errors.New("the production preset refuses JAMSOSTEK_CORS_ORIGINS=*: name the dashboard's origins")
+	}
+	return nil
 }
 
 func env(name, def string) string {
@@ -110,7 +245,15 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	if err != nil {
 		return c, fmt.Errorf("JAMSOSTEK_INTROSPECTION: %w", err)
 	}
-	var level string
+	keyCacheTTL, err := time.ParseDuration(env("JAMSOSTEK_KEY_CACHE_TTL", auth.DefaultKeyCacheTTL.String()))
+	if err != nil {
+		return c, fmt.Errorf("JAMSOSTEK_KEY_CACHE_TTL: %w", err)
+	}
+	requestTimeout, err := time.ParseDuration(env("JAMSOSTEK_REQUEST_TIMEOUT", defaultRequestTimeout.String()))
+	if err != nil {
+		return c, fmt.Errorf("JAMSOSTEK_REQUEST_TIMEOUT: %w", err)
+	}
+	var level, rateLimit, proxies, cors, retention string
 	fs.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI", ""), "MongoDB connection string; empty starts the embedded FerretDB (env MONGODB_URI)")
 	fs.StringVar(&c.Database, "database", env("MONGODB_DATABASE", defDB), "database name (env MONGODB_DATABASE)")
 	fs.StringVar(&c.DataDir, "data-dir", env("JAMSOSTEK_DATA_DIR", "./data"), "directory of the embedded engine (env JAMSOSTEK_DATA_DIR)")
@@ -139,8 +282,22 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	switch cmd {
 	case "serve", "demo":
 		fs.StringVar(&c.Addr, "addr", env("JAMSOSTEK_ADDR", ":8080"), "listen address (env JAMSOSTEK_ADDR)")
+		fs.StringVar(&c.Preset, "preset", env("JAMSOSTEK_PRESET", presetDevelopment), "development or production: production turns introspection off unless set, and needs --cors-origins (env JAMSOSTEK_PRESET)")
+		fs.StringVar(&rateLimit, "rate-limit", env("JAMSOSTEK_RATE_LIMIT", defaultRateLimit), "requests each API key (else each client address) may make: \"20/s burst 40\", \"600/m\", or off; beyond, 429 with Retry-After (env JAMSOSTEK_RATE_LIMIT)")
+		fs.StringVar(&proxies, "trusted-proxies", env("JAMSOSTEK_TRUSTED_PROXIES", ""), "reverse proxies (addresses, CIDR prefixes, comma-separated) whose X-Forwarded-For names the client's address (env JAMSOSTEK_TRUSTED_PROXIES)")
+		fs.DurationVar(&c.RequestTimeout, "request-timeout", requestTimeout, "how long a request to /query may take before it is stopped with TIMEOUT (uploads get at least 2m) (env JAMSOSTEK_REQUEST_TIMEOUT)")
+		fs.StringVar(&cors, "cors-origins", env("JAMSOSTEK_CORS_ORIGINS", ""), "web origins whose pages may call the API, comma-separated (https://dashboard.cilegon.go.id), * for any (not in production), or none (env JAMSOSTEK_CORS_ORIGINS)")
+		fs.StringVar(&retention, "audit-retention", env("JAMSOSTEK_AUDIT_RETENTION", defaultAuditRetention), "how long the audit log keeps its entries: days (400d) or a duration, at least 1d (env JAMSOSTEK_AUDIT_RETENTION)")
 		fs.BoolVar(&c.Introspection, "introspection", introspection, "allow GraphQL introspection (env JAMSOSTEK_INTROSPECTION)")
 		fs.StringVar(&c.AdminKey, "admin-key", env("JAMSOSTEK_ADMIN_KEY", ""), "API key of the admin role, sent as Authorization: Bearer <key>; empty refuses every mutation (env JAMSOSTEK_ADMIN_KEY)")
+		fs.DurationVar(&c.KeyCacheTTL, "key-cache-ttl", keyCacheTTL, "how long an API key's record is trusted before it is read again: a revoked key stops working on every replica within this time, 0 to 1m (env JAMSOSTEK_KEY_CACHE_TTL)")
+		fs.StringVar(&c.JWT.JWKSURL, "jwt-jwks-url", env("JAMSOSTEK_JWT_JWKS_URL", ""), "URL of the identity provider's JWK Set (RS256/ES256 bearer JWTs), fetched again every 15 minutes and on an unknown key id (at most once a minute) (env JAMSOSTEK_JWT_JWKS_URL)")
+		fs.StringVar(&c.JWT.JWKSFile, "jwt-jwks-file", env("JAMSOSTEK_JWT_JWKS_FILE", ""), "JWK Set file of the identity provider's public keys, instead of a URL (env JAMSOSTEK_JWT_JWKS_FILE)")
+		fs.StringVar(&c.JWT.HS256Secret, "jwt-hs256-secret", env("JAMSOSTEK_JWT_HS256_SECRET", ""), "shared secret of HS256 bearer JWTs, at least 32 bytes; prefer the environment variable (env JAMSOSTEK_JWT_HS256_SECRET)")
+		fs.StringVar(&c.JWT.Issuer, "jwt-issuer", env("JAMSOSTEK_JWT_ISSUER", ""), "iss every JWT must carry, required with JWTs (env JAMSOSTEK_JWT_ISSUER)")
+		fs.StringVar(&c.JWT.Audience, "jwt-audience", env("JAMSOSTEK_JWT_AUDIENCE", ""), "a value the aud of every JWT must hold, required with JWTs (env JAMSOSTEK_JWT_AUDIENCE)")
+		fs.StringVar(&c.JWT.RoleClaim, "jwt-role-claim", env("JAMSOSTEK_JWT_ROLE_CLAIM", auth.DefaultRoleClaim), "dotted path of the JWT claim with the role: a string or an array, the highest known role wins (env JAMSOSTEK_JWT_ROLE_CLAIM)")
+		fs.StringVar(&c.JWT.AreaClaim, "jwt-area-claim", env("JAMSOSTEK_JWT_AREA_CLAIM", auth.DefaultAreaClaim), "dotted path of the JWT claim with an officer's kecamatan or kelurahan code (env JAMSOSTEK_JWT_AREA_CLAIM)")
 	case "feedsim":
 		fs.StringVar(&c.Addr, "addr", "127.0.0.1:8090", "listen address of the simulator")
 		fs.Int64Var(&c.Faults.Seed, "fault-seed", 1, "seed of the injected faults: the same seed gives the same faults")
@@ -154,6 +311,11 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.Float64Var(&c.Faults.RepeatRecord, "repeat-record", 0, "share of pages that repeat the last record of the page before")
 		fs.Float64Var(&c.Faults.UpdateRate, "update-rate", 0, "share of pages (after the first) before which one record of the feed is updated, moving to the end of the stream")
 		fs.StringVar(&c.FeedToken, "token", env("JAMSOSTEK_FEED_TOKEN", "demo-token"), "bearer token the simulator requires (env JAMSOSTEK_FEED_TOKEN)")
+	case "keys create":
+		fs.StringVar(&c.Key.Name, "name", "", "who or what uses the key, e.g. \"dashboard\" or \"petugas Cibeber\" (required)")
+		fs.StringVar(&c.Key.Role, "role", "", "viewer, officer, analyst or admin (required)")
+		fs.StringVar(&c.Key.Area, "area", "", "an officer's kecamatan (6 digits) or kelurahan (10 digits) code (required for officer, refused for the others)")
+		fs.StringVar(&c.Key.Expires, "expires", "", "expiry: a duration (720h, 90d), a date (2027-01-01, Asia/Jakarta) or an RFC 3339 time; default never")
 	case "sync":
 		fs.BoolVar(&c.Once, "once", false, "pull every feed once and exit (required)")
 		fs.BoolVar(&c.Full, "full", false, "ignore the checkpoints and pull everything (writes only what changed)")
@@ -175,11 +337,21 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		if c.Files = fs.Args(); len(c.Files) == 0 {
 			return c, fmt.Errorf("import-roster: name one or more CSV or XLSX files")
 		}
+	} else if cmd == "keys revoke" {
+		if fs.NArg() != 1 {
+			return c, fmt.Errorf("keys revoke: name one key id (keys list shows them)")
+		}
+		c.Key.ID = fs.Arg(0)
 	} else if fs.NArg() > 0 {
 		return c, fmt.Errorf("%s: unexpected arguments %q", cmd, fs.Args())
 	}
 	if err := c.Level(level); err != nil {
 		return c, err
+	}
+	if cmd == "serve" || cmd == "demo" {
+		if err := c.apiLimits(fs, rateLimit, proxies, cors, retention); err != nil {
+			return c, err
+		}
 	}
 	if c.LeaseTTL < 0 || (c.LeaseTTL > 0 && c.LeaseTTL < 300*time.Millisecond) {
 		return c, fmt.Errorf("lease TTL must be at least 300ms, got %s", c.LeaseTTL)
@@ -195,6 +367,12 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		if rate < 0 || rate >= 1 {
 			return c, fmt.Errorf("--%s must be at least 0 and below 1, got %g", name, rate)
 		}
+	}
+	if c.KeyCacheTTL < 0 || c.KeyCacheTTL > auth.MaxKeyCacheTTL {
+		return c, fmt.Errorf("key cache TTL must be between 0 and %s (a revoked key must stop working within seconds), got %s", auth.MaxKeyCacheTTL, c.KeyCacheTTL)
+	}
+	if err := c.JWT.Check(); err != nil {
+		return c, err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("log format must be text or json, got %q", c.LogFormat)

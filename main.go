@@ -30,6 +30,7 @@ Commands:
   feedsim   the feed simulator alone
   demo      simulator + first sync + serve, with simulated Cilegon data
   reconcile reconcile the stored data once: discrepancies and coverage figures
+  keys      API keys: keys create --name N --role R [--area CODE] [--expires 720h], keys list, keys revoke ID
   bench-records  measure the record lists' latency on a simulated city (--scale 1: the whole city)
 
 Run "jamsostek <command> --help" for its flags. Environment:
@@ -46,6 +47,20 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_STOP_GRACE      at shutdown, time syncs in progress get to end (default 20s)
   JAMSOSTEK_INTROSPECTION   GraphQL introspection on/off (default true)
   JAMSOSTEK_ADMIN_KEY       API key of the admin role (mutations); unset refuses them
+  JAMSOSTEK_KEY_CACHE_TTL   how long an API key's record is cached: a revocation's delay (default 5s)
+  JAMSOSTEK_JWT_JWKS_URL    identity provider's JWK Set URL (bearer JWTs, RS256/ES256)
+  JAMSOSTEK_JWT_JWKS_FILE   the same from a file
+  JAMSOSTEK_JWT_HS256_SECRET shared secret of HS256 JWTs (at least 32 bytes)
+  JAMSOSTEK_JWT_ISSUER      iss every JWT must carry (required with JWTs)
+  JAMSOSTEK_JWT_AUDIENCE    a value every JWT's aud must hold (required with JWTs)
+  JAMSOSTEK_JWT_ROLE_CLAIM  dotted path of the role claim (default realm_access.roles)
+  JAMSOSTEK_JWT_AREA_CLAIM  dotted path of an officer's area claim (default area)
+  JAMSOSTEK_PRESET          development or production (introspection off, CORS required)
+  JAMSOSTEK_RATE_LIMIT      per API key, else per address (default "20/s burst 40"; off)
+  JAMSOSTEK_TRUSTED_PROXIES reverse proxies whose X-Forwarded-For names the client
+  JAMSOSTEK_REQUEST_TIMEOUT a request's deadline (default 30s)
+  JAMSOSTEK_CORS_ORIGINS    web origins that may call the API from a browser
+  JAMSOSTEK_AUDIT_RETENTION how long audit entries are kept (default 400d)
   JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
   JAMSOSTEK_LOG_FORMAT      text or json (default text)
 `
@@ -70,6 +85,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cmd == "bench-records" { // parses its own flags
 		return benchRecordsCommand(ctx, rest, stdout, stderr)
 	}
+	if cmd == "keys" { // a subcommand first
+		return keysCommand(ctx, rest, stdout, stderr)
+	}
 	cfg, err := parseConfig(cmd, rest, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -78,7 +96,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	logger.Debug("configuration", "config", cfg.String())
+	// The long-running commands print their configuration at start, secrets
+	// masked (config.String); the others at debug level.
+	level := slog.LevelDebug
+	if cmd == "serve" || cmd == "worker" || cmd == "demo" {
+		level = slog.LevelInfo
+	}
+	logger.Log(ctx, level, "configuration", "config", cfg.String())
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, logger, stdout, true)

@@ -40,7 +40,7 @@ func TestDemo(t *testing.T) {
 			"--data-dir", t.TempDir(), "--log-level", "warn", "--admin-key", "test-admin-key"}, pw, io.Discard)
 		pw.Close()
 	}()
-	url := waitForURL(t, pr, done)
+	url, viewerKey := waitForURL(t, pr, done)
 	go io.Copy(io.Discard, pr)
 
 	type gqlError struct {
@@ -72,7 +72,10 @@ func TestDemo(t *testing.T) {
 	gql := func(query string, out any) {
 		t.Helper()
 		body, _ := json.Marshal(map[string]any{"query": query})
-		resp, err := http.Post(url+"query", "application/json", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, url+"query", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer test-admin-key")
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,7 +331,13 @@ func TestDemo(t *testing.T) {
 
 	// Mutations need the admin key.
 	const declare = `mutation { setDeclaredTotal(input: {metric: CITY_FUNDED_WORKERS, year: 2024, value: 300, source: "test"}) { declared counted difference } }`
-	if errs, _ := post(declare, ""); len(errs) != 1 || errs[0].Extensions["code"] != "FORBIDDEN" {
+	if errs, _ := post(declare, ""); len(errs) != 1 || errs[0].Extensions["code"] != "UNAUTHENTICATED" {
+		t.Errorf("declareTotal without credentials: %+v", errs)
+	}
+	if errs, data := post(`{ universalCoverage(year: 2024) { current { participants } } }`, viewerKey); len(errs) != 0 || !strings.Contains(string(data), "participants") {
+		t.Errorf("the demo's viewer key on an aggregate: %+v %s", errs, data)
+	}
+	if errs, _ := post(declare, viewerKey); len(errs) != 1 || errs[0].Extensions["code"] != "FORBIDDEN" {
 		t.Errorf("mutation without a key: %+v", errs)
 	}
 	if errs, _ := post(declare, "wrong"); len(errs) != 1 || errs[0].Extensions["code"] != "UNAUTHENTICATED" {
@@ -371,7 +380,7 @@ func TestDemo(t *testing.T) {
 	if err := json.Unmarshal(data, &trig); err != nil || len(errs) > 0 || trig.TriggerSync.Status != "RUNNING" || trig.TriggerSync.Trigger != "api:admin" {
 		t.Fatalf("triggerSync: %s %+v", data, errs)
 	}
-	if errs, _ := post(`mutation { triggerSync(feed: CLAIMS) { id } }`, ""); len(errs) != 1 || errs[0].Extensions["code"] != "FORBIDDEN" {
+	if errs, _ := post(`mutation { triggerSync(feed: CLAIMS) { id } }`, viewerKey); len(errs) != 1 || errs[0].Extensions["code"] != "FORBIDDEN" {
 		t.Errorf("triggerSync without a key: %+v", errs)
 	}
 	events := sse(t, url+"query", `subscription { syncRunProgress(id: "`+trig.TriggerSync.ID+`") { status progress { pages records total percent } } }`)
@@ -457,6 +466,7 @@ func sse(t *testing.T, url, query string) []string {
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer test-admin-key")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
@@ -486,34 +496,45 @@ func sse(t *testing.T, url, query string) []string {
 	return events
 }
 
-var openURL = regexp.MustCompile(`demo: open (http://\S+/) `)
+var (
+	openURL   = regexp.MustCompile(`demo: open (http://\S+/) `)
+	viewerKey = regexp.MustCompile(`demo: the dashboard \(viewer role\) signs in with  Authorization: Bearer (jsk_\S+)`)
+)
 
-// waitForURL reads the demo's output until it prints the URL to open.
-func waitForURL(t *testing.T, r io.Reader, done <-chan error) string {
+// waitForURL reads the demo's output until it has printed the URL to open
+// and the dashboard's viewer key.
+func waitForURL(t *testing.T, r io.Reader, done <-chan error) (url, key string) {
 	t.Helper()
-	lines := make(chan string)
+	found := make(chan [2]string)
 	go func() {
+		var u, k string
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			if m := openURL.FindStringSubmatch(sc.Text()); m != nil {
-				lines <- m[1]
+				u = m[1]
+			}
+			if m := viewerKey.FindStringSubmatch(sc.Text()); m != nil {
+				k = m[1]
+			}
+			if u != "" && k != "" {
+				found <- [2]string{u, k}
 				return
 			}
 		}
-		close(lines)
+		close(found)
 	}()
 	select {
-	case u, ok := <-lines:
+	case f, ok := <-found:
 		if !ok {
-			t.Fatal("demo ended its output without a URL")
+			t.Fatal("demo ended its output without a URL and a viewer key")
 		}
-		return u
+		return f[0], f[1]
 	case err := <-done:
 		t.Fatalf("demo ended before serving: %v", err)
 	case <-time.After(5 * time.Minute):
 		t.Fatal("demo printed no URL in 5 minutes")
 	}
-	return ""
+	return "", ""
 }
 
 func TestCommandErrors(t *testing.T) {

@@ -167,14 +167,31 @@ func (r *resolver) discrepancies(ctx context.Context, f coverage.DiscrepancyFilt
 		}),
 		PageInfo:     pageInfo(pg),
 		TotalCount:   int(pg.TotalCount),
-		CountsByKind: []model.KindCount{},
-	}
-	for _, k := range coverage.DiscrepancyKinds {
-		if n := counts[k]; n > 0 {
-			out.CountsByKind = append(out.CountsByKind, model.KindCount{Kind: k, Count: int(n)})
-		}
+		CountsByKind: kindCounts(counts),
 	}
 	return out, nil
+}
+
+// kindCounts lists the kinds with discrepancies, in the kinds' order.
+func kindCounts(counts map[coverage.DiscrepancyKind]int64) []model.KindCount {
+	out := []model.KindCount{}
+	for _, k := range coverage.DiscrepancyKinds {
+		if n := counts[k]; n > 0 {
+			out = append(out, model.KindCount{Kind: k, Count: int(n)})
+		}
+	}
+	return out
+}
+
+// discrepancyCountsFilter checks the filter of discrepancyCounts: no person
+// can be named in it.
+func (r *resolver) discrepancyCountsFilter(f *model.DiscrepancyCountsFilter) (coverage.DiscrepancyFilter, error) {
+	if f == nil {
+		return coverage.DiscrepancyFilter{}, nil
+	}
+	out := coverage.DiscrepancyFilter{Kinds: f.Kinds, Severities: f.Severities, Statuses: f.Statuses, AreaCode: deref(f.AreaCode),
+		Category: coverage.Category(deref(f.Category)), Period: deref(f.Period)}
+	return out, firstError(r.checkArea(out.AreaCode), ifSet(string(out.Category), func(string) error { return out.Category.Validate() }))
 }
 
 // analyticsReady reports a clear error when the server runs without analytics.

@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/cilegon/jamsostek/coverage"
-	"github.com/cilegon/jamsostek/graph/internal/model"
 )
 
 // Role and Principal are the domain's (coverage/access.go).
@@ -27,22 +25,18 @@ const (
 	RoleAdmin   = coverage.RoleAdmin
 )
 
-// Anonymous is the caller of a request without credentials.
-var Anonymous = Principal{Name: "anonymous", Role: RoleViewer}
-
 // Authenticator identifies the caller of a request. It returns an error with
-// code coverage.EUNAUTHENTICATED for bad credentials; a request without
-// credentials is Anonymous.
+// code coverage.EUNAUTHENTICATED for a request without credentials or with
+// bad ones: every request to /query has a caller, or is refused with 401.
 type Authenticator func(r *http.Request) (Principal, error)
 
-// StaticKeys authenticates `Authorization: Bearer <key>` against fixed keys.
-// It is the first authenticator: API keys with hashing, JWTs and officers'
-// areas come with the access-control work.
+// StaticKeys authenticates `Authorization: Bearer <key>` against fixed keys
+// (tests and embedded uses; serve uses package auth).
 func StaticKeys(keys map[string]Principal) Authenticator {
 	return func(r *http.Request) (Principal, error) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
-			return Anonymous, nil
+			return Principal{}, coverage.Errorf(coverage.EUNAUTHENTICATED, "this API needs credentials: send Authorization: Bearer <key>")
 		}
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
@@ -59,48 +53,77 @@ func StaticKeys(keys map[string]Principal) Authenticator {
 
 type principalKey struct{}
 
-// PrincipalFrom returns the caller of the request ctx belongs to.
-func PrincipalFrom(ctx context.Context) Principal {
-	if p, ok := ctx.Value(principalKey{}).(Principal); ok {
-		return p
-	}
-	return Anonymous
+// PrincipalFrom returns the caller of the request ctx belongs to, and false
+// when ctx carries none (the zero Principal, whose role ranks 0, may do
+// nothing).
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
 }
 
-// WithPrincipal returns ctx carrying the caller (tests and other transports).
+// caller returns the caller of ctx's request, or the zero Principal.
+func caller(ctx context.Context) Principal {
+	p, _ := PrincipalFrom(ctx)
+	return p
+}
+
+// WithPrincipal returns ctx carrying the caller. A request whose context
+// already carries one when it reaches the handler (an in-process caller, a
+// test) is served as that caller without asking the Authenticator.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
-// authenticate puts the caller in the request's context, or answers 401.
-func authenticate(auth Authenticator, next http.Handler) http.Handler {
+// authenticate puts the caller in the request's context, or refuses the
+// request: 401 with UNAUTHENTICATED without credentials, with bad ones, or on
+// a server without an Authenticator; 503 with UNAVAILABLE when the
+// Authenticator cannot tell (an identity provider down).
+// A caller limited to an area must name one of the city's.
+func authenticate(auth Authenticator, areas *coverage.Areas, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := Anonymous
+		if _, ok := PrincipalFrom(r.Context()); ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var (
+			p   Principal
+			err error = coverage.Errorf(coverage.EUNAUTHENTICATED, "this server accepts no credentials")
+		)
 		if auth != nil {
-			var err error
-			if p, err = auth(r); err != nil {
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("WWW-Authenticate", `Bearer realm="jamsostek"`)
-				w.WriteHeader(http.StatusUnauthorized)
-				_, _ = w.Write([]byte(`{"errors":[{"message":` + quoteJSON(coverage.ErrorMessage(err)) + `,"extensions":{"code":"UNAUTHENTICATED"}}]}`))
-				return
+			p, err = auth(r)
+		}
+		if err == nil && p.Role.Rank() == 0 {
+			err = coverage.Errorf(coverage.EUNAUTHENTICATED, "the credentials carry no known role")
+		}
+		if err == nil && p.Area != "" {
+			if _, lerr := coverage.AreaLevelOf(p.Area); lerr != nil || areas.CheckArea(p.Area) != nil {
+				err = coverage.Errorf(coverage.EUNAUTHENTICATED, "the credentials name area %q, which is not an area of %s", p.Area, areas.City().Name)
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+		if err == nil {
+			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+			return
+		}
+		status, code, msg := http.StatusUnauthorized, "UNAUTHENTICATED", "authentication failed"
+		switch coverage.ErrorCode(err) {
+		case coverage.EUNAUTHENTICATED:
+			msg = coverage.ErrorMessage(err)
+		case coverage.EUNAVAILABLE:
+			status, code, msg = http.StatusServiceUnavailable, "UNAVAILABLE", coverage.ErrorMessage(err)
+			logger.WarnContext(r.Context(), "authentication unavailable", "error", err)
+		default:
+			logger.ErrorContext(r.Context(), "authentication failed", "error", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="jamsostek"`)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"errors":[{"message":` + quoteJSON(msg) + `,"extensions":{"code":"` + code + `"}}]}`))
 	})
 }
 
 func quoteJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// hasRole implements the @hasRole directive: the one check of roles.
-func hasRole(ctx context.Context, _ any, next graphql.Resolver, role model.Role) (any, error) {
-	p := PrincipalFrom(ctx)
-	if p.Role.Rank() < Role(role).Rank() {
-		return nil, coverage.Errorf(coverage.EFORBIDDEN, "%s needs the %s role; you are %s (%s)",
-			graphql.GetFieldContext(ctx).Field.Name, role, p.Name, p.Role)
-	}
-	return next(ctx)
 }

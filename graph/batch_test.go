@@ -163,7 +163,7 @@ func TestNestedListsAreBatched(t *testing.T) {
 	// after a wait: with a wait this long, a query that relied on it would
 	// take 10 seconds, which post refuses.
 	h := graph.NewHandler(graph.Config{Records: rec, SyncLog: s, Areas: coverage.Cilegon(), Logger: slog.New(slog.DiscardHandler),
-		BatchWait: 10 * time.Second})
+		BatchWait: 10 * time.Second, Authenticate: testAuth})
 	post := func(query string, vars map[string]any, want map[string]int) json.RawMessage {
 		t.Helper()
 		start := time.Now()

@@ -2,8 +2,14 @@ package graph
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -14,7 +20,9 @@ import (
 // records after a position (the sort field's value and the key) in one order,
 // so a page boundary does not move when records are written. The cursor of a
 // record names its list, the order and that position; a cursor of another
-// list or order is refused, never taken for the first page.
+// list or order is refused, never taken for the first page. Cursors are sealed
+// (cursorCodec): the position holds a sort value and a key (a NIK in roster
+// key order, a name when ordered by name), and none of it may leave readable.
 
 // list is one of the API's record lists.
 type list struct {
@@ -30,6 +38,7 @@ var (
 	rosterList       = list{"roster", "NIK_CATEGORY", coverage.RosterSorts}
 	quarantineList   = list{"quarantine", "ID", coverage.QuarantineSorts}
 	discrepancyList  = list{"discrepancies", "ID", coverage.DiscrepancySorts}
+	auditList        = list{"auditLog", "AT", []coverage.SortField{coverage.SortKey}} // newest first, in one order only
 )
 
 // fieldName is the sort field enum's value of a field: the key's name, or the
@@ -49,11 +58,18 @@ func (l list) orderName(o coverage.Order) string {
 	return l.fieldName(o.Field) + " ASC"
 }
 
-// pageArgs are the paging arguments every list field takes.
+// pageArgs are the paging arguments every list field takes, with the codec
+// of their cursors.
 type pageArgs struct {
+	cursors *cursorCodec
 	orderBy *model.Order
 	first   *int
 	after   *string
+}
+
+// pageArgs collects a list field's paging arguments.
+func (r *resolver) pageArgs(orderBy *model.Order, first *int, after *string) pageArgs {
+	return pageArgs{r.cursors, orderBy, first, after}
 }
 
 // order turns an orderBy argument into a coverage.Order; nil is the key,
@@ -81,7 +97,7 @@ func (l list) request(a pageArgs) (coverage.PageRequest, error) {
 		return req, err
 	}
 	if a.after != nil && *a.after != "" {
-		c, err := l.decodeCursor(*a.after, req.Order)
+		c, err := l.decodeCursor(a.cursors, *a.after, req.Order)
 		if err != nil {
 			return req, err
 		}
@@ -90,7 +106,7 @@ func (l list) request(a pageArgs) (coverage.PageRequest, error) {
 	return req.Normalize()
 }
 
-// cursor is what a cursor carries: compact JSON, base64url without padding.
+// cursor is what a cursor carries: compact JSON, sealed.
 type cursor struct {
 	List  string             `json:"l"`
 	Field coverage.SortField `json:"f,omitempty"`
@@ -99,15 +115,15 @@ type cursor struct {
 	Key   string             `json:"k"`
 }
 
-func (l list) encodeCursor(o coverage.Order, c coverage.Cursor) string {
+func (l list) encodeCursor(cc *cursorCodec, o coverage.Order, c coverage.Cursor) string {
 	b, _ := json.Marshal(cursor{List: l.name, Field: o.Field, Desc: o.Desc, Value: c.Value, Key: c.Key}) // strings and a bool: cannot fail
-	return base64.RawURLEncoding.EncodeToString(b)
+	return cc.seal(b)
 }
 
 // decodeCursor reads a cursor of this list in order o.
-func (l list) decodeCursor(s string, o coverage.Order) (*coverage.Cursor, error) {
+func (l list) decodeCursor(cc *cursorCodec, s string, o coverage.Order) (*coverage.Cursor, error) {
 	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := cc.open(s)
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
@@ -128,8 +144,9 @@ func (l list) decodeCursor(s string, o coverage.Order) (*coverage.Cursor, error)
 // its cursors are written for.
 type page[T any] struct {
 	coverage.Page[T]
-	list  list
-	order coverage.Order
+	list    list
+	order   coverage.Order
+	cursors *cursorCodec
 }
 
 // read asks one of the store's list methods for the page the arguments ask for.
@@ -139,14 +156,14 @@ func read[F, T any](ctx context.Context, l list, method func(context.Context, F,
 		return page[T]{}, err
 	}
 	pg, err := method(ctx, f, req)
-	return page[T]{pg, l, req.Order}, err
+	return page[T]{pg, l, req.Order, a.cursors}, err
 }
 
 // edges pairs each item of a page with its cursor.
 func edges[T, E any](pg page[T], edge func(cursor string, node *T) E) []E {
 	out := make([]E, len(pg.Items))
 	for i := range pg.Items {
-		out[i] = edge(pg.list.encodeCursor(pg.order, pg.Cursors[i]), &pg.Items[i])
+		out[i] = edge(pg.list.encodeCursor(pg.cursors, pg.order, pg.Cursors[i]), &pg.Items[i])
 	}
 	return out
 }
@@ -154,7 +171,7 @@ func edges[T, E any](pg page[T], edge func(cursor string, node *T) E) []E {
 func pageInfo[T any](pg page[T]) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: pg.HasNextPage}
 	if n := len(pg.Cursors); n > 0 {
-		c := pg.list.encodeCursor(pg.order, pg.Cursors[n-1])
+		c := pg.list.encodeCursor(pg.cursors, pg.order, pg.Cursors[n-1])
 		info.EndCursor = &c
 	}
 	return info
@@ -222,6 +239,79 @@ func quarantineConnection(pg page[coverage.Quarantined], err error) (*model.Quar
 	return &model.QuarantineConnection{
 		Edges: edges(pg, func(c string, n *coverage.Quarantined) model.QuarantineEdge {
 			return model.QuarantineEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(pg),
+		TotalCount: int(pg.TotalCount),
+	}, nil
+}
+
+// cursorCodec seals cursors with AES-256-GCM under a server key
+// (Config.CursorKey), so that a cursor is opaque, cannot be forged, and
+// carries no readable personal data. The nonce is derived from the cursor
+// (HMAC-SHA256 under a key of its own): the same position always seals to
+// the same string, as an edge's cursor and the page's endCursor must, and
+// two positions never share a nonce. Both keys are derived from the server
+// key with HKDF.
+type cursorCodec struct {
+	aead     cipher.AEAD
+	nonceKey []byte
+}
+
+// CursorKeySize is the length of Config.CursorKey.
+const CursorKeySize = 32
+
+// cursorAD binds sealed cursors to their use.
+var cursorAD = []byte("jamsostek cursor v1")
+
+func newCursorCodec(key []byte) (*cursorCodec, error) {
+	if len(key) != CursorKeySize {
+		return nil, fmt.Errorf("graph: the cursor key must be %d bytes, got %d", CursorKeySize, len(key))
+	}
+	encKey, err := hkdf.Key(sha256.New, key, nil, "jamsostek cursor encryption", 32)
+	if err != nil {
+		return nil, err
+	}
+	nonceKey, err := hkdf.Key(sha256.New, key, nil, "jamsostek cursor nonce", 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(encKey)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &cursorCodec{aead: aead, nonceKey: nonceKey}, nil
+}
+
+func (c *cursorCodec) seal(plain []byte) string {
+	mac := hmac.New(sha256.New, c.nonceKey)
+	mac.Write(plain)
+	nonce := mac.Sum(nil)[:c.aead.NonceSize()]
+	return base64.RawURLEncoding.EncodeToString(c.aead.Seal(nonce, nonce, plain, cursorAD))
+}
+
+func (c *cursorCodec) open(s string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	n := c.aead.NonceSize()
+	if len(b) < n+c.aead.Overhead() {
+		return nil, fmt.Errorf("cursor too short")
+	}
+	return c.aead.Open(nil, b[:n], b[n:], cursorAD)
+}
+
+func auditConnection(pg page[coverage.AuditEntry], err error) (*model.AuditConnection, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.AuditConnection{
+		Edges: edges(pg, func(c string, n *coverage.AuditEntry) model.AuditEdge {
+			return model.AuditEdge{Cursor: c, Node: n}
 		}),
 		PageInfo:   pageInfo(pg),
 		TotalCount: int(pg.TotalCount),

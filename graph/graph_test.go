@@ -59,12 +59,43 @@ func participants() []*coverage.Participant {
 type fixture struct {
 	store   *store.Store
 	handler http.Handler
-	client  *client.Client
+	client  *client.Client // as the admin
+}
+
+// The callers of the tests, one per role, and their keys.
+var (
+	admin   = graph.Principal{Name: "root", Role: graph.RoleAdmin, Method: "api-key", KeyID: "k-admin"}
+	analyst = graph.Principal{Name: "bappeda", Role: graph.RoleAnalyst, Method: "jwt", KeyID: "sub-analyst"}
+	officer = graph.Principal{Name: "camat-cibeber", Role: graph.RoleOfficer, Area: "367201", Method: "api-key", KeyID: "k-officer"}
+	lurah   = graph.Principal{Name: "lurah-cikerai", Role: graph.RoleOfficer, Area: "3672021001", Method: "api-key", KeyID: "k-lurah"}
+	viewer  = graph.Principal{Name: "dashboard", Role: graph.RoleViewer, Method: "api-key", KeyID: "k-viewer"}
+	keys    = map[string]graph.Principal{"admin-key": admin, "analyst-key": analyst, "officer-key": officer, "lurah-key": lurah, "viewer-key": viewer}
+	// testAuth authenticates the keys above: Authorization: Bearer admin-key.
+	testAuth = graph.StaticKeys(keys)
+	// testCursorKey seals the fixtures' cursors.
+	testCursorKey = []byte("0123456789abcdef0123456789abcdef")
+)
+
+// keyOf returns the key of a test caller.
+func keyOf(p graph.Principal) string {
+	for k, q := range keys {
+		if q == p {
+			return k
+		}
+	}
+	panic("no key for " + p.Name)
 }
 
 // newFixture stores a handful of records in a real store (embedded FerretDB, or
 // MONGODB_URI) and serves the real schema over them.
 func newFixture(t *testing.T, cfg graph.Config) *fixture {
+	t.Helper()
+	return newFixtureWith(t, cfg, nil)
+}
+
+// newFixtureWith is newFixture with a step between storing the records and
+// serving them, which may complete the configuration.
+func newFixtureWith(t *testing.T, cfg graph.Config, setup func(*store.Store, *graph.Config)) *fixture {
 	t.Helper()
 	s := storetest.Open(t)
 	var recs []store.Record
@@ -148,11 +179,20 @@ func newFixture(t *testing.T, cfg graph.Config) *fixture {
 	}
 
 	cfg.Records, cfg.SyncLog, cfg.Areas = s, s, coverage.Cilegon()
+	if setup != nil {
+		setup(s, &cfg)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Authenticate == nil {
+		cfg.Authenticate = testAuth
+	}
+	if cfg.CursorKey == nil {
+		cfg.CursorKey = testCursorKey
+	}
 	h := graph.NewHandler(cfg)
-	return &fixture{store: s, handler: h, client: client.New(h, client.Path("/query"))}
+	return &fixture{store: s, handler: h, client: client.New(h, client.Path("/query"), client.AddHeader("Authorization", "Bearer admin-key"))}
 }
 
 func apply(t *testing.T, s *store.Store, feed coverage.Feed, recs []store.Record) {
@@ -174,12 +214,22 @@ type response struct {
 	Errors []gqlError
 }
 
-// post sends a query over HTTP and returns the status and the raw response.
+// post sends a query over HTTP as the admin and returns the status and the
+// raw response.
 func (f *fixture) post(t *testing.T, query string, vars map[string]any) (int, response) {
+	t.Helper()
+	return f.postAs(t, "admin-key", query, vars)
+}
+
+// postAs sends a query with a key ("" for none).
+func (f *fixture) postAs(t *testing.T, key, query string, vars map[string]any) (int, response) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	w := httptest.NewRecorder()
 	f.handler.ServeHTTP(w, req)
 	var resp response
@@ -343,13 +393,14 @@ func TestConnectionsPaginate(t *testing.T) {
 	}
 }
 
-// cursor makes a cursor by hand, as only a client tampering with one would.
+// cursor makes a cursor by hand and seals it with the server's key, as only
+// someone holding the key could.
 func cursor(t *testing.T, c map[string]any) string {
 	b, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	return graph.SealCursor(testCursorKey, b)
 }
 
 // TestCursors: a cursor names its list and order; one of another list or
@@ -376,6 +427,9 @@ func TestCursors(t *testing.T) {
 		{"garbage", `claims(after: $after) { totalCount }`, "%%%", "not a cursor"},
 		{"a bare key", `claims(after: $after) { totalCount }`, base64.RawURLEncoding.EncodeToString([]byte("K1")), "not a cursor"},
 		{"no key", `claims(after: $after) { totalCount }`, cursor(t, map[string]any{"l": "claims"}), "not a cursor"},
+		{"unsealed", `claims(after: $after) { totalCount }`, base64.RawURLEncoding.EncodeToString([]byte(`{"l":"claims","k":"K1"}`)), "not a cursor"},
+		{"sealed with another key", `claims(after: $after) { totalCount }`,
+			graph.SealCursor([]byte("another key of thirty-two bytes!"), []byte(`{"l":"claims","k":"K1"}`)), "not a cursor"},
 		{"another list", `claims(after: $after) { totalCount }`, participants, "after is a cursor of participants, not of claims"},
 		{"another direction", `contributions(orderBy: {field: PERIOD, direction: DESC}, after: $after) { totalCount }`, byPeriod,
 			"after is a cursor of contributions ordered by PERIOD ASC, but this query orders them by PERIOD DESC"},
@@ -864,76 +918,20 @@ func TestIntrospectionCanBeOff(t *testing.T) {
 	}
 }
 
-// guard masks NIKs, withholds roster names and NIK details, and records what
-// it saw, as access control and auditing will.
-type guard struct {
-	mu   chan struct{}
-	seen []graph.PersonalField
-}
-
-func (g *guard) PersonalData(_ context.Context, f graph.PersonalField, v any) (any, error) {
-	g.mu <- struct{}{}
-	g.seen = append(g.seen, f)
-	<-g.mu
-	switch {
-	case f.Field == "nik":
-		return coverage.MaskNIK(v.(string)), nil
-	case f.Field == "nikInfo":
-		return nil, nil
-	case f.Type == "RosterEntry" && f.Field == "name":
-		return nil, coverage.Errorf(coverage.EFORBIDDEN, "names on rosters are not shown to this role")
-	}
-	return v, nil
-}
-
-func TestPersonalDataPassesThroughTheGuard(t *testing.T) {
-	g := &guard{mu: make(chan struct{}, 1)}
-	f := newFixture(t, graph.Config{Guard: g})
-	var resp struct {
-		Participant struct {
-			Kpj, Nik, Name, BirthDate string
-			NikInfo                   *struct{ Valid bool }
-		}
-	}
-	f.client.MustPost(`{ participant(kpj: "10000000001") { kpj nik name birthDate nikInfo { valid } } }`, &resp)
-	p := resp.Participant
-	if p.Nik != "367201********01" || p.Name != "Ahmad Fauzi" || p.BirthDate != "1990-05-12" || p.NikInfo != nil {
-		t.Errorf("got %+v, want the NIK masked, nikInfo withheld, the rest shown", p)
-	}
-	if len(g.seen) != 4 {
-		t.Fatalf("guard saw %d fields, want 4: %+v", len(g.seen), g.seen)
-	}
-	for _, pf := range g.seen {
-		rec, ok := pf.Record.(*coverage.Participant)
-		if pf.Type != "Participant" || !ok || rec.KPJ != "10000000001" {
-			t.Errorf("guard saw %s.%s of %T, want Participant fields with the record", pf.Type, pf.Field, pf.Record)
-		}
-	}
-
-	e := f.mustFail(t, `{ roster(filter: {categories: ["KADER"]}) { edges { node { category name } } } }`, nil)
-	if e.Extensions.Code != "FORBIDDEN" || e.Message != "names on rosters are not shown to this role" {
-		t.Errorf("roster name: got %s %q, want FORBIDDEN", e.Extensions.Code, e.Message)
-	}
-
-	var claims struct {
-		Claims struct {
-			Edges []struct{ Node struct{ Nik string } }
-		}
-	}
-	f.client.MustPost(`{ claims(first: 1) { edges { node { nik } } } }`, &claims)
-	if got := claims.Claims.Edges[0].Node.Nik; got != "367201********01" {
-		t.Errorf("claim nik: got %s, want it masked", got)
-	}
-}
-
 func TestHTTP(t *testing.T) {
 	ready := error(nil)
 	f := newFixture(t, graph.Config{Ready: func(context.Context) error { return ready }})
-	get := func(path string) (int, string, string) {
+	// Everything but /query is open.
+	getAs := func(key, path string) (int, string, string) {
 		w := httptest.NewRecorder()
-		f.handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		f.handler.ServeHTTP(w, req)
 		return w.Code, w.Body.String(), w.Header().Get("Content-Type")
 	}
+	get := func(path string) (int, string, string) { return getAs("", path) }
 	if code, body, _ := get("/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz: got %d %q", code, body)
 	}
@@ -950,9 +948,13 @@ func TestHTTP(t *testing.T) {
 	if code, _, _ := get("/nothing"); code != 404 {
 		t.Errorf("/nothing: got %d, want 404", code)
 	}
-	code, body, _ := get("/query?query=" + url.QueryEscape(`{ city { name } }`))
+	code, body, _ := getAs("viewer-key", "/query?query="+url.QueryEscape(`{ city { name } }`))
 	if code != 200 || body != `{"data":{"city":{"name":"Kota Cilegon"}}}` {
 		t.Errorf("GET /query: got %d %s", code, body)
+	}
+	code, body, _ = get("/query?query=" + url.QueryEscape(`{ city { name } }`))
+	if code != 401 || !strings.Contains(body, `"UNAUTHENTICATED"`) {
+		t.Errorf("GET /query without credentials: got %d %s, want 401 UNAUTHENTICATED", code, body)
 	}
 
 	// Multipart form (file uploads), without files.
@@ -961,6 +963,7 @@ func TestHTTP(t *testing.T) {
 	mp.WriteString("--B\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{}\r\n--B--\r\n")
 	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(mp.String()))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=B")
+	req.Header.Set("Authorization", "Bearer viewer-key")
 	w := httptest.NewRecorder()
 	f.handler.ServeHTTP(w, req)
 	if w.Code != 200 || w.Body.String() != `{"data":{"city":{"code":"3672"}}}` {
@@ -979,6 +982,7 @@ func TestHTTP(t *testing.T) {
 	// One that does not announce its size fails when read.
 	req = httptest.NewRequest(http.MethodPost, "/query", io.MultiReader(strings.NewReader(big)))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer viewer-key")
 	if req.ContentLength > 0 {
 		t.Fatal("the request announces its size")
 	}

@@ -2,9 +2,11 @@ package graph
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -27,9 +29,17 @@ type Config struct {
 
 	Analytics    Analytics    // coverage figures and reconciliation; nil: those fields answer UNAVAILABLE
 	ReconcileLog ReconcileLog // discrepancies and reconciliation runs; set with Analytics
-	// Authenticate identifies callers (auth.go); nil: every caller is Anonymous,
-	// a VIEWER, and the mutations are refused.
+	// Authenticate identifies callers (auth.go); every request to /query needs
+	// one (nil: every request is refused with 401). What each role may ask is
+	// policy.go; what it sees, scope.go and personal.go.
 	Authenticate Authenticator
+	// AuditLog keeps who read personal data (audit.go); nil: the entries are
+	// logged only, and the auditLog query answers UNAVAILABLE.
+	AuditLog AuditLog
+	// CursorKey seals the lists' cursors (AES-256-GCM, CursorKeySize bytes);
+	// replicas behind one address need the same key. nil: a random key of
+	// this process, so cursors do not survive a restart.
+	CursorKey []byte
 	// Sync starts and stops sync runs; nil when the process runs no worker.
 	Sync SyncControl
 	// RosterImporter takes roster spreadsheets; nil refuses importRoster.
@@ -39,7 +49,6 @@ type Config struct {
 	// server also stops suggesting field names in its error messages.
 	Introspection bool
 	Logger        *slog.Logger                // nil: slog.Default()
-	Guard         PersonalDataGuard           // nil: personal data is shown as stored
 	Ready         func(context.Context) error // readiness of the dependencies for /readyz; nil: always ready
 
 	ComplexityLimit int // largest query cost (limits.go); 0: DefaultComplexityLimit
@@ -48,6 +57,21 @@ type Config struct {
 	// rest of its page before the batch's one store call (loaders.go); 0:
 	// DefaultBatchWait.
 	BatchWait time.Duration
+
+	// Limits of abuse of /query. RateLimit is each caller's token bucket
+	// (ratelimit.go; zero: none), the caller being its key id, else its
+	// address; TrustedProxies are the reverse proxies whose X-Forwarded-For
+	// names the client's address. RequestTimeout bounds a request
+	// (timeout.go; 0: DefaultRequestTimeout, negative: none).
+	// ParserTokenLimit bounds a query's tokens (querylimits.go; 0:
+	// DefaultParserTokenLimit). CORSOrigins are the web origins whose pages
+	// may call the API (cors.go; nil: none but the server's own, ["*"]: any,
+	// without credentials).
+	RateLimit        RateLimit
+	TrustedProxies   []netip.Prefix
+	RequestTimeout   time.Duration
+	ParserTokenLimit int
+	CORSOrigins      []string
 }
 
 // Request limits of /query.
@@ -67,7 +91,11 @@ const (
 //	GET  /healthz  200 "ok" while the process serves
 //	GET  /readyz   200 "ready" when Config.Ready returns nil, else 503 and the reason
 //
-// It panics if Records, SyncLog or Areas is nil.
+// Every request to /query is authenticated (auth.go) and audited (audit.go);
+// /, /healthz and /readyz are open (GraphiQL's page carries no data).
+//
+// It panics if Records, SyncLog or Areas is nil, or CursorKey is not
+// CursorKeySize bytes.
 func NewHandler(cfg Config) http.Handler {
 	if cfg.Records == nil || cfg.SyncLog == nil || cfg.Areas == nil {
 		panic("graph: Config needs Records, SyncLog and Areas")
@@ -75,11 +103,27 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.CursorKey == nil {
+		cfg.CursorKey = make([]byte, CursorKeySize)
+		_, _ = rand.Read(cfg.CursorKey)
+		cfg.Logger.Warn("graph: no cursor key configured: cursors are sealed with a key of this process only")
+	}
 	if cfg.BatchWait <= 0 {
 		cfg.BatchWait = DefaultBatchWait
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/query", limitBody(authenticate(cfg.Authenticate, withLoaders(cfg.BatchWait, newServer(cfg)))))
+	audit := &auditor{log: cfg.AuditLog, logger: cfg.Logger}
+	timeout := cfg.RequestTimeout
+	if timeout == 0 {
+		timeout = DefaultRequestTimeout
+	}
+	// Outside in: CORS (a refused origin runs nothing), the body's size, the
+	// rate of failed authentications, authentication, the caller's rate, the
+	// deadline, then the audited request (ratelimit.go, timeout.go, cors.go).
+	limits := newRateLimiter(cfg.RateLimit, cfg.TrustedProxies, nil)
+	mux.Handle("/query", cors(cfg.CORSOrigins, limitBody(limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger,
+		limits.perCaller(withTimeout(timeout, cfg.Logger,
+			audit.middleware(withLoaders(cfg.BatchWait, newServer(cfg, audit))))))))))
 	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -103,7 +147,7 @@ func NewHandler(cfg Config) http.Handler {
 }
 
 // newServer builds the GraphQL executor with its transports and extensions.
-func newServer(cfg Config) *handler.Server {
+func newServer(cfg Config, audit *auditor) *handler.Server {
 	limit, depth := cfg.ComplexityLimit, cfg.MaxDepth
 	if limit <= 0 {
 		limit = DefaultComplexityLimit
@@ -111,11 +155,19 @@ func newServer(cfg Config) *handler.Server {
 	if depth <= 0 {
 		depth = DefaultMaxDepth
 	}
-	r := &resolver{records: cfg.Records, syncLog: cfg.SyncLog, areas: cfg.Areas, analytics: cfg.Analytics, reconcileLog: cfg.ReconcileLog,
-		sync: cfg.Sync, rosterImporter: cfg.RosterImporter, batchWait: cfg.BatchWait}
+	cursors, err := newCursorCodec(cfg.CursorKey)
+	if err != nil {
+		panic(err)
+	}
+	// The resolvers read through stores scoped to each request's caller
+	// (scope.go).
+	r := &resolver{records: scopedRecords{cfg.Records}, syncLog: scopedSyncLog{cfg.SyncLog}, areas: cfg.Areas,
+		auditLog: cfg.AuditLog, sync: cfg.Sync, rosterImporter: cfg.RosterImporter, batchWait: cfg.BatchWait, cursors: cursors}
+	if cfg.Analytics != nil && cfg.ReconcileLog != nil {
+		r.analytics, r.reconcileLog = &scopedAnalytics{cfg.Analytics}, scopedReconcileLog{cfg.ReconcileLog}
+	}
 	gc := generated.Config{Resolvers: r}
-	gc.Directives.PersonalData = personalData(cfg.Guard)
-	gc.Directives.HasRole = hasRole
+	gc.Directives.PersonalData = personalData
 	setComplexity(&gc.Complexity, cfg.Areas)
 
 	srv := handler.New(generated.NewExecutableSchema(gc))
@@ -126,12 +178,23 @@ func newServer(cfg Config) *handler.Server {
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: maxUploadBytes, MaxMemory: maxUploadRAM})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](apqCacheSize)})
+	// The query's text is bounded before it is parsed (querylimits.go): after
+	// APQ, which fills it in.
+	tokens := cfg.ParserTokenLimit
+	if tokens <= 0 {
+		tokens = DefaultParserTokenLimit
+	}
+	srv.SetParserTokenLimit(tokens)
+	srv.Use(queryShapeLimit{tokens: tokens})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(depthLimit{max: depth})
+	srv.AroundFields(authorize(cfg.Logger)) // the access policy (policy.go)
+	srv.AroundOperations(audit.operations)
+	srv.AroundResponses(audit.responses)
 	srv.Use(extension.FixedComplexityLimit(limit, complexity.WithFixedScalarValue(0)))
 	srv.SetErrorPresenter(presenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
@@ -146,7 +209,9 @@ func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
 			if r.ContentLength > maxBodyBytes {
-				http.Error(w, "request body larger than 1 MiB", http.StatusRequestEntityTooLarge)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusRequestEntityTooLarge)
+				_, _ = w.Write([]byte(`{"errors":[{"message":"request body larger than 1 MiB","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`))
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)

@@ -241,3 +241,12 @@ func (r *resolver) workforceFilter(year *int, areaCode *string) (coverage.Workfo
 	}
 	return f, r.checkArea(f.AreaCode)
 }
+
+// auditFilter checks the filter of auditLog.
+func auditFilter(in *model.AuditFilter) (coverage.AuditFilter, error) {
+	if in == nil {
+		return coverage.AuditFilter{}, nil
+	}
+	f := coverage.AuditFilter{Principal: deref(in.Principal), Operation: deref(in.Operation), From: deref(in.From), To: deref(in.To)}
+	return f, f.Validate()
+}

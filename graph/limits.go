@@ -69,6 +69,9 @@ func setComplexity(c *generated.ComplexityRoot, areas *coverage.Areas) {
 	c.Query.Discrepancies = func(child int, _ *model.DiscrepancyFilter, _ *model.Order, first *int, _ *string) int {
 		return list(page(first), child)
 	}
+	c.Query.AuditLog = func(child int, _ *model.AuditFilter, first *int, _ *string) int {
+		return list(page(first), child)
+	}
 	c.Query.SyncRuns = func(child int, _ *coverage.Feed, first *int) int {
 		return list(page(first), child)
 	}

@@ -131,7 +131,7 @@ func load[F, T any](ctx context.Context, ls *loaders, l list, byKPJ func(context
 		return byKPJ(ctx, kpjs, f, req)
 	})
 	pg, err := ld.Load(ctx, kpj)
-	return page[T]{pg, l, req.Order}, err
+	return page[T]{pg, l, req.Order, a.cursors}, err
 }
 
 // rosterOf reads the roster entries of a NIK through the request's loader.

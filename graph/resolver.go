@@ -4,10 +4,13 @@
 // The executable schema and the connection and input models are generated into
 // internal/ and never edited; schema.resolvers.go holds the resolvers, which are
 // thin: they check their arguments and call coverage.Records, coverage.SyncLog
-// or *coverage.Areas, nothing else; a participant's nested lists go through
-// the request's batching loaders (loaders.go). Errors are coverage errors, shown once by the
-// error presenter with extensions.code; personal data passes through one guard
-// (personal.go). docs/graphql.md describes the API.
+// or *coverage.Areas (scoped to the caller: scope.go), nothing else; a
+// participant's nested lists go through the request's batching loaders
+// (loaders.go). Errors are coverage errors, shown once by the error presenter
+// with extensions.code. Access control is one table enforced by one field
+// middleware (policy.go); personal data passes through one guard
+// (personal.go), and its reads are audited (audit.go). docs/graphql.md
+// describes the API.
 package graph
 
 //go:generate go -C .. tool gqlgen generate
@@ -19,16 +22,20 @@ import (
 	"github.com/cilegon/jamsostek/graph/internal/model"
 )
 
-// resolver answers the schema's queries from the stores and the area hierarchy.
+// resolver answers the schema's queries from the stores and the area
+// hierarchy. Its stores and analytics are scoped to each request's caller
+// (scope.go); the policy (policy.go) has already let the caller in.
 type resolver struct {
 	records        coverage.Records
 	syncLog        coverage.SyncLog
 	areas          *coverage.Areas
-	analytics      Analytics      // nil: the coverage queries answer UNAVAILABLE
-	reconcileLog   ReconcileLog   // discrepancies and reconciliation runs
-	sync           SyncControl    // nil: triggerSync and cancelSync answer UNAVAILABLE
-	rosterImporter RosterImporter // nil: importRoster answers UNAVAILABLE
-	batchWait      time.Duration  // of the nested lists' loaders
+	analytics      *scopedAnalytics // nil: the coverage queries answer UNAVAILABLE
+	reconcileLog   ReconcileLog     // discrepancies and reconciliation runs; set with analytics
+	auditLog       AuditLog         // nil: auditLog answers UNAVAILABLE
+	sync           SyncControl      // nil: triggerSync and cancelSync answer UNAVAILABLE
+	rosterImporter RosterImporter   // nil: importRoster answers UNAVAILABLE
+	batchWait      time.Duration    // of the nested lists' loaders
+	cursors        *cursorCodec     // seals the lists' cursors
 }
 
 // lookupArea returns the area with the code, or nil when the city has none

@@ -34,6 +34,26 @@ func (r *areaResolver) Kelurahan(ctx context.Context, obj *coverage.Area) ([]cov
 	return []coverage.Area{}, nil
 }
 
+func (r *auditEntryResolver) Area(ctx context.Context, obj *coverage.AuditEntry) (*string, error) {
+	return optional(obj.Area), nil
+}
+
+func (r *auditEntryResolver) KeyID(ctx context.Context, obj *coverage.AuditEntry) (*string, error) {
+	return optional(obj.KeyID), nil
+}
+
+func (r *auditEntryResolver) Operation(ctx context.Context, obj *coverage.AuditEntry) (*string, error) {
+	return optional(obj.Operation), nil
+}
+
+func (r *callerResolver) AreaCode(ctx context.Context, obj *coverage.Principal) (*string, error) {
+	return optional(obj.Area), nil
+}
+
+func (r *callerResolver) Area(ctx context.Context, obj *coverage.Principal) (*coverage.Area, error) {
+	return r.lookupArea(obj.Area), nil
+}
+
 func (r *discrepancyResolver) Nik(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
 	return opt(obj.NIK), nil
 }
@@ -82,7 +102,7 @@ func (r *mutationResolver) ReconcileNow(ctx context.Context) (*coverage.Reconcil
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	run, err := r.analytics.Reconcile(ctx, "reconcileNow:"+PrincipalFrom(ctx).Name)
+	run, err := r.analytics.Reconcile(ctx, "reconcileNow:"+caller(ctx).Name)
 	if err != nil && run.ID == "" {
 		return nil, err
 	}
@@ -93,14 +113,14 @@ func (r *mutationResolver) AcknowledgeDiscrepancy(ctx context.Context, id string
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	return r.reconcileLog.AcknowledgeDiscrepancy(ctx, id, PrincipalFrom(ctx).Name, time.Now())
+	return r.reconcileLog.AcknowledgeDiscrepancy(ctx, id, caller(ctx).Name, time.Now())
 }
 
 func (r *mutationResolver) ResolveDiscrepancy(ctx context.Context, id string, note string) (*coverage.Discrepancy, error) {
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	return r.reconcileLog.ResolveDiscrepancy(ctx, id, PrincipalFrom(ctx).Name, note, time.Now())
+	return r.reconcileLog.ResolveDiscrepancy(ctx, id, caller(ctx).Name, note, time.Now())
 }
 
 func (r *mutationResolver) SetWorkforceTarget(ctx context.Context, input model.WorkforceTargetInput) (*coverage.WorkforceTarget, error) {
@@ -108,7 +128,7 @@ func (r *mutationResolver) SetWorkforceTarget(ctx context.Context, input model.W
 		return nil, err
 	}
 	w := coverage.WorkforceTarget{Year: input.Year, AreaCode: input.AreaCode, Workforce: int64(input.Workforce), Basis: input.Basis, Source: input.Source}
-	w, err := r.analytics.SetWorkforceTarget(ctx, w, PrincipalFrom(ctx).Name)
+	w, err := r.analytics.SetWorkforceTarget(ctx, w, caller(ctx).Name)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +140,7 @@ func (r *mutationResolver) SetDeclaredTotal(ctx context.Context, input model.Dec
 		return nil, err
 	}
 	d := coverage.DeclaredTotal{Metric: input.Metric, Year: input.Year, AreaCode: deref(input.AreaCode),
-		Category: coverage.Category(deref(input.Category)), Value: input.Value, Source: input.Source, SetBy: PrincipalFrom(ctx).Name}
+		Category: coverage.Category(deref(input.Category)), Value: input.Value, Source: input.Source, SetBy: caller(ctx).Name}
 	cmp, err := r.analytics.SetDeclaredTotal(ctx, d)
 	if err != nil {
 		return nil, err
@@ -133,7 +153,7 @@ func (r *mutationResolver) TriggerSync(ctx context.Context, feed coverage.Feed) 
 	if err := r.syncReady(); err != nil {
 		return nil, err
 	}
-	run, err := r.sync.Trigger(ctx, feed, "api:"+PrincipalFrom(ctx).Name)
+	run, err := r.sync.Trigger(ctx, feed, "api:"+caller(ctx).Name)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +182,14 @@ func (r *participantResolver) NikInfo(ctx context.Context, obj *coverage.Partici
 	return nikInfo(obj.NIK), nil
 }
 
+func (r *participantResolver) BirthYear(ctx context.Context, obj *coverage.Participant) (*int, error) {
+	if obj.BirthDate.IsZero() {
+		return nil, nil
+	}
+	y := obj.BirthDate.Time().Year()
+	return &y, nil
+}
+
 func (r *participantResolver) Kelurahan(ctx context.Context, obj *coverage.Participant) (*coverage.Area, error) {
 	return r.lookupArea(obj.KelurahanCode), nil
 }
@@ -175,11 +203,11 @@ func (r *participantResolver) Contributions(ctx context.Context, obj *coverage.P
 	if err != nil {
 		return nil, err
 	}
-	return contributionConnection(load(ctx, r.loaders(ctx), contributionList, r.records.ContributionsByKPJ, obj.KPJ, f, pageArgs{orderBy, first, after}))
+	return contributionConnection(load(ctx, r.loaders(ctx), contributionList, r.records.ContributionsByKPJ, obj.KPJ, f, r.pageArgs(orderBy, first, after)))
 }
 
 func (r *participantResolver) Claims(ctx context.Context, obj *coverage.Participant, orderBy *model.Order, first *int, after *string) (*model.ClaimConnection, error) {
-	return claimConnection(load(ctx, r.loaders(ctx), claimList, r.records.ClaimsByKPJ, obj.KPJ, coverage.ClaimFilter{}, pageArgs{orderBy, first, after}))
+	return claimConnection(load(ctx, r.loaders(ctx), claimList, r.records.ClaimsByKPJ, obj.KPJ, coverage.ClaimFilter{}, r.pageArgs(orderBy, first, after)))
 }
 
 func (r *participantResolver) Roster(ctx context.Context, obj *coverage.Participant) ([]coverage.RosterEntry, error) {
@@ -190,12 +218,17 @@ func (r *quarantinedRecordResolver) Key(ctx context.Context, obj *coverage.Quara
 	return optional(obj.Key), nil
 }
 
+func (r *queryResolver) Me(ctx context.Context) (*coverage.Principal, error) {
+	p := caller(ctx)
+	return &p, nil
+}
+
 func (r *queryResolver) Participants(ctx context.Context, filter *model.ParticipantFilter, orderBy *model.Order, first *int, after *string) (*model.ParticipantConnection, error) {
 	f, err := r.participantFilter(filter)
 	if err != nil {
 		return nil, err
 	}
-	return participantConnection(read(ctx, participantList, r.records.Participants, f, pageArgs{orderBy, first, after}))
+	return participantConnection(read(ctx, participantList, r.records.Participants, f, r.pageArgs(orderBy, first, after)))
 }
 
 func (r *queryResolver) Participant(ctx context.Context, kpj string) (*coverage.Participant, error) {
@@ -225,7 +258,7 @@ func (r *queryResolver) Contributions(ctx context.Context, filter *model.Contrib
 	if err != nil {
 		return nil, err
 	}
-	return contributionConnection(read(ctx, contributionList, r.records.Contributions, f, pageArgs{orderBy, first, after}))
+	return contributionConnection(read(ctx, contributionList, r.records.Contributions, f, r.pageArgs(orderBy, first, after)))
 }
 
 func (r *queryResolver) Claims(ctx context.Context, filter *model.ClaimFilter, orderBy *model.Order, first *int, after *string) (*model.ClaimConnection, error) {
@@ -233,7 +266,7 @@ func (r *queryResolver) Claims(ctx context.Context, filter *model.ClaimFilter, o
 	if err != nil {
 		return nil, err
 	}
-	return claimConnection(read(ctx, claimList, r.records.Claims, f, pageArgs{orderBy, first, after}))
+	return claimConnection(read(ctx, claimList, r.records.Claims, f, r.pageArgs(orderBy, first, after)))
 }
 
 func (r *queryResolver) Roster(ctx context.Context, filter *model.RosterFilter, orderBy *model.Order, first *int, after *string) (*model.RosterConnection, error) {
@@ -241,7 +274,7 @@ func (r *queryResolver) Roster(ctx context.Context, filter *model.RosterFilter, 
 	if err != nil {
 		return nil, err
 	}
-	return rosterConnection(read(ctx, rosterList, r.records.Roster, f, pageArgs{orderBy, first, after}))
+	return rosterConnection(read(ctx, rosterList, r.records.Roster, f, r.pageArgs(orderBy, first, after)))
 }
 
 func (r *queryResolver) City(ctx context.Context) (*coverage.Area, error) {
@@ -290,7 +323,7 @@ func (r *queryResolver) SyncRuns(ctx context.Context, feed *coverage.Feed, first
 }
 
 func (r *queryResolver) Quarantine(ctx context.Context, filter *model.QuarantineFilter, orderBy *model.Order, first *int, after *string) (*model.QuarantineConnection, error) {
-	return quarantineConnection(read(ctx, quarantineList, r.syncLog.Quarantine, quarantineFilter(filter), pageArgs{orderBy, first, after}))
+	return quarantineConnection(read(ctx, quarantineList, r.syncLog.Quarantine, quarantineFilter(filter), r.pageArgs(orderBy, first, after)))
 }
 
 func (r *queryResolver) Coverage(ctx context.Context, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) (*model.CoverageResult, error) {
@@ -301,7 +334,7 @@ func (r *queryResolver) Coverage(ctx context.Context, filter *model.CoverageFilt
 	if err != nil {
 		return nil, err
 	}
-	ans, snap, err := r.analytics.Coverage(f, groupBy, deref(granularity))
+	ans, snap, err := r.analytics.Coverage(ctx, f, groupBy, deref(granularity))
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +349,7 @@ func (r *queryResolver) UniversalCoverage(ctx context.Context, year int, areaCod
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	u, snap, err := r.analytics.UniversalCoverage(year, deref(areaCode))
+	u, snap, err := r.analytics.UniversalCoverage(ctx, year, deref(areaCode))
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +361,7 @@ func (r *queryResolver) ApbdProgram(ctx context.Context, year int) (*model.ApbdP
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	p, declared, snap, err := r.analytics.APBDProgram(year)
+	p, declared, snap, err := r.analytics.APBDProgram(ctx, year)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +377,7 @@ func (r *queryResolver) Discrepancies(ctx context.Context, filter *model.Discrep
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	return r.discrepancies(ctx, discrepancyFilter(filter), pageArgs{orderBy, first, after})
+	return r.discrepancies(ctx, discrepancyFilter(filter), r.pageArgs(orderBy, first, after))
 }
 
 func (r *queryResolver) Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error) {
@@ -358,11 +391,41 @@ func (r *queryResolver) Discrepancy(ctx context.Context, id string) (*coverage.D
 	return d, err
 }
 
+func (r *queryResolver) DiscrepancyCounts(ctx context.Context, filter *model.DiscrepancyCountsFilter) (*model.DiscrepancyCounts, error) {
+	if err := r.analyticsReady(); err != nil {
+		return nil, err
+	}
+	f, err := r.discrepancyCountsFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := r.reconcileLog.DiscrepancyCounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.DiscrepancyCounts{ByKind: kindCounts(counts)}
+	for _, n := range counts {
+		out.Total += int(n)
+	}
+	return out, nil
+}
+
+func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
+	if r.auditLog == nil {
+		return nil, coverage.Errorf(coverage.EUNAVAILABLE, "this server keeps no audit log")
+	}
+	f, err := auditFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	return auditConnection(read(ctx, auditList, r.auditLog.AuditEntries, f, r.pageArgs(nil, first, after)))
+}
+
 func (r *queryResolver) DeclaredTotals(ctx context.Context, year *int) ([]model.DeclaredTotal, error) {
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	ds, err := r.analytics.DeclaredTotals(deref(year))
+	ds, err := r.analytics.DeclaredTotals(ctx, deref(year))
 	if err != nil {
 		return nil, err
 	}
@@ -435,6 +498,10 @@ func (r *workforceTargetResolver) Area(ctx context.Context, obj *coverage.Workfo
 
 func (r *resolver) Area() generated.AreaResolver { return &areaResolver{r} }
 
+func (r *resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntryResolver{r} }
+
+func (r *resolver) Caller() generated.CallerResolver { return &callerResolver{r} }
+
 func (r *resolver) Discrepancy() generated.DiscrepancyResolver { return &discrepancyResolver{r} }
 
 func (r *resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
@@ -461,6 +528,8 @@ func (r *resolver) WorkforceTarget() generated.WorkforceTargetResolver {
 
 type (
 	areaResolver              struct{ *resolver }
+	auditEntryResolver        struct{ *resolver }
+	callerResolver            struct{ *resolver }
 	discrepancyResolver       struct{ *resolver }
 	mutationResolver          struct{ *resolver }
 	participantResolver       struct{ *resolver }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func TestEverythingIsDescribed(t *testing.T) {
 func TestPersonalDataIsMarked(t *testing.T) {
 	s := generated.NewExecutableSchema(generated.Config{}).Schema()
 	want := []string{
-		"Participant.nik", "Participant.name", "Participant.birthDate", "Participant.nikInfo",
+		"Participant.nik", "Participant.name", "Participant.birthDate", "Participant.birthYear", "Participant.nikInfo",
 		"RosterEntry.nik", "RosterEntry.name", "Contribution.nik", "Claim.nik", "QuarantinedRecord.raw", "Discrepancy.nik",
 		"RowError.value",
 	}
@@ -69,6 +70,55 @@ func TestPersonalDataIsMarked(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("@personalData on %v, want %v", got, want)
+	}
+	// Every marked field has its analyst's view (masked or withheld), and
+	// every view a marked field.
+	views := slices.Sorted(maps.Keys(analystView))
+	if !slices.Equal(got, views) {
+		t.Errorf("analystView has %v, want the marked fields %v", views, got)
+	}
+}
+
+// TestEveryRootFieldIsClassified: every field of Query, Mutation and
+// Subscription has its rule in the policy table, and the table names no
+// field the schema lacks; so a new field cannot slip in unclassified (it
+// would be refused to everyone anyway). Record types are types of the schema.
+func TestEveryRootFieldIsClassified(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	fields := map[string]bool{}
+	for _, root := range []*ast.Definition{s.Query, s.Mutation, s.Subscription} {
+		if root == nil {
+			t.Fatal("the schema lacks a root type")
+		}
+		for _, f := range root.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			name := root.Name + "." + f.Name
+			fields[name] = true
+			rule, ok := policy[name]
+			switch {
+			case !ok:
+				t.Errorf("%s is not in the policy table (graph/policy.go)", name)
+			case rule.Role.Rank() == 0 || rule.Kind == "":
+				t.Errorf("%s: incomplete rule %+v", name, rule)
+			case f.Type.NonNull:
+				t.Errorf("%s is non-null: a FORBIDDEN answer would null the whole response", name)
+			}
+			if root == s.Mutation && rule != ruleAdmin {
+				t.Errorf("%s: mutations are ADMIN's, got %+v", name, rule)
+			}
+		}
+	}
+	for name := range policy {
+		if !fields[name] {
+			t.Errorf("policy names %s, which the schema lacks", name)
+		}
+	}
+	for typ := range recordTypes {
+		if s.Types[typ] == nil {
+			t.Errorf("record type %s is not in the schema", typ)
+		}
 	}
 }
 

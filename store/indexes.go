@@ -132,6 +132,20 @@ var indexes = map[string][]bson.D{
 	colRollupChunks:   nil,
 	colDeclared:       nil,
 	colWorkforceAdmin: nil,
+
+	// API keys (apikeys.go): read by _id only; created at start so the
+	// embedded engine's _id index fix covers it.
+	colAPIKeys: nil,
+
+	// The audit log (audit.go): ids are time-ordered, so newest first is the
+	// _id index backwards and a time range an _id range; a principal or an
+	// operation is an equality, then the _id range. The TTL index on at is
+	// made by SetAuditRetention (its period is configured). On the embedded
+	// engine the same two are SQLite expression indexes (auditSQLiteIndexes).
+	colAuditLog: {
+		indexOn("principal", "_id"),
+		indexOn("operation", "_id"),
+	},
 }
 
 // indexOn is an index on the fields, each ascending.

@@ -192,6 +192,9 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 	if err := s.embedded.prepare(ctx, s.db.Name()); err != nil {
 		return err
 	}
+	if err := s.prepareAuditSQLite(ctx); err != nil {
+		return err
+	}
 	if s.mem != nil {
 		return s.loadIndex(ctx)
 	}

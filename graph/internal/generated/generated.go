@@ -33,6 +33,8 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Area() AreaResolver
+	AuditEntry() AuditEntryResolver
+	Caller() CallerResolver
 	Discrepancy() DiscrepancyResolver
 	Mutation() MutationResolver
 	Participant() ParticipantResolver
@@ -46,7 +48,6 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	HasRole      func(ctx context.Context, obj any, next graphql.Resolver, role model.Role) (res any, err error)
 	PersonalData func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
@@ -93,6 +94,42 @@ type ComplexityRoot struct {
 		Level     func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Parent    func(childComplexity int) int
+	}
+
+	AuditConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AuditEntry struct {
+		Area      func(childComplexity int) int
+		At        func(childComplexity int) int
+		Failed    func(childComplexity int) int
+		Fields    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		KeyID     func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Masked    func(childComplexity int) int
+		Method    func(childComplexity int) int
+		Operation func(childComplexity int) int
+		People    func(childComplexity int) int
+		Principal func(childComplexity int) int
+		Records   func(childComplexity int) int
+		Role      func(childComplexity int) int
+	}
+
+	Caller struct {
+		Area     func(childComplexity int) int
+		AreaCode func(childComplexity int) int
+		Method   func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Role     func(childComplexity int) int
 	}
 
 	Claim struct {
@@ -234,6 +271,11 @@ type ComplexityRoot struct {
 		TotalCount   func(childComplexity int) int
 	}
 
+	DiscrepancyCounts struct {
+		ByKind func(childComplexity int) int
+		Total  func(childComplexity int) int
+	}
+
 	DiscrepancyEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
@@ -279,6 +321,7 @@ type ComplexityRoot struct {
 
 	Participant struct {
 		BirthDate      func(childComplexity int) int
+		BirthYear      func(childComplexity int) int
 		Claims         func(childComplexity int, orderBy *model.Order, first *int, after *string) int
 		Contributions  func(childComplexity int, filter *model.ParticipantContributionFilter, orderBy *model.Order, first *int, after *string) int
 		CoverageEnd    func(childComplexity int) int
@@ -346,6 +389,7 @@ type ComplexityRoot struct {
 		ApbdProgram       func(childComplexity int, year int) int
 		Area              func(childComplexity int, code string) int
 		Areas             func(childComplexity int) int
+		AuditLog          func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
 		City              func(childComplexity int) int
 		Claims            func(childComplexity int, filter *model.ClaimFilter, orderBy *model.Order, first *int, after *string) int
 		Contributions     func(childComplexity int, filter *model.ContributionFilter, orderBy *model.Order, first *int, after *string) int
@@ -353,6 +397,8 @@ type ComplexityRoot struct {
 		DeclaredTotals    func(childComplexity int, year *int) int
 		Discrepancies     func(childComplexity int, filter *model.DiscrepancyFilter, orderBy *model.Order, first *int, after *string) int
 		Discrepancy       func(childComplexity int, id string) int
+		DiscrepancyCounts func(childComplexity int, filter *model.DiscrepancyCountsFilter) int
+		Me                func(childComplexity int) int
 		Participant       func(childComplexity int, kpj string) int
 		ParticipantByNik  func(childComplexity int, nik string) int
 		Participants      func(childComplexity int, filter *model.ParticipantFilter, orderBy *model.Order, first *int, after *string) int
@@ -512,6 +558,16 @@ type AreaResolver interface {
 	Children(ctx context.Context, obj *coverage.Area) ([]coverage.Area, error)
 	Kelurahan(ctx context.Context, obj *coverage.Area) ([]coverage.Area, error)
 }
+type AuditEntryResolver interface {
+	Area(ctx context.Context, obj *coverage.AuditEntry) (*string, error)
+
+	KeyID(ctx context.Context, obj *coverage.AuditEntry) (*string, error)
+	Operation(ctx context.Context, obj *coverage.AuditEntry) (*string, error)
+}
+type CallerResolver interface {
+	AreaCode(ctx context.Context, obj *coverage.Principal) (*string, error)
+	Area(ctx context.Context, obj *coverage.Principal) (*coverage.Area, error)
+}
 type DiscrepancyResolver interface {
 	Nik(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
 	Kpj(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
@@ -539,6 +595,8 @@ type MutationResolver interface {
 type ParticipantResolver interface {
 	NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error)
 
+	BirthYear(ctx context.Context, obj *coverage.Participant) (*int, error)
+
 	Kelurahan(ctx context.Context, obj *coverage.Participant) (*coverage.Area, error)
 	Kecamatan(ctx context.Context, obj *coverage.Participant) (*coverage.Area, error)
 
@@ -550,6 +608,7 @@ type QuarantinedRecordResolver interface {
 	Key(ctx context.Context, obj *coverage.Quarantined) (*string, error)
 }
 type QueryResolver interface {
+	Me(ctx context.Context) (*coverage.Principal, error)
 	Participants(ctx context.Context, filter *model.ParticipantFilter, orderBy *model.Order, first *int, after *string) (*model.ParticipantConnection, error)
 	Participant(ctx context.Context, kpj string) (*coverage.Participant, error)
 	ParticipantByNik(ctx context.Context, nik string) ([]coverage.Participant, error)
@@ -568,6 +627,8 @@ type QueryResolver interface {
 	ApbdProgram(ctx context.Context, year int) (*model.ApbdProgram, error)
 	Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, orderBy *model.Order, first *int, after *string) (*model.DiscrepancyConnection, error)
 	Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error)
+	DiscrepancyCounts(ctx context.Context, filter *model.DiscrepancyCountsFilter) (*model.DiscrepancyCounts, error)
+	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
 	DeclaredTotals(ctx context.Context, year *int) ([]model.DeclaredTotal, error)
 	ReconcileRuns(ctx context.Context, first *int) ([]coverage.ReconcileRun, error)
 }
@@ -809,6 +870,154 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Area.Parent(childComplexity), true
+
+	case "AuditConnection.edges":
+		if e.ComplexityRoot.AuditConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditConnection.Edges(childComplexity), true
+	case "AuditConnection.pageInfo":
+		if e.ComplexityRoot.AuditConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditConnection.PageInfo(childComplexity), true
+	case "AuditConnection.totalCount":
+		if e.ComplexityRoot.AuditConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditConnection.TotalCount(childComplexity), true
+
+	case "AuditEdge.cursor":
+		if e.ComplexityRoot.AuditEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEdge.Cursor(childComplexity), true
+	case "AuditEdge.node":
+		if e.ComplexityRoot.AuditEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEdge.Node(childComplexity), true
+
+	case "AuditEntry.area":
+		if e.ComplexityRoot.AuditEntry.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Area(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.failed":
+		if e.ComplexityRoot.AuditEntry.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Failed(childComplexity), true
+	case "AuditEntry.fields":
+		if e.ComplexityRoot.AuditEntry.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Fields(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.keyId":
+		if e.ComplexityRoot.AuditEntry.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.KeyID(childComplexity), true
+	case "AuditEntry.kind":
+		if e.ComplexityRoot.AuditEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Kind(childComplexity), true
+	case "AuditEntry.masked":
+		if e.ComplexityRoot.AuditEntry.Masked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Masked(childComplexity), true
+	case "AuditEntry.method":
+		if e.ComplexityRoot.AuditEntry.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Method(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.people":
+		if e.ComplexityRoot.AuditEntry.People == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.People(childComplexity), true
+	case "AuditEntry.principal":
+		if e.ComplexityRoot.AuditEntry.Principal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Principal(childComplexity), true
+	case "AuditEntry.records":
+		if e.ComplexityRoot.AuditEntry.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Records(childComplexity), true
+	case "AuditEntry.role":
+		if e.ComplexityRoot.AuditEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Role(childComplexity), true
+
+	case "Caller.area":
+		if e.ComplexityRoot.Caller.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Area(childComplexity), true
+	case "Caller.areaCode":
+		if e.ComplexityRoot.Caller.AreaCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.AreaCode(childComplexity), true
+	case "Caller.method":
+		if e.ComplexityRoot.Caller.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Method(childComplexity), true
+	case "Caller.name":
+		if e.ComplexityRoot.Caller.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Name(childComplexity), true
+	case "Caller.role":
+		if e.ComplexityRoot.Caller.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Caller.Role(childComplexity), true
 
 	case "Claim.amountClaimed":
 		if e.ComplexityRoot.Claim.AmountClaimed == nil {
@@ -1440,6 +1649,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DiscrepancyConnection.TotalCount(childComplexity), true
 
+	case "DiscrepancyCounts.byKind":
+		if e.ComplexityRoot.DiscrepancyCounts.ByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyCounts.ByKind(childComplexity), true
+	case "DiscrepancyCounts.total":
+		if e.ComplexityRoot.DiscrepancyCounts.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DiscrepancyCounts.Total(childComplexity), true
+
 	case "DiscrepancyEdge.cursor":
 		if e.ComplexityRoot.DiscrepancyEdge.Cursor == nil {
 			break
@@ -1637,6 +1859,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Participant.BirthDate(childComplexity), true
+	case "Participant.birthYear":
+		if e.ComplexityRoot.Participant.BirthYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.BirthYear(childComplexity), true
 	case "Participant.claims":
 		if e.ComplexityRoot.Participant.Claims == nil {
 			break
@@ -1940,6 +2168,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Areas(childComplexity), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*model.AuditFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.city":
 		if e.ComplexityRoot.Query.City == nil {
 			break
@@ -2012,7 +2251,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Discrepancy(childComplexity, args["id"].(string)), true
+	case "Query.discrepancyCounts":
+		if e.ComplexityRoot.Query.DiscrepancyCounts == nil {
+			break
+		}
 
+		args, err := ec.field_Query_discrepancyCounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DiscrepancyCounts(childComplexity, args["filter"].(*model.DiscrepancyCountsFilter)), true
+
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.participant":
 		if e.ComplexityRoot.Query.Participant == nil {
 			break
@@ -2722,12 +2978,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("ClaimFilter", ec.unmarshalInputClaimFilter),
 			graphql.NewInputUnmarshaler("ClaimOrder", ec.unmarshalInputClaimOrder),
 			graphql.NewInputUnmarshaler("ContributionFilter", ec.unmarshalInputContributionFilter),
 			graphql.NewInputUnmarshaler("ContributionOrder", ec.unmarshalInputContributionOrder),
 			graphql.NewInputUnmarshaler("CoverageFilter", ec.unmarshalInputCoverageFilter),
 			graphql.NewInputUnmarshaler("DeclaredTotalInput", ec.unmarshalInputDeclaredTotalInput),
+			graphql.NewInputUnmarshaler("DiscrepancyCountsFilter", ec.unmarshalInputDiscrepancyCountsFilter),
 			graphql.NewInputUnmarshaler("DiscrepancyFilter", ec.unmarshalInputDiscrepancyFilter),
 			graphql.NewInputUnmarshaler("DiscrepancyOrder", ec.unmarshalInputDiscrepancyOrder),
 			graphql.NewInputUnmarshaler("ParticipantContributionFilter", ec.unmarshalInputParticipantContributionFilter),
@@ -2834,9 +3092,10 @@ var sources = []*ast.Source{
 	{Name: "../../../schema.graphqls", Input: `"""
 Marks a field that carries personal data under Law 27/2022 on personal data
 protection: a NIK, a name, a birth date, or a raw feed record holding them. Every
-such field passes through one guard in the server (graph.PersonalDataGuard), where
-access control masks or withholds it for roles that may not see it and writes each
-read to the audit log.
+such field passes through one guard in the server (graph/personal.go), which
+shows it as stored, masks it (ANALYST: NIK 3672********0001, names initialled,
+birth date reduced to the year) or withholds it (FORBIDDEN) by the caller's role,
+and counts the read for the request's audit log entry.
 """
 directive @personalData on FIELD_DEFINITION
 
@@ -2861,8 +3120,17 @@ scalar Time
 "A file sent with the GraphQL multipart request specification (multipart/form-data: operations, map, then the files)."
 scalar Upload
 
-"The questions the API answers. Lists of records are Relay connections, in key order unless their orderBy asks for another."
+"""
+The questions the API answers. Lists of records are Relay connections, in key
+order unless their orderBy asks for another. Every field is open to some roles
+only (docs/graphql.md, graph/policy.go): a caller without the role gets null and
+a FORBIDDEN error on that field, the rest of the answer intact; so every field
+here is nullable.
+"""
 type Query {
+  "The caller of this request, as the server authenticated it."
+  me: Caller
+
   "BPJS Ketenagakerjaan members (peserta), by KPJ unless orderBy says otherwise."
   participants(
     "Which participants; all when omitted."
@@ -2873,13 +3141,13 @@ type Query {
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
-  ): ParticipantConnection!
+  ): ParticipantConnection
 
   "The participant with this KPJ (membership number), or null when there is none."
   participant("Membership number, 11 digits." kpj: String!): Participant
 
   "Every participant registered under a NIK: one person may hold more than one KPJ."
-  participantByNik("National ID number, 16 digits." nik: String!): [Participant!]!
+  participantByNik("National ID number, 16 digits." nik: String!): [Participant!]
 
   "Monthly contributions (iuran) billed and paid, by id unless orderBy says otherwise."
   contributions(
@@ -2891,7 +3159,7 @@ type Query {
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
-  ): ContributionConnection!
+  ): ContributionConnection
 
   "Benefit claims (klaim), by claim number unless orderBy says otherwise."
   claims(
@@ -2903,7 +3171,7 @@ type Query {
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
-  ): ClaimConnection!
+  ): ClaimConnection
 
   "Workers the city funds, from its agencies' rosters, by NIK then category unless orderBy says otherwise."
   roster(
@@ -2915,13 +3183,13 @@ type Query {
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
-  ): RosterConnection!
+  ): RosterConnection
 
   "The city itself."
-  city: Area!
+  city: Area
 
   "The kecamatan (districts) of the city in code order, each with its kelurahan."
-  areas: [Area!]!
+  areas: [Area!]
 
   "The area with this code, or null when the city has no such area."
   area("Area code without dots: 4 digits for the city, 6 for a kecamatan, 10 for a kelurahan (e.g. 367201)." code: String!): Area
@@ -2932,13 +3200,13 @@ type Query {
     year: Int
     "Only this exact area: the city (4 digits), a kecamatan (6) or a kelurahan (10); all areas when omitted."
     areaCode: String
-  ): [WorkforceTarget!]!
+  ): [WorkforceTarget!]
 
   "One sync run by id: poll it for live progress."
   syncRun("Its id." id: ID!): SyncRun
 
   "Recent sync runs, newest first."
-  syncRuns("Only this feed; every feed when omitted." feed: Feed, "How many, 1 to 1000." first: Int = 20): [SyncRun!]!
+  syncRuns("Only this feed; every feed when omitted." feed: Feed, "How many, 1 to 1000." first: Int = 20): [SyncRun!]
 
   "Feed records that failed validation, kept as received with the reason; by id unless orderBy says otherwise."
   quarantine(
@@ -2950,7 +3218,7 @@ type Query {
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
-  ): QuarantineConnection!
+  ): QuarantineConnection
 }
 
 "Where a page ends, for the next request."
@@ -3107,8 +3375,10 @@ type Participant {
   nikInfo: NikInfo @personalData
   "Full name."
   name: String! @personalData
-  "Birth date."
-  birthDate: Date! @personalData
+  "Birth date; null for callers who see only the year (ANALYST): see birthYear."
+  birthDate: Date @personalData
+  "Year of birth (from birthDate); null when the birth date is unknown."
+  birthYear: Int @personalData
   "Gender."
   gender: Gender!
   "Segment."
@@ -3335,8 +3605,8 @@ type QuarantinedRecord {
   runId: String!
   "Its natural key, when it could be read."
   key: String
-  "The record exactly as received (JSON)."
-  raw: String! @personalData
+  "The record exactly as received (JSON); ADMIN only, null with FORBIDDEN for other roles."
+  raw: String @personalData
   "Why it was rejected."
   reason: String!
   "When it was first received."
@@ -3673,23 +3943,30 @@ type QuarantineEdge {
   node: QuarantinedRecord!
 }
 
-"""
-Restricts a field to callers with a role. Mutations that change state need
-ADMIN. The one check is graph.Authorizer; the caller comes from the request's
-Authorization header (see docs/graphql.md).
-"""
-directive @hasRole(role: Role!) on FIELD_DEFINITION
-
-"Roles of API callers."
+"Roles of API callers, from the least to the most trusted. What each may ask is one table, graph/policy.go (docs/graphql.md)."
 enum Role {
-  "Aggregates only."
+  "Aggregates only: coverage figures, the APBD programme, discrepancy counts, denominators. No record."
   VIEWER
-  "Records of the officer's own kecamatan or kelurahan."
+  "Records and figures of the officer's own kecamatan or kelurahan, personal data included; other areas' records are not found."
   OFFICER
-  "All records, personal data masked."
+  "Every record, personal data masked (NIK 3672********0001, names initialled, birth year only); no raw quarantined record, no selection by NIK or name."
   ANALYST
-  "Everything, and the mutations."
+  "Everything, the mutations and the audit log."
   ADMIN
+}
+
+"The caller of a request."
+type Caller {
+  "Who: the API key's or token's name."
+  name: String!
+  "The role."
+  role: Role!
+  "The kecamatan or kelurahan an officer is limited to; null for the other roles."
+  areaCode: String
+  "That area."
+  area: Area
+  "How the caller was authenticated: admin-key, api-key, jwt."
+  method: String!
 }
 
 # Coverage figures and the reconciliation's findings.
@@ -3708,7 +3985,7 @@ extend type Query {
     groupBy: [CoverageDimension!]
     "Time buckets; one bucket for the whole range when omitted."
     granularity: Granularity
-  ): CoverageResult!
+  ): CoverageResult
 
   """
   The universal-coverage rate (UCJ) of a year: active participants at the end of
@@ -3720,10 +3997,10 @@ extend type Query {
     year: Int!
     "City (4 digits), kecamatan (6) or kelurahan (10); the city when omitted."
     areaCode: String
-  ): UniversalCoverage!
+  ): UniversalCoverage
 
   "The city-funded (APBD) programme of a year, by roster category."
-  apbdProgram("The year." year: Int!): ApbdProgram!
+  apbdProgram("The year." year: Int!): ApbdProgram
 
   "Reconciliation findings with counts by kind; by id (which starts with the kind) unless orderBy says otherwise."
   discrepancies(
@@ -3735,36 +4012,49 @@ extend type Query {
     first: Int
     "The endCursor of the previous page; the first page when omitted."
     after: String
-  ): DiscrepancyConnection!
+  ): DiscrepancyConnection
 
   "One discrepancy, or null."
   discrepancy("Its id." id: ID!): Discrepancy
 
+  "How many discrepancies match, in all and by kind, without the records: the discrepancy figures every role may see (an officer's, of its area)."
+  discrepancyCounts("Which discrepancies; all when omitted." filter: DiscrepancyCountsFilter): DiscrepancyCounts
+
+  "Who read personal data, when, with which operation, which fields and about how many people; newest first. ADMIN only."
+  auditLog(
+    "Which entries; all when omitted."
+    filter: AuditFilter
+    "How many to return, 1 to 1000; default 50."
+    first: Int
+    "The endCursor of the previous page; the first page when omitted."
+    after: String
+  ): AuditConnection
+
   "Figures the city declared, next to the counted ones."
-  declaredTotals("Only this year; all when omitted." year: Int): [DeclaredTotal!]!
+  declaredTotals("Only this year; all when omitted." year: Int): [DeclaredTotal!]
 
   "Recent reconciliation runs, newest first."
-  reconcileRuns("How many, 1 to 100." first: Int = 20): [ReconcileRun!]!
+  reconcileRuns("How many, 1 to 100." first: Int = 20): [ReconcileRun!]
 }
 
-"Changes. Every mutation needs the ADMIN role."
+"Changes. Every mutation needs the ADMIN role; others get null and FORBIDDEN."
 type Mutation {
   "Runs the reconciliation now over the stored data, and returns its run."
-  reconcileNow: ReconcileRun! @hasRole(role: ADMIN)
+  reconcileNow: ReconcileRun
   "Marks an OPEN discrepancy as seen."
-  acknowledgeDiscrepancy("Its id." id: ID!): Discrepancy! @hasRole(role: ADMIN)
+  acknowledgeDiscrepancy("Its id." id: ID!): Discrepancy
   "Resolves an OPEN or ACKNOWLEDGED discrepancy with a note; a later pass reopens it if its condition changes."
-  resolveDiscrepancy("Its id." id: ID!, "What was done, for the record." note: String!): Discrepancy! @hasRole(role: ADMIN)
+  resolveDiscrepancy("Its id." id: ID!, "What was done, for the record." note: String!): Discrepancy
   "Sets a coverage denominator; it takes precedence over the workforce feed's figure of the same year and area."
-  setWorkforceTarget("The denominator." input: WorkforceTargetInput!): WorkforceTarget! @hasRole(role: ADMIN)
+  setWorkforceTarget("The denominator." input: WorkforceTargetInput!): WorkforceTarget
   "Records a figure the city declared, e.g. 17,000 city-funded workers in 2024; reconciliation reports it when the count differs."
-  setDeclaredTotal("The figure." input: DeclaredTotalInput!): DeclaredTotal! @hasRole(role: ADMIN)
+  setDeclaredTotal("The figure." input: DeclaredTotalInput!): DeclaredTotal
   "Starts a sync of one feed now, from its checkpoint, and returns the RUNNING run. CONFLICT when the feed is already syncing (in any replica); UNAVAILABLE when this process runs no sync worker."
-  triggerSync("The feed." feed: Feed!): SyncRun! @hasRole(role: ADMIN)
+  triggerSync("The feed." feed: Feed!): SyncRun
   "Stops a RUNNING sync run after its current page (in whichever replica runs it); it ends CANCELLED and its checkpoint keeps the last written page. Returns the run as it was asked."
-  cancelSync("The run's id." run: ID!): SyncRun! @hasRole(role: ADMIN)
+  cancelSync("The run's id." run: ID!): SyncRun
   "Imports a roster spreadsheet (CSV or XLSX; columns in docs/worker.md) with the roster feed's validation: valid rows are written (re-importing the same file changes nothing), invalid ones are reported by row."
-  importRoster("The file (multipart upload)." file: Upload!): RosterImport! @hasRole(role: ADMIN)
+  importRoster("The file (multipart upload)." file: Upload!): RosterImport
 }
 
 "The result of a roster import."
@@ -3802,7 +4092,7 @@ type RowError {
 "Live updates, over Server-Sent Events (POST /query with Accept: text/event-stream)."
 type Subscription {
   "The run's state after every page until it ends (Server-Sent Events: POST with Accept: text/event-stream). Ends at once with the final state for a run that has ended."
-  syncRunProgress("The run's id." id: ID!): SyncRun!
+  syncRunProgress("The run's id." id: ID!): SyncRun
 }
 
 "Dimensions of the coverage cells."
@@ -4354,6 +4644,92 @@ type ReconcileRun {
   "Whether the figures changed and a new version was stored."
   newVersion: Boolean!
 }
+
+"Selects discrepancies to count. Every field given must match; a list matches any of its values. No person can be named: counts are aggregates."
+input DiscrepancyCountsFilter {
+  "Kinds."
+  kinds: [DiscrepancyKind!]
+  "Severities."
+  severities: [Severity!]
+  "Statuses."
+  statuses: [DiscrepancyStatus!]
+  "City, kecamatan or kelurahan."
+  areaCode: String
+  "Roster category."
+  category: String
+  "Concerns this month."
+  period: Period
+}
+
+"Discrepancy counts."
+type DiscrepancyCounts {
+  "Matching discrepancies."
+  total: Int!
+  "Matching discrepancies by kind (kinds with none left out)."
+  byKind: [KindCount!]!
+}
+
+"A request that read personal data: who, when, what, about how many people; never the data itself."
+type AuditEntry {
+  "Entry id."
+  id: ID!
+  "When the request started."
+  at: Time!
+  "The caller's name."
+  principal: String!
+  "The caller's role."
+  role: Role!
+  "The officer's area; null for other roles."
+  area: String
+  "How the caller was authenticated: admin-key, api-key, jwt."
+  method: String!
+  "The API key's id or the token's subject."
+  keyId: String
+  "The operation's name; null when the request named none."
+  operation: String
+  "query, mutation or subscription."
+  kind: String!
+  "The personal fields the answer carried, as Type.field."
+  fields: [String!]!
+  "Distinct records whose personal fields were returned."
+  records: Int!
+  "Distinct people (NIKs) among them."
+  people: Int!
+  "Whether the fields were masked (ANALYST)."
+  masked: Boolean!
+  "Whether the request ended with errors (it may have returned personal data before)."
+  failed: Boolean!
+}
+
+"Selects audit entries. Every field given must match."
+input AuditFilter {
+  "Exact caller name."
+  principal: String
+  "Exact operation name."
+  operation: String
+  "At or after."
+  from: Time
+  "Before."
+  to: Time
+}
+
+"A page of audit entries, newest first."
+type AuditConnection {
+  "The entries of this page."
+  edges: [AuditEdge!]!
+  "Where the page ends."
+  pageInfo: PageInfo!
+  "Matching entries in all pages."
+  totalCount: Int!
+}
+
+"An audit entry and its cursor."
+type AuditEdge {
+  "Cursor of this entry."
+  cursor: String!
+  "The entry."
+  node: AuditEntry!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4448,6 +4824,78 @@ func (ec *executionContext) childFields_Area(ctx context.Context, field graphql.
 		return ec.fieldContext_Area_kelurahan(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Area", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "principal":
+		return ec.fieldContext_AuditEntry_principal(ctx, field)
+	case "role":
+		return ec.fieldContext_AuditEntry_role(ctx, field)
+	case "area":
+		return ec.fieldContext_AuditEntry_area(ctx, field)
+	case "method":
+		return ec.fieldContext_AuditEntry_method(ctx, field)
+	case "keyId":
+		return ec.fieldContext_AuditEntry_keyId(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "kind":
+		return ec.fieldContext_AuditEntry_kind(ctx, field)
+	case "fields":
+		return ec.fieldContext_AuditEntry_fields(ctx, field)
+	case "records":
+		return ec.fieldContext_AuditEntry_records(ctx, field)
+	case "people":
+		return ec.fieldContext_AuditEntry_people(ctx, field)
+	case "masked":
+		return ec.fieldContext_AuditEntry_masked(ctx, field)
+	case "failed":
+		return ec.fieldContext_AuditEntry_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_Caller(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Caller_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Caller_role(ctx, field)
+	case "areaCode":
+		return ec.fieldContext_Caller_areaCode(ctx, field)
+	case "area":
+		return ec.fieldContext_Caller_area(ctx, field)
+	case "method":
+		return ec.fieldContext_Caller_method(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Caller", field.Name)
 }
 
 func (ec *executionContext) childFields_Claim(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4728,6 +5176,16 @@ func (ec *executionContext) childFields_DiscrepancyConnection(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_DiscrepancyCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_DiscrepancyCounts_total(ctx, field)
+	case "byKind":
+		return ec.fieldContext_DiscrepancyCounts_byKind(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyCounts", field.Name)
+}
+
 func (ec *executionContext) childFields_DiscrepancyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -4804,6 +5262,8 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_name(ctx, field)
 	case "birthDate":
 		return ec.fieldContext_Participant_birthDate(ctx, field)
+	case "birthYear":
+		return ec.fieldContext_Participant_birthYear(ctx, field)
 	case "gender":
 		return ec.fieldContext_Participant_gender(ctx, field)
 	case "segment":
@@ -5304,20 +5764,6 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
-func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
-		func(ctx context.Context, v any) (model.Role, error) {
-			return ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["role"] = arg0
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_acknowledgeDiscrepancy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5534,6 +5980,36 @@ func (ec *executionContext) field_Query_area_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AuditFilter, error) {
+			return ec.unmarshalOAuditFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_claims_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5689,6 +6165,20 @@ func (ec *executionContext) field_Query_discrepancies_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_discrepancyCounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DiscrepancyCountsFilter, error) {
+			return ec.unmarshalODiscrepancyCountsFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyCountsFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -6836,6 +7326,594 @@ func (ec *executionContext) fieldContext_Area_kelurahan(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AuditConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AuditConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AuditEdge) graphql.Marshaler {
+			return ec.marshalNAuditEdge2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AuditConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AuditConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AuditEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AuditEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAuditEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AuditEntry_principal(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_principal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Principal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_principal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_role(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Role")
+}
+
+func (ec *executionContext) _AuditEntry_area(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Area(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_method(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_keyId(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().KeyID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Operation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_kind(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_fields(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_records(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEntry_people(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_people(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.People, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_people(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEntry_masked(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_masked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Masked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_masked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AuditEntry_failed(ctx context.Context, field graphql.CollectedField, obj *coverage.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Caller_name(ctx context.Context, field graphql.CollectedField, obj *coverage.Principal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, false, false, "String")
+}
+
+func (ec *executionContext) _Caller_role(ctx context.Context, field graphql.CollectedField, obj *coverage.Principal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Caller_areaCode(ctx context.Context, field graphql.CollectedField, obj *coverage.Principal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_areaCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Caller().AreaCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_areaCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, true, true, "String")
+}
+
+func (ec *executionContext) _Caller_area(ctx context.Context, field graphql.CollectedField, obj *coverage.Principal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Caller().Area(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
+			return ec.marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Caller",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Area(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Caller_method(ctx context.Context, field graphql.CollectedField, obj *coverage.Principal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Caller_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Caller_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Caller", field, false, false, "String")
 }
 
 func (ec *executionContext) _Claim_claimNo(ctx context.Context, field graphql.CollectedField, obj *coverage.Claim) (ret graphql.Marshaler) {
@@ -9399,6 +10477,61 @@ func (ec *executionContext) fieldContext_DiscrepancyConnection_countsByKind(_ co
 	return fc, nil
 }
 
+func (ec *executionContext) _DiscrepancyCounts_total(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyCounts_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyCounts_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DiscrepancyCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DiscrepancyCounts_byKind(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DiscrepancyCounts_byKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.KindCount) graphql.Marshaler {
+			return ec.marshalNKindCount2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐKindCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DiscrepancyCounts_byKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DiscrepancyCounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KindCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DiscrepancyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DiscrepancyEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9649,30 +10782,12 @@ func (ec *executionContext) _Mutation_reconcileNow(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Mutation().ReconcileNow(ctx)
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *coverage.ReconcileRun
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *coverage.ReconcileRun
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.ReconcileRun) graphql.Marshaler {
-			return ec.marshalNReconcileRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx, selections, v)
+			return ec.marshalOReconcileRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_reconcileNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9700,30 +10815,12 @@ func (ec *executionContext) _Mutation_acknowledgeDiscrepancy(ctx context.Context
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().AcknowledgeDiscrepancy(ctx, fc.Args["id"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *coverage.Discrepancy
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *coverage.Discrepancy
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
-			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
+			return ec.marshalODiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_acknowledgeDiscrepancy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9762,30 +10859,12 @@ func (ec *executionContext) _Mutation_resolveDiscrepancy(ctx context.Context, fi
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ResolveDiscrepancy(ctx, fc.Args["id"].(string), fc.Args["note"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *coverage.Discrepancy
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *coverage.Discrepancy
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
-			return ec.marshalNDiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
+			return ec.marshalODiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_resolveDiscrepancy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9824,30 +10903,12 @@ func (ec *executionContext) _Mutation_setWorkforceTarget(ctx context.Context, fi
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().SetWorkforceTarget(ctx, fc.Args["input"].(model.WorkforceTargetInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *coverage.WorkforceTarget
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *coverage.WorkforceTarget
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.WorkforceTarget) graphql.Marshaler {
-			return ec.marshalNWorkforceTarget2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx, selections, v)
+			return ec.marshalOWorkforceTarget2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_setWorkforceTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9886,30 +10947,12 @@ func (ec *executionContext) _Mutation_setDeclaredTotal(ctx context.Context, fiel
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().SetDeclaredTotal(ctx, fc.Args["input"].(model.DeclaredTotalInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *model.DeclaredTotal
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *model.DeclaredTotal
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeclaredTotal) graphql.Marshaler {
-			return ec.marshalNDeclaredTotal2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx, selections, v)
+			return ec.marshalODeclaredTotal2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_setDeclaredTotal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9948,30 +10991,12 @@ func (ec *executionContext) _Mutation_triggerSync(ctx context.Context, field gra
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().TriggerSync(ctx, fc.Args["feed"].(coverage.Feed))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *coverage.SyncRun
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *coverage.SyncRun
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
-			return ec.marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
+			return ec.marshalOSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_triggerSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10010,30 +11035,12 @@ func (ec *executionContext) _Mutation_cancelSync(ctx context.Context, field grap
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CancelSync(ctx, fc.Args["run"].(string))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *coverage.SyncRun
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *coverage.SyncRun
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
-			return ec.marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
+			return ec.marshalOSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_cancelSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10072,30 +11079,12 @@ func (ec *executionContext) _Mutation_importRoster(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ImportRoster(ctx, fc.Args["file"].(graphql.Upload))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx, "ADMIN")
-				if err != nil {
-					var zeroVal *model.RosterImport
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *model.RosterImport
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterImport) graphql.Marshaler {
-			return ec.marshalNRosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx, selections, v)
+			return ec.marshalORosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_importRoster(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10449,14 +11438,50 @@ func (ec *executionContext) _Participant_birthDate(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v coverage.Date) graphql.Marshaler {
-			return ec.marshalNDate2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, selections, v)
+			return ec.marshalODate2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Participant_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Participant_birthYear(ctx context.Context, field graphql.CollectedField, obj *coverage.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_birthYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Participant().BirthYear(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PersonalData == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive personalData is not implemented")
+				}
+				return ec.Directives.PersonalData(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_birthYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Participant_gender(ctx context.Context, field graphql.CollectedField, obj *coverage.Participant) (ret graphql.Marshaler) {
@@ -11436,10 +12461,10 @@ func (ec *executionContext) _QuarantinedRecord_raw(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalOString2string(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_QuarantinedRecord_raw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11492,6 +12517,38 @@ func (ec *executionContext) fieldContext_QuarantinedRecord_receivedAt(_ context.
 	return graphql.NewScalarFieldContext("QuarantinedRecord", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Principal) graphql.Marshaler {
+			return ec.marshalOCaller2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPrincipal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Caller(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_participants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11506,10 +12563,10 @@ func (ec *executionContext) _Query_participants(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParticipantConnection) graphql.Marshaler {
-			return ec.marshalNParticipantConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantConnection(ctx, selections, v)
+			return ec.marshalOParticipantConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_participants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11594,10 +12651,10 @@ func (ec *executionContext) _Query_participantByNik(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []coverage.Participant) graphql.Marshaler {
-			return ec.marshalNParticipant2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipantᚄ(ctx, selections, v)
+			return ec.marshalOParticipant2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipantᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_participantByNik(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11638,10 +12695,10 @@ func (ec *executionContext) _Query_contributions(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContributionConnection) graphql.Marshaler {
-			return ec.marshalNContributionConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐContributionConnection(ctx, selections, v)
+			return ec.marshalOContributionConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐContributionConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_contributions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11682,10 +12739,10 @@ func (ec *executionContext) _Query_claims(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ClaimConnection) graphql.Marshaler {
-			return ec.marshalNClaimConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐClaimConnection(ctx, selections, v)
+			return ec.marshalOClaimConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐClaimConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_claims(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11726,10 +12783,10 @@ func (ec *executionContext) _Query_roster(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterConnection) graphql.Marshaler {
-			return ec.marshalNRosterConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterConnection(ctx, selections, v)
+			return ec.marshalORosterConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_roster(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11769,10 +12826,10 @@ func (ec *executionContext) _Query_city(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
-			return ec.marshalNArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, selections, v)
+			return ec.marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11801,10 +12858,10 @@ func (ec *executionContext) _Query_areas(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []coverage.Area) graphql.Marshaler {
-			return ec.marshalNArea2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAreaᚄ(ctx, selections, v)
+			return ec.marshalOArea2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAreaᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_areas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11878,10 +12935,10 @@ func (ec *executionContext) _Query_workforce(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []coverage.WorkforceTarget) graphql.Marshaler {
-			return ec.marshalNWorkforceTarget2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTargetᚄ(ctx, selections, v)
+			return ec.marshalOWorkforceTarget2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTargetᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_workforce(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11966,10 +13023,10 @@ func (ec *executionContext) _Query_syncRuns(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []coverage.SyncRun) graphql.Marshaler {
-			return ec.marshalNSyncRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRunᚄ(ctx, selections, v)
+			return ec.marshalOSyncRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRunᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_syncRuns(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12010,10 +13067,10 @@ func (ec *executionContext) _Query_quarantine(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.QuarantineConnection) graphql.Marshaler {
-			return ec.marshalNQuarantineConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐQuarantineConnection(ctx, selections, v)
+			return ec.marshalOQuarantineConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐQuarantineConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_quarantine(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12054,10 +13111,10 @@ func (ec *executionContext) _Query_coverage(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageResult) graphql.Marshaler {
-			return ec.marshalNCoverageResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageResult(ctx, selections, v)
+			return ec.marshalOCoverageResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_coverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12098,10 +13155,10 @@ func (ec *executionContext) _Query_universalCoverage(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UniversalCoverage) graphql.Marshaler {
-			return ec.marshalNUniversalCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐUniversalCoverage(ctx, selections, v)
+			return ec.marshalOUniversalCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐUniversalCoverage(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_universalCoverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12142,10 +13199,10 @@ func (ec *executionContext) _Query_apbdProgram(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ApbdProgram) graphql.Marshaler {
-			return ec.marshalNApbdProgram2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdProgram(ctx, selections, v)
+			return ec.marshalOApbdProgram2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdProgram(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_apbdProgram(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12186,10 +13243,10 @@ func (ec *executionContext) _Query_discrepancies(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
-			return ec.marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyConnection(ctx, selections, v)
+			return ec.marshalODiscrepancyConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_discrepancies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12260,6 +13317,94 @@ func (ec *executionContext) fieldContext_Query_discrepancy(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_discrepancyCounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_discrepancyCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DiscrepancyCounts(ctx, fc.Args["filter"].(*model.DiscrepancyCountsFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscrepancyCounts) graphql.Marshaler {
+			return ec.marshalODiscrepancyCounts2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyCounts(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_discrepancyCounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiscrepancyCounts(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_discrepancyCounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*model.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
+			return ec.marshalOAuditConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_declaredTotals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12274,10 +13419,10 @@ func (ec *executionContext) _Query_declaredTotals(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.DeclaredTotal) graphql.Marshaler {
-			return ec.marshalNDeclaredTotal2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalᚄ(ctx, selections, v)
+			return ec.marshalODeclaredTotal2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_declaredTotals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12318,10 +13463,10 @@ func (ec *executionContext) _Query_reconcileRuns(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []coverage.ReconcileRun) graphql.Marshaler {
-			return ec.marshalNReconcileRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRunᚄ(ctx, selections, v)
+			return ec.marshalOReconcileRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRunᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_reconcileRuns(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -13598,10 +14743,10 @@ func (ec *executionContext) _Subscription_syncRunProgress(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
-			return ec.marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
+			return ec.marshalOSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Subscription_syncRunProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15868,6 +17013,69 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj any) (model.AuditFilter, error) {
+	var it model.AuditFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"principal", "operation", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "principal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("principal"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Principal = data
+		case "operation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operation"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operation = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAuditFilter unmarshals raw into the AuditFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAuditFilter(ctx context.Context, raw any) (model.AuditFilter, error) {
+	var out model.AuditFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputClaimFilter(ctx context.Context, obj any) (model.ClaimFilter, error) {
 	var it model.ClaimFilter
 	if obj == nil {
@@ -16411,6 +17619,83 @@ func (ec *executionContext) unmarshalInputDeclaredTotalInput(ctx context.Context
 func UnmarshalDeclaredTotalInput(ctx context.Context, raw any) (model.DeclaredTotalInput, error) {
 	var out model.DeclaredTotalInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeclaredTotalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDiscrepancyCountsFilter(ctx context.Context, obj any) (model.DiscrepancyCountsFilter, error) {
+	var it model.DiscrepancyCountsFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "severities", "statuses", "areaCode", "category", "period"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalODiscrepancyKind2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "severities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severities"))
+			data, err := ec.unmarshalOSeverity2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSeverityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severities = data
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalODiscrepancyStatus2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "areaCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("areaCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AreaCode = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDiscrepancyCountsFilter unmarshals raw into the DiscrepancyCountsFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDiscrepancyCountsFilter(ctx context.Context, raw any) (model.DiscrepancyCountsFilter, error) {
+	var out model.DiscrepancyCountsFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DiscrepancyCountsFilter", raw, &out)
 	return out, err
 }
 
@@ -17390,6 +18675,243 @@ func (ec *executionContext) _Area(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var auditConnectionImplementors = []string{"AuditConnection"}
+
+func (ec *executionContext) _AuditConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditConnection")
+		case "edges":
+			out.Values[i] = ec._AuditConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AuditConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEdgeImplementors = []string{"AuditEdge"}
+
+func (ec *executionContext) _AuditEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *coverage.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "id":
+			out.Values[i] = ec._AuditEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "principal":
+			out.Values[i] = ec._AuditEntry_principal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._AuditEntry_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "area":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_area(ctx, field, obj)
+				})
+		case "method":
+			out.Values[i] = ec._AuditEntry_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keyId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_keyId(ctx, field, obj)
+				})
+		case "operation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_operation(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._AuditEntry_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fields":
+			out.Values[i] = ec._AuditEntry_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "records":
+			out.Values[i] = ec._AuditEntry_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "people":
+			out.Values[i] = ec._AuditEntry_people(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "masked":
+			out.Values[i] = ec._AuditEntry_masked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failed":
+			out.Values[i] = ec._AuditEntry_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var callerImplementors = []string{"Caller"}
+
+func (ec *executionContext) _Caller(ctx context.Context, sel ast.SelectionSet, obj *coverage.Principal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Caller")
+		case "name":
+			out.Values[i] = ec._Caller_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._Caller_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "areaCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Caller_areaCode(ctx, field, obj)
+				})
+		case "area":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Caller_area(ctx, field, obj)
+				})
+		case "method":
+			out.Values[i] = ec._Caller_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var claimImplementors = []string{"Claim"}
 
 func (ec *executionContext) _Claim(ctx context.Context, sel ast.SelectionSet, obj *coverage.Claim) graphql.Marshaler {
@@ -18252,6 +19774,44 @@ func (ec *executionContext) _DiscrepancyConnection(ctx context.Context, sel ast.
 	return out
 }
 
+var discrepancyCountsImplementors = []string{"DiscrepancyCounts"}
+
+func (ec *executionContext) _DiscrepancyCounts(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, discrepancyCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DiscrepancyCounts")
+		case "total":
+			out.Values[i] = ec._DiscrepancyCounts_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byKind":
+			out.Values[i] = ec._DiscrepancyCounts_byKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var discrepancyEdgeImplementors = []string{"DiscrepancyEdge"}
 
 func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DiscrepancyEdge) graphql.Marshaler {
@@ -18409,56 +19969,56 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reconcileNow(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "acknowledgeDiscrepancy":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_acknowledgeDiscrepancy(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "resolveDiscrepancy":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_resolveDiscrepancy(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "setWorkforceTarget":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setWorkforceTarget(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "setDeclaredTotal":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setDeclaredTotal(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "triggerSync":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_triggerSync(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "cancelSync":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelSync(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "importRoster":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importRoster(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -18603,9 +20163,15 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 			}
 		case "birthDate":
 			out.Values[i] = ec._Participant_birthDate(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "birthYear":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Participant_birthYear(ctx, field, obj)
+				})
 		case "gender":
 			out.Values[i] = ec._Participant_gender(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18962,7 +20528,7 @@ func (ec *executionContext) _QuarantinedRecord(ctx context.Context, sel ast.Sele
 				})
 		case "raw":
 			out.Values[i] = ec._QuarantinedRecord_raw(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reason":
@@ -19011,9 +20577,15 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
 		case "participants":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_participants(ctx, field)
 				})
@@ -19025,37 +20597,37 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "participantByNik":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_participantByNik(ctx, field)
 				})
 		case "contributions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_contributions(ctx, field)
 				})
 		case "claims":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_claims(ctx, field)
 				})
 		case "roster":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_roster(ctx, field)
 				})
 		case "city":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_city(ctx, field)
 				})
 		case "areas":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_areas(ctx, field)
 				})
@@ -19067,7 +20639,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "workforce":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workforce(ctx, field)
 				})
@@ -19079,37 +20651,37 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "syncRuns":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_syncRuns(ctx, field)
 				})
 		case "quarantine":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_quarantine(ctx, field)
 				})
 		case "coverage":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_coverage(ctx, field)
 				})
 		case "universalCoverage":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_universalCoverage(ctx, field)
 				})
 		case "apbdProgram":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apbdProgram(ctx, field)
 				})
 		case "discrepancies":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_discrepancies(ctx, field)
 				})
@@ -19119,15 +20691,27 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_discrepancy(ctx, field)
 				})
+		case "discrepancyCounts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_discrepancyCounts(ctx, field)
+				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
+				})
 		case "declaredTotals":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_declaredTotals(ctx, field)
 				})
 		case "reconcileRuns":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_reconcileRuns(ctx, field)
 				})
@@ -20473,14 +22057,6 @@ func (ec *executionContext) marshalNApbdMonth2ᚕgithubᚗcomᚋcilegonᚋjamsos
 	return ret
 }
 
-func (ec *executionContext) marshalNApbdProgram2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdProgram(ctx context.Context, sel ast.SelectionSet, v *model.ApbdProgram) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ApbdProgram!")
-		return graphql.Null
-	}
-	return ec._ApbdProgram(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNArea2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx context.Context, sel ast.SelectionSet, v coverage.Area) graphql.Marshaler {
 	return ec._Area(ctx, sel, &v)
 }
@@ -20499,14 +22075,6 @@ func (ec *executionContext) marshalNArea2ᚕgithubᚗcomᚋcilegonᚋjamsostek�
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx context.Context, sel ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Area!")
-		return graphql.Null
-	}
-	return ec._Area(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAreaLevel2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAreaLevel(ctx context.Context, v any) (coverage.AreaLevel, error) {
@@ -20536,6 +22104,34 @@ var (
 		coverage.LevelKelurahan: "KELURAHAN",
 	}
 )
+
+func (ec *executionContext) marshalNAuditEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditEdge(ctx context.Context, sel ast.SelectionSet, v model.AuditEdge) graphql.Marshaler {
+	return ec._AuditEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditEdge2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AuditEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *coverage.AuditEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
@@ -20767,14 +22363,6 @@ func (ec *executionContext) marshalNCoverageMeasures2ᚖgithubᚗcomᚋcilegon�
 	return ec._CoverageMeasures(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCoverageResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageResult(ctx context.Context, sel ast.SelectionSet, v *model.CoverageResult) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "CoverageResult!")
-		return graphql.Null
-	}
-	return ec._CoverageResult(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNCoverageRow2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageRow(ctx context.Context, sel ast.SelectionSet, v model.CoverageRow) graphql.Marshaler {
 	return ec._CoverageRow(ctx, sel, &v)
 }
@@ -20829,14 +22417,6 @@ func (ec *executionContext) marshalNDeclaredTotal2ᚕgithubᚗcomᚋcilegonᚋja
 	return ret
 }
 
-func (ec *executionContext) marshalNDeclaredTotal2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx context.Context, sel ast.SelectionSet, v *model.DeclaredTotal) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "DeclaredTotal!")
-		return graphql.Null
-	}
-	return ec._DeclaredTotal(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNDeclaredTotalInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalInput(ctx context.Context, v any) (model.DeclaredTotalInput, error) {
 	res, err := ec.unmarshalInputDeclaredTotalInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20848,14 +22428,6 @@ func (ec *executionContext) marshalNDiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjams
 		return graphql.Null
 	}
 	return ec._Discrepancy(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNDiscrepancyConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "DiscrepancyConnection!")
-		return graphql.Null
-	}
-	return ec._DiscrepancyConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDiscrepancyEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyEdge(ctx context.Context, sel ast.SelectionSet, v model.DiscrepancyEdge) graphql.Marshaler {
@@ -21160,36 +22732,12 @@ func (ec *executionContext) marshalNParticipant2githubᚗcomᚋcilegonᚋjamsost
 	return ec._Participant(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNParticipant2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipantᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.Participant) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNParticipant2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipant(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNParticipant2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *coverage.Participant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Participant!")
 		return graphql.Null
 	}
 	return ec._Participant(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNParticipantConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.ParticipantConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ParticipantConnection!")
-		return graphql.Null
-	}
-	return ec._ParticipantConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNParticipantEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantEdge(ctx context.Context, sel ast.SelectionSet, v model.ParticipantEdge) graphql.Marshaler {
@@ -21427,14 +22975,6 @@ func (ec *executionContext) marshalNProgramClaims2ᚕgithubᚗcomᚋcilegonᚋja
 	return ret
 }
 
-func (ec *executionContext) marshalNQuarantineConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐQuarantineConnection(ctx context.Context, sel ast.SelectionSet, v *model.QuarantineConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "QuarantineConnection!")
-		return graphql.Null
-	}
-	return ec._QuarantineConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNQuarantineEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐQuarantineEdge(ctx context.Context, sel ast.SelectionSet, v model.QuarantineEdge) graphql.Marshaler {
 	return ec._QuarantineEdge(ctx, sel, &v)
 }
@@ -21493,39 +23033,35 @@ func (ec *executionContext) marshalNReconcileRun2githubᚗcomᚋcilegonᚋjamsos
 	return ec._ReconcileRun(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNReconcileRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRunᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.ReconcileRun) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNReconcileRun2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNReconcileRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx context.Context, sel ast.SelectionSet, v *coverage.ReconcileRun) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ReconcileRun!")
-		return graphql.Null
-	}
-	return ec._ReconcileRun(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
-	var res model.Role
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole(ctx context.Context, v any) (coverage.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole(ctx context.Context, sel ast.SelectionSet, v coverage.Role) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
 }
+
+var (
+	unmarshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole = map[string]coverage.Role{
+		"VIEWER":  coverage.RoleViewer,
+		"OFFICER": coverage.RoleOfficer,
+		"ANALYST": coverage.RoleAnalyst,
+		"ADMIN":   coverage.RoleAdmin,
+	}
+	marshalNRole2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRole = map[coverage.Role]string{
+		coverage.RoleViewer:  "VIEWER",
+		coverage.RoleOfficer: "OFFICER",
+		coverage.RoleAnalyst: "ANALYST",
+		coverage.RoleAdmin:   "ADMIN",
+	}
+)
 
 func (ec *executionContext) marshalNRollupInfo2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRollupInfo(ctx context.Context, sel ast.SelectionSet, v *model.RollupInfo) graphql.Marshaler {
 	if v == nil {
@@ -21533,14 +23069,6 @@ func (ec *executionContext) marshalNRollupInfo2ᚖgithubᚗcomᚋcilegonᚋjamso
 		return graphql.Null
 	}
 	return ec._RollupInfo(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRosterConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterConnection(ctx context.Context, sel ast.SelectionSet, v *model.RosterConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RosterConnection!")
-		return graphql.Null
-	}
-	return ec._RosterConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRosterEdge2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterEdge(ctx context.Context, sel ast.SelectionSet, v model.RosterEdge) graphql.Marshaler {
@@ -21589,14 +23117,6 @@ func (ec *executionContext) marshalNRosterEntry2ᚖgithubᚗcomᚋcilegonᚋjams
 		return graphql.Null
 	}
 	return ec._RosterEntry(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx context.Context, sel ast.SelectionSet, v *model.RosterImport) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "RosterImport!")
-		return graphql.Null
-	}
-	return ec._RosterImport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
@@ -21819,6 +23339,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSyncCounts2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncCounts(ctx context.Context, sel ast.SelectionSet, v coverage.SyncCounts) graphql.Marshaler {
 	return ec._SyncCounts(ctx, sel, &v)
 }
@@ -21835,30 +23384,6 @@ func (ec *executionContext) marshalNSyncRun2githubᚗcomᚋcilegonᚋjamsostek�
 	return ec._SyncRun(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSyncRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRunᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.SyncRun) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSyncRun2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx context.Context, sel ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SyncRun!")
-		return graphql.Null
-	}
-	return ec._SyncRun(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21871,14 +23396,6 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
-}
-
-func (ec *executionContext) marshalNUniversalCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐUniversalCoverage(ctx context.Context, sel ast.SelectionSet, v *model.UniversalCoverage) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "UniversalCoverage!")
-		return graphql.Null
-	}
-	return ec._UniversalCoverage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
@@ -21897,30 +23414,6 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 
 func (ec *executionContext) marshalNWorkforceTarget2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx context.Context, sel ast.SelectionSet, v coverage.WorkforceTarget) graphql.Marshaler {
 	return ec._WorkforceTarget(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNWorkforceTarget2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.WorkforceTarget) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNWorkforceTarget2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNWorkforceTarget2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx context.Context, sel ast.SelectionSet, v *coverage.WorkforceTarget) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "WorkforceTarget!")
-		return graphql.Null
-	}
-	return ec._WorkforceTarget(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNWorkforceTargetInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐWorkforceTargetInput(ctx context.Context, v any) (model.WorkforceTargetInput, error) {
@@ -22154,11 +23647,52 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOApbdProgram2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐApbdProgram(ctx context.Context, sel ast.SelectionSet, v *model.ApbdProgram) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ApbdProgram(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOArea2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.Area) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNArea2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐArea(ctx context.Context, sel ast.SelectionSet, v *coverage.Area) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Area(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAuditConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuditConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditFilter(ctx context.Context, v any) (*model.AuditFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAuditFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -22189,6 +23723,20 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCaller2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPrincipal(ctx context.Context, sel ast.SelectionSet, v *coverage.Principal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Caller(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOClaimConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐClaimConnection(ctx context.Context, sel ast.SelectionSet, v *model.ClaimConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ClaimConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOClaimFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐClaimFilter(ctx context.Context, v any) (*model.ClaimFilter, error) {
@@ -22241,6 +23789,13 @@ func (ec *executionContext) marshalOClaimStatus2ᚕgithubᚗcomᚋcilegonᚋjams
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOContributionConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐContributionConnection(ctx context.Context, sel ast.SelectionSet, v *model.ContributionConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContributionConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOContributionFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐContributionFilter(ctx context.Context, v any) (*model.ContributionFilter, error) {
@@ -22303,6 +23858,13 @@ func (ec *executionContext) unmarshalOCoverageFilter2ᚖgithubᚗcomᚋcilegon�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCoverageResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐCoverageResult(ctx context.Context, sel ast.SelectionSet, v *model.CoverageResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CoverageResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODate2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDate(ctx context.Context, v any) (coverage.Date, error) {
 	res, err := scalar.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22333,11 +23895,59 @@ func (ec *executionContext) marshalODate2ᚖgithubᚗcomᚋcilegonᚋjamsostek�
 	return res
 }
 
+func (ec *executionContext) marshalODeclaredTotal2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotalᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DeclaredTotal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeclaredTotal2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalODeclaredTotal2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDeclaredTotal(ctx context.Context, sel ast.SelectionSet, v *model.DeclaredTotal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeclaredTotal(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalODiscrepancy2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancy(ctx context.Context, sel ast.SelectionSet, v *coverage.Discrepancy) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Discrepancy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODiscrepancyConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyConnection(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DiscrepancyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODiscrepancyCounts2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyCounts(ctx context.Context, sel ast.SelectionSet, v *model.DiscrepancyCounts) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DiscrepancyCounts(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODiscrepancyCountsFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyCountsFilter(ctx context.Context, v any) (*model.DiscrepancyCountsFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDiscrepancyCountsFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalODiscrepancyFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐDiscrepancyFilter(ctx context.Context, v any) (*model.DiscrepancyFilter, error) {
@@ -22604,11 +24214,37 @@ func (ec *executionContext) marshalONikInfo2ᚖgithubᚗcomᚋcilegonᚋjamsoste
 	return ec._NikInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOParticipant2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipantᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.Participant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNParticipant2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipant(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *coverage.Participant) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Participant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOParticipantConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantConnection(ctx context.Context, sel ast.SelectionSet, v *model.ParticipantConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ParticipantConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOParticipantContributionFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐParticipantContributionFilter(ctx context.Context, v any) (*model.ParticipantContributionFilter, error) {
@@ -22809,6 +24445,13 @@ func (ec *executionContext) marshalOProgram2ᚕgithubᚗcomᚋcilegonᚋjamsoste
 	return ret
 }
 
+func (ec *executionContext) marshalOQuarantineConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐQuarantineConnection(ctx context.Context, sel ast.SelectionSet, v *model.QuarantineConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._QuarantineConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOQuarantineFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐQuarantineFilter(ctx context.Context, v any) (*model.QuarantineFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -22825,12 +24468,52 @@ func (ec *executionContext) unmarshalOQuarantineOrder2ᚖgithubᚗcomᚋcilegon�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOReconcileRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRunᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.ReconcileRun) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReconcileRun2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReconcileRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐReconcileRun(ctx context.Context, sel ast.SelectionSet, v *coverage.ReconcileRun) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReconcileRun(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORosterConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterConnection(ctx context.Context, sel ast.SelectionSet, v *model.RosterConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RosterConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORosterFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterFilter(ctx context.Context, v any) (*model.RosterFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputRosterFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx context.Context, sel ast.SelectionSet, v *model.RosterImport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RosterImport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORosterOrder2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐOrder(ctx context.Context, v any) (*model.Order, error) {
@@ -22965,6 +24648,18 @@ func (ec *executionContext) marshalOSeverity2ᚕgithubᚗcomᚋcilegonᚋjamsost
 	return ret
 }
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -23018,6 +24713,25 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOSyncRun2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRunᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.SyncRun) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncRun2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOSyncRun2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSyncRun(ctx context.Context, sel ast.SelectionSet, v *coverage.SyncRun) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -23053,6 +24767,39 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := scalar.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUniversalCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐUniversalCoverage(ctx context.Context, sel ast.SelectionSet, v *model.UniversalCoverage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UniversalCoverage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWorkforceTarget2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []coverage.WorkforceTarget) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkforceTarget2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOWorkforceTarget2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐWorkforceTarget(ctx context.Context, sel ast.SelectionSet, v *coverage.WorkforceTarget) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WorkforceTarget(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOYearCoverage2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐYearCoverage(ctx context.Context, sel ast.SelectionSet, v *model.YearCoverage) graphql.Marshaler {

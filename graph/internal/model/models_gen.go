@@ -3,10 +3,6 @@
 package model
 
 import (
-	"bytes"
-	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -75,6 +71,36 @@ type ApbdProgram struct {
 	Declared []DeclaredTotal `json:"declared"`
 	// Which rollup answered.
 	Rollup *RollupInfo `json:"rollup"`
+}
+
+// A page of audit entries, newest first.
+type AuditConnection struct {
+	// The entries of this page.
+	Edges []AuditEdge `json:"edges"`
+	// Where the page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Matching entries in all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An audit entry and its cursor.
+type AuditEdge struct {
+	// Cursor of this entry.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *coverage.AuditEntry `json:"node"`
+}
+
+// Selects audit entries. Every field given must match.
+type AuditFilter struct {
+	// Exact caller name.
+	Principal *string `json:"principal,omitempty"`
+	// Exact operation name.
+	Operation *string `json:"operation,omitempty"`
+	// At or after.
+	From *time.Time `json:"from,omitempty"`
+	// Before.
+	To *time.Time `json:"to,omitempty"`
 }
 
 // A page of claims.
@@ -331,6 +357,30 @@ type DiscrepancyConnection struct {
 	CountsByKind []KindCount `json:"countsByKind"`
 }
 
+// Discrepancy counts.
+type DiscrepancyCounts struct {
+	// Matching discrepancies.
+	Total int `json:"total"`
+	// Matching discrepancies by kind (kinds with none left out).
+	ByKind []KindCount `json:"byKind"`
+}
+
+// Selects discrepancies to count. Every field given must match; a list matches any of its values. No person can be named: counts are aggregates.
+type DiscrepancyCountsFilter struct {
+	// Kinds.
+	Kinds []coverage.DiscrepancyKind `json:"kinds,omitempty"`
+	// Severities.
+	Severities []coverage.Severity `json:"severities,omitempty"`
+	// Statuses.
+	Statuses []coverage.DiscrepancyStatus `json:"statuses,omitempty"`
+	// City, kecamatan or kelurahan.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// Roster category.
+	Category *string `json:"category,omitempty"`
+	// Concerns this month.
+	Period *coverage.Period `json:"period,omitempty"`
+}
+
 // One discrepancy of a page.
 type DiscrepancyEdge struct {
 	// Cursor of this discrepancy.
@@ -367,7 +417,7 @@ type KindCount struct {
 	Count int `json:"count"`
 }
 
-// Changes. Every mutation needs the ADMIN role.
+// Changes. Every mutation needs the ADMIN role; others get null and FORBIDDEN.
 type Mutation struct {
 }
 
@@ -493,7 +543,11 @@ type QuarantineFilter struct {
 	RunID *string `json:"runId,omitempty"`
 }
 
-// The questions the API answers. Lists of records are Relay connections, in key order unless their orderBy asks for another.
+// The questions the API answers. Lists of records are Relay connections, in key
+// order unless their orderBy asks for another. Every field is open to some roles
+// only (docs/graphql.md, graph/policy.go): a caller without the role gets null and
+// a FORBIDDEN error on that field, the rest of the answer intact; so every field
+// here is nullable.
 type Query struct {
 }
 
@@ -643,68 +697,4 @@ type YearCoverage struct {
 	Source *string `json:"source,omitempty"`
 	// participants / workforce, 0 to 1; null without a denominator.
 	Rate *float64 `json:"rate,omitempty"`
-}
-
-// Roles of API callers.
-type Role string
-
-const (
-	// Aggregates only.
-	RoleViewer Role = "VIEWER"
-	// Records of the officer's own kecamatan or kelurahan.
-	RoleOfficer Role = "OFFICER"
-	// All records, personal data masked.
-	RoleAnalyst Role = "ANALYST"
-	// Everything, and the mutations.
-	RoleAdmin Role = "ADMIN"
-)
-
-var AllRole = []Role{
-	RoleViewer,
-	RoleOfficer,
-	RoleAnalyst,
-	RoleAdmin,
-}
-
-func (e Role) IsValid() bool {
-	switch e {
-	case RoleViewer, RoleOfficer, RoleAnalyst, RoleAdmin:
-		return true
-	}
-	return false
-}
-
-func (e Role) String() string {
-	return string(e)
-}
-
-func (e *Role) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Role(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Role", str)
-	}
-	return nil
-}
-
-func (e Role) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Role) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Role) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }
