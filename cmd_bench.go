@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -86,20 +87,43 @@ func benchRecordsCommand(ctx context.Context, args []string, stdout, stderr io.W
 	fs.StringVar(&o.DataDir, "data-dir", "", "embedded engine's directory; default a temporary one, removed at the end (a directory given is kept and reused by a later run of the same seed and scale)")
 	fs.StringVar(&o.MongoURI, "mongodb-uri", "", "measure this MongoDB server instead of the embedded engine (a database of its own, dropped at the end)")
 	fs.BoolVar(&o.NoIndex, "no-index", false, "embedded engine without its in-memory index: the lists go through FerretDB's finds (slow)")
-	fs.DurationVar(&o.ShapeTimeout, "shape-timeout", 30*time.Second, "a shape stops sending requests after this long (its row says how many ran)")
+	fs.DurationVar(&o.ShapeTimeout, "shape-timeout", 30*time.Second, "a shape stops sending requests after this long (its row says how many ran); more than 0")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: jamsostek bench-records [flags]
+
+Measures every record-list query shape (p50, p99 against a baseline of the
+same run) on a simulated city loaded into a fresh store; prints the figures,
+asserts nothing. --scale 1 is the whole city (minutes to load).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return asUsage(err)
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench-records: unexpected arguments %q", fs.Args())
-	}
-	if o.Clients < 1 || o.Requests < 1 {
-		return errors.New("bench-records: --clients and --requests must be at least 1")
-	}
-	if o.ShapeTimeout <= 0 {
-		return errors.New("bench-records: --shape-timeout must be positive")
+	if err := o.check(fs.Args()); err != nil {
+		return asUsage(err)
 	}
 	return benchRecords(ctx, o, stdout, stderr)
+}
+
+// check checks the flags against their ranges.
+func (o benchOptions) check(args []string) error {
+	switch {
+	case len(args) > 0:
+		return fmt.Errorf("bench-records: unexpected arguments %q", args)
+	case math.IsNaN(o.Scale) || o.Scale < feedsim.MinScale || o.Scale > feedsim.MaxScale:
+		return fmt.Errorf("bench-records: --scale must be between %g and %g, got %g", feedsim.MinScale, float64(feedsim.MaxScale), o.Scale)
+	case o.Clients < 1 || o.Requests < 1:
+		return errors.New("bench-records: --clients and --requests must be at least 1")
+	case o.ShapeTimeout <= 0:
+		return errors.New("bench-records: --shape-timeout must be positive")
+	}
+	return nil
 }
 
 func benchRecords(ctx context.Context, o benchOptions, stdout, stderr io.Writer) error {

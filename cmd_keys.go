@@ -41,14 +41,14 @@ func keysCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	switch sub {
 	case "create", "list", "revoke":
 	default:
-		return fmt.Errorf("keys: unknown subcommand %q (create, list or revoke)", sub)
+		return asUsage(fmt.Errorf("keys: unknown subcommand %q (create, list or revoke)", sub))
 	}
 	cfg, err := parseConfig("keys "+sub, args[1:], stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return err
+		return asUsage(err)
 	}
 	var expires time.Time
 	var role coverage.Role

@@ -26,12 +26,41 @@ func newAnalytics(s *store.Store, logger *slog.Logger) *analytics.Service {
 }
 
 // startAnalytics loads the newest rollup and keeps it fresh until ctx ends.
+// Without one, it says why the coverage figures are unavailable and what to
+// run.
 func startAnalytics(ctx context.Context, svc *analytics.Service, logger *slog.Logger, wg *sync.WaitGroup) {
 	if err := svc.Refresh(ctx); err != nil {
 		logger.Warn("no rollup loaded yet", "error", err)
+	} else if snap := svc.Snapshot(); snap == nil || snap.Rollup == nil {
+		logger.Warn("the coverage figures are unavailable until a reconciliation", "state", figuresState(ctx, svc.Store))
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); svc.Watch(ctx, rollupRefresh) }()
+}
+
+// figuresState says, when no rollup exists, what state the database is in
+// and what builds the coverage figures: nothing synced yet, synced but not
+// reconciled, or the last reconciliation failed.
+func figuresState(ctx context.Context, s analytics.Store) string {
+	synced := false
+	for _, f := range coverage.Feeds {
+		runs, err := s.SyncRuns(ctx, f, 20)
+		if err != nil {
+			return "unknown: " + err.Error()
+		}
+		for _, r := range runs {
+			if r.Status == coverage.RunSucceeded && r.Counts.Read > 0 {
+				synced = true
+			}
+		}
+	}
+	if !synced {
+		return "no data synced yet: run `jamsostek sync --once` then `jamsostek reconcile`, or wait for the scheduled sync, which reconciles after it"
+	}
+	if runs, err := s.ReconcileRuns(ctx, 1); err == nil && len(runs) > 0 && runs[0].Status == coverage.RunFailed {
+		return fmt.Sprintf("data synced, but the last reconciliation (%s) failed: %s; run `jamsostek reconcile` once that is fixed", runs[0].ID, runs[0].Error)
+	}
+	return "data synced but not reconciled yet (sync --once and import-roster do not reconcile): run `jamsostek reconcile`, or wait for the next scheduled sync that brings changes"
 }
 
 // reconcileAfterSync is the step after the feeds of a scheduled run.

@@ -22,16 +22,7 @@ import (
 // given) over the defaults of the environment and flags. It returns no jobs
 // when neither a file nor a base URL is configured: the worker is off.
 func feedJobs(cfg config, s *store.Store, logger *slog.Logger) ([]worker.Job, error) {
-	if cfg.FeedsConfig == "" && cfg.FeedBaseURL == "" {
-		return nil, nil
-	}
-	schedule := cfg.Schedule
-	if schedule == "" { // sync --once has no schedule of its own
-		schedule = defaultSchedule
-	}
-	confs, err := worker.LoadFeeds(cfg.FeedsConfig, worker.FeedConfig{
-		BaseURL: cfg.FeedBaseURL, Token: cfg.FeedToken, Schedule: schedule, PageSize: cfg.PageSize,
-	}, nil)
+	confs, err := feedConfigs(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +43,22 @@ func feedJobs(cfg config, s *store.Store, logger *slog.Logger) ([]worker.Job, er
 		jobs = append(jobs, j)
 	}
 	return jobs, nil
+}
+
+// feedConfigs reads the feeds configuration file (when given) over the
+// defaults of the environment and flags; none when neither a file nor a base
+// URL is configured.
+func feedConfigs(cfg config) ([]worker.FeedConfig, error) {
+	if cfg.FeedsConfig == "" && cfg.FeedBaseURL == "" {
+		return nil, nil
+	}
+	schedule := cfg.Schedule
+	if schedule == "" { // sync --once has no schedule of its own
+		schedule = defaultSchedule
+	}
+	return worker.LoadFeeds(cfg.FeedsConfig, worker.FeedConfig{
+		BaseURL: cfg.FeedBaseURL, Token: cfg.FeedToken, Schedule: schedule, PageSize: cfg.PageSize,
+	}, nil)
 }
 
 // reconcileLeaseTTL bounds how long a dead process can hold the

@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cilegon/jamsostek/auth"
@@ -47,23 +49,53 @@ func closeStore(s *store.Store, logger *slog.Logger) {
 	}
 }
 
-// serve runs the API (when api is set) and the scheduler until ctx ends.
+// serve runs the API (when api is set) and the scheduler until ctx ends. The
+// API's address is taken first: a bad or busy address fails before the
+// database opens or any sync starts.
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer, api bool) error {
+	var ln net.Listener
+	if api {
+		var err error
+		if ln, err = listen(cfg.Addr); err != nil {
+			return err
+		}
+		defer ln.Close()
+	}
 	s, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer closeStore(s, logger)
-	return serveWith(ctx, cfg, s, logger, stdout, api, nil)
+	return serveWith(ctx, cfg, s, logger, stdout, ln, nil)
 }
 
-// serveWith runs the API and the scheduler on an open store. ready, when set,
-// receives the listening address.
-func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Logger, stdout io.Writer, api bool, ready func(addr string)) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+// listen takes the API's address, with an error that says what to change.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("listen on %s: the address is already in use (another jamsostek or another server?): stop that process or choose another address with JAMSOSTEK_ADDR or --addr", addr)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("listen on %s: permission denied (ports below 1024 need privileges): choose another address with JAMSOSTEK_ADDR or --addr, e.g. :8080", addr)
+	}
+	return nil, fmt.Errorf("listen on %s: %w (JAMSOSTEK_ADDR or --addr: host:port, e.g. :8080 or 127.0.0.1:8080)", addr, err)
+}
+
+// serveWith runs the API on ln (none: the worker alone) and the scheduler
+// on an open store. ready, when set, receives the listening address.
+func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Logger, stdout io.Writer, ln net.Listener, ready func(addr string)) error {
+	api := ln != nil
+	if api {
+		defer ln.Close() // when an error comes before Serve; closing twice does no harm
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// Deferred after wg.Wait, so it runs first: whatever the return, the
+	// goroutines started here end before serveWith does.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	svc := newAnalytics(s, logger)
 	jobs, err := feedJobs(cfg, s, logger)
@@ -106,33 +138,39 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	if err != nil {
 		return err
 	}
+	importer := newRosterImporter(s, logger)
+	wg.Add(1)
+	go func() { // finish the roster imports a stopped process left (worker.RosterImporter.Resume)
+		defer wg.Done()
+		if err := importer.ResumeAll(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("resume roster imports", "error", err)
+		}
+	}()
 	handler := graph.NewHandler(graph.Config{
-		Records:        s,
-		SyncLog:        s,
-		Areas:          coverage.Cilegon(),
-		Introspection:  cfg.Introspection,
-		Logger:         logger,
-		Ready:          s.Ping,
-		Analytics:      svc,
-		ReconcileLog:   s,
-		Authenticate:   authenticate,
-		Sync:           syncControl(manager),
-		RosterImporter: newRosterImporter(s, logger),
-		AuditLog:       s,
-		CursorKey:      cursorKey,
-		RateLimit:      cfg.RateLimit,
-		TrustedProxies: cfg.TrustedProxies,
-		RequestTimeout: cfg.RequestTimeout,
-		CORSOrigins:    cfg.CORSOrigins,
+		Records:              s,
+		SyncLog:              s,
+		Areas:                coverage.Cilegon(),
+		Introspection:        cfg.Introspection,
+		Logger:               logger,
+		Ready:                s.Ping,
+		Analytics:            svc,
+		ReconcileLog:         s,
+		Authenticate:         authenticate,
+		Sync:                 syncControl(manager),
+		RosterImporter:       importer,
+		AuditLog:             s,
+		CursorKey:            cursorKey,
+		RateLimit:            cfg.RateLimit,
+		TrustedProxies:       cfg.TrustedProxies,
+		RequestTimeout:       cfg.RequestTimeout,
+		CORSOrigins:          cfg.CORSOrigins,
+		StoreCallsPerRequest: cfg.StoreCalls,
+		MaxResponseBytes:     int64(cfg.MaxResponseMiB) << 20,
 	})
 	// The server's write timeout leaves the request timeout room to answer
 	// TIMEOUT itself.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: max(2*time.Minute, cfg.RequestTimeout+10*time.Second)}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	addr := ln.Addr().String()
 	logger.Info("GraphQL API listening", "addr", addr, "graphiql", "http://"+displayHost(addr)+"/", "endpoint", "/query")
 	if ready != nil {
@@ -172,14 +210,14 @@ func displayHost(addr string) string {
 // syncOnce pulls the feeds once and reports each run on stderr.
 func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Writer) error {
 	if !cfg.Once {
-		return errors.New("sync: only --once is supported here; run serve or worker for scheduled syncs")
+		return asUsage(errors.New("sync: only --once is supported here; run serve or worker for scheduled syncs"))
 	}
 	if cfg.FeedBaseURL == "" && cfg.FeedsConfig == "" {
-		return errors.New("sync: no feed server: set JAMSOSTEK_FEED_BASE_URL (--feed-base-url) or JAMSOSTEK_FEEDS_CONFIG (--feeds-config)")
+		return asUsage(errors.New("sync: no feed server: set JAMSOSTEK_FEED_BASE_URL (--feed-base-url) or JAMSOSTEK_FEEDS_CONFIG (--feeds-config)"))
 	}
 	feeds, err := cfg.selectedFeeds()
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
 	s, err := openStore(ctx, cfg, logger)
 	if err != nil {
@@ -190,13 +228,30 @@ func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	confs, err := feedConfigs(cfg)
+	if err != nil {
+		return err
+	}
+	// A server that refused a token refuses it for every feed: those feeds
+	// are not asked again.
+	server := map[coverage.Feed]string{}
+	for _, c := range confs {
+		server[c.Feed] = c.BaseURL + "\x00" + c.Token
+	}
+	refused := map[string]feedError{}
 	progress := progressPrinter(stderr)
-	var runs []coverage.SyncRun
-	var errs []error
+	var rows []string // the table, in the feeds' order
+	var failed []feedError
+	changed := false
 	for _, f := range feeds {
 		j := jobFor(jobs, f)
 		if j.Disabled {
-			fmt.Fprintf(stderr, "%-14s skipped: disabled in the feeds configuration\n", f)
+			rows = append(rows, fmt.Sprintf("%-14s skipped: disabled in the feeds configuration", f))
+			continue
+		}
+		if by, ok := refused[server[f]]; ok {
+			rows = append(rows, fmt.Sprintf("%-14s skipped: the server refused the same token for %s", f, by.feed))
+			failed = append(failed, feedError{f, by.err}) // its reason, once in the summary
 			continue
 		}
 		j.Syncer.Progress = progress
@@ -204,25 +259,82 @@ func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Wr
 		if progress != nil {
 			fmt.Fprintln(stderr) // end the progress line
 		}
-		runs = append(runs, run)
+		rows = append(rows, fmt.Sprintf("%-14s %-9s pages=%d read=%d inserted=%d updated=%d unchanged=%d deleted=%d quarantined=%d",
+			run.Feed, run.Status, run.Counts.Pages, run.Counts.Read, run.Counts.Inserted, run.Counts.Updated,
+			run.Counts.Unchanged, run.Counts.Deleted, run.Counts.Quarantined))
 		if err != nil {
-			errs = append(errs, err)
+			failed = append(failed, feedError{f, err})
+			if errors.Is(err, worker.ErrTokenRefused) {
+				refused[server[f]] = feedError{f, err}
+			}
 		}
+		c := run.Counts
+		changed = changed || c.Inserted+c.Updated+c.Deleted > 0
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	err = errors.Join(errs...)
-	for _, r := range runs {
-		fmt.Fprintf(stderr, "%-14s %-9s pages=%d read=%d inserted=%d updated=%d unchanged=%d deleted=%d quarantined=%d %s\n",
-			r.Feed, r.Status, r.Counts.Pages, r.Counts.Read, r.Counts.Inserted, r.Counts.Updated,
-			r.Counts.Unchanged, r.Counts.Deleted, r.Counts.Quarantined, r.Error)
+	// The table counts; the errors (one failure is often every feed's: a
+	// wrong token, a server down) are said once below, not on every row.
+	for _, row := range rows {
+		fmt.Fprintln(stderr, row)
 	}
-	if err != nil {
-		return fmt.Errorf("sync failed: %w", err)
+	if changed {
+		fmt.Fprintln(stderr, "The coverage figures are not rebuilt by sync --once: run `jamsostek reconcile` (serve and worker reconcile after each scheduled sync).")
+	}
+	if len(failed) > 0 {
+		return syncFailure(failed)
 	}
 	return nil
 }
+
+// feedError is the failure of one feed's run.
+type feedError struct {
+	feed coverage.Feed
+	err  error
+}
+
+// reason is the error without the feed's name in front: the same for every
+// feed a wrong token or a server down stopped.
+func reason(err error) string {
+	msg := err.Error()
+	for _, f := range coverage.Feeds {
+		for _, prefix := range []string{"sync " + string(f) + ": ", "fetch " + string(f) + ": "} {
+			msg = strings.TrimPrefix(msg, prefix)
+		}
+	}
+	return msg
+}
+
+// syncFailure says once each distinct reason feeds failed, with the feeds
+// it stopped: "sync failed: roster, claims: server answered 503".
+func syncFailure(failed []feedError) error {
+	var reasons []string
+	feeds := map[string][]string{}
+	errs := make([]error, 0, len(failed))
+	for _, f := range failed {
+		msg := reason(f.err)
+		if _, seen := feeds[msg]; !seen {
+			reasons = append(reasons, msg)
+		}
+		feeds[msg] = append(feeds[msg], string(f.feed))
+		errs = append(errs, f.err)
+	}
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = strings.Join(feeds[r], ", ") + ": " + r
+	}
+	return &joinedError{msg: "sync failed: " + strings.Join(parts, "; "), errs: errs}
+}
+
+// joinedError has its own message and unwraps to the errors it sums up.
+type joinedError struct {
+	msg  string
+	errs []error
+}
+
+func (e *joinedError) Error() string   { return e.msg }
+func (e *joinedError) Unwrap() []error { return e.errs }
 
 // progressPrinter shows a run's progress on a terminal, rewriting one line per
 // page; elsewhere (a log file, CI) it prints nothing and the summary says it all.
@@ -279,6 +391,12 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
 // demo starts the simulator on a free loopback port, syncs it into a fresh demo
 // database, and serves the API over it.
 func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr io.Writer) error {
+	// The API's address first: a bad or busy one fails before the sync.
+	apiLn, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer apiLn.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ds, err := feedsim.Generate(feedsim.Config{Seed: cfg.Seed, Scale: cfg.Scale})
@@ -294,6 +412,9 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 	go func() { simErr <- serveHTTP(ctx, ln, feedsim.NewServer(ds, token)) }()
 	defer func() { cancel(); <-simErr }()
 
+	if cfg.MongoURI == "" {
+		fmt.Fprintf(stdout, "demo: data in %s (database %s, emptied at every start; --data-dir or JAMSOSTEK_DATA_DIR to choose)\n", cfg.DataDir, cfg.Database)
+	}
 	s, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -343,7 +464,7 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 	if madeUp {
 		cfg.AdminKey = randomToken()
 	}
-	return serveWith(ctx, cfg, s, logger, stdout, true, func(addr string) {
+	return serveWith(ctx, cfg, s, logger, stdout, apiLn, func(addr string) {
 		fmt.Fprintf(stdout, "demo: open http://%s/ (GraphiQL); the endpoint is http://%s/query\n", displayHost(addr), displayHost(addr))
 		if madeUp {
 			fmt.Fprintf(stdout, "demo: every request needs a key; the admin (all records, mutations) sends  Authorization: Bearer %s\n", cfg.AdminKey)

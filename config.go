@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +49,8 @@ type config struct {
 	RateLimit      graph.RateLimit // each caller's token bucket
 	TrustedProxies []netip.Prefix  // reverse proxies whose X-Forwarded-For names the client
 	RequestTimeout time.Duration   // of a request to /query
+	StoreCalls     int             // store calls one request may have in flight
+	MaxResponseMiB int             // size of an answer past which it is refused
 	CORSOrigins    []string        // web origins whose pages may call the API; ["*"] any
 	AuditRetention time.Duration   // how long audit entries are kept
 
@@ -102,8 +108,8 @@ func (c config) apiLimitsString() string {
 	if c.Preset == "" {
 		return ""
 	}
-	return fmt.Sprintf(" preset=%s rate_limit=%q trusted_proxies=%v request_timeout=%s cors_origins=%q audit_retention=%s",
-		c.Preset, c.RateLimit, c.TrustedProxies, c.RequestTimeout, strings.Join(c.CORSOrigins, ","), days(c.AuditRetention))
+	return fmt.Sprintf(" preset=%s rate_limit=%q trusted_proxies=%v request_timeout=%s store_calls_per_request=%d max_response_mib=%d cors_origins=%q audit_retention=%s",
+		c.Preset, c.RateLimit, c.TrustedProxies, c.RequestTimeout, c.StoreCalls, c.MaxResponseMiB, strings.Join(c.CORSOrigins, ","), days(c.AuditRetention))
 }
 
 // maskURI hides the password of a connection string or URL
@@ -213,6 +219,140 @@ func (c *config) apiLimits(fs *flag.FlagSet, rateLimit, proxies, cors, retention
 	return nil
 }
 
+// commandInfo is what `jamsostek <command> --help` says above the flags.
+type commandInfo struct {
+	synopsis    string // after "jamsostek "
+	description string
+}
+
+// commandHelp has every command parseConfig reads the flags of.
+var commandHelp = map[string]commandInfo{
+	"serve": {"serve [flags]", `Serves the GraphQL API on --addr (GraphiQL at /, the endpoint at /query) and
+runs the sync worker: each feed on its schedule, a reconciliation after each
+sync that changed data. Runs until SIGINT or SIGTERM. Several replicas may
+share one MongoDB database. Without MONGODB_URI the data is in the embedded
+engine under --data-dir (one process at a time).`},
+	"worker": {"worker [flags]", `Runs the sync worker alone (no API): each feed on its schedule, a
+reconciliation after each sync that changed data, until SIGINT or SIGTERM.`},
+	"sync": {"sync --once [--feed F,...] [--full] [flags]", `Pulls every feed (or those of --feed) once from JAMSOSTEK_FEED_BASE_URL (or
+the feeds file) into the database, prints one line per feed, and exits: 0 when
+every feed synced, 1 when one failed. The coverage figures are not rebuilt:
+run "jamsostek reconcile" after it.`},
+	"import-roster": {"import-roster [flags] FILE...", `Imports roster spreadsheets of city-funded workers: CSV (comma or semicolon,
+UTF-8) or XLSX (its first sheet). Row 1 is the header naming the columns, in
+any order and any case:
+  nik             16 digits, as text (a NIK stored as a number in Excel is refused)
+  name            or nama
+  category        or kategori: a category code, below
+  agency          or instansi
+  kelurahan_code  or kode_kelurahan: 10 digits
+  funded_from     a month, 2024-01 (a date counts as its month)
+  funded_until    a month, or empty
+Category codes (a new code of upper-case letters, digits and underscores is
+accepted too):
+` + categoryCodes() + `
+Prints a report per file and its rejected rows; exits 1 when a row was
+rejected (the valid rows are written all the same). Importing a file again
+changes nothing.`},
+	"feedsim": {"feedsim [flags]", `Serves the five feeds of a simulated Kota Cilegon (FEEDS.md) over HTTP until
+stopped, for "sync" and "serve" to pull from; the fault flags make it misbehave
+as a real feed server may. Uses no database.`},
+	"demo": {"demo [flags]", `Starts the feed simulator on a free loopback port, syncs it into the database
+jamsostek_demo (emptied at every start), reconciles, then serves the API on
+--addr as serve does, and prints the URL to open and two API keys: the
+admin's and a viewer's.`},
+	"reconcile": {"reconcile [flags]", `Reconciles the stored data once: the rosters against membership,
+contributions and claims (discrepancies), and the rollup behind the coverage
+figures. serve and worker also run it after each scheduled sync that changed
+data; run it after "sync --once" or "import-roster".`},
+	"keys create": {"keys create --name NAME --role ROLE [--area CODE] [--expires 720h|90d|2027-01-01] [flags]", `Creates an API key and prints it once, alone on stdout: only its hash is kept.`},
+	"keys list":   {"keys list [flags]", `Lists the API keys: id, name, role, area, creation, expiry, status; never a secret.`},
+	"keys revoke": {"keys revoke [flags] ID", `Revokes an API key (ID as keys list shows it); running replicas refuse it
+within JAMSOSTEK_KEY_CACHE_TTL.`},
+}
+
+// maskDefaults hides the secrets among the defaults --help prints, which
+// come from the environment: keys, tokens, and URLs' passwords.
+func maskDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		switch f.Name {
+		case "admin-key", "feed-token", "token", "jwt-hs256-secret":
+			if f.DefValue != "" {
+				f.DefValue = "****"
+			}
+		case "mongodb-uri", "feed-base-url", "jwt-jwks-url":
+			f.DefValue = maskURI(f.DefValue)
+		}
+	})
+}
+
+// categoryCodes lists the documented roster category codes, indented, in
+// lines of at most 80 characters.
+func categoryCodes() string {
+	codes := make([]string, 0, len(coverage.CategoryNames))
+	for c := range coverage.CategoryNames {
+		codes = append(codes, string(c))
+	}
+	slices.Sort(codes)
+	var b strings.Builder
+	line := 0
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteString(",")
+			line++
+		}
+		if i == 0 || line+1+len(c) > 80 {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString("  ")
+			line = 2
+		} else {
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(c)
+		line += len(c)
+	}
+	return b.String()
+}
+
+// usesDatabase reports whether a command opens the database (and so has the
+// database flags).
+func usesDatabase(cmd string) bool {
+	return cmd != "feedsim"
+}
+
+// defaultDataDir is the embedded engine's directory unless configured:
+// ./data, and for demo a directory of the user's cache (the demo's data is
+// thrown away at every start: it has no business in the working directory).
+func defaultDataDir(cmd string) string {
+	if cmd != "demo" {
+		return "./data"
+	}
+	if dir, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(dir, "jamsostek", "demo")
+	}
+	return filepath.Join(os.TempDir(), "jamsostek-demo")
+}
+
+// checkAddr checks a listen address's form (host:port, port 0 to 65535);
+// whether it is free is known when it is taken.
+func checkAddr(flagName, envName, addr string) error {
+	where := "--" + flagName
+	if envName != "" {
+		where += " or " + envName
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not a listen address: want host:port, e.g. :8080 or 127.0.0.1:8080", where, addr)
+	}
+	if n, err := strconv.Atoi(port); port == "" || (err == nil && (n < 0 || n > 65535)) {
+		return fmt.Errorf("%s: %q: the port must be between 0 and 65535 (0: any free port)", where, addr)
+	}
+	return nil
+}
+
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
@@ -224,39 +364,63 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if info, ok := commandHelp[cmd]; ok {
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "Usage: jamsostek %s\n\n%s\n\nFlags (a flag wins over the environment variable named with it):\n", info.synopsis, info.description)
+			maskDefaults(fs)
+			fs.PrintDefaults()
+		}
+	}
 
 	defDB := "jamsostek"
 	if cmd == "demo" {
 		defDB = "jamsostek_demo"
 	}
+	storeCalls, err := strconv.Atoi(env("JAMSOSTEK_STORE_CALLS_PER_REQUEST", "4"))
+	if err != nil {
+		return c, fmt.Errorf("JAMSOSTEK_STORE_CALLS_PER_REQUEST=%q: want a whole number from 1 to 64", os.Getenv("JAMSOSTEK_STORE_CALLS_PER_REQUEST"))
+	}
+	maxResponse, err := strconv.Atoi(env("JAMSOSTEK_MAX_RESPONSE_MIB", "8"))
+	if err != nil {
+		return c, fmt.Errorf("JAMSOSTEK_MAX_RESPONSE_MIB=%q: want a whole number from 1 to 1024", os.Getenv("JAMSOSTEK_MAX_RESPONSE_MIB"))
+	}
 	pageSize, err := strconv.Atoi(env("JAMSOSTEK_FEED_PAGE_SIZE", "500"))
 	if err != nil {
-		return c, fmt.Errorf("JAMSOSTEK_FEED_PAGE_SIZE: %w", err)
+		return c, fmt.Errorf("JAMSOSTEK_FEED_PAGE_SIZE=%q: want a whole number from 1 to 5000", os.Getenv("JAMSOSTEK_FEED_PAGE_SIZE"))
 	}
-	leaseTTL, err := time.ParseDuration(env("JAMSOSTEK_LEASE_TTL", "2m"))
-	if err != nil {
-		return c, fmt.Errorf("JAMSOSTEK_LEASE_TTL: %w", err)
+	envDuration := func(name, def string) (time.Duration, error) {
+		d, err := time.ParseDuration(env(name, def))
+		if err != nil {
+			return 0, fmt.Errorf("%s=%q: want a duration such as 90s, 2m or 1h30m", name, os.Getenv(name))
+		}
+		return d, nil
 	}
-	stopGrace, err := time.ParseDuration(env("JAMSOSTEK_STOP_GRACE", "20s"))
+	leaseTTL, err := envDuration("JAMSOSTEK_LEASE_TTL", "2m")
 	if err != nil {
-		return c, fmt.Errorf("JAMSOSTEK_STOP_GRACE: %w", err)
+		return c, err
+	}
+	stopGrace, err := envDuration("JAMSOSTEK_STOP_GRACE", "20s")
+	if err != nil {
+		return c, err
 	}
 	introspection, err := strconv.ParseBool(env("JAMSOSTEK_INTROSPECTION", "true"))
 	if err != nil {
-		return c, fmt.Errorf("JAMSOSTEK_INTROSPECTION: %w", err)
+		return c, fmt.Errorf("JAMSOSTEK_INTROSPECTION=%q: want true or false", os.Getenv("JAMSOSTEK_INTROSPECTION"))
 	}
-	keyCacheTTL, err := time.ParseDuration(env("JAMSOSTEK_KEY_CACHE_TTL", auth.DefaultKeyCacheTTL.String()))
+	keyCacheTTL, err := envDuration("JAMSOSTEK_KEY_CACHE_TTL", auth.DefaultKeyCacheTTL.String())
 	if err != nil {
-		return c, fmt.Errorf("JAMSOSTEK_KEY_CACHE_TTL: %w", err)
+		return c, err
 	}
-	requestTimeout, err := time.ParseDuration(env("JAMSOSTEK_REQUEST_TIMEOUT", defaultRequestTimeout.String()))
+	requestTimeout, err := envDuration("JAMSOSTEK_REQUEST_TIMEOUT", defaultRequestTimeout.String())
 	if err != nil {
-		return c, fmt.Errorf("JAMSOSTEK_REQUEST_TIMEOUT: %w", err)
+		return c, err
 	}
 	var level, rateLimit, proxies, cors, retention string
-	fs.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI", ""), "MongoDB connection string; empty starts the embedded FerretDB (env MONGODB_URI)")
-	fs.StringVar(&c.Database, "database", env("MONGODB_DATABASE", defDB), "database name (env MONGODB_DATABASE)")
-	fs.StringVar(&c.DataDir, "data-dir", env("JAMSOSTEK_DATA_DIR", "./data"), "directory of the embedded engine (env JAMSOSTEK_DATA_DIR)")
+	if usesDatabase(cmd) {
+		fs.StringVar(&c.MongoURI, "mongodb-uri", env("MONGODB_URI", ""), "MongoDB connection string; empty starts the embedded FerretDB (env MONGODB_URI)")
+		fs.StringVar(&c.Database, "database", env("MONGODB_DATABASE", defDB), "database name (env MONGODB_DATABASE)")
+		fs.StringVar(&c.DataDir, "data-dir", env("JAMSOSTEK_DATA_DIR", defaultDataDir(cmd)), "directory of the embedded engine, created if missing (env JAMSOSTEK_DATA_DIR)")
+	}
 	fs.StringVar(&level, "log-level", env("JAMSOSTEK_LOG_LEVEL", "info"), "debug, info, warn or error (env JAMSOSTEK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("JAMSOSTEK_LOG_FORMAT", "text"), "text or json (env JAMSOSTEK_LOG_FORMAT)")
 
@@ -267,9 +431,9 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 			fs.StringVar(&c.FeedToken, "feed-token", env("JAMSOSTEK_FEED_TOKEN", ""), "bearer token of the feeds (env JAMSOSTEK_FEED_TOKEN)")
 		}
 		fs.IntVar(&c.PageSize, "page-size", pageSize, "records asked per feed page, 1 to 5000 (env JAMSOSTEK_FEED_PAGE_SIZE)")
-		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's lease outlives a process that stopped renewing it (env JAMSOSTEK_LEASE_TTL)")
+		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's lease outlives a process that stopped renewing it, 300ms to 24h (env JAMSOSTEK_LEASE_TTL)")
 		if cmd == "serve" || cmd == "worker" {
-			fs.DurationVar(&c.StopGrace, "stop-grace", stopGrace, "at shutdown, how long syncs in progress may run to their end before they are stopped (env JAMSOSTEK_STOP_GRACE)")
+			fs.DurationVar(&c.StopGrace, "stop-grace", stopGrace, "at shutdown, how long syncs in progress may run to their end before they are stopped, 0 (at once) to 1h (env JAMSOSTEK_STOP_GRACE)")
 		}
 		if cmd != "demo" {
 			fs.StringVar(&c.FeedsConfig, "feeds-config", env("JAMSOSTEK_FEEDS_CONFIG", ""), "feeds configuration file (YAML: per-feed schedule, base_url, token_env, page_size, timeout, enabled; docs/worker.md) (env JAMSOSTEK_FEEDS_CONFIG)")
@@ -281,11 +445,13 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	switch cmd {
 	case "serve", "demo":
-		fs.StringVar(&c.Addr, "addr", env("JAMSOSTEK_ADDR", ":8080"), "listen address (env JAMSOSTEK_ADDR)")
+		fs.StringVar(&c.Addr, "addr", env("JAMSOSTEK_ADDR", ":8080"), "listen address of the API, host:port (:8080 every interface, 127.0.0.1:8080 this machine only) (env JAMSOSTEK_ADDR)")
 		fs.StringVar(&c.Preset, "preset", env("JAMSOSTEK_PRESET", presetDevelopment), "development or production: production turns introspection off unless set, and needs --cors-origins (env JAMSOSTEK_PRESET)")
 		fs.StringVar(&rateLimit, "rate-limit", env("JAMSOSTEK_RATE_LIMIT", defaultRateLimit), "requests each API key (else each client address) may make: \"20/s burst 40\", \"600/m\", or off; beyond, 429 with Retry-After (env JAMSOSTEK_RATE_LIMIT)")
 		fs.StringVar(&proxies, "trusted-proxies", env("JAMSOSTEK_TRUSTED_PROXIES", ""), "reverse proxies (addresses, CIDR prefixes, comma-separated) whose X-Forwarded-For names the client's address (env JAMSOSTEK_TRUSTED_PROXIES)")
-		fs.DurationVar(&c.RequestTimeout, "request-timeout", requestTimeout, "how long a request to /query may take before it is stopped with TIMEOUT (uploads get at least 2m) (env JAMSOSTEK_REQUEST_TIMEOUT)")
+		fs.DurationVar(&c.RequestTimeout, "request-timeout", requestTimeout, "how long a request to /query may take before it is stopped with TIMEOUT, at least 1s (uploads get at least 2m) (env JAMSOSTEK_REQUEST_TIMEOUT)")
+		fs.IntVar(&c.StoreCalls, "store-calls-per-request", storeCalls, "database calls one request may have in flight, 1 to 64: the share of the connection pool one request can hold (env JAMSOSTEK_STORE_CALLS_PER_REQUEST)")
+		fs.IntVar(&c.MaxResponseMiB, "max-response-mib", maxResponse, "largest answer in MiB, 1 to 1024: past it the request stops and answers RESPONSE_TOO_LARGE (env JAMSOSTEK_MAX_RESPONSE_MIB)")
 		fs.StringVar(&cors, "cors-origins", env("JAMSOSTEK_CORS_ORIGINS", ""), "web origins whose pages may call the API, comma-separated (https://dashboard.cilegon.go.id), * for any (not in production), or none (env JAMSOSTEK_CORS_ORIGINS)")
 		fs.StringVar(&retention, "audit-retention", env("JAMSOSTEK_AUDIT_RETENTION", defaultAuditRetention), "how long the audit log keeps its entries: days (400d) or a duration, at least 1d (env JAMSOSTEK_AUDIT_RETENTION)")
 		fs.BoolVar(&c.Introspection, "introspection", introspection, "allow GraphQL introspection (env JAMSOSTEK_INTROSPECTION)")
@@ -299,17 +465,17 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.StringVar(&c.JWT.RoleClaim, "jwt-role-claim", env("JAMSOSTEK_JWT_ROLE_CLAIM", auth.DefaultRoleClaim), "dotted path of the JWT claim with the role: a string or an array, the highest known role wins (env JAMSOSTEK_JWT_ROLE_CLAIM)")
 		fs.StringVar(&c.JWT.AreaClaim, "jwt-area-claim", env("JAMSOSTEK_JWT_AREA_CLAIM", auth.DefaultAreaClaim), "dotted path of the JWT claim with an officer's kecamatan or kelurahan code (env JAMSOSTEK_JWT_AREA_CLAIM)")
 	case "feedsim":
-		fs.StringVar(&c.Addr, "addr", "127.0.0.1:8090", "listen address of the simulator")
+		fs.StringVar(&c.Addr, "addr", "127.0.0.1:8090", "listen address of the simulator, host:port")
 		fs.Int64Var(&c.Faults.Seed, "fault-seed", 1, "seed of the injected faults: the same seed gives the same faults")
-		fs.Float64Var(&c.Faults.ErrorRate, "error-rate", 0, "share of requests answered 500, 502, 503 or 504")
-		fs.Float64Var(&c.Faults.RateLimit, "rate-limit", 0, "share of requests answered 429 with Retry-After")
-		fs.DurationVar(&c.Faults.RetryAfter, "retry-after", time.Second, "the delay a 429 asks for")
-		fs.DurationVar(&c.Faults.Latency, "latency", 0, "delay added to every response")
-		fs.Float64Var(&c.Faults.ResetRate, "reset-rate", 0, "share of connections closed without a response")
-		fs.Float64Var(&c.Faults.TruncateRate, "truncate-rate", 0, "share of pages cut off mid-JSON")
-		fs.Float64Var(&c.Faults.RepeatPage, "repeat-page", 0, "share of pages answered with the page before")
-		fs.Float64Var(&c.Faults.RepeatRecord, "repeat-record", 0, "share of pages that repeat the last record of the page before")
-		fs.Float64Var(&c.Faults.UpdateRate, "update-rate", 0, "share of pages (after the first) before which one record of the feed is updated, moving to the end of the stream")
+		fs.Float64Var(&c.Faults.ErrorRate, "error-rate", 0, "share of requests answered 500, 502, 503 or 504, 0 to below 1")
+		fs.Float64Var(&c.Faults.RateLimit, "rate-limit", 0, "share of requests answered 429 with Retry-After, 0 to below 1")
+		fs.DurationVar(&c.Faults.RetryAfter, "retry-after", time.Second, "the delay a 429 asks for, 0 to 1h")
+		fs.DurationVar(&c.Faults.Latency, "latency", 0, "delay added to every response, 0 to 1m")
+		fs.Float64Var(&c.Faults.ResetRate, "reset-rate", 0, "share of connections closed without a response, 0 to below 1")
+		fs.Float64Var(&c.Faults.TruncateRate, "truncate-rate", 0, "share of pages cut off mid-JSON, 0 to below 1")
+		fs.Float64Var(&c.Faults.RepeatPage, "repeat-page", 0, "share of pages answered with the page before, 0 to below 1")
+		fs.Float64Var(&c.Faults.RepeatRecord, "repeat-record", 0, "share of pages that repeat the last record of the page before, 0 to below 1")
+		fs.Float64Var(&c.Faults.UpdateRate, "update-rate", 0, "share of pages (after the first) before which one record of the feed is updated, moving to the end of the stream, 0 to below 1")
 		fs.StringVar(&c.FeedToken, "token", env("JAMSOSTEK_FEED_TOKEN", "demo-token"), "bearer token the simulator requires (env JAMSOSTEK_FEED_TOKEN)")
 	case "keys create":
 		fs.StringVar(&c.Key.Name, "name", "", "who or what uses the key, e.g. \"dashboard\" or \"petugas Cibeber\" (required)")
@@ -328,7 +494,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		if cmd == "demo" {
 			def = 0.05
 		}
-		fs.Float64Var(&c.Scale, "scale", def, "simulator volume; 1 is the whole city (about 125,000 participants)")
+		fs.Float64Var(&c.Scale, "scale", def, fmt.Sprintf("simulator volume, %g to %g; 1 is the whole city (about 125,000 participants)", feedsim.MinScale, float64(feedsim.MaxScale)))
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -353,20 +519,8 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 			return c, err
 		}
 	}
-	if c.LeaseTTL < 0 || (c.LeaseTTL > 0 && c.LeaseTTL < 300*time.Millisecond) {
-		return c, fmt.Errorf("lease TTL must be at least 300ms, got %s", c.LeaseTTL)
-	}
-	if c.StopGrace < 0 {
-		return c, fmt.Errorf("stop grace must not be negative, got %s", c.StopGrace)
-	}
-	if c.PageSize < 0 || c.PageSize > 5000 {
-		return c, fmt.Errorf("page size must be between 1 and 5000, got %d", c.PageSize)
-	}
-	for name, rate := range map[string]float64{"error-rate": c.Faults.ErrorRate, "rate-limit": c.Faults.RateLimit,
-		"reset-rate": c.Faults.ResetRate, "truncate-rate": c.Faults.TruncateRate, "repeat-page": c.Faults.RepeatPage, "repeat-record": c.Faults.RepeatRecord, "update-rate": c.Faults.UpdateRate} {
-		if rate < 0 || rate >= 1 {
-			return c, fmt.Errorf("--%s must be at least 0 and below 1, got %g", name, rate)
-		}
+	if err := c.checkRanges(fs); err != nil {
+		return c, err
 	}
 	if c.KeyCacheTTL < 0 || c.KeyCacheTTL > auth.MaxKeyCacheTTL {
 		return c, fmt.Errorf("key cache TTL must be between 0 and %s (a revoked key must stop working within seconds), got %s", auth.MaxKeyCacheTTL, c.KeyCacheTTL)
@@ -378,6 +532,58 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("log format must be text or json, got %q", c.LogFormat)
 	}
 	return c, nil
+}
+
+// checkRanges checks every numeric and duration flag the command has
+// against the range its help gives (the environment variables behind them
+// too), and the listen address's form.
+func (c *config) checkRanges(fs *flag.FlagSet) error {
+	has := func(name string) bool { return fs.Lookup(name) != nil }
+	if has("page-size") && (c.PageSize < 1 || c.PageSize > 5000) {
+		return fmt.Errorf("page size (--page-size or JAMSOSTEK_FEED_PAGE_SIZE) must be between 1 and 5000, got %d", c.PageSize)
+	}
+	if has("store-calls-per-request") && (c.StoreCalls < 1 || c.StoreCalls > 64) {
+		return fmt.Errorf("store calls per request (--store-calls-per-request or JAMSOSTEK_STORE_CALLS_PER_REQUEST) must be between 1 and 64, got %d", c.StoreCalls)
+	}
+	if has("max-response-mib") && (c.MaxResponseMiB < 1 || c.MaxResponseMiB > 1024) {
+		return fmt.Errorf("largest answer (--max-response-mib or JAMSOSTEK_MAX_RESPONSE_MIB) must be between 1 and 1024 MiB, got %d", c.MaxResponseMiB)
+	}
+	if has("lease-ttl") && (c.LeaseTTL < 300*time.Millisecond || c.LeaseTTL > 24*time.Hour) {
+		return fmt.Errorf("lease TTL (--lease-ttl or JAMSOSTEK_LEASE_TTL) must be between 300ms and 24h, got %s", c.LeaseTTL)
+	}
+	if has("stop-grace") && (c.StopGrace < 0 || c.StopGrace > time.Hour) {
+		return fmt.Errorf("stop grace (--stop-grace or JAMSOSTEK_STOP_GRACE) must be between 0 and 1h, got %s", c.StopGrace)
+	}
+	if has("scale") && (math.IsNaN(c.Scale) || c.Scale < feedsim.MinScale || c.Scale > feedsim.MaxScale) {
+		return fmt.Errorf("--scale must be between %g and %g, got %g", feedsim.MinScale, float64(feedsim.MaxScale), c.Scale)
+	}
+	rates := []struct {
+		name string
+		v    float64
+	}{{"error-rate", c.Faults.ErrorRate}, {"rate-limit", c.Faults.RateLimit}, {"reset-rate", c.Faults.ResetRate},
+		{"truncate-rate", c.Faults.TruncateRate}, {"repeat-page", c.Faults.RepeatPage}, {"repeat-record", c.Faults.RepeatRecord},
+		{"update-rate", c.Faults.UpdateRate}}
+	for _, r := range rates {
+		if math.IsNaN(r.v) || r.v < 0 || r.v >= 1 {
+			return fmt.Errorf("--%s must be at least 0 and below 1, got %g", r.name, r.v)
+		}
+	}
+	if c.Faults.RetryAfter < 0 || c.Faults.RetryAfter > time.Hour {
+		return fmt.Errorf("--retry-after must be between 0 and 1h, got %s", c.Faults.RetryAfter)
+	}
+	if c.Faults.Latency < 0 || c.Faults.Latency > time.Minute {
+		return fmt.Errorf("--latency must be between 0 and 1m, got %s", c.Faults.Latency)
+	}
+	if has("addr") {
+		envName := "JAMSOSTEK_ADDR"
+		if fs.Name() == "feedsim" {
+			envName = ""
+		}
+		if err := checkAddr("addr", envName, c.Addr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Level sets the log level from its name.

@@ -37,10 +37,10 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_ADDR            listen address of serve and demo (default :8080)
   MONGODB_URI               MongoDB connection string; unset: embedded FerretDB
   MONGODB_DATABASE          database name (default jamsostek; demo: jamsostek_demo)
-  JAMSOSTEK_DATA_DIR        embedded engine's directory (default ./data)
+  JAMSOSTEK_DATA_DIR        embedded engine's directory (default ./data; demo: jamsostek/demo in the user's cache directory)
   JAMSOSTEK_FEED_BASE_URL   base URL of the feeds (FEEDS.md)
   JAMSOSTEK_FEED_TOKEN      bearer token of the feeds
-  JAMSOSTEK_FEED_PAGE_SIZE  records asked per page (default 500, max 5000)
+  JAMSOSTEK_FEED_PAGE_SIZE  records asked per page, 1 to 5000 (default 500)
   JAMSOSTEK_SYNC_SCHEDULE   cron schedule in Asia/Jakarta time (default "0 2 * * *")
   JAMSOSTEK_FEEDS_CONFIG    YAML file of per-feed settings (docs/worker.md)
   JAMSOSTEK_LEASE_TTL       lifetime of a sync lease without renewal (default 2m)
@@ -63,16 +63,45 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_AUDIT_RETENTION how long audit entries are kept (default 400d)
   JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
   JAMSOSTEK_LOG_FORMAT      text or json (default text)
+  GOMEMLIMIT                the Go heap's soft limit (default 90% of the container's cgroup memory limit, if any)
+
+Exit status: 0 done, 1 failed, 2 a mistake in the command line or the configuration.
 `
 
 func main() {
+	memoryLimitNote = setMemoryLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "jamsostek:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// usageError is a mistake in the command line or the configuration (an
+// unknown flag, a value out of its range): the process exits with 2, as the
+// flag package's commands do, and before doing anything.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// asUsage marks err, when set, as a usage error.
+func asUsage(err error) error {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err}
+}
+
+// exitCode is 2 for a usage error, 1 for any other failure.
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) {
+		return 2
+	}
+	return 1
 }
 
 // run dispatches a subcommand; it returns when the command is done or ctx ends.
@@ -88,21 +117,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cmd == "keys" { // a subcommand first
 		return keysCommand(ctx, rest, stdout, stderr)
 	}
+	if _, ok := commandHelp[cmd]; !ok {
+		return asUsage(fmt.Errorf("unknown command %q (run jamsostek --help)", cmd))
+	}
 	cfg, err := parseConfig(cmd, rest, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return err
+		return asUsage(err)
 	}
 	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	// The long-running commands print their configuration at start, secrets
-	// masked (config.String); the others at debug level.
+	// masked (config.String), and the memory limit; the others at debug level.
 	level := slog.LevelDebug
 	if cmd == "serve" || cmd == "worker" || cmd == "demo" {
 		level = slog.LevelInfo
 	}
 	logger.Log(ctx, level, "configuration", "config", cfg.String())
+	if memoryLimitNote != "" {
+		logger.Log(ctx, level, "memory limit", "chosen", memoryLimitNote)
+	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, logger, stdout, true)

@@ -58,7 +58,8 @@ type Snapshot struct {
 	LoadedAt  time.Time
 }
 
-// Denominator looks up a year's workforce of an area ("" for the city).
+// Denominator looks up a year's workforce of an area, by its exact code (the
+// city's own code, e.g. 3672, for the whole city).
 func (s *Snapshot) Denominator(year int, area string) (reconcile.Denominator, bool) {
 	for _, w := range s.Workforce {
 		if w.Year == year && w.AreaCode == area {
@@ -99,8 +100,11 @@ func (s *Service) logger() *slog.Logger {
 // rollup exists.
 func (s *Service) Snapshot() *Snapshot { return s.snap.Load() }
 
-// ErrNoRollup is returned by queries before any reconciliation has run.
-var ErrNoRollup = coverage.Errorf(coverage.EUNAVAILABLE, "no reconciliation has run yet: the coverage figures are built after the first sync")
+// ErrNoRollup is returned by queries before any reconciliation has built the
+// figures: the feeds were not synced yet, or were (sync --once, a roster
+// import) and no reconciliation has run since. It says what to run.
+var ErrNoRollup = coverage.Errorf(coverage.EUNAVAILABLE, "the coverage figures are not built yet: no reconciliation has finished on this database. "+
+	"If the feeds have been synced, run `jamsostek reconcile`; if not, sync them first (`jamsostek sync --once`, or wait for the scheduled sync, which reconciles after it)")
 
 // current returns the snapshot or ErrNoRollup.
 func (s *Service) current() (*Snapshot, error) {

@@ -39,7 +39,7 @@ func (r Role) Rank() int {
 func ParseRole(s string) (Role, error) {
 	r := Role(strings.ToUpper(strings.TrimSpace(s)))
 	if r.Rank() == 0 {
-		return "", Errorf(EINVALID, "unknown role %q: one of viewer, officer, analyst, admin", s)
+		return "", Errorf(EINVALID, "unknown role %q: one of viewer, officer, analyst, admin", Clip(s))
 	}
 	return r, nil
 }

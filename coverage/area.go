@@ -36,7 +36,7 @@ type Areas struct {
 func AreaLevelOf(code string) (AreaLevel, error) {
 	for i := 0; i < len(code); i++ {
 		if code[i] < '0' || code[i] > '9' {
-			return "", Errorf(EINVALID, "area code %q must be digits only", code)
+			return "", Errorf(EINVALID, "area code %q must be digits only", Clip(code))
 		}
 	}
 	switch len(code) {
@@ -47,7 +47,7 @@ func AreaLevelOf(code string) (AreaLevel, error) {
 	case 10:
 		return LevelKelurahan, nil
 	}
-	return "", Errorf(EINVALID, "area code %q must have 4, 6 or 10 digits", code)
+	return "", Errorf(EINVALID, "area code %q must have 4, 6 or 10 digits", Clip(code))
 }
 
 // NewAreas builds a hierarchy from a city and its kelurahan. Kecamatan are given
@@ -114,7 +114,7 @@ func (a *Areas) Kelurahan() []Area {
 func (a *Areas) CheckKelurahan(code string) error {
 	ar, ok := a.byCode[code]
 	if !ok || ar.Level != LevelKelurahan {
-		return Errorf(EINVALID, "kelurahan code %q is not a kelurahan of %s", code, a.city.Name)
+		return Errorf(EINVALID, "kelurahan code %q is not a kelurahan of %s", Clip(code), a.city.Name)
 	}
 	return nil
 }
@@ -122,7 +122,7 @@ func (a *Areas) CheckKelurahan(code string) error {
 // CheckArea returns an EINVALID error unless code is this city or one of its areas.
 func (a *Areas) CheckArea(code string) error {
 	if _, ok := a.byCode[code]; !ok {
-		return Errorf(EINVALID, "area code %q is not an area of %s", code, a.city.Name)
+		return Errorf(EINVALID, "area code %q is not an area of %s", Clip(code), a.city.Name)
 	}
 	return nil
 }

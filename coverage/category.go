@@ -48,7 +48,7 @@ var categoryPattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,39}$`)
 // Validate checks the code's shape: upper-case letters, digits and underscores.
 func (c Category) Validate() error {
 	if !categoryPattern.MatchString(string(c)) {
-		return Errorf(EINVALID, "category %q is not a code of upper-case letters, digits and underscores", c)
+		return Errorf(EINVALID, "category %q is not a code of upper-case letters, digits and underscores", Clip(string(c)))
 	}
 	return nil
 }

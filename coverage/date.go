@@ -3,6 +3,7 @@ package coverage
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,7 +19,7 @@ type Period string
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil || t.Format(time.DateOnly) != s {
-		return "", Errorf(EINVALID, "date %q is not a valid YYYY-MM-DD date", s)
+		return "", Errorf(EINVALID, "date %q is not a valid YYYY-MM-DD date", Clip(s))
 	}
 	return Date(s), nil
 }
@@ -64,7 +65,7 @@ func (d Date) MarshalJSON() ([]byte, error) {
 func ParsePeriod(s string) (Period, error) {
 	t, err := time.Parse("2006-01", s)
 	if err != nil || t.Format("2006-01") != s {
-		return "", Errorf(EINVALID, "period %q is not a valid YYYY-MM month", s)
+		return "", Errorf(EINVALID, "period %q is not a valid YYYY-MM month", Clip(s))
 	}
 	return Period(s), nil
 }
@@ -77,21 +78,24 @@ func MakePeriod(year int, month time.Month) Period {
 	return PeriodOf(time.Date(year, month, 1, 0, 0, 0, 0, time.UTC))
 }
 
-// Year returns the period's year, 0 for "".
+// Year returns the period's year, 0 for "". A period reached by AddMonths
+// past 9999 has a longer year ("10000-01"), read whole.
 func (p Period) Year() int {
-	if len(p) < 4 {
+	i := strings.LastIndexByte(string(p), '-')
+	if i < 4 {
 		return 0
 	}
-	y, _ := strconv.Atoi(string(p[:4]))
+	y, _ := strconv.Atoi(string(p[:i]))
 	return y
 }
 
 // Month returns the period's month, 0 for "".
 func (p Period) Month() time.Month {
-	if len(p) < 7 {
+	i := strings.LastIndexByte(string(p), '-')
+	if i < 4 || len(p) != i+3 {
 		return 0
 	}
-	m, _ := strconv.Atoi(string(p[5:7]))
+	m, _ := strconv.Atoi(string(p[i+1:]))
 	return time.Month(m)
 }
 

@@ -179,7 +179,7 @@ func (d DeclaredTotal) Key() string {
 func (d DeclaredTotal) Validate(areas *Areas) error {
 	switch {
 	case !d.Metric.Valid():
-		return Errorf(EINVALID, "unknown metric %q", d.Metric)
+		return Errorf(EINVALID, "unknown metric %q", Clip(string(d.Metric)))
 	case d.Year < 2000 || d.Year > 2100:
 		return Errorf(EINVALID, "year must be between 2000 and 2100, got %d", d.Year)
 	case d.Value < 0:

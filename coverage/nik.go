@@ -29,12 +29,14 @@ const NIKCenturyPivot = 25
 // Records whose NIK fails this are rejected at the door; a NIK of the right shape
 // that does not parse is kept and reported by reconciliation.
 func CheckNIKShape(s string) error {
+	// The messages never repeat the NIK (personal data); they explain a NIK
+	// that a spreadsheet program turned into a number.
 	if len(s) != 16 {
-		return Errorf(EINVALID, "NIK must have 16 digits, got %d characters", len(s))
+		return Errorf(EINVALID, "%s", withHint(fmt.Sprintf("NIK must have 16 digits, got %d characters", len(s)), spreadsheetHint(s, 16, false)))
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return Errorf(EINVALID, "NIK must be digits only")
+			return Errorf(EINVALID, "%s", withHint("NIK must be digits only", spreadsheetHint(s, 16, false)))
 		}
 	}
 	return nil
@@ -94,9 +96,17 @@ func FormatNIK(kecamatanCode string, birth Date, g Gender, serial int) string {
 
 // MaskNIK hides all but the area digits and the last two digits of a NIK, for
 // roles that may see records but not personal data: 367201**********01.
+// Anything that is not 16 digits is hidden whole (16 bytes with multibyte
+// characters would otherwise be cut inside a character).
 func MaskNIK(s string) string {
+	masked := "****************"
 	if len(s) != 16 {
-		return "****************"
+		return masked
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return masked
+		}
 	}
 	return s[:6] + "********" + s[14:]
 }

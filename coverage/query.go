@@ -90,7 +90,7 @@ func (o Order) Check(list string, sorts []SortField) error {
 			return nil
 		}
 	}
-	return Errorf(EINVALID, "%s cannot be ordered by %q", list, o.Field)
+	return Errorf(EINVALID, "%s cannot be ordered by %q", list, Clip(string(o.Field)))
 }
 
 // Cursor is a position in an ordered list: the sort field's value of a record
@@ -318,14 +318,20 @@ func (r SyncRun) Remaining(now time.Time) (d time.Duration, ok bool) {
 	return time.Duration(float64(left) / rate * float64(time.Second)), true
 }
 
-// RosterImport is what a roster spreadsheet import did.
+// RosterImport is what a roster spreadsheet import did, or is doing: its
+// report, kept in the store (see RosterImportStatus).
 type RosterImport struct {
-	FileName string
-	Rows     int // data rows read
-	Valid    int
-	Rejected int
-	Counts   SyncCounts // of the valid rows' writes
-	Errors   []RowError // at most the first 10,000
+	ID         string
+	FileName   string
+	Status     RosterImportStatus
+	StartedAt  time.Time
+	FinishedAt time.Time // zero until COMMITTED or FAILED
+	Failure    string    // why it failed, or why it is not finished yet
+	Rows       int       // data rows read
+	Valid      int
+	Rejected   int
+	Counts     SyncCounts // of the valid rows' writes
+	Errors     []RowError // at most the first 10,000
 }
 
 // RowError is a spreadsheet row that failed validation.

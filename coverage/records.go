@@ -193,8 +193,12 @@ func money(ps *problems, name string, v int64) {
 
 func programs(ps *problems, list []Program) {
 	ps.check(len(list) > 0, "programs is empty")
+	if len(list) > MaxPrograms {
+		*ps = append(*ps, "programs lists "+strconv.Itoa(len(list))+" programs, more than "+strconv.Itoa(MaxPrograms))
+		return
+	}
 	for _, p := range list {
-		ps.check(p.Valid(), "program "+string(p)+" is unknown")
+		ps.check(p.Valid(), "program "+Clip(string(p))+" is unknown")
 	}
 }
 
@@ -202,7 +206,7 @@ func programs(ps *problems, list []Program) {
 // another city (a domicile outside the city, which reconciliation reports).
 func checkDomicile(ps *problems, areas *Areas, code string) {
 	if !digits(code, 10) {
-		*ps = append(*ps, "kelurahan_code "+quote(code)+" is not 10 digits")
+		*ps = append(*ps, withHint("kelurahan_code "+quote(code)+" is not 10 digits", spreadsheetHint(code, 10, false)))
 		return
 	}
 	if strings.HasPrefix(code, areas.City().Code) {
@@ -210,17 +214,28 @@ func checkDomicile(ps *problems, areas *Areas, code string) {
 	}
 }
 
-func quote(s string) string { return `"` + s + `"` }
+// quote quotes a value in a message, cut to MaxQuotedRunes (Clip).
+func quote(s string) string { return `"` + Clip(s) + `"` }
+
+// checkKPJ checks a membership number: 11 digits. KPJs may begin with 0
+// (the registration year 2000 to 2009), which a spreadsheet drops.
+func checkKPJ(ps *problems, kpj string) {
+	if !digits(kpj, 11) {
+		*ps = append(*ps, withHint("kpj "+quote(kpj)+" is not 11 digits", spreadsheetHint(kpj, 11, true)))
+	}
+}
 
 // Validate checks a participant record against the feed contract.
 func (p *Participant) Validate(areas *Areas) error {
 	var ps problems
-	ps.check(digits(p.KPJ, 11), "kpj "+quote(p.KPJ)+" is not 11 digits")
+	checkKPJ(&ps, p.KPJ)
 	ps.add(CheckNIKShape(p.NIK))
 	required(&ps, "name", p.Name)
+	maxRunes(&ps, "name", p.Name, MaxNameRunes)
 	requiredDate(&ps, "birth_date", p.BirthDate)
 	ps.check(p.Gender.Valid(), "gender "+quote(string(p.Gender))+" is not M or F")
 	ps.check(p.Segment.Valid(), "segment "+quote(string(p.Segment))+" is unknown")
+	maxRunes(&ps, "occupation", p.Occupation, MaxOccupationRunes)
 	programs(&ps, p.Programs)
 	ps.check(p.PayerType.Valid(), "payer_type "+quote(string(p.PayerType))+" is unknown")
 	ps.check(p.Status.Valid(), "status "+quote(string(p.Status))+" is unknown")
@@ -238,7 +253,8 @@ func (p *Participant) Validate(areas *Areas) error {
 func (c *Contribution) Validate() error {
 	var ps problems
 	required(&ps, "id", c.ID)
-	ps.check(digits(c.KPJ, 11), "kpj "+quote(c.KPJ)+" is not 11 digits")
+	maxBytes(&ps, "id", c.ID, MaxCodeBytes)
+	checkKPJ(&ps, c.KPJ)
 	ps.add(CheckNIKShape(c.NIK))
 	if c.Period == "" {
 		ps = append(ps, "period is missing")
@@ -259,10 +275,12 @@ func (c *Contribution) Validate() error {
 func (c *Claim) Validate() error {
 	var ps problems
 	required(&ps, "claim_no", c.ClaimNo)
-	ps.check(digits(c.KPJ, 11), "kpj "+quote(c.KPJ)+" is not 11 digits")
+	maxBytes(&ps, "claim_no", c.ClaimNo, MaxCodeBytes)
+	checkKPJ(&ps, c.KPJ)
 	ps.add(CheckNIKShape(c.NIK))
 	ps.check(c.Program.Valid(), "program "+quote(string(c.Program))+" is unknown")
 	required(&ps, "benefit", string(c.Benefit))
+	maxBytes(&ps, "benefit", string(c.Benefit), MaxCodeBytes)
 	requiredDate(&ps, "incident_date", c.IncidentDate)
 	requiredDate(&ps, "submitted_at", c.SubmittedAt)
 	ps.check(c.Status.Valid(), "status "+quote(string(c.Status))+" is unknown")
@@ -270,6 +288,7 @@ func (c *Claim) Validate() error {
 	money(&ps, "amount_paid", c.AmountPaid)
 	ps.add(c.PaidAt.Validate())
 	ps.check(c.Status == ClaimPaid || c.AmountPaid == 0, "amount_paid is set on a claim that is not PAID")
+	ps.check(c.Status != ClaimPaid || c.PaidAt != "", "paid_at is missing for a PAID claim")
 	ps.check(!c.UpdatedAt.IsZero(), "updated_at is missing")
 	return ps.err()
 }
@@ -279,8 +298,10 @@ func (r *RosterEntry) Validate(areas *Areas) error {
 	var ps problems
 	ps.add(CheckNIKShape(r.NIK))
 	required(&ps, "name", r.Name)
+	maxRunes(&ps, "name", r.Name, MaxNameRunes)
 	ps.add(r.Category.Validate())
 	required(&ps, "agency", r.Agency)
+	maxRunes(&ps, "agency", r.Agency, MaxAgencyRunes)
 	checkDomicile(&ps, areas, r.KelurahanCode)
 	if r.FundedFrom == "" {
 		ps = append(ps, "funded_from is missing")
@@ -300,7 +321,9 @@ func (w *WorkforceTarget) Validate(areas *Areas) error {
 	ps.add(areas.CheckArea(w.AreaCode))
 	ps.check(w.Workforce > 0, "workforce must be positive")
 	required(&ps, "basis", w.Basis)
+	maxBytes(&ps, "basis", w.Basis, MaxCodeBytes)
 	required(&ps, "source", w.Source)
+	maxRunes(&ps, "source", w.Source, MaxSourceRunes)
 	ps.check(!w.UpdatedAt.IsZero(), "updated_at is missing")
 	return ps.err()
 }

@@ -2,6 +2,14 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
@@ -59,6 +67,100 @@ func opt[T comparable](v T) *T {
 		return nil
 	}
 	return &v
+}
+
+// coverageRowsList is the list of a coverage answer's rows, for cursors: a
+// row's cursor holds its index in the answer (the key) and the question it
+// answers (the value), so that it pages only that question.
+var coverageRowsList = list{"coverage rows", "ROW", []coverage.SortField{coverage.SortKey}}
+
+// coverageQuestion identifies a question (the caller's area, the filter, the
+// grouping) and the rollup version that answers it.
+func coverageQuestion(area string, f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity, version int64) string {
+	b, _ := json.Marshal(struct {
+		Area        string
+		Filter      reconcile.Filter
+		GroupBy     []reconcile.Dimension
+		Granularity reconcile.Granularity
+		Version     int64
+	}{area, f, groupBy, g, version})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:9])
+}
+
+// coverageResult is the answer of a coverage question. Of its rows it keeps
+// those that the query's rows fields ask for: a question of 100,000 rows
+// asked a page at a time is not held whole.
+func (r *resolver) coverageResult(ctx context.Context, ans *reconcile.Answer, snap *analytics.Snapshot, question string) *model.CoverageResult {
+	out := &model.CoverageResult{Totals: measures(&ans.Totals), From: opt(ans.From), To: opt(ans.To), Rollup: rollupInfo(snap),
+		TotalRows: len(ans.Rows), Question: question}
+	lo, hi := len(ans.Rows), 0
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{"CoverageResult"}) {
+		if f.Name != "rows" {
+			continue
+		}
+		args := f.ArgumentMap(graphql.GetOperationContext(ctx).Variables)
+		var first *int
+		if n, ok := args["first"].(int64); ok && n >= 1 && n <= MaxCoverageRows {
+			first = new(int(n))
+		}
+		var after *string
+		if a, ok := args["after"].(string); ok {
+			after = &a
+		}
+		if start, end, err := r.rowsWindow(first, after, question, len(ans.Rows)); err == nil && start < end {
+			lo, hi = min(lo, start), max(hi, end)
+		}
+	}
+	if lo < hi {
+		out.Rows, out.Offset = slices.Clone(ans.Rows[lo:hi]), lo
+	}
+	return out
+}
+
+// rowsWindow reads the arguments of a rows field: the indexes of the page's
+// first row and past its last.
+func (r *resolver) rowsWindow(first *int, after *string, question string, total int) (start, end int, err error) {
+	n := DefaultCoverageRows
+	if first != nil {
+		if *first < 1 || *first > MaxCoverageRows {
+			return 0, 0, coverage.Errorf(coverage.EINVALID, "first must be between 1 and %d, got %d", MaxCoverageRows, *first)
+		}
+		n = *first
+	}
+	if after != nil && *after != "" {
+		c, err := coverageRowsList.decodeCursor(r.cursors, *after, coverage.Order{})
+		if err != nil {
+			return 0, 0, err
+		}
+		if c.Value != question {
+			return 0, 0, coverage.Errorf(coverage.EINVALID, "after is the cursor of a row of another coverage question, or of figures rebuilt since: ask with the same filter, groupBy and granularity, or omit after to start again")
+		}
+		i, err := strconv.Atoi(c.Key)
+		if err != nil || i < 0 || i >= total {
+			return 0, 0, coverage.Errorf(coverage.EINVALID, "after is not a cursor of this API: pass the cursor of a row of a previous page")
+		}
+		start = i + 1
+	}
+	return min(start, total), min(start+n, total), nil
+}
+
+// coverageRows is a page of a coverage answer's rows.
+func (r *resolver) coverageRows(obj *model.CoverageResult, first *int, after *string) ([]model.CoverageRow, error) {
+	start, end, err := r.rowsWindow(first, after, obj.Question, obj.TotalRows)
+	if err != nil {
+		return nil, err
+	}
+	if start < end && (start < obj.Offset || end > obj.Offset+len(obj.Rows)) {
+		return nil, fmt.Errorf("coverage rows %d to %d asked, %d to %d kept", start, end, obj.Offset, obj.Offset+len(obj.Rows))
+	}
+	out := make([]model.CoverageRow, 0, end-start)
+	for i := start; i < end; i++ {
+		row := r.coverageRow(&obj.Rows[i-obj.Offset])
+		row.Cursor = coverageRowsList.encodeCursor(r.cursors, coverage.Order{}, coverage.Cursor{Value: obj.Question, Key: strconv.Itoa(i)})
+		out = append(out, row)
+	}
+	return out, nil
 }
 
 func (r *resolver) coverageRow(row *reconcile.Row) model.CoverageRow {
@@ -157,9 +259,12 @@ func (r *resolver) discrepancies(ctx context.Context, f coverage.DiscrepancyFilt
 	if err != nil {
 		return nil, err
 	}
-	counts, err := r.reconcileLog.DiscrepancyCounts(ctx, f)
-	if err != nil {
-		return nil, err
+	// countsByKind is one more count: made only when it is asked for.
+	var counts map[coverage.DiscrepancyKind]int64
+	if slices.ContainsFunc(graphql.CollectFieldsCtx(ctx, []string{"DiscrepancyConnection"}), func(f graphql.CollectedField) bool { return f.Name == "countsByKind" }) {
+		if counts, err = r.reconcileLog.DiscrepancyCounts(ctx, f); err != nil {
+			return nil, err
+		}
 	}
 	out := &model.DiscrepancyConnection{
 		Edges: edges(pg, func(c string, n *coverage.Discrepancy) model.DiscrepancyEdge {

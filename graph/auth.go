@@ -30,16 +30,18 @@ const (
 // bad ones: every request to /query has a caller, or is refused with 401.
 type Authenticator func(r *http.Request) (Principal, error)
 
-// StaticKeys authenticates `Authorization: Bearer <key>` against fixed keys
-// (tests and embedded uses; serve uses package auth).
+// StaticKeys authenticates `Authorization: Bearer <key>` (the scheme in any
+// case, as RFC 7235 has it) against fixed keys (tests and embedded uses;
+// serve uses package auth).
 func StaticKeys(keys map[string]Principal) Authenticator {
 	return func(r *http.Request) (Principal, error) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
 			return Principal{}, coverage.Errorf(coverage.EUNAUTHENTICATED, "this API needs credentials: send Authorization: Bearer <key>")
 		}
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || token == "" {
+		scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" { // the scheme in any case (RFC 7235)
 			return Principal{}, coverage.Errorf(coverage.EUNAUTHENTICATED, "the Authorization header must be \"Bearer <key>\"")
 		}
 		for k, p := range keys {

@@ -113,10 +113,8 @@ func checkAnswer(t *testing.T, h http.Handler, body string) {
 		t.Fatalf("%d for %s: not JSON: %v: %s", rec.Code, body, err, rec.Body)
 	}
 	for _, e := range resp.Errors {
-		// gqlgen's transports answer a body they cannot decode with 400
-		// and an error without a code, before any of the API runs.
-		transport := rec.Code == http.StatusBadRequest && e.Extensions.Code == ""
-		if (e.Extensions.Code == "" && !transport) || e.Extensions.Code == "INTERNAL" {
+		// A body that cannot be decoded is 400 BAD_REQUEST: coded too.
+		if e.Extensions.Code == "" || e.Extensions.Code == "INTERNAL" {
 			t.Fatalf("%d for %s: error %q with code %q", rec.Code, body, e.Message, e.Extensions.Code)
 		}
 	}

@@ -988,8 +988,8 @@ func TestHTTP(t *testing.T) {
 	}
 	w = httptest.NewRecorder()
 	f.handler.ServeHTTP(w, req)
-	if strings.Contains(w.Body.String(), "Kota Cilegon") || !strings.Contains(w.Body.String(), "too large") {
-		t.Errorf("oversized unannounced body: got %d %s, want it refused", w.Code, w.Body)
+	if w.Code != http.StatusRequestEntityTooLarge || strings.Contains(w.Body.String(), "Kota Cilegon") || !strings.Contains(w.Body.String(), `"REQUEST_TOO_LARGE"`) {
+		t.Errorf("oversized unannounced body: got %d %s, want 413 REQUEST_TOO_LARGE", w.Code, w.Body)
 	}
 }
 

@@ -4,12 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/netip"
 	"time"
 
-	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -72,6 +71,16 @@ type Config struct {
 	RequestTimeout   time.Duration
 	ParserTokenLimit int
 	CORSOrigins      []string
+
+	// What one request may hold while it runs (requestlimits.go): at most
+	// StoreCallsPerRequest store calls in flight (0:
+	// DefaultStoreCallsPerRequest), the rest waiting for a slot, so that one
+	// request never takes more than that share of the database's
+	// connections; and an answer of at most MaxResponseBytes (0:
+	// DefaultMaxResponseBytes), past which it is cut with
+	// RESPONSE_TOO_LARGE.
+	StoreCallsPerRequest int
+	MaxResponseBytes     int64
 }
 
 // Request limits of /query.
@@ -81,6 +90,7 @@ const (
 	maxUploadRAM   = 8 << 20  // of which held in memory; the rest spills to disk
 	queryCacheSize = 1000     // parsed and validated query documents
 	apqCacheSize   = 1000     // automatic persisted queries (hash -> query)
+	maxCachedQuery = 16 << 10 // longer queries are not cached: 2,000 tokens take about 16 KiB
 	readyTimeout   = 5 * time.Second
 )
 
@@ -117,13 +127,23 @@ func NewHandler(cfg Config) http.Handler {
 	if timeout == 0 {
 		timeout = DefaultRequestTimeout
 	}
+	slots, maxBytes := cfg.StoreCallsPerRequest, cfg.MaxResponseBytes
+	if slots <= 0 {
+		slots = DefaultStoreCallsPerRequest
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxResponseBytes
+	}
 	// Outside in: CORS (a refused origin runs nothing), the body's size, the
 	// rate of failed authentications, authentication, the caller's rate, the
-	// deadline, then the audited request (ratelimit.go, timeout.go, cors.go).
+	// deadline, then the audited request, with its share of the store and
+	// its answer's budget (ratelimit.go, timeout.go, cors.go, body.go,
+	// requestlimits.go).
 	limits := newRateLimiter(cfg.RateLimit, cfg.TrustedProxies, nil)
-	mux.Handle("/query", cors(cfg.CORSOrigins, limitBody(limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger,
+	srv, transports := newServer(cfg, audit)
+	mux.Handle("/query", cors(cfg.CORSOrigins, guardBody(transports, limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger,
 		limits.perCaller(withTimeout(timeout, cfg.Logger,
-			audit.middleware(withLoaders(cfg.BatchWait, newServer(cfg, audit))))))))))
+			audit.middleware(withRequestLimits(slots, maxBytes, withLoaders(cfg.BatchWait, srv))))))))))
 	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -146,8 +166,9 @@ func NewHandler(cfg Config) http.Handler {
 	return mux
 }
 
-// newServer builds the GraphQL executor with its transports and extensions.
-func newServer(cfg Config, audit *auditor) *handler.Server {
+// newServer builds the GraphQL executor with its transports and extensions;
+// it returns the transports too, for guardBody.
+func newServer(cfg Config, audit *auditor) (*handler.Server, []graphql.Transport) {
 	limit, depth := cfg.ComplexityLimit, cfg.MaxDepth
 	if limit <= 0 {
 		limit = DefaultComplexityLimit
@@ -160,24 +181,37 @@ func newServer(cfg Config, audit *auditor) *handler.Server {
 		panic(err)
 	}
 	// The resolvers read through stores scoped to each request's caller
-	// (scope.go).
-	r := &resolver{records: scopedRecords{cfg.Records}, syncLog: scopedSyncLog{cfg.SyncLog}, areas: cfg.Areas,
-		auditLog: cfg.AuditLog, sync: cfg.Sync, rosterImporter: cfg.RosterImporter, batchWait: cfg.BatchWait, cursors: cursors}
+	// (scope.go), each call in one of the request's slots (requestlimits.go).
+	r := &resolver{records: scopedRecords{throttledRecords{cfg.Records}}, syncLog: scopedSyncLog{throttledSyncLog{cfg.SyncLog}},
+		areas: cfg.Areas, sync: cfg.Sync, rosterImporter: cfg.RosterImporter, batchWait: cfg.BatchWait, cursors: cursors}
+	if cfg.AuditLog != nil {
+		r.auditLog = throttledAuditLog{cfg.AuditLog}
+	}
 	if cfg.Analytics != nil && cfg.ReconcileLog != nil {
-		r.analytics, r.reconcileLog = &scopedAnalytics{cfg.Analytics}, scopedReconcileLog{cfg.ReconcileLog}
+		r.analytics, r.reconcileLog = &scopedAnalytics{cfg.Analytics}, scopedReconcileLog{throttledReconcileLog{cfg.ReconcileLog}}
+	}
+	r.cost = newCostModel(cfg.Areas)
+	if r.analytics != nil {
+		r.cost.probe = rollupProbe(cfg.Analytics)
 	}
 	gc := generated.Config{Resolvers: r}
 	gc.Directives.PersonalData = personalData
-	setComplexity(&gc.Complexity, cfg.Areas)
 
 	srv := handler.New(generated.NewExecutableSchema(gc))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.SSE{}) // subscriptions; before POST, which would take the request
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: maxUploadBytes, MaxMemory: maxUploadRAM})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](apqCacheSize)})
+	transports := []graphql.Transport{
+		transport.Options{},
+		transport.SSE{}, // subscriptions; before POST, which would take the request
+		transport.GET{},
+		transport.POST{},
+		transport.MultipartForm{MaxUploadSize: maxUploadBytes, MaxMemory: maxUploadRAM},
+	}
+	for _, t := range transports {
+		srv.AddTransport(t)
+	}
+	// The caches keep short queries only, so that what they hold is bounded
+	// in bytes, not only in entries (1,000 queries of 1 MiB would be 1 GiB).
+	srv.SetQueryCache(shortOnly[*ast.QueryDocument]{lru.New[*ast.QueryDocument](queryCacheSize), func(query string, _ *ast.QueryDocument) int { return len(query) }})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: shortOnly[string]{lru.New[string](apqCacheSize), func(_, query string) int { return len(query) }}})
 	// The query's text is bounded before it is parsed (querylimits.go): after
 	// APQ, which fills it in.
 	tokens := cfg.ParserTokenLimit
@@ -192,30 +226,28 @@ func newServer(cfg Config, audit *auditor) *handler.Server {
 		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(depthLimit{max: depth})
+	srv.Use(costLimit{max: limit, model: r.cost})
+	srv.AroundFields(limitFields)           // a request that is over resolves nothing more (requestlimits.go)
 	srv.AroundFields(authorize(cfg.Logger)) // the access policy (policy.go)
 	srv.AroundOperations(audit.operations)
 	srv.AroundResponses(audit.responses)
-	srv.Use(extension.FixedComplexityLimit(limit, complexity.WithFixedScalarValue(0)))
+	srv.AroundResponses(limitResponse) // inside the audit's: it sees the answer as sent
 	srv.SetErrorPresenter(presenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
-	return srv
+	return srv, transports
 }
 
-// limitBody caps request bodies: multipart requests at maxUploadBytes (the
-// multipart transport enforces it), every other at maxBodyBytes. A body that
-// announces a larger size gets 413 at once; one that turns out larger fails
-// when read.
-func limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-			if r.ContentLength > maxBodyBytes {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusRequestEntityTooLarge)
-				_, _ = w.Write([]byte(`{"errors":[{"message":"request body larger than 1 MiB","extensions":{"code":"REQUEST_TOO_LARGE"}}]}`))
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		}
-		next.ServeHTTP(w, r)
-	})
+// shortOnly is a cache that does not keep queries longer than maxCachedQuery
+// bytes (size tells a query's length from an entry).
+type shortOnly[T any] struct {
+	cache graphql.Cache[T]
+	size  func(key string, v T) int
+}
+
+func (c shortOnly[T]) Get(ctx context.Context, key string) (T, bool) { return c.cache.Get(ctx, key) }
+
+func (c shortOnly[T]) Add(ctx context.Context, key string, v T) {
+	if c.size(key, v) <= maxCachedQuery {
+		c.cache.Add(ctx, key, v)
+	}
 }

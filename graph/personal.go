@@ -121,10 +121,12 @@ func mapString(v any, f func(string) string) any {
 }
 
 // maskNIK keeps the city (first 4 digits) and the serial (last 4) of a NIK:
-// 3672********0001. Anything not 16 characters long is masked whole. (This is
-// what analysts see; coverage.MaskNIK is the form for logs.)
+// 3672********0001. Anything that is not 16 digits is masked whole: a value
+// of 16 bytes with multibyte characters would otherwise be cut inside a
+// character. (This is what analysts see; coverage.MaskNIK is the form for
+// logs.)
 func maskNIK(nik string) string {
-	if len(nik) != 16 {
+	if len(nik) != 16 || strings.ContainsFunc(nik, func(r rune) bool { return r < '0' || r > '9' }) {
 		return strings.Repeat("*", 16)
 	}
 	return nik[:4] + "********" + nik[12:]

@@ -80,6 +80,8 @@ var policy = map[string]Rule{
 	"Query.discrepancy":       ruleRecord,
 	"Query.syncRun":           ruleOperations,
 	"Query.syncRuns":          ruleOperations,
+	"Query.rosterImport":      ruleAdmin, // reports quote spreadsheet values
+	"Query.rosterImports":     ruleAdmin,
 	"Query.reconcileRuns":     ruleOperations,
 	"Query.quarantine":        ruleAdmin, // raw feed records as received
 	"Query.auditLog":          ruleAdmin,

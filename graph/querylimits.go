@@ -49,7 +49,7 @@ func (queryShapeLimit) ExtensionName() string                   { return "QueryS
 func (queryShapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (l queryShapeLimit) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
-	if err := checkRepetition(p.Query, l.tokens); err != nil {
+	if _, err := checkRepetition(p.Query, l.tokens); err != nil {
 		errcode.Set(err, errcode.ValidationFailed)
 		return err
 	}
@@ -58,20 +58,24 @@ func (l queryShapeLimit) MutateOperationParameters(_ context.Context, p *graphql
 
 // checkRepetition reads the query's tokens (at most limit of them: the parser
 // refuses longer queries anyway) and returns an error when a selection set
-// repeats a response name more than maxRepeatedField times. It does not
-// check the syntax: a malformed query is left to the parser.
-func checkRepetition(query string, limit int) *gqlerror.Error {
+// repeats a response name more than maxRepeatedField times; tokens is how
+// many it read, so the cost is linear in the query and stops at the first
+// name repeated too often. An inline fragment's fields count with the
+// selection set around it, into which they merge. It does not check the
+// syntax: a malformed query is left to the parser.
+func checkRepetition(query string, limit int) (tokens int, err *gqlerror.Error) {
 	lex := lexer.New(&ast.Source{Input: query})
 	var (
 		sets   []map[string]int // the open selection sets' response names
 		parens int              // inside arguments or variable definitions
 		skip   int              // names still to skip: a field after its alias, a spread's fragment, a directive
+		inline bool             // after a spread that is an inline fragment's: its selection set merges
 		last   lexer.Type
 	)
-	for n := 0; limit <= 0 || n <= limit; n++ {
+	for ; limit <= 0 || tokens <= limit; tokens++ {
 		tok, err := lex.ReadToken()
 		if err != nil || tok.Kind == lexer.EOF {
-			return nil
+			return tokens, nil
 		}
 		switch tok.Kind {
 		case lexer.ParenL:
@@ -80,8 +84,12 @@ func checkRepetition(query string, limit int) *gqlerror.Error {
 			parens = max(parens-1, 0)
 		case lexer.BraceL:
 			if parens == 0 {
-				sets = append(sets, map[string]int{})
-				skip = 0
+				if inline && len(sets) > 0 {
+					sets = append(sets, sets[len(sets)-1])
+				} else {
+					sets = append(sets, map[string]int{})
+				}
+				skip, inline = 0, false
 			}
 		case lexer.BraceR:
 			if parens == 0 && len(sets) > 0 {
@@ -97,7 +105,7 @@ func checkRepetition(query string, limit int) *gqlerror.Error {
 			}
 		case lexer.Spread:
 			if parens == 0 {
-				skip = -1 // the next name is a fragment's, or "on" before a type
+				skip, inline = -1, true // the next name is a fragment's, or "on" before a type
 			}
 		case lexer.Name:
 			if parens > 0 || len(sets) == 0 {
@@ -109,7 +117,7 @@ func checkRepetition(query string, limit int) *gqlerror.Error {
 				skip = 1 // an inline fragment's type
 				name = ""
 			case skip == -1:
-				skip, name = 0, "..."+name
+				skip, name, inline = 0, "..."+name, false
 			case skip > 0:
 				skip--
 				name = ""
@@ -119,12 +127,12 @@ func checkRepetition(query string, limit int) *gqlerror.Error {
 			}
 			set := sets[len(sets)-1]
 			if set[name]++; set[name] > maxRepeatedField {
-				return gqlerror.ErrorPosf(&tok.Pos, "%s is asked %d times in one selection set; at most %d", describe(name), set[name], maxRepeatedField)
+				return tokens, gqlerror.ErrorPosf(&tok.Pos, "%s is asked %d times in one selection set; at most %d", describe(name), set[name], maxRepeatedField)
 			}
 		}
 		last = tok.Kind
 	}
-	return nil
+	return tokens, nil
 }
 
 func describe(name string) string {

@@ -36,6 +36,7 @@ type resolver struct {
 	rosterImporter RosterImporter   // nil: importRoster answers UNAVAILABLE
 	batchWait      time.Duration    // of the nested lists' loaders
 	cursors        *cursorCodec     // seals the lists' cursors
+	cost           *costModel       // query costs (limits.go); learns the rollup's size from coverage answers
 }
 
 // lookupArea returns the area with the code, or nil when the city has none

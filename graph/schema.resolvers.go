@@ -54,6 +54,10 @@ func (r *callerResolver) Area(ctx context.Context, obj *coverage.Principal) (*co
 	return r.lookupArea(obj.Area), nil
 }
 
+func (r *coverageResultResolver) Rows(ctx context.Context, obj *model.CoverageResult, first *int, after *string) ([]model.CoverageRow, error) {
+	return r.coverageRows(obj, first, after)
+}
+
 func (r *discrepancyResolver) Nik(ctx context.Context, obj *coverage.Discrepancy) (*string, error) {
 	return opt(obj.NIK), nil
 }
@@ -322,6 +326,44 @@ func (r *queryResolver) SyncRuns(ctx context.Context, feed *coverage.Feed, first
 	return nonNil(runs), err
 }
 
+func (r *queryResolver) RosterImport(ctx context.Context, id string) (*model.RosterImport, error) {
+	l, err := r.rosterImportLog()
+	if err != nil {
+		return nil, err
+	}
+	ri, err := l.Report(ctx, id)
+	if coverage.ErrorCode(err) == coverage.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rosterImport(ri), nil
+}
+
+func (r *queryResolver) RosterImports(ctx context.Context, first *int) ([]model.RosterImport, error) {
+	l, err := r.rosterImportLog()
+	if err != nil {
+		return nil, err
+	}
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	if n < 1 || n > maxRosterImports {
+		return nil, coverage.Errorf(coverage.EINVALID, "first must be between 1 and %d, got %d", maxRosterImports, n)
+	}
+	list, err := l.Reports(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.RosterImport, len(list))
+	for i := range list {
+		out[i] = *rosterImport(list[i])
+	}
+	return out, nil
+}
+
 func (r *queryResolver) Quarantine(ctx context.Context, filter *model.QuarantineFilter, orderBy *model.Order, first *int, after *string) (*model.QuarantineConnection, error) {
 	return quarantineConnection(read(ctx, quarantineList, r.syncLog.Quarantine, quarantineFilter(filter), r.pageArgs(orderBy, first, after)))
 }
@@ -338,11 +380,8 @@ func (r *queryResolver) Coverage(ctx context.Context, filter *model.CoverageFilt
 	if err != nil {
 		return nil, err
 	}
-	out := &model.CoverageResult{Rows: []model.CoverageRow{}, Totals: measures(&ans.Totals), From: opt(ans.From), To: opt(ans.To), Rollup: rollupInfo(snap)}
-	for i := range ans.Rows {
-		out.Rows = append(out.Rows, r.coverageRow(&ans.Rows[i]))
-	}
-	return out, nil
+	r.cost.learn(snap.Rollup)
+	return r.coverageResult(ctx, &ans, snap, coverageQuestion(caller(ctx).Area, f, groupBy, deref(granularity), snap.Rollup.Version)), nil
 }
 
 func (r *queryResolver) UniversalCoverage(ctx context.Context, year int, areaCode *string) (*model.UniversalCoverage, error) {
@@ -440,6 +479,9 @@ func (r *queryResolver) ReconcileRuns(ctx context.Context, first *int) ([]covera
 	if first != nil {
 		n = *first
 	}
+	if n < 1 || n > maxReconcileRuns {
+		return nil, coverage.Errorf(coverage.EINVALID, "first must be between 1 and %d, got %d", maxReconcileRuns, n)
+	}
 	runs, err := r.reconcileLog.ReconcileRuns(ctx, n)
 	return nonNil(runs), err
 }
@@ -502,6 +544,10 @@ func (r *resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntr
 
 func (r *resolver) Caller() generated.CallerResolver { return &callerResolver{r} }
 
+func (r *resolver) CoverageResult() generated.CoverageResultResolver {
+	return &coverageResultResolver{r}
+}
+
 func (r *resolver) Discrepancy() generated.DiscrepancyResolver { return &discrepancyResolver{r} }
 
 func (r *resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
@@ -530,6 +576,7 @@ type (
 	areaResolver              struct{ *resolver }
 	auditEntryResolver        struct{ *resolver }
 	callerResolver            struct{ *resolver }
+	coverageResultResolver    struct{ *resolver }
 	discrepancyResolver       struct{ *resolver }
 	mutationResolver          struct{ *resolver }
 	participantResolver       struct{ *resolver }

@@ -275,20 +275,30 @@ func areaOf(ctx context.Context, code string) (string, error) {
 	return area, nil
 }
 
-func (a scopedAnalytics) Coverage(ctx context.Context, f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *analytics.Snapshot, error) {
-	var err error
+// The figures are computed one at a time in a request (requestlimits.go): a
+// request's many aliases of a figure do not all hold their answers, or the
+// CPU, at once. The changes go through the request's store call slots.
+
+func (a scopedAnalytics) Coverage(ctx context.Context, f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (ans reconcile.Answer, snap *analytics.Snapshot, err error) {
 	if f.AreaCode, err = areaOf(ctx, f.AreaCode); err != nil {
 		return reconcile.Answer{}, nil, err
 	}
-	return a.next.Coverage(f, groupBy, g)
+	err = figure(ctx, func() (err error) {
+		ans, snap, err = a.next.Coverage(f, groupBy, g)
+		return err
+	})
+	return ans, snap, err
 }
 
-func (a scopedAnalytics) UniversalCoverage(ctx context.Context, year int, area string) (reconcile.UCJ, *analytics.Snapshot, error) {
-	area, err := areaOf(ctx, area)
-	if err != nil {
+func (a scopedAnalytics) UniversalCoverage(ctx context.Context, year int, area string) (u reconcile.UCJ, snap *analytics.Snapshot, err error) {
+	if area, err = areaOf(ctx, area); err != nil {
 		return reconcile.UCJ{}, nil, err
 	}
-	return a.next.UniversalCoverage(year, area)
+	err = figure(ctx, func() (err error) {
+		u, snap, err = a.next.UniversalCoverage(year, area)
+		return err
+	})
+	return u, snap, err
 }
 
 // APBDProgram is city-wide: it has no answer for an area.
@@ -300,7 +310,16 @@ func (a scopedAnalytics) APBDProgram(ctx context.Context, year int) (reconcile.P
 	if err != nil {
 		return reconcile.Program{}, nil, nil, err
 	}
-	return a.next.APBDProgram(year)
+	var (
+		p        reconcile.Program
+		declared []reconcile.DeclaredComparison
+		snap     *analytics.Snapshot
+	)
+	err = figure(ctx, func() (err error) {
+		p, declared, snap, err = a.next.APBDProgram(year)
+		return err
+	})
+	return p, declared, snap, err
 }
 
 // DeclaredTotals keeps the figures declared for areas within the scope (a
@@ -310,18 +329,22 @@ func (a scopedAnalytics) DeclaredTotals(ctx context.Context, year int) ([]reconc
 	if err != nil {
 		return nil, err
 	}
-	ds, err := a.next.DeclaredTotals(year)
+	var ds []reconcile.DeclaredComparison
+	err = figure(ctx, func() (err error) {
+		ds, err = a.next.DeclaredTotals(year)
+		return err
+	})
 	return slices.DeleteFunc(ds, func(d reconcile.DeclaredComparison) bool { return !s.contains(d.AreaCode) }), err
 }
 
 func (a scopedAnalytics) Reconcile(ctx context.Context, trigger string) (coverage.ReconcileRun, error) {
-	return a.next.Reconcile(ctx, trigger)
+	return slot(ctx, func() (coverage.ReconcileRun, error) { return a.next.Reconcile(ctx, trigger) })
 }
 
 func (a scopedAnalytics) SetDeclaredTotal(ctx context.Context, d coverage.DeclaredTotal) (reconcile.DeclaredComparison, error) {
-	return a.next.SetDeclaredTotal(ctx, d)
+	return slot(ctx, func() (reconcile.DeclaredComparison, error) { return a.next.SetDeclaredTotal(ctx, d) })
 }
 
 func (a scopedAnalytics) SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTarget, by string) (coverage.WorkforceTarget, error) {
-	return a.next.SetWorkforceTarget(ctx, w, by)
+	return slot(ctx, func() (coverage.WorkforceTarget, error) { return a.next.SetWorkforceTarget(ctx, w, by) })
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cilegon/jamsostek/graph/internal/model"
 )
@@ -43,8 +44,12 @@ func TestMasking(t *testing.T) {
 		"3672011205900001": "3672********0001",
 		"123":              "****************",
 		"":                 "****************",
+		"367€1205900001":   "****************", // 16 bytes: the first four would cut the euro sign
+		"36720112059€01":   "****************", // and so would the last four
+		"3672ÄÄÄÄ12590001": "****************", // 16 characters, 20 bytes
+		"367201120590000x": "****************",
 	} {
-		if got := maskNIK(in); got != want {
+		if got := maskNIK(in); got != want || !utf8.ValidString(got) {
 			t.Errorf("maskNIK(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -20,6 +20,25 @@ type RosterImporter interface {
 	ImportRoster(ctx context.Context, fileName string, r io.Reader) (coverage.RosterImport, error)
 }
 
+// RosterImportLog reads roster imports' reports (worker.RosterImporter):
+// rosterImport and rosterImports answer UNAVAILABLE when the importer has
+// none.
+type RosterImportLog interface {
+	Report(ctx context.Context, id string) (coverage.RosterImport, error)
+	Reports(ctx context.Context, n int) ([]coverage.RosterImport, error)
+}
+
+// maxRosterImports bounds rosterImports(first).
+const maxRosterImports = 100
+
+func (r *resolver) rosterImportLog() (RosterImportLog, error) {
+	l, ok := r.rosterImporter.(RosterImportLog)
+	if !ok {
+		return nil, coverage.Errorf(coverage.EUNAVAILABLE, "roster imports are not available in this process")
+	}
+	return l, nil
+}
+
 // progressPoll is how often a syncRunProgress subscription reads the run.
 const progressPoll = 500 * time.Millisecond
 
@@ -99,6 +118,7 @@ func (r *resolver) watchRun(ctx context.Context, first *coverage.SyncRun) <-chan
 
 func rosterImport(ri coverage.RosterImport) *model.RosterImport {
 	out := &model.RosterImport{
+		ID: ri.ID, Status: model.RosterImportStatus(ri.Status), StartedAt: ri.StartedAt, FinishedAt: opt(ri.FinishedAt), Failure: optional(ri.Failure),
 		FileName: ri.FileName, Rows: ri.Rows, Valid: ri.Valid, Rejected: ri.Rejected,
 		Inserted: int(ri.Counts.Inserted), Updated: int(ri.Counts.Updated), Unchanged: int(ri.Counts.Unchanged),
 		Errors: make([]model.RowError, len(ri.Errors)),

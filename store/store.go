@@ -15,11 +15,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/description"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/store/memindex"
@@ -109,18 +114,83 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		s.closeEmbedded(ctx)
-		return nil, coverage.Errorf(coverage.EUNAVAILABLE, "connect to MongoDB: %v", err)
+		return nil, coverage.Errorf(coverage.EUNAVAILABLE, "MONGODB_URI is not a usable connection string: %s", redact(err.Error(), cfg.URI))
 	}
 	s.client, s.db = client, client.Database(cfg.Database)
-	if err := s.ping(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = s.db.RunCommand(pctx, bson.D{{Key: "ping", Value: 1}}).Err()
+	cancel()
+	if err != nil {
+		// The driver's whole topology (every host and its last error) is
+		// for debugging; the error says which host failed how.
+		s.log.Debug("the database did not answer the first ping", "error", redact(err.Error(), cfg.URI))
 		s.Close(ctx)
-		return nil, err
+		if cfg.URI == "" {
+			return nil, coverage.Errorf(coverage.EUNAVAILABLE, "the embedded database engine in %s does not answer: %s", cfg.DataDir, err)
+		}
+		return nil, &coverage.Error{Code: coverage.EUNAVAILABLE, Message: redact(notAnswering(err), cfg.URI)}
 	}
 	if err := s.ensureSchema(ctx); err != nil {
 		s.Close(ctx)
 		return nil, fmt.Errorf("prepare database %s: %w", cfg.Database, err)
 	}
 	return s, nil
+}
+
+// notAnswering says why MongoDB did not answer: each host the driver tried
+// and what went wrong with it, and what to check.
+func notAnswering(err error) string {
+	const check = ". Check MONGODB_URI (--mongodb-uri); --log-level debug shows the driver's detail"
+	var sel topology.ServerSelectionError
+	if !errors.As(err, &sel) || len(sel.Desc.Servers) == 0 {
+		return "MongoDB did not answer: " + hostProblem(err) + check
+	}
+	var hosts []string
+	for _, srv := range sel.Desc.Servers {
+		problem := "it answered, but is not a server this connection can use (a replica set member that is not the primary? see replicaSet and directConnection)"
+		if srv.LastError != nil {
+			problem = hostProblem(srv.LastError)
+		} else if errors.Is(err, context.DeadlineExceeded) && srv.Kind == description.Unknown {
+			problem = "no answer before the timeout (a firewall, a wrong address, or a server that does not speak the MongoDB protocol)"
+		}
+		hosts = append(hosts, fmt.Sprintf("%s: %s", srv.Addr, problem))
+	}
+	return "MongoDB did not answer. " + strings.Join(hosts, ". ") + check
+}
+
+// hostProblem names what went wrong reaching one host, in the terms of what
+// to check.
+func hostProblem(err error) string {
+	var dns *net.DNSError
+	var ne net.Error
+	low := strings.ToLower(err.Error())
+	switch {
+	case errors.As(err, &dns):
+		return fmt.Sprintf("the host name %q does not resolve (%s): check its spelling and the DNS", dns.Name, dns.Err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: nothing listens on that port (is MongoDB running there? is the port right?)"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "no route to the host: check the address and the network"
+	case strings.Contains(low, "auth"):
+		return "authentication failed: check the user name, the password and authSource"
+	case strings.Contains(low, "x509") || strings.Contains(low, "tls"):
+		return "the TLS handshake failed: check the tls options and the server's certificate"
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return "no answer before the timeout (a firewall, a wrong address, or a server that does not speak the MongoDB protocol)"
+	}
+	return err.Error()
+}
+
+// redact removes the password of uri from msg, should the driver repeat it.
+func redact(msg, uri string) string {
+	at, scheme := strings.LastIndex(uri, "@"), strings.Index(uri, "://")
+	if at <= scheme || scheme < 0 {
+		return msg
+	}
+	if _, pw, ok := strings.Cut(uri[scheme+3:at], ":"); ok && pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "****")
+	}
+	return msg
 }
 
 // Embedded reports whether the store runs on the embedded engine.

@@ -46,6 +46,9 @@ type ClientConfig struct {
 type Client struct {
 	cfg  ClientConfig
 	http *resty.Client
+	// sleep waits d between attempts, or less when ctx ends (tests count
+	// the waits); default a timer.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // NewClient returns a client for one feed server.
@@ -73,7 +76,19 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Token != "" {
 		c.SetAuthToken(cfg.Token)
 	}
-	return &Client{cfg: cfg, http: c}, nil
+	return &Client{cfg: cfg, http: c, sleep: sleepCtx}, nil
+}
+
+// sleepCtx waits d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // FetchRequest names one page to fetch.
@@ -87,6 +102,13 @@ type FetchRequest struct {
 // permanentError is a failure that retrying cannot mend (401, 404, 400).
 type permanentError struct{ error }
 
+func (e permanentError) Unwrap() error { return e.error }
+
+// ErrTokenRefused is in the chain of Fetch's error when the feed server
+// refused the token (401, 403): every feed of that server with that token
+// would fail alike.
+var ErrTokenRefused = errors.New("server refused the feed token")
+
 // Fetch returns one page, retrying transient failures.
 func (c *Client) Fetch(ctx context.Context, r FetchRequest) (*Page, error) {
 	var last error
@@ -97,16 +119,11 @@ func (c *Client) Fetch(ctx context.Context, r FetchRequest) (*Page, error) {
 		}
 		last = err
 		var perm permanentError
-		if errors.As(err, &perm) || ctx.Err() != nil {
-			break
+		if errors.As(err, &perm) || ctx.Err() != nil || attempt+1 == c.cfg.MaxAttempts {
+			break // no wait after the last attempt: nothing follows it
 		}
-		wait := c.backoff(attempt, retryAfter)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("fetch %s: %w (last error: %v)", r.Feed, ctx.Err(), last)
-		case <-t.C:
+		if err := c.sleep(ctx, c.backoff(attempt, retryAfter)); err != nil {
+			return nil, fmt.Errorf("fetch %s: %w (last error: %v)", r.Feed, err, last)
 		}
 	}
 	return nil, fmt.Errorf("fetch %s: %w", r.Feed, last)
@@ -146,7 +163,7 @@ func (c *Client) fetchOnce(ctx context.Context, r FetchRequest) (*Page, time.Dur
 		return nil, retryAfter(resp.Header().Get("Retry-After"), time.Now()),
 			fmt.Errorf("server answered %s", resp.Status())
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return nil, 0, permanentError{fmt.Errorf("server refused the feed token (%s): check the token", resp.Status())}
+		return nil, 0, permanentError{fmt.Errorf("%w (%s): check the token (JAMSOSTEK_FEED_TOKEN, or the feed's token_env in the feeds file)", ErrTokenRefused, resp.Status())}
 	default:
 		return nil, 0, permanentError{fmt.Errorf("server answered %s: %s", resp.Status(), snippet(resp.Body()))}
 	}

@@ -279,12 +279,20 @@ func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run covera
 	run, err = j.Syncer.Run(ctx, req)
 	if err != nil {
 		if run.Generation == 0 { // no lease: another process has it, nothing ran
-			logger.Info("sync skipped", "trigger", req.Trigger, "reason", err)
+			if errors.Is(err, store.ErrLeaseHeld) {
+				logger.Info("sync skipped", "trigger", req.Trigger, "reason", err)
+			} else { // the database did not answer, say
+				logger.Error("sync failed: could not take the feed's lease", "trigger", req.Trigger, "error", err)
+			}
 			return run, err
 		}
-		if errors.Is(err, ErrCancelled) || errors.Is(err, ErrShutdown) {
-			logger.Info("sync cancelled", "run", run.ID, "trigger", req.Trigger)
-		} else {
+		// A run that reached its end was logged by Syncer.Run ("sync run
+		// finished", at error level when it failed): once is enough.
+		switch {
+		case !run.FinishedAt.IsZero():
+		case errors.Is(err, ErrCancelled) || errors.Is(err, ErrShutdown):
+			logger.Warn("sync cancelled", "run", run.ID, "trigger", req.Trigger)
+		default:
 			logger.Error("sync failed", "run", run.ID, "trigger", req.Trigger, "error", err)
 		}
 	}

@@ -165,7 +165,16 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 		if serr := s.Store.SaveRun(saveCtx, run); serr != nil && err == nil {
 			err = serr
 		}
-		log.Info("sync run finished", "run", run.ID, "status", run.Status, "pages", run.Counts.Pages,
+		// A failed run is an error of the service; a cancelled one is asked
+		// for (or a shutdown), worth a warning; the rest is routine.
+		level := slog.LevelInfo
+		switch run.Status {
+		case coverage.RunFailed:
+			level = slog.LevelError
+		case coverage.RunCancelled:
+			level = slog.LevelWarn
+		}
+		log.Log(context.WithoutCancel(ctx), level, "sync run finished", "run", run.ID, "trigger", run.Trigger, "status", run.Status, "pages", run.Counts.Pages,
 			"read", run.Counts.Read, "inserted", run.Counts.Inserted, "updated", run.Counts.Updated,
 			"unchanged", run.Counts.Unchanged, "deleted", run.Counts.Deleted,
 			"quarantined", run.Counts.Quarantined, "error", run.Error)

@@ -55,7 +55,7 @@ func readCSV(r io.Reader, b *builder) error {
 			}
 			continue
 		}
-		if err := b.row(line, rec, nil); err != nil {
+		if err := b.row(line, rec); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,8 @@
 //     in Indonesian locales). The separator is the one that occurs more often in
 //     the header line, outside quotes. Quoting follows RFC 4180.
 //   - .xlsx: an Excel workbook; only its first sheet is read, using the values as
-//     displayed.
+//     displayed (a number as a spreadsheet's General format shows it). The
+//     sheet's XML is streamed, one row at a time, in constant memory.
 //
 // Row 1 is a header naming the columns; rows 2 and later hold one worker each.
 // Header names are matched without regard to case or surrounding spaces, and a
@@ -39,7 +40,10 @@
 // whatever its digits: spreadsheet programs keep only 15 significant digits of a
 // number, so a 16-digit NIK typed as a number has already lost its last digit (or
 // shows as 3.67201E+15), and accepting it would record a wrong person. The fix is
-// to format the column as Text and type the NIKs again.
+// to format the column as Text (or type an apostrophe before each NIK) and type
+// the NIKs again. A NIK that went through a spreadsheet as a number and came
+// back as text (a CSV saved from Excel: 3.67201E+15, 3672011205900003.0,
+// 3,672,011,205,900,003) is rejected with the same explanation.
 //
 // Rows whose cells are all empty are skipped. Each other row becomes an entry or
 // one or more [RowError]s. A row repeating the NIK and category of an earlier
@@ -48,7 +52,19 @@
 //
 // A file may hold at most [MaxRows] data rows; a larger one is refused as a
 // whole. At most [MaxErrors] row errors are listed, and [Result.ErrorCount]
-// counts them all.
+// counts them all. A row error quotes at most coverage.MaxQuotedRunes
+// characters of its value, and the fields' lengths are capped by the roster
+// feed's validation (a name has at most coverage.MaxNameRunes characters).
+//
+// An XLSX file is refused as a whole, before the part at fault is read or as
+// soon as a limit is passed, when it is larger than [MaxXLSXBytes] zipped,
+// when its sheet unzips to more than [MaxSheetXMLBytes] (its shared strings to
+// more than [MaxSharedStringsXMLBytes]), when it has more than [MaxCells]
+// cells or rows past row [MaxSheetRows] or out of order, or when a cell
+// beyond column [MaxColumns] holds a value or a formula. Only [MaxCellBytes]
+// of a cell's text is read: a longer value is rejected as too long. Blank
+// rows (cells showing nothing, such as formulas with an empty result) are
+// skipped, but count toward these limits.
 package rosterfile
 
 import (
@@ -92,7 +108,8 @@ type RowError struct {
 	// Column is the name of the column at fault, as listed in the package
 	// documentation (nik, name, ...), or "" when the problem is the whole row.
 	Column string
-	// Value is the offending value as read, trimmed.
+	// Value is the offending value as read, trimmed, cut to
+	// coverage.MaxQuotedRunes characters ("…" marks a cut).
 	Value string
 	// Reason says what is wrong, naming the field.
 	Reason string
@@ -161,10 +178,6 @@ func Read(r io.Reader, name string, areas *coverage.Areas, importedAt time.Time)
 	}
 	return &b.res, nil
 }
-
-// fixFunc lets a reader adjust a cell of a required field before it is parsed:
-// it returns the text to use, or a reason to reject the cell.
-type fixFunc func(field, col int, text string) (string, string)
 
 // builder turns header and rows into a Result.
 type builder struct {
@@ -262,25 +275,30 @@ func (b *builder) addError(e RowError) {
 	}
 }
 
-// row reads one data row, numbered num. fix, when not nil, adjusts cells first.
-func (b *builder) row(num int, cells []string, fix fixFunc) error {
+// row reads one data row of cells, numbered num; a blank row is skipped.
+func (b *builder) row(num int, cells []string) error {
 	if blank(cells) {
 		return nil
 	}
+	var vals [nFields]string
+	for f, col := range b.cols {
+		if col < len(cells) {
+			vals[f] = cells[col]
+		}
+	}
+	return b.record(num, vals, [nFields]string{})
+}
+
+// record reads the fields of one non-blank data row, numbered num: vals
+// are the texts of its cells, bad the reasons the file's reader already
+// rejected a cell for.
+func (b *builder) record(num int, vals, bad [nFields]string) error {
 	b.res.Rows++
 	if b.res.Rows > MaxRows {
 		return coverage.Errorf(coverage.EINVALID, "the file has more than %d data rows; split it into smaller files", MaxRows)
 	}
-	var vals [nFields]string
-	var bad [nFields]string // reason a cell was rejected before validation
-	for f, col := range b.cols {
-		if col < len(cells) {
-			vals[f] = strings.TrimSpace(cells[col])
-		}
-		if fix != nil && vals[f] != "" {
-			vals[f], bad[f] = fix(f, col, vals[f])
-			vals[f] = strings.TrimSpace(vals[f])
-		}
+	for f := range vals {
+		vals[f] = strings.TrimSpace(vals[f])
 	}
 	for _, f := range []int{fNIK, fKelurahan} {
 		vals[f] = strings.TrimSpace(strings.TrimPrefix(vals[f], "'"))
@@ -331,7 +349,7 @@ func (b *builder) row(num int, cells []string, fix fixFunc) error {
 		}
 		if reason != "" {
 			found = true
-			b.addError(RowError{Row: num, Column: fieldNames[f], Value: vals[f], Reason: reason})
+			b.addError(RowError{Row: num, Column: fieldNames[f], Value: coverage.Clip(vals[f]), Reason: reason})
 		}
 	}
 	if !found { // a rule across fields that the checks above missed
@@ -391,5 +409,5 @@ func parseMonth(s string) (coverage.Period, string) {
 			return d.Period(), ""
 		}
 	}
-	return "", strconv.Quote(s) + " is not a month (YYYY-MM) or a date (YYYY-MM-DD)"
+	return "", strconv.Quote(coverage.Clip(s)) + " is not a month (YYYY-MM) or a date (YYYY-MM-DD)"
 }

@@ -188,7 +188,7 @@ func TestXLSX(t *testing.T) {
 		entry("3672011205900003", "Ahmad Fauzi", coverage.CategoryRTRW, "Bagian Pemerintahan", cibeber, "2024-03", "2024-12"),
 		entry("3672011205900011", "Citra", coverage.CategoryKader, "Dinas Kesehatan", suralaya, "2024-01", "2024-06"),
 	}, []rosterfile.RowError{
-		{Row: 3, Column: "nik", Value: "3.67208520685001E+15", Reason: "nik is stored as a number, which keeps only 15 significant digits, so the NIK may have lost digits; format the nik column as Text and type the NIK again"},
+		{Row: 3, Column: "nik", Value: "3.67208520685001E+15", Reason: "nik is stored as a number, which keeps only 15 significant digits, so the NIK may have lost digits: format the nik column as Text (or type an apostrophe before each NIK, '3672…) and type the NIKs again"},
 		{Row: 6, Column: "funded_from", Value: "202401", Reason: `funded_from "202401" is not a month (YYYY-MM) or a date (YYYY-MM-DD)`},
 		{Row: 7, Column: "nik", Reason: "NIK must have 16 digits, got 0 characters"},
 		{Row: 7, Column: "name", Reason: "name is missing"},

@@ -35,6 +35,7 @@ type ResolverRoot interface {
 	Area() AreaResolver
 	AuditEntry() AuditEntryResolver
 	Caller() CallerResolver
+	CoverageResult() CoverageResultResolver
 	Discrepancy() DiscrepancyResolver
 	Mutation() MutationResolver
 	Participant() ParticipantResolver
@@ -203,17 +204,19 @@ type ComplexityRoot struct {
 	}
 
 	CoverageResult struct {
-		From   func(childComplexity int) int
-		Rollup func(childComplexity int) int
-		Rows   func(childComplexity int) int
-		To     func(childComplexity int) int
-		Totals func(childComplexity int) int
+		From      func(childComplexity int) int
+		Rollup    func(childComplexity int) int
+		Rows      func(childComplexity int, first *int, after *string) int
+		To        func(childComplexity int) int
+		TotalRows func(childComplexity int) int
+		Totals    func(childComplexity int) int
 	}
 
 	CoverageRow struct {
 		AgeBand       func(childComplexity int) int
 		Bucket        func(childComplexity int) int
 		Category      func(childComplexity int) int
+		Cursor        func(childComplexity int) int
 		From          func(childComplexity int) int
 		Gender        func(childComplexity int) int
 		Kecamatan     func(childComplexity int) int
@@ -405,6 +408,8 @@ type ComplexityRoot struct {
 		Quarantine        func(childComplexity int, filter *model.QuarantineFilter, orderBy *model.Order, first *int, after *string) int
 		ReconcileRuns     func(childComplexity int, first *int) int
 		Roster            func(childComplexity int, filter *model.RosterFilter, orderBy *model.Order, first *int, after *string) int
+		RosterImport      func(childComplexity int, id string) int
+		RosterImports     func(childComplexity int, first *int) int
 		SyncRun           func(childComplexity int, id string) int
 		SyncRuns          func(childComplexity int, feed *coverage.Feed, first *int) int
 		UniversalCoverage func(childComplexity int, year int, areaCode *string) int
@@ -461,14 +466,19 @@ type ComplexityRoot struct {
 	}
 
 	RosterImport struct {
-		Errors    func(childComplexity int) int
-		FileName  func(childComplexity int) int
-		Inserted  func(childComplexity int) int
-		Rejected  func(childComplexity int) int
-		Rows      func(childComplexity int) int
-		Unchanged func(childComplexity int) int
-		Updated   func(childComplexity int) int
-		Valid     func(childComplexity int) int
+		Errors     func(childComplexity int) int
+		Failure    func(childComplexity int) int
+		FileName   func(childComplexity int) int
+		FinishedAt func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Inserted   func(childComplexity int) int
+		Rejected   func(childComplexity int) int
+		Rows       func(childComplexity int) int
+		StartedAt  func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Unchanged  func(childComplexity int) int
+		Updated    func(childComplexity int) int
+		Valid      func(childComplexity int) int
 	}
 
 	RowError struct {
@@ -568,6 +578,9 @@ type CallerResolver interface {
 	AreaCode(ctx context.Context, obj *coverage.Principal) (*string, error)
 	Area(ctx context.Context, obj *coverage.Principal) (*coverage.Area, error)
 }
+type CoverageResultResolver interface {
+	Rows(ctx context.Context, obj *model.CoverageResult, first *int, after *string) ([]model.CoverageRow, error)
+}
 type DiscrepancyResolver interface {
 	Nik(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
 	Kpj(ctx context.Context, obj *coverage.Discrepancy) (*string, error)
@@ -621,6 +634,8 @@ type QueryResolver interface {
 	Workforce(ctx context.Context, year *int, areaCode *string) ([]coverage.WorkforceTarget, error)
 	SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error)
 	SyncRuns(ctx context.Context, feed *coverage.Feed, first *int) ([]coverage.SyncRun, error)
+	RosterImport(ctx context.Context, id string) (*model.RosterImport, error)
+	RosterImports(ctx context.Context, first *int) ([]model.RosterImport, error)
 	Quarantine(ctx context.Context, filter *model.QuarantineFilter, orderBy *model.Order, first *int, after *string) (*model.QuarantineConnection, error)
 	Coverage(ctx context.Context, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) (*model.CoverageResult, error)
 	UniversalCoverage(ctx context.Context, year int, areaCode *string) (*model.UniversalCoverage, error)
@@ -1337,13 +1352,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.CoverageResult.Rows(childComplexity), true
+		args, err := ec.field_CoverageResult_rows_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CoverageResult.Rows(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "CoverageResult.to":
 		if e.ComplexityRoot.CoverageResult.To == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CoverageResult.To(childComplexity), true
+	case "CoverageResult.totalRows":
+		if e.ComplexityRoot.CoverageResult.TotalRows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageResult.TotalRows(childComplexity), true
 	case "CoverageResult.totals":
 		if e.ComplexityRoot.CoverageResult.Totals == nil {
 			break
@@ -1369,6 +1395,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CoverageRow.Category(childComplexity), true
+	case "CoverageRow.cursor":
+		if e.ComplexityRoot.CoverageRow.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageRow.Cursor(childComplexity), true
 	case "CoverageRow.from":
 		if e.ComplexityRoot.CoverageRow.From == nil {
 			break
@@ -2335,6 +2367,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roster(childComplexity, args["filter"].(*model.RosterFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
+	case "Query.rosterImport":
+		if e.ComplexityRoot.Query.RosterImport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rosterImport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RosterImport(childComplexity, args["id"].(string)), true
+	case "Query.rosterImports":
+		if e.ComplexityRoot.Query.RosterImports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rosterImports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RosterImports(childComplexity, args["first"].(*int)), true
 	case "Query.syncRun":
 		if e.ComplexityRoot.Query.SyncRun == nil {
 			break
@@ -2595,12 +2649,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RosterImport.Errors(childComplexity), true
+	case "RosterImport.failure":
+		if e.ComplexityRoot.RosterImport.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Failure(childComplexity), true
 	case "RosterImport.fileName":
 		if e.ComplexityRoot.RosterImport.FileName == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RosterImport.FileName(childComplexity), true
+	case "RosterImport.finishedAt":
+		if e.ComplexityRoot.RosterImport.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.FinishedAt(childComplexity), true
+	case "RosterImport.id":
+		if e.ComplexityRoot.RosterImport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ID(childComplexity), true
 	case "RosterImport.inserted":
 		if e.ComplexityRoot.RosterImport.Inserted == nil {
 			break
@@ -2619,6 +2691,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RosterImport.Rows(childComplexity), true
+	case "RosterImport.startedAt":
+		if e.ComplexityRoot.RosterImport.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.StartedAt(childComplexity), true
+	case "RosterImport.status":
+		if e.ComplexityRoot.RosterImport.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Status(childComplexity), true
 	case "RosterImport.unchanged":
 		if e.ComplexityRoot.RosterImport.Unchanged == nil {
 			break
@@ -3207,6 +3291,10 @@ type Query {
 
   "Recent sync runs, newest first."
   syncRuns("Only this feed; every feed when omitted." feed: Feed, "How many, 1 to 1000." first: Int = 20): [SyncRun!]
+  "A roster import's report and state, by the id importRoster gave: an import goes on when its request ends (a client's timeout), so poll this until it is COMMITTED or FAILED. Null when there is no such import."
+  rosterImport("Its id." id: ID!): RosterImport
+  "The newest roster imports first, with their reports: how to find an import whose request ended before its answer."
+  rosterImports("How many, 1 to 100." first: Int = 20): [RosterImport!]
 
   "Feed records that failed validation, kept as received with the reason; by id unless orderBy says otherwise."
   quarantine(
@@ -4053,12 +4141,22 @@ type Mutation {
   triggerSync("The feed." feed: Feed!): SyncRun
   "Stops a RUNNING sync run after its current page (in whichever replica runs it); it ends CANCELLED and its checkpoint keeps the last written page. Returns the run as it was asked."
   cancelSync("The run's id." run: ID!): SyncRun
-  "Imports a roster spreadsheet (CSV or XLSX; columns in docs/worker.md) with the roster feed's validation: valid rows are written (re-importing the same file changes nothing), invalid ones are reported by row."
+  "Imports a roster spreadsheet (CSV or XLSX; columns and limits in docs/worker.md) with the roster feed's validation: valid rows are written (re-importing the same file changes nothing), invalid ones are reported by row. All or nothing: every valid row is written or none. Once the file is read the import goes on to its end even if the request ends first (UNAVAILABLE then names its id: ask rosterImport)."
   importRoster("The file (multipart upload)." file: Upload!): RosterImport
 }
 
 "The result of a roster import."
 type RosterImport {
+  "The import's id: rosterImport(id) answers its report, also after its request ended."
+  id: ID!
+  "COMMITTED: every valid row is written; FAILED: none is; STAGING or COMMITTING: under way (finished even if its process stops)."
+  status: RosterImportStatus!
+  "When the import began."
+  startedAt: Time!
+  "When it ended; null while under way."
+  finishedAt: Time
+  "Why it failed, or why it is not finished yet."
+  failure: String
   "The file's name."
   fileName: String!
   "Data rows read (the header excluded, empty rows skipped)."
@@ -4075,6 +4173,18 @@ type RosterImport {
   rejected: Int!
   "The rejected rows, by row number (at most 10,000; rejected counts them all)."
   errors: [RowError!]!
+}
+
+"Where a roster import stands: all its valid rows are written, or none."
+enum RosterImportStatus {
+  "Its valid rows are being saved apart from the roster: nothing is in the roster yet."
+  STAGING
+  "Past its commit point: its rows are being written to the roster, and will all be (by another process if this one stops)."
+  COMMITTING
+  "Every valid row is in the roster."
+  COMMITTED
+  "Nothing was written to the roster; failure says why."
+  FAILED
 }
 
 "A spreadsheet row that failed validation."
@@ -4165,8 +4275,19 @@ input CoverageFilter {
 
 "The answer of a coverage query."
 type CoverageResult {
-  "One row per time bucket and combination of the grouped dimensions, in time then dimension order."
-  rows: [CoverageRow!]!
+  """
+  One row per time bucket and combination of the grouped dimensions, in time
+  then dimension order: a page of at most 5,000 rows (totalRows counts them
+  all). For the next page, pass the last row's cursor as after.
+  """
+  rows(
+    "How many rows, 1 to 5000; default 5000."
+    first: Int
+    "A row's cursor, from an answer to the same question (filter, groupBy, granularity) of the same rollup version: the rows after it. From the first row when omitted."
+    after: String
+  ): [CoverageRow!]!
+  "How many rows the whole answer has, on every page."
+  totalRows: Int!
   "Every matching cell; stocks at the end of the range."
   totals: CoverageMeasures!
   "First month covered by the answer."
@@ -4193,6 +4314,8 @@ type RollupInfo {
 
 "One group of coverage cells."
 type CoverageRow {
+  "Position of this row in the answer: pass it as rows(after:) for the rows after it."
+  cursor: String!
   "Time bucket: 2024-03, 2024-Q1 or 2024; null without a granularity."
   bucket: String
   "First month of the row."
@@ -5042,6 +5165,8 @@ func (ec *executionContext) childFields_CoverageResult(ctx context.Context, fiel
 	switch field.Name {
 	case "rows":
 		return ec.fieldContext_CoverageResult_rows(ctx, field)
+	case "totalRows":
+		return ec.fieldContext_CoverageResult_totalRows(ctx, field)
 	case "totals":
 		return ec.fieldContext_CoverageResult_totals(ctx, field)
 	case "from":
@@ -5056,6 +5181,8 @@ func (ec *executionContext) childFields_CoverageResult(ctx context.Context, fiel
 
 func (ec *executionContext) childFields_CoverageRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CoverageRow_cursor(ctx, field)
 	case "bucket":
 		return ec.fieldContext_CoverageRow_bucket(ctx, field)
 	case "from":
@@ -5482,6 +5609,16 @@ func (ec *executionContext) childFields_RosterEntry(ctx context.Context, field g
 
 func (ec *executionContext) childFields_RosterImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_RosterImport_id(ctx, field)
+	case "status":
+		return ec.fieldContext_RosterImport_status(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_RosterImport_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_RosterImport_finishedAt(ctx, field)
+	case "failure":
+		return ec.fieldContext_RosterImport_failure(ctx, field)
 	case "fileName":
 		return ec.fieldContext_RosterImport_fileName(ctx, field)
 	case "rows":
@@ -5763,6 +5900,28 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_CoverageResult_rows_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_acknowledgeDiscrepancy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -6301,6 +6460,34 @@ func (ec *executionContext) field_Query_quarantine_args(ctx context.Context, raw
 }
 
 func (ec *executionContext) field_Query_reconcileRuns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_rosterImport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_rosterImports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -9141,7 +9328,8 @@ func (ec *executionContext) _CoverageResult_rows(ctx context.Context, field grap
 			return ec.fieldContext_CoverageResult_rows(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Rows, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.CoverageResult().Rows(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.CoverageRow) graphql.Marshaler {
@@ -9151,17 +9339,51 @@ func (ec *executionContext) _CoverageResult_rows(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CoverageResult_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CoverageResult_rows(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CoverageResult",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CoverageRow(ctx, field)
 		},
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CoverageResult_rows_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CoverageResult_totalRows(ctx context.Context, field graphql.CollectedField, obj *model.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageResult_totalRows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalRows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageResult_totalRows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageResult", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CoverageResult_totals(ctx context.Context, field graphql.CollectedField, obj *model.CoverageResult) (ret graphql.Marshaler) {
@@ -9272,6 +9494,29 @@ func (ec *executionContext) fieldContext_CoverageResult_rollup(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CoverageRow_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageRow_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageRow_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageRow", field, false, false, "String")
 }
 
 func (ec *executionContext) _CoverageRow_bucket(ctx context.Context, field graphql.CollectedField, obj *model.CoverageRow) (ret graphql.Marshaler) {
@@ -13053,6 +13298,94 @@ func (ec *executionContext) fieldContext_Query_syncRuns(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_rosterImport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rosterImport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RosterImport(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterImport) graphql.Marshaler {
+			return ec.marshalORosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rosterImport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_rosterImport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_rosterImports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rosterImports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RosterImports(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RosterImport) graphql.Marshaler {
+			return ec.marshalORosterImport2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImportᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rosterImports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_rosterImports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_quarantine(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14429,6 +14762,121 @@ func (ec *executionContext) _RosterEntry_updatedAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_RosterEntry_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RosterEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_id(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RosterImport_status(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RosterImportStatus) graphql.Marshaler {
+			return ec.marshalNRosterImportStatus2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "RosterImportStatus")
+}
+
+func (ec *executionContext) _RosterImport_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_finishedAt(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_failure(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "String")
 }
 
 func (ec *executionContext) _RosterImport_fileName(ctx context.Context, field graphql.CollectedField, obj *model.RosterImport) (ret graphql.Marshaler) {
@@ -19365,29 +19813,35 @@ func (ec *executionContext) _CoverageResult(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CoverageResult")
 		case "rows":
-			out.Values[i] = ec._CoverageResult_rows(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CoverageResult_rows(ctx, field, obj)
+				})
+		case "totalRows":
+			out.Values[i] = ec._CoverageResult_totalRows(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totals":
 			out.Values[i] = ec._CoverageResult_totals(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "from":
 			out.Values[i] = ec._CoverageResult_from(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "to":
 			out.Values[i] = ec._CoverageResult_to(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "rollup":
 			out.Values[i] = ec._CoverageResult_rollup(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19417,6 +19871,11 @@ func (ec *executionContext) _CoverageRow(ctx context.Context, sel ast.SelectionS
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CoverageRow")
+		case "cursor":
+			out.Values[i] = ec._CoverageRow_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "bucket":
 			out.Values[i] = ec._CoverageRow_bucket(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -20655,6 +21114,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_syncRuns(ctx, field)
 				})
+		case "rosterImport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rosterImport(ctx, field)
+				})
+		case "rosterImports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rosterImports(ctx, field)
+				})
 		case "quarantine":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -21073,6 +21544,31 @@ func (ec *executionContext) _RosterImport(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RosterImport")
+		case "id":
+			out.Values[i] = ec._RosterImport_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._RosterImport_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._RosterImport_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._RosterImport_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failure":
+			out.Values[i] = ec._RosterImport_failure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "fileName":
 			out.Values[i] = ec._RosterImport_fileName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23119,6 +23615,20 @@ func (ec *executionContext) marshalNRosterEntry2ᚖgithubᚗcomᚋcilegonᚋjams
 	return ec._RosterEntry(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRosterImport2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx context.Context, sel ast.SelectionSet, v model.RosterImport) graphql.Marshaler {
+	return ec._RosterImport(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNRosterImportStatus2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImportStatus(ctx context.Context, v any) (model.RosterImportStatus, error) {
+	var res model.RosterImportStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterImportStatus2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImportStatus(ctx context.Context, sel ast.SelectionSet, v model.RosterImportStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField(ctx context.Context, v any) (coverage.SortField, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNRosterSortField2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSortField[tmp]
@@ -24507,6 +25017,25 @@ func (ec *executionContext) unmarshalORosterFilter2ᚖgithubᚗcomᚋcilegonᚋj
 	}
 	res, err := ec.unmarshalInputRosterFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORosterImport2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImportᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RosterImport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRosterImport2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalORosterImport2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐRosterImport(ctx context.Context, sel ast.SelectionSet, v *model.RosterImport) graphql.Marshaler {

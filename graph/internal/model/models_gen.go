@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -261,22 +265,10 @@ type CoverageMeasures struct {
 	FundedMonthlyCost int64 `json:"fundedMonthlyCost"`
 }
 
-// The answer of a coverage query.
-type CoverageResult struct {
-	// One row per time bucket and combination of the grouped dimensions, in time then dimension order.
-	Rows []CoverageRow `json:"rows"`
-	// Every matching cell; stocks at the end of the range.
-	Totals *CoverageMeasures `json:"totals"`
-	// First month covered by the answer.
-	From *coverage.Period `json:"from,omitempty"`
-	// Last month covered by the answer.
-	To *coverage.Period `json:"to,omitempty"`
-	// Which rollup answered.
-	Rollup *RollupInfo `json:"rollup"`
-}
-
 // One group of coverage cells.
 type CoverageRow struct {
+	// Position of this row in the answer: pass it as rows(after:) for the rows after it.
+	Cursor string `json:"cursor"`
 	// Time bucket: 2024-03, 2024-Q1 or 2024; null without a granularity.
 	Bucket *string `json:"bucket,omitempty"`
 	// First month of the row.
@@ -599,6 +591,16 @@ type RosterFilter struct {
 
 // The result of a roster import.
 type RosterImport struct {
+	// The import's id: rosterImport(id) answers its report, also after its request ended.
+	ID string `json:"id"`
+	// COMMITTED: every valid row is written; FAILED: none is; STAGING or COMMITTING: under way (finished even if its process stops).
+	Status RosterImportStatus `json:"status"`
+	// When the import began.
+	StartedAt time.Time `json:"startedAt"`
+	// When it ended; null while under way.
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Why it failed, or why it is not finished yet.
+	Failure *string `json:"failure,omitempty"`
 	// The file's name.
 	FileName string `json:"fileName"`
 	// Data rows read (the header excluded, empty rows skipped).
@@ -697,4 +699,68 @@ type YearCoverage struct {
 	Source *string `json:"source,omitempty"`
 	// participants / workforce, 0 to 1; null without a denominator.
 	Rate *float64 `json:"rate,omitempty"`
+}
+
+// Where a roster import stands: all its valid rows are written, or none.
+type RosterImportStatus string
+
+const (
+	// Its valid rows are being saved apart from the roster: nothing is in the roster yet.
+	RosterImportStatusStaging RosterImportStatus = "STAGING"
+	// Past its commit point: its rows are being written to the roster, and will all be (by another process if this one stops).
+	RosterImportStatusCommitting RosterImportStatus = "COMMITTING"
+	// Every valid row is in the roster.
+	RosterImportStatusCommitted RosterImportStatus = "COMMITTED"
+	// Nothing was written to the roster; failure says why.
+	RosterImportStatusFailed RosterImportStatus = "FAILED"
+)
+
+var AllRosterImportStatus = []RosterImportStatus{
+	RosterImportStatusStaging,
+	RosterImportStatusCommitting,
+	RosterImportStatusCommitted,
+	RosterImportStatusFailed,
+}
+
+func (e RosterImportStatus) IsValid() bool {
+	switch e {
+	case RosterImportStatusStaging, RosterImportStatusCommitting, RosterImportStatusCommitted, RosterImportStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e RosterImportStatus) String() string {
+	return string(e)
+}
+
+func (e *RosterImportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RosterImportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RosterImportStatus", str)
+	}
+	return nil
+}
+
+func (e RosterImportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RosterImportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RosterImportStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -68,13 +68,26 @@ func MarshalDate(d coverage.Date) graphql.Marshaler {
 	return graphql.MarshalString(string(d))
 }
 
-// UnmarshalDate accepts a real calendar date written YYYY-MM-DD.
+// MinYear is the earliest year a Date or Period argument may name: the
+// data holds nothing older, and a bound of year 0 would only make the store
+// pass over a whole list.
+const MinYear = 1900
+
+// UnmarshalDate accepts a real calendar date written YYYY-MM-DD, from MinYear
+// on.
 func UnmarshalDate(v any) (coverage.Date, error) {
 	s, ok := v.(string)
 	if !ok {
 		return "", coverage.Errorf(coverage.EINVALID, "Date must be a YYYY-MM-DD string, got %T", v)
 	}
-	return coverage.ParseDate(s)
+	d, err := coverage.ParseDate(s)
+	if err != nil {
+		return "", err
+	}
+	if d.Period().Year() < MinYear {
+		return "", coverage.Errorf(coverage.EINVALID, "date %s is before the year %d", d, MinYear)
+	}
+	return d, nil
 }
 
 // MarshalPeriod writes YYYY-MM, or null for no period.
@@ -85,13 +98,20 @@ func MarshalPeriod(p coverage.Period) graphql.Marshaler {
 	return graphql.MarshalString(string(p))
 }
 
-// UnmarshalPeriod accepts a month written YYYY-MM.
+// UnmarshalPeriod accepts a month written YYYY-MM, from MinYear on.
 func UnmarshalPeriod(v any) (coverage.Period, error) {
 	s, ok := v.(string)
 	if !ok {
 		return "", coverage.Errorf(coverage.EINVALID, "Period must be a YYYY-MM string, got %T", v)
 	}
-	return coverage.ParsePeriod(s)
+	p, err := coverage.ParsePeriod(s)
+	if err != nil {
+		return "", err
+	}
+	if p.Year() < MinYear {
+		return "", coverage.Errorf(coverage.EINVALID, "period %s is before the year %d", p, MinYear)
+	}
+	return p, nil
 }
 
 // MarshalTime writes RFC 3339 in UTC, or null for the zero time.

@@ -86,12 +86,13 @@ func TestUnmarshalRupiah(t *testing.T) {
 }
 
 func TestDate(t *testing.T) {
-	for _, ok := range []string{"2024-02-29", "1990-05-12", "2025-12-31"} {
+	for _, ok := range []string{"2024-02-29", "1990-05-12", "2025-12-31", "1900-01-01", "9999-12-31"} {
 		if got, err := UnmarshalDate(ok); err != nil || string(got) != ok {
 			t.Errorf("UnmarshalDate(%q): got %q, %v", ok, got, err)
 		}
 	}
-	for _, bad := range []any{"2023-02-29", "2024-1-01", "2024-13-01", "12-05-1990", "2024-02-30T00:00:00Z", "", 20240101, nil} {
+	for _, bad := range []any{"2023-02-29", "2024-1-01", "2024-13-01", "12-05-1990", "2024-02-30T00:00:00Z", "", 20240101, nil,
+		"0000-01-01", "0001-01-01", "1899-12-31"} { // before MinYear
 		if _, err := UnmarshalDate(bad); coverage.ErrorCode(err) != coverage.EINVALID {
 			t.Errorf("UnmarshalDate(%#v): got %v, want an EINVALID error", bad, err)
 		}
@@ -105,10 +106,12 @@ func TestDate(t *testing.T) {
 }
 
 func TestPeriod(t *testing.T) {
-	if got, err := UnmarshalPeriod("2024-08"); err != nil || got != "2024-08" {
-		t.Errorf("UnmarshalPeriod(2024-08): got %q, %v", got, err)
+	for _, ok := range []string{"2024-08", "1900-01", "9999-12"} {
+		if got, err := UnmarshalPeriod(ok); err != nil || string(got) != ok {
+			t.Errorf("UnmarshalPeriod(%q): got %q, %v", ok, got, err)
+		}
 	}
-	for _, bad := range []any{"2024-13", "2024-00", "2024-8", "2024-08-01", "Agustus 2024", 202408} {
+	for _, bad := range []any{"2024-13", "2024-00", "2024-8", "2024-08-01", "Agustus 2024", 202408, "0000-01", "1899-12"} {
 		if _, err := UnmarshalPeriod(bad); coverage.ErrorCode(err) != coverage.EINVALID {
 			t.Errorf("UnmarshalPeriod(%#v): got %v, want an EINVALID error", bad, err)
 		}

@@ -1,0 +1,99 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/coverage/reconcile"
+	"github.com/cilegon/jamsostek/graph/internal/generated"
+)
+
+// TestEveryListIsCounted: every field that gives a list of objects, or a
+// connection, has a cost rule (limits.go), or is counted by its field's
+// rule; a new list fails here until it is counted.
+func TestEveryListIsCounted(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	m := newCostModel(coverage.Cilegon())
+	for _, d := range s.Types {
+		if builtin(d) {
+			continue
+		}
+		for _, f := range d.Fields {
+			name := d.Name + "." + f.Name
+			elem := s.Types[f.Type.Name()]
+			connection := strings.HasSuffix(elem.Name, "Connection")
+			list := f.Type.Elem != nil && elem.Kind == ast.Object
+			if !connection && !list || uncounted[name] || strings.HasSuffix(d.Name, "Connection") && f.Name == "edges" {
+				continue
+			}
+			if _, ok := m.rules[name]; !ok {
+				t.Errorf("%s (%s) has no cost rule", name, f.Type)
+			}
+		}
+	}
+}
+
+// TestCosts pins the cost of typical and abusive queries.
+func TestCosts(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	m := newCostModel(coverage.Cilegon())
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{`{ city { code } }`, 1},
+		{`{ participants(first: 100) { edges { node { kpj } } } }`, 1 + countCost + 100 + 100},
+		{`{ participants(first: 1000) { totalCount } }`, 1 + countCost + 1000},
+		{`{ participants { totalCount pageInfo { endCursor } } }`, 1 + countCost + 50 + 1},
+		{`{ contributions(first: 1, filter: {unpaid: true}) { totalCount } }`, 102},
+		{`{ contributions(first: 1, filter: {kpj: "10000000001"}) { totalCount } }`, 3},
+		{`{ participants(first: 10) { edges { node { contributions(first: 5) { totalCount edges { node { id } } } } } } }`,
+			1 + countCost + 10 + 10*(1+(1+1+5+5))},
+		{`{ discrepancies(first: 10) { totalCount } }`, 1 + countCost + 10},
+		{`{ discrepancies(first: 10) { countsByKind { kind } } }`, 1 + countCost + 10 + countCost + 1 + 11},
+		{`{ discrepancyCounts { total } }`, 1 + countCost},
+		{`{ coverage { totals { activeParticipants } } }`, 1 + aggregateCost + 1 + 1},
+		{`{ coverage(groupBy: [KECAMATAN], granularity: QUARTER) { rows { bucket } } }`, 1 + aggregateCost + 12 + 1 + 117}, // 9 x 13 quarters
+		{`{ coverage(groupBy: [KECAMATAN], granularity: QUARTER) { rows(first: 10) { bucket } } }`, 1 + aggregateCost + 12 + 1 + 10},
+		{`{ coverage(filter: {areaCode: "367201"}, groupBy: [KELURAHAN]) { rows { bucket } } }`, 1 + aggregateCost + 1 + 1 + len(coverage.Cilegon().Children("367201"))},
+		{`{ coverage(groupBy: [KELURAHAN, CATEGORY, PAYER, SEGMENT, GENDER, AGE_BAND], granularity: MONTH) { rows { bucket } } }`,
+			1 + aggregateCost + (maxGroups+groupsPerPoint-1)/groupsPerPoint + 1 + MaxCoverageRows},
+		{`{ participants(first: 9223372036854775807) { edges { node { contributions(first: 9223372036854775807) { totalCount } } } } }`,
+			1 + countCost + 1000 + 1000*(1+(1+1+1000))},
+		{`{ syncRuns { id } reconcileRuns(first: 5) { id } }`, (1 + 1 + 20) + (1 + 1 + 5)},
+	} {
+		doc, err := gqlparser.LoadQuery(s, tc.query)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		if got := m.cost(doc.Operations[0], nil); got != tc.want {
+			t.Errorf("%s: cost %d, want %d", tc.query, got, tc.want)
+		}
+	}
+
+	// Once an answer tells the rollup's size, no grouping counts more rows
+	// than the rollup has cells in the range asked.
+	m.learn(&reconcile.Rollup{From: "2022-01", To: "2024-08", Cells: make([]reconcile.Cell, 32_000)})
+	for _, tc := range []struct {
+		filter string
+		rows   int
+	}{
+		{``, 32_000},
+		{`filter: {from: "2024-08", to: "2024-08"}, `, 1000},
+		{`filter: {from: "2024-01"}, `, 8000},
+		{`filter: {from: "2030-01"}, `, 1},
+	} {
+		q := `{ coverage(` + tc.filter + `groupBy: [KELURAHAN, CATEGORY, PAYER, SEGMENT, GENDER, AGE_BAND], granularity: MONTH) { rows(first: 1) { bucket } } }`
+		doc, err := gqlparser.LoadQuery(s, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := m.cost(doc.Operations[0], nil), 1+aggregateCost+(tc.rows+groupsPerPoint-1)/groupsPerPoint+1+1; got != want {
+			t.Errorf("%s: cost %d, want %d", q, got, want)
+		}
+	}
+}
