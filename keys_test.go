@@ -15,10 +15,10 @@ import (
 // before the database opens.
 func TestKeysCommand(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "db")
+	dir, db := filepath.Join(t.TempDir(), "db"), testDatabase(t)
 	keys := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
-		args = append([]string{"keys", args[0], "--data-dir", dir, "--log-level", "error"}, args[1:]...)
+		args = append([]string{"keys", args[0], "--data-dir", dir, "--database", db, "--log-level", "error"}, args[1:]...)
 		err := run(ctx, args, &out, &errOut)
 		return out.String(), errOut.String(), err
 	}

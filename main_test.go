@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +18,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/feedsim"
@@ -31,13 +36,14 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db := testDatabase(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--seed", "5", "--scale", "0.02",
-			"--data-dir", t.TempDir(), "--log-level", "warn", "--admin-key", "test-admin-key"}, pw, io.Discard)
+			"--data-dir", t.TempDir(), "--database", db, "--log-level", "warn", "--admin-key", "test-admin-key"}, pw, io.Discard)
 		pw.Close()
 	}()
 	url, viewerKey := waitForURL(t, pr, done)
@@ -286,11 +292,27 @@ func TestDemo(t *testing.T) {
 		coverage(filter: {from: "2024-01", cityFunded: true}, groupBy: [CATEGORY], granularity: YEAR) { rows { bucket category measures { fundedWorkers } } }
 		discrepancies(filter: {statuses: [OPEN]}) { totalCount countsByKind { kind count } }
 	}`, &figures)
+	// The rate divides by the simulator's workforce of the city (the
+	// workforce feed), not by a figure the API reports about itself.
+	workforce := func(year int) int {
+		for _, w := range ds.Workforce {
+			if w.Year == year && w.AreaCode == "3672" {
+				return int(w.Workforce)
+			}
+		}
+		t.Fatalf("the simulator has no workforce of the city in %d", year)
+		return 0
+	}
 	u := figures.UniversalCoverage
 	check("UCJ 2024 participants", u.Current.Participants, covered(today))
 	check("UCJ 2023 participants", u.Previous.Participants, covered("2023-12-31"))
-	if want := (u.Current.Rate - u.Previous.Rate) * 100; u.ChangePoints != want || u.Current.Rate != float64(u.Current.Participants)/float64(u.Current.Workforce) {
-		t.Errorf("UCJ: %+v", u)
+	check("UCJ 2024 workforce", u.Current.Workforce, workforce(2024))
+	check("UCJ 2023 workforce", u.Previous.Workforce, workforce(2023))
+	rate2024 := float64(covered(today)) / float64(workforce(2024))
+	rate2023 := float64(covered("2023-12-31")) / float64(workforce(2023))
+	if u.Current.Rate != rate2024 || u.Previous.Rate != rate2023 || u.ChangePoints != (rate2024-rate2023)*100 {
+		t.Errorf("UCJ: got rates %v and %v, change %v points; want %v and %v, change %v points",
+			u.Current.Rate, u.Previous.Rate, u.ChangePoints, rate2024, rate2023, (rate2024-rate2023)*100)
 	}
 	check("city-funded workers 2024", figures.ApbdProgram.Total.Workers, len(ds.Roster))
 	if got := figures.ApbdProgram.Total; got.ContributionsPaid != apbdPaid2024 || got.Net != got.ContributionsPaid-got.ClaimsPaid {
@@ -496,6 +518,36 @@ func sse(t *testing.T, url, query string) []string {
 	return events
 }
 
+// testDatabase returns a database name of the test's own. Against a real
+// MongoDB (MONGODB_URI) the database is dropped when the test ends, so a rerun
+// starts empty and nothing is left behind; the embedded engine keeps its data
+// in the directory the test passes with --data-dir (a t.TempDir). Every test
+// that runs a command opening the database passes --database testDatabase(t).
+func testDatabase(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "jamsostek_test_" + hex.EncodeToString(b)
+	uri := os.Getenv("MONGODB_URI")
+	if uri == "" {
+		return name
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		client, err := mongo.Connect(options.Client().ApplyURI(uri))
+		if err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+			return
+		}
+		defer func() { _ = client.Disconnect(ctx) }()
+		if err := client.Database(name).Drop(ctx); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	return name
+}
+
 var (
 	openURL   = regexp.MustCompile(`demo: open (http://\S+/) `)
 	viewerKey = regexp.MustCompile(`demo: the dashboard \(viewer role\) signs in with  Authorization: Bearer (jsk_\S+)`)
@@ -565,8 +617,8 @@ func TestCommandErrors(t *testing.T) {
 	}
 }
 
-// TestSyncOnce runs `sync --once` against a simulator: success exits cleanly, a
-// wrong token fails with a message that names the token.
+// TestImportRosterCommand imports a roster file with a bad row twice: the
+// report names the row, the second import changes nothing.
 func TestImportRosterCommand(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "Roster Kader.csv")
@@ -576,7 +628,7 @@ func TestImportRosterCommand(t *testing.T) {
 	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"import-roster", "--data-dir", filepath.Join(dir, "db"), "--log-level", "error", file}
+	args := []string{"import-roster", "--data-dir", filepath.Join(dir, "db"), "--database", testDatabase(t), "--log-level", "error", file}
 	var out bytes.Buffer
 	err := run(context.Background(), args, &out, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "1 rows rejected") {
@@ -595,6 +647,8 @@ func TestImportRosterCommand(t *testing.T) {
 	}
 }
 
+// TestSyncOnce runs `sync --once` against a simulator: success exits cleanly, a
+// wrong token fails with a message that names the token.
 func TestSyncOnce(t *testing.T) {
 	ds, err := feedsim.Generate(feedsim.Config{Seed: 2, Scale: 0.005})
 	if err != nil {
@@ -602,7 +656,7 @@ func TestSyncOnce(t *testing.T) {
 	}
 	srv := httptest.NewServer(feedsim.NewServer(ds, "s3cret"))
 	defer srv.Close()
-	dir, db := t.TempDir(), "jamsostek_synconce_test"
+	dir, db := t.TempDir(), testDatabase(t)
 	args := func(token string) []string {
 		return []string{"sync", "--once", "--feed-base-url", srv.URL, "--feed-token", token, "--data-dir", dir, "--database", db, "--log-level", "error"}
 	}

@@ -192,12 +192,13 @@ func (s *syncBuffer) String() string {
 // another secret, and finds none of the secrets in what it printed.
 func TestDemoStartLeaksNoSecret(t *testing.T) {
 	secrets := secretEnv(t, false)
+	dir, db := t.TempDir(), testDatabase(t)
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--scale", "0.005", "--data-dir", t.TempDir(), "--log-level", "debug"}, &stdout, &stderr)
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--scale", "0.005", "--data-dir", dir, "--database", db, "--log-level", "debug"}, &stdout, &stderr)
 	}()
 	open := regexp.MustCompile(`demo: open (http://\S+/) `)
 	var url string
@@ -280,7 +281,7 @@ func TestServeLeaksNoFeedPassword(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	var stdout, stderr syncBuffer
-	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "debug", "--stop-grace", "1s"}, &stdout, &stderr)
+	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--database", testDatabase(t), "--log-level", "debug", "--stop-grace", "1s"}, &stdout, &stderr)
 	out := stdout.String() + stderr.String()
 	if err != nil {
 		out += err.Error()

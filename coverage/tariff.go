@@ -1,7 +1,5 @@
 package coverage
 
-import "sort"
-
 // Tariff is the BPU (non-wage worker) contribution rule of one program for a
 // range of months. A month's contribution is max(income x RateBasisPoints /
 // 10,000, Minimum) + Flat. Tariffs change by regulation, so they are data with
@@ -60,23 +58,4 @@ func (ts Tariffs) Due(programs []Program, income int64, month Period) (int64, er
 		sum += t.Amount(income)
 	}
 	return sum, nil
-}
-
-// SortPrograms orders programs in their canonical order (JKK, JKM, JHT, JP, JKP)
-// and drops duplicates, so equal sets compare and hash equally.
-func SortPrograms(ps []Program) []Program {
-	rank := map[Program]int{}
-	for i, p := range Programs {
-		rank[p] = i
-	}
-	out := make([]Program, 0, len(ps))
-	seen := map[Program]bool{}
-	for _, p := range ps {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return rank[out[i]] < rank[out[j]] })
-	return out
 }

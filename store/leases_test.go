@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,6 +61,65 @@ func TestLeaseLifeCycleAndFencing(t *testing.T) {
 	}
 	if _, err := s.RequestCancel(ctx, "no-such-run"); coverage.ErrorCode(err) != coverage.ENOTFOUND {
 		t.Errorf("cancelling an unknown run: %v", err)
+	}
+}
+
+// TestLeaseWindowIsItsExpiresAt: a lease is held up to the ExpiresAt the
+// store returned and free from that instant (the taker marks the dead
+// holder's run FAILED at it); a renewal moves the window to the ExpiresAt it
+// returns. Every instant tried comes from a returned lease, never from the
+// clock after a call.
+func TestLeaseWindowIsItsExpiresAt(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	t0 := time.Date(2024, 8, 22, 2, 0, 0, 0, time.UTC)
+	a, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "roster", Owner: "a", RunID: "run-a", TTL: time.Minute, Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(time.Minute); !a.ExpiresAt.Equal(want) {
+		t.Fatalf("ExpiresAt %v, want the acquisition time plus the TTL, %v", a.ExpiresAt, want)
+	}
+	if err := s.SaveRun(ctx, coverage.SyncRun{ID: "run-a", Feed: coverage.FeedRoster, Status: coverage.RunRunning, StartedAt: t0, Owner: "a", Generation: a.Generation}); err != nil {
+		t.Fatal(err)
+	}
+	take := func(owner string, now time.Time) (store.Lease, error) {
+		return s.AcquireLease(ctx, store.LeaseRequest{Job: "roster", Owner: owner, RunID: "run-" + owner, TTL: time.Minute, Now: now})
+	}
+	// The window [t0, ExpiresAt) is not empty, and held to its last millisecond.
+	for _, now := range []time.Time{t0, a.ExpiresAt.Add(-time.Millisecond)} {
+		if !now.Before(a.ExpiresAt) {
+			t.Fatalf("%v is not inside the lease's window", now)
+		}
+		if _, err := take("b", now); !errors.Is(err, store.ErrLeaseHeld) {
+			t.Errorf("at %v, before the expiry %v: got %v, want ErrLeaseHeld", now, a.ExpiresAt, err)
+		}
+	}
+	b, err := take("b", a.ExpiresAt)
+	if err != nil || b.Generation != a.Generation+1 || !b.ExpiresAt.Equal(a.ExpiresAt.Add(time.Minute)) {
+		t.Fatalf("at the expiry %v: got %+v %v, want generation %d until %v", a.ExpiresAt, b, err, a.Generation+1, a.ExpiresAt.Add(time.Minute))
+	}
+	dead, err := s.SyncRun(ctx, "run-a")
+	if err != nil || dead.Status != coverage.RunFailed || !dead.FinishedAt.Equal(a.ExpiresAt) || !strings.Contains(dead.Error, "abandoned") {
+		t.Errorf("a's run after b took over: %+v %v, want FAILED as abandoned at %v", dead, err, a.ExpiresAt)
+	}
+
+	// b renews (the store's clock: now): the window now ends at the
+	// renewal's ExpiresAt, far past b's first one.
+	r, err := s.RenewLease(ctx, b, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.ExpiresAt.After(b.ExpiresAt) || r.Generation != b.Generation {
+		t.Fatalf("renewed: %+v, want generation %d past %v", r, b.Generation, b.ExpiresAt)
+	}
+	for _, now := range []time.Time{b.ExpiresAt, r.ExpiresAt.Add(-time.Millisecond)} {
+		if _, err := take("c", now); !errors.Is(err, store.ErrLeaseHeld) {
+			t.Errorf("at %v, before the renewed expiry %v: got %v, want ErrLeaseHeld", now, r.ExpiresAt, err)
+		}
+	}
+	if c, err := take("c", r.ExpiresAt); err != nil || c.Generation != r.Generation+1 {
+		t.Errorf("at the renewed expiry %v: got %+v %v, want generation %d", r.ExpiresAt, c, err, r.Generation+1)
 	}
 }
 

@@ -157,12 +157,6 @@ func (s *Store) SaveCheckpoint(ctx context.Context, feed coverage.Feed, updatedS
 	return nil
 }
 
-// ResetCheckpoints forgets every feed's position, so the next sync pulls all.
-func (s *Store) ResetCheckpoints(ctx context.Context) error {
-	_, err := s.db.Collection(colCheckpoints).DeleteMany(ctx, bson.D{})
-	return err
-}
-
 // quarantineDoc is a rejected record. Its _id is the feed and a hash of the raw
 // record, so the same bad record read again is one document, not many.
 type quarantineDoc struct {
