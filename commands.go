@@ -140,11 +140,9 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	}
 	importer := newRosterImporter(s, logger)
 	wg.Add(1)
-	go func() { // finish the roster imports a stopped process left (worker.RosterImporter.Resume)
+	go func() { // finish the roster imports a stopped process or a failure left, now and while any is pending (worker.RosterImporter.Run)
 		defer wg.Done()
-		if err := importer.ResumeAll(ctx); err != nil && ctx.Err() == nil {
-			logger.Warn("resume roster imports", "error", err)
-		}
+		importer.Run(ctx)
 	}()
 	handler := graph.NewHandler(graph.Config{
 		Records:              s,

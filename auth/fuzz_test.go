@@ -43,7 +43,16 @@ func FuzzParseAPIKey(f *testing.F) {
 func FuzzCredentials(f *testing.F) {
 	ctx := context.Background()
 	s := storetest.Open(f)
-	now := time.Now()
+	// Each fuzzing worker process runs this setup again and must build the
+	// same HS256 seed token as the coordinator (the RSA and EC keys differ,
+	// so their seeds only fail there): the claims' times are those of the
+	// hour, valid for two hours.
+	now := time.Now().Truncate(time.Hour)
+	claims := func(now time.Time, roles ...any) jwt.MapClaims {
+		c := claims(now, roles...)
+		c["exp"] = now.Add(2 * time.Hour).Unix()
+		return c
+	}
 	rs, es := rsaKey(f, "rs"), ecKey(f, "es")
 	a, err := New(ctx, Config{
 		AdminKey: testAdminKey, Keys: s, KeyCacheTTL: time.Second, Logger: slog.New(slog.DiscardHandler),

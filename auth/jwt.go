@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -82,6 +83,11 @@ func (c JWTConfig) Check() error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return errors.New("JWT: the JWKS URL (JAMSOSTEK_JWT_JWKS_URL) must be an http(s) URL")
 		}
+		// Over plain http, whoever sits on the path could serve keys of its
+		// own and sign any token (admin included): only loopback may.
+		if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+			return fmt.Errorf("JWT: the JWKS URL (JAMSOSTEK_JWT_JWKS_URL) must be https, got http://%s (plain http only on loopback)", u.Host)
+		}
 	}
 	if c.HS256Secret != "" && len(c.HS256Secret) < minHS256Secret {
 		return fmt.Errorf("JWT: the HS256 secret (JAMSOSTEK_JWT_HS256_SECRET) must be at least %d bytes, it has %d", minHS256Secret, len(c.HS256Secret))
@@ -104,6 +110,16 @@ func (c JWTConfig) Check() error {
 		return fmt.Errorf("JWT: the leeway must be between 0 and 5m, got %s", c.Leeway)
 	}
 	return nil
+}
+
+// loopbackHost reports whether host (of a URL) is this machine: localhost
+// or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // Accepted algorithms: asymmetric ones with a JWKS, HS256 with the secret.

@@ -56,10 +56,12 @@ func ParseNIK(s string) (NIK, error) {
 		Gender:        GenderMale,
 	}
 	if p, _ := strconv.Atoi(n.ProvinceCode); p < 11 || p > 99 {
-		return NIK{}, Errorf(EINVALID, "NIK province code %s does not exist", n.ProvinceCode)
+		// The messages never quote the NIK's digits: a finding's detail and
+		// nikInfo.reason carry them to callers who see the NIK masked.
+		return NIK{}, Errorf(EINVALID, "NIK province code (digits 1-2) does not exist")
 	}
 	if s[2:4] == "00" || s[4:6] == "00" {
-		return NIK{}, Errorf(EINVALID, "NIK area code %s is incomplete", n.KecamatanCode)
+		return NIK{}, Errorf(EINVALID, "NIK area code (digits 1-6) is incomplete")
 	}
 	day, _ := strconv.Atoi(s[6:8])
 	month, _ := strconv.Atoi(s[8:10])
@@ -74,12 +76,12 @@ func ParseNIK(s string) (NIK, error) {
 	}
 	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 	if day < 1 || month < 1 || month > 12 || t.Day() != day || int(t.Month()) != month {
-		return NIK{}, Errorf(EINVALID, "NIK birth date %s is not a real date", s[6:12])
+		return NIK{}, Errorf(EINVALID, "NIK birth date (digits 7-12) is not a real date")
 	}
 	n.BirthDate = DateOf(t)
 	n.Serial, _ = strconv.Atoi(s[12:16])
 	if n.Serial == 0 {
-		return NIK{}, Errorf(EINVALID, "NIK serial is 0000")
+		return NIK{}, Errorf(EINVALID, "NIK serial (digits 13-16) is zero")
 	}
 	return n, nil
 }

@@ -71,6 +71,28 @@ func (a *auditRecord) read(f PersonalField, masked bool) {
 	a.masked = a.masked || masked
 }
 
+// selected counts a selection of records by personal data (a NIK, a name)
+// as a read of those data: the records a lookup by NIK returns say whose
+// they are, whichever fields are asked for. The field is "selection:nik" or
+// "selection:name"; a lookup that finds nothing is counted too (a probe).
+func (a *auditRecord) selected(fields []string, recs []any) {
+	if a == nil || len(fields) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, f := range fields {
+		a.fields[f] = struct{}{}
+	}
+	for _, r := range recs {
+		rec, person := subject(r)
+		a.records[rec] = struct{}{}
+		if person != "" {
+			a.people[person] = struct{}{}
+		}
+	}
+}
+
 // operationOf notes the request's operation.
 func (a *auditRecord) operationOf(oc *graphql.OperationContext) {
 	if a == nil || oc == nil || oc.Operation == nil {

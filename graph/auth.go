@@ -84,6 +84,7 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 func authenticate(auth Authenticator, areas *coverage.Areas, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := PrincipalFrom(r.Context()); ok {
+			authSucceeded(r.Context())
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -103,6 +104,7 @@ func authenticate(auth Authenticator, areas *coverage.Areas, logger *slog.Logger
 			}
 		}
 		if err == nil {
+			authSucceeded(r.Context()) // the token of failed authentications back (ratelimit.go)
 			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 			return
 		}

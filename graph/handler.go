@@ -203,7 +203,9 @@ func newServer(cfg Config, audit *auditor) (*handler.Server, []graphql.Transport
 		transport.SSE{}, // subscriptions; before POST, which would take the request
 		transport.GET{},
 		transport.POST{},
-		transport.MultipartForm{MaxUploadSize: maxUploadBytes, MaxMemory: maxUploadRAM},
+		// guardUpload (body.go) enforces maxUploadBytes on the body as sent;
+		// this is the body as it passes it on, a little longer at most.
+		transport.MultipartForm{MaxUploadSize: maxUploadBytes + 64<<10, MaxMemory: maxUploadRAM},
 	}
 	for _, t := range transports {
 		srv.AddTransport(t)
@@ -227,8 +229,10 @@ func newServer(cfg Config, audit *auditor) (*handler.Server, []graphql.Transport
 	}
 	srv.Use(depthLimit{max: depth})
 	srv.Use(costLimit{max: limit, model: r.cost})
-	srv.AroundFields(limitFields)           // a request that is over resolves nothing more (requestlimits.go)
-	srv.AroundFields(authorize(cfg.Logger)) // the access policy (policy.go)
+	srv.AroundFields(limitFields)                       // a request that is over resolves nothing more (requestlimits.go)
+	srv.AroundFields(authorize(cfg.Logger))             // the access policy (policy.go)
+	srv.AroundFields(maskDiscrepancyIDs(cfg.CursorKey)) // analysts' discrepancy ids (discrepancyid.go)
+	srv.AroundOperations(sseSubscriptionsOnly)          // no deadline over SSE: subscriptions only (timeout.go)
 	srv.AroundOperations(audit.operations)
 	srv.AroundResponses(audit.responses)
 	srv.AroundResponses(limitResponse) // inside the audit's: it sees the answer as sent

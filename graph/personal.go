@@ -21,8 +21,9 @@ import (
 //     records of its area: scope.go);
 //   - ANALYST: the value masked by analystView: a NIK as 3672********0001, a
 //     name initialled ("Budi Santoso" -> "B. S."), the birth date withheld
-//     (null) with its year in birthYear, nikInfo reduced to its validity; a
-//     raw quarantined record or spreadsheet value withheld (FORBIDDEN);
+//     (null) with its year in birthYear, nikInfo reduced to its validity, a
+//     discrepancy's resolution note (free text) withheld as null; a raw
+//     quarantined record or spreadsheet value withheld (FORBIDDEN);
 //   - anyone else: withheld, FORBIDDEN (the policy keeps them away from
 //     records already; this is the second lock).
 //
@@ -99,8 +100,11 @@ var analystView = map[string]func(any) (any, error){
 		}
 		return v, nil
 	},
-	"QuarantinedRecord.raw": withheld("QuarantinedRecord.raw"),
-	"RowError.value":        withheld("RowError.value"),
+	// Free text typed by admins, which may name people or quote NIKs:
+	// shown as null, not an error, so that a page of discrepancies reads.
+	"Discrepancy.resolutionNote": func(any) (any, error) { return (*string)(nil), nil },
+	"QuarantinedRecord.raw":      withheld("QuarantinedRecord.raw"),
+	"RowError.value":             withheld("RowError.value"),
 }
 
 func maskNIKValue(v any) (any, error)  { return mapString(v, maskNIK), nil }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -16,9 +17,10 @@ import (
 // id or the token's subject (Principal.KeyID) once authenticated, else the
 // client's address (an IPv6 client by its /64). A request takes a token; a
 // caller without one gets 429 with Retry-After and the code RATE_LIMITED, and
-// nothing of the request runs. Failed authentications take a token of the
-// client's address before the credentials are checked again, so guessing keys
-// or flooding the identity provider's verification is limited as well.
+// nothing of the request runs. Authentications take a token of the client's
+// address before the credentials are checked, given back when they succeed,
+// so guessing keys or flooding the identity provider's verification is
+// limited as well, concurrent requests included.
 
 // RateLimit is a token bucket: Rate requests a second on average, up to Burst
 // at once. The zero RateLimit is no limit.
@@ -183,19 +185,14 @@ func (l *limiter) take(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// peek reports whether key's bucket holds a token, without taking it.
-func (l *limiter) peek(key string) (bool, time.Duration) {
+// refund gives back a token take took of key's bucket.
+func (l *limiter) refund(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		return true, 0
+	if b, ok := l.buckets[key]; ok {
+		l.level(b, l.now())
+		b.tokens = min(float64(l.limit.Burst), b.tokens+1)
 	}
-	l.level(b, l.now())
-	if b.tokens < 1 {
-		return false, l.wait(b)
-	}
-	return true, 0
 }
 
 // rateLimiter is the limit of /query: callers' buckets, and client
@@ -238,23 +235,46 @@ func (rl *rateLimiter) perCaller(next http.Handler) http.Handler {
 
 // authFailures limits failed authentications by client address (before
 // authenticate): a client whose failures have used its bucket is refused
-// before its credentials are checked, until the bucket refills.
+// before its credentials are checked, until the bucket refills. Each
+// authentication takes a token before it starts, given back as soon as it
+// succeeds (authSucceeded, called by authenticate) or ends in anything but
+// 401: so concurrent requests with bad credentials cannot all pass before
+// the first of them fails.
 func (rl *rateLimiter) authFailures(next http.Handler) http.Handler {
 	if rl == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := "ip:" + clientAddr(r, rl.proxies)
-		if ok, wait := rl.failures.peek(key); !ok {
+		if ok, wait := rl.failures.take(key); !ok {
 			tooMany(w, wait, "too many failed authentications from this address")
 			return
 		}
+		refund := &authRefund{refund: func() { rl.failures.refund(key) }}
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status == http.StatusUnauthorized {
-			rl.failures.take(key)
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), authRefundKey{}, refund)))
+		if sw.status != http.StatusUnauthorized {
+			refund.do()
 		}
 	})
+}
+
+// authRefund gives back, once, the token an authentication took.
+type authRefund struct {
+	once   sync.Once
+	refund func()
+}
+
+func (a *authRefund) do() { a.once.Do(a.refund) }
+
+type authRefundKey struct{}
+
+// authSucceeded gives back the token of failed authentications the request
+// took (authFailures), once its caller is known.
+func authSucceeded(ctx context.Context) {
+	if a, ok := ctx.Value(authRefundKey{}).(*authRefund); ok {
+		a.do()
+	}
 }
 
 // tooMany answers 429 with Retry-After and a GraphQL error.

@@ -56,7 +56,7 @@ func TestPersonalDataIsMarked(t *testing.T) {
 	want := []string{
 		"Participant.nik", "Participant.name", "Participant.birthDate", "Participant.birthYear", "Participant.nikInfo",
 		"RosterEntry.nik", "RosterEntry.name", "Contribution.nik", "Claim.nik", "QuarantinedRecord.raw", "Discrepancy.nik",
-		"RowError.value",
+		"RowError.value", "Discrepancy.resolutionNote",
 	}
 	var got []string
 	for _, d := range s.Types {

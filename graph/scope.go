@@ -25,13 +25,17 @@ import (
 //     cannot be (the APBD programme) is FORBIDDEN rather than city-wide.
 //   - A caller who sees personal data masked (an analyst) cannot select
 //     records by it either: a filter by NIK or name is FORBIDDEN, or the
-//     masking would be undone by asking.
+//     masking would be undone by asking; nor look a discrepancy up by id
+//     (discrepancyid.go).
+//   - A selection by NIK or name that others make is audited as a read of
+//     personal data ("selection:nik", "selection:name"), with the records
+//     it returned, whatever fields the query asks for.
 //   - A context without a caller gets nothing (UNAUTHENTICATED): the scope
 //     fails closed.
 //
 // Nested lists under an in-scope record (a participant's contributions,
-// claims and roster entries) are the record's own and pass as they are, the
-// batched contributions and claims still intersected with the area.
+// claims and roster entries) are still intersected with the area: a roster
+// entry filed under another kelurahan is not shown.
 
 // scope is the part of the data a caller may see.
 type scope struct {
@@ -86,6 +90,37 @@ func restrict(ctx context.Context, area *string, personal ...string) (ok bool, e
 	return ok, nil
 }
 
+// selector is a filter's selection by personal data: its audit field and
+// the value asked for ("" when not selected).
+type selector struct{ field, value string }
+
+func byNIK(v string) selector  { return selector{"selection:nik", v} }
+func byName(v string) selector { return selector{"selection:name", v} }
+
+// auditSelection counts a selection by a NIK or a name in the request's
+// audit entry as a personal-data read of the records it returned (audit.go).
+// A selection refused (err, e.g. FORBIDDEN to a masked caller) read nothing.
+func auditSelection[T any](ctx context.Context, err error, items []T, by ...selector) {
+	a := auditOf(ctx)
+	if a == nil || err != nil {
+		return
+	}
+	var fields []string
+	for _, s := range by {
+		if s.value != "" {
+			fields = append(fields, s.field)
+		}
+	}
+	if len(fields) == 0 {
+		return
+	}
+	recs := make([]any, len(items))
+	for i := range items {
+		recs[i] = &items[i]
+	}
+	a.selected(fields, recs)
+}
+
 // inScope returns ENOTFOUND (as missing) for a record outside ctx's scope.
 func inScope(ctx context.Context, code string, missing *coverage.Error) error {
 	s, err := scopeOf(ctx)
@@ -105,9 +140,12 @@ var _ coverage.Records = scopedRecords{}
 
 func (s scopedRecords) Participants(ctx context.Context, f coverage.ParticipantFilter, p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
 	if ok, err := restrict(ctx, &f.AreaCode, f.NIK, f.NameContains); !ok {
+		auditSelection[coverage.Participant](ctx, err, nil, byNIK(f.NIK), byName(f.NameContains))
 		return coverage.Page[coverage.Participant]{}, err
 	}
-	return s.next.Participants(ctx, f, p)
+	pg, err := s.next.Participants(ctx, f, p)
+	auditSelection(ctx, err, pg.Items, byNIK(f.NIK), byName(f.NameContains))
+	return pg, err
 }
 
 func (s scopedRecords) Participant(ctx context.Context, kpj string) (*coverage.Participant, error) {
@@ -123,23 +161,32 @@ func (s scopedRecords) Participant(ctx context.Context, kpj string) (*coverage.P
 
 func (s scopedRecords) Contributions(ctx context.Context, f coverage.ContributionFilter, p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
 	if ok, err := restrict(ctx, &f.AreaCode, f.NIK); !ok {
+		auditSelection[coverage.Contribution](ctx, err, nil, byNIK(f.NIK))
 		return coverage.Page[coverage.Contribution]{}, err
 	}
-	return s.next.Contributions(ctx, f, p)
+	pg, err := s.next.Contributions(ctx, f, p)
+	auditSelection(ctx, err, pg.Items, byNIK(f.NIK))
+	return pg, err
 }
 
 func (s scopedRecords) Claims(ctx context.Context, f coverage.ClaimFilter, p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
 	if ok, err := restrict(ctx, &f.AreaCode, f.NIK); !ok {
+		auditSelection[coverage.Claim](ctx, err, nil, byNIK(f.NIK))
 		return coverage.Page[coverage.Claim]{}, err
 	}
-	return s.next.Claims(ctx, f, p)
+	pg, err := s.next.Claims(ctx, f, p)
+	auditSelection(ctx, err, pg.Items, byNIK(f.NIK))
+	return pg, err
 }
 
 func (s scopedRecords) Roster(ctx context.Context, f coverage.RosterFilter, p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
 	if ok, err := restrict(ctx, &f.AreaCode, f.NIK); !ok {
+		auditSelection[coverage.RosterEntry](ctx, err, nil, byNIK(f.NIK))
 		return coverage.Page[coverage.RosterEntry]{}, err
 	}
-	return s.next.Roster(ctx, f, p)
+	pg, err := s.next.Roster(ctx, f, p)
+	auditSelection(ctx, err, pg.Items, byNIK(f.NIK))
+	return pg, err
 }
 
 // Workforce keeps the targets of areas within the scope (the filter's area
@@ -167,13 +214,27 @@ func (s scopedRecords) ClaimsByKPJ(ctx context.Context, kpjs []string, f coverag
 	return s.next.ClaimsByKPJ(ctx, kpjs, f, p)
 }
 
-// RosterByNIK answers a participant's roster entries: nested under an
-// in-scope participant, they pass as they are.
+// RosterByNIK answers a participant's roster entries within the scope: a
+// person's entries are filed under the kelurahan each roster names, which
+// need not be the participant's, so an entry of another area is dropped.
 func (s scopedRecords) RosterByNIK(ctx context.Context, niks []string) (map[string][]coverage.RosterEntry, error) {
-	if _, err := scopeOf(ctx); err != nil {
+	sc, err := scopeOf(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return s.next.RosterByNIK(ctx, niks)
+	m, err := s.next.RosterByNIK(ctx, niks)
+	if err != nil || sc.area == "" {
+		return m, err
+	}
+	out := make(map[string][]coverage.RosterEntry, len(m)) // the store's slices may be shared: copied, not filtered in place
+	for nik, es := range m {
+		for _, e := range es {
+			if sc.contains(e.KelurahanCode) {
+				out[nik] = append(out[nik], e)
+			}
+		}
+	}
+	return out, nil
 }
 
 // scopedSyncLog is coverage.SyncLog within the caller's scope: runs are
@@ -213,19 +274,32 @@ var _ ReconcileLog = scopedReconcileLog{}
 
 func (s scopedReconcileLog) Discrepancies(ctx context.Context, f coverage.DiscrepancyFilter, p coverage.PageRequest) (coverage.Page[coverage.Discrepancy], error) {
 	if ok, err := restrict(ctx, &f.AreaCode, f.NIK); !ok {
+		auditSelection[coverage.Discrepancy](ctx, err, nil, byNIK(f.NIK))
 		return coverage.Page[coverage.Discrepancy]{}, err
 	}
-	return s.next.Discrepancies(ctx, f, p)
+	pg, err := s.next.Discrepancies(ctx, f, p)
+	auditSelection(ctx, err, pg.Items, byNIK(f.NIK))
+	return pg, err
 }
 
 func (s scopedReconcileLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error) {
 	if ok, err := restrict(ctx, &f.AreaCode, f.NIK); !ok {
+		auditSelection[coverage.Discrepancy](ctx, err, nil, byNIK(f.NIK))
 		return map[coverage.DiscrepancyKind]int64{}, err
 	}
-	return s.next.DiscrepancyCounts(ctx, f)
+	counts, err := s.next.DiscrepancyCounts(ctx, f)
+	auditSelection[coverage.Discrepancy](ctx, err, nil, byNIK(f.NIK))
+	return counts, err
 }
 
+// Discrepancy is FORBIDDEN to a masked caller: its ids are not the stored
+// ones (discrepancyid.go).
 func (s scopedReconcileLog) Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error) {
+	if sc, err := scopeOf(ctx); err != nil {
+		return nil, err
+	} else if sc.masked {
+		return nil, errDiscrepancyByID(ctx)
+	}
 	d, err := s.next.Discrepancy(ctx, id)
 	if err != nil {
 		return nil, err

@@ -76,10 +76,18 @@ func syncProgress(run *coverage.SyncRun, now time.Time) *model.SyncProgress {
 	return p
 }
 
-// watchRun sends the run each time it changes until it ends or ctx does.
+// maxProgressWatch bounds a syncRunProgress subscription: a run left RUNNING
+// by a worker that died would otherwise be polled for as long as the client
+// stays. The client subscribes again to watch on.
+var maxProgressWatch = time.Hour
+
+// watchRun sends the run each time it changes until it ends, ctx does or
+// maxProgressWatch has passed.
 func (r *resolver) watchRun(ctx context.Context, first *coverage.SyncRun) <-chan *coverage.SyncRun {
 	ch := make(chan *coverage.SyncRun, 1)
+	ctx, cancel := context.WithTimeout(ctx, maxProgressWatch)
 	go func() {
+		defer cancel()
 		defer close(ch)
 		last := first
 		select {

@@ -6,19 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // DefaultRequestTimeout bounds a request to /query when
 // Config.RequestTimeout is 0.
 const DefaultRequestTimeout = 30 * time.Second
 
-// uploadTimeout is the least time a multipart request (a roster upload: up
-// to 32 MiB and 200,000 rows to write) gets, whatever the request timeout.
+// uploadTimeout is the least time a roster upload (a multipart request whose
+// operation is importRoster: up to 32 MiB and 200,000 rows to write) gets,
+// whatever the request timeout; other multipart requests get the request
+// timeout.
 const uploadTimeout = 2 * time.Minute
 
 // errTimeout is the extensions.code of a request stopped at its deadline.
@@ -28,20 +33,24 @@ const errTimeout = "TIMEOUT"
 // cancelled then, so the store calls under way stop, and the client gets
 // 503 with the code TIMEOUT at the deadline, whatever the handler is still
 // doing (it answers into a buffer, dropped once the deadline has passed).
-// Subscriptions (SSE) last as long as their client stays and get no
-// deadline. d <= 0: no deadline.
+// Subscriptions (SSE) last as long as their client stays (or their
+// resolver ends them) and get no deadline; any other operation over SSE is
+// refused (sseSubscriptionsOnly), so nothing else escapes the deadline.
+// d <= 0: no deadline.
 func withTimeout(d time.Duration, logger *slog.Logger, next http.Handler) http.Handler {
 	if d <= 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-			next.ServeHTTP(w, r)
+		if (transport.SSE{}).Supports(r) {
+			// A stream has no deadline here: sseSubscriptionsOnly refuses any
+			// operation over it but a subscription.
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), streamKey{}, true)))
 			return
 		}
 		limit := d
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-			limit = max(d, uploadTimeout)
+		if up, _ := r.Context().Value(uploadKey{}).(bool); up {
+			limit = max(d, uploadTimeout) // importRoster (guardUpload, body.go)
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), limit)
 		defer cancel()
@@ -86,6 +95,34 @@ func withTimeout(d time.Duration, logger *slog.Logger, next http.Handler) http.H
 			_, _ = w.Write([]byte(`{"errors":[{"message":` + quoteJSON(msg) + `,"extensions":{"code":"` + errTimeout + `"}}]}`))
 		}
 	})
+}
+
+// streamKey marks the context of a request the SSE transport takes, which
+// withTimeout gives no deadline.
+type streamKey struct{}
+
+// errStreamOnlySubscriptions is the code of a query or mutation sent over SSE.
+const errStreamOnlySubscriptions = "BAD_REQUEST"
+
+// sseSubscriptionsOnly refuses queries and mutations over SSE (Accept:
+// text/event-stream): they would run without the request's deadline.
+// Clients send them as plain JSON POSTs.
+func sseSubscriptionsOnly(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if stream, _ := ctx.Value(streamKey{}).(bool); !stream || oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	sent := false
+	return func(context.Context) *graphql.Response {
+		if sent {
+			return nil
+		}
+		sent = true
+		return &graphql.Response{Errors: gqlerror.List{{
+			Message:    "only subscriptions are served over text/event-stream; send queries and mutations as a POST with Accept: application/json",
+			Extensions: map[string]any{"code": errStreamOnlySubscriptions},
+		}}}
+	}
 }
 
 // timeoutWriter buffers a response until the handler is done; writes after

@@ -25,3 +25,9 @@ func (s *Store) TickClaims(ctx context.Context, job string) ([]time.Time, error)
 	}
 	return ticks, nil
 }
+
+// RosterImportErrorDocs counts the stored row-error chunks of an import, for
+// tests.
+func (s *Store) RosterImportErrorDocs(ctx context.Context, id string) (int64, error) {
+	return s.db.Collection(colRosterImportErrors).CountDocuments(ctx, bson.D{{Key: "import", Value: id}})
+}

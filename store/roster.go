@@ -41,7 +41,7 @@ func (s *Store) RosterByKeys(ctx context.Context, keys []string) (map[string]cov
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("find roster entry %s: %w", k, err)
+			return nil, fmt.Errorf("find roster entry: %w", err) // never the key: NIK:CATEGORY
 		}
 		out[k] = e
 	}

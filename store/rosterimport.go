@@ -25,8 +25,11 @@ import (
 // deleted: nothing reached the roster. One that stops after it is resumed
 // (worker.RosterImporter.Resume) from its last recorded chunk, re-applying
 // at most one chunk, which changes nothing. The report (counts and row
-// errors) is stored first and stays queryable whatever happens. The
-// worker holds a lease per import (leases.go), so that a resume never runs
+// errors) is stored first and stays queryable whatever happens. Every
+// status change is conditional on the status it leaves (STAGING to
+// COMMITTING or FAILED, COMMITTING to COMMITTED), so that two processes
+// never both move an import. The worker holds a lease per import
+// (leases.go), checked before each write, so that a resume never runs
 // beside a live import.
 const (
 	colRosterImports      = "roster_imports"       // one document per import: the report and the state
@@ -130,6 +133,13 @@ func (s *Store) CreateRosterImport(ctx context.Context, st RosterImportState) er
 		ID: st.ID, FileName: st.FileName, Status: string(coverage.ImportStaging), Owner: st.Owner, StartedAt: st.StartedAt,
 		Rows: st.Rows, Valid: st.Valid, Rejected: st.Rejected, ErrorChunks: (len(errs) + RosterImportChunk - 1) / RosterImportChunk, Pending: true,
 	}
+	// The import document first, then its row errors: row errors (NIKs,
+	// names) are never stored without the import that owns them. An import
+	// stopped in between has a report with fewer errors (rosterImportErrors
+	// skips missing chunks), still owned and shown.
+	if _, err := s.db.Collection(colRosterImports).InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("store roster import %s: %w", st.ID, err)
+	}
 	for seq := 0; seq < d.ErrorChunks; seq++ {
 		part := errs[seq*RosterImportChunk : min((seq+1)*RosterImportChunk, len(errs))]
 		doc := rosterErrorsDoc{ID: importChunkID(st.ID, "e", seq), Import: st.ID, Errors: make([]rowErrorDoc, len(part))}
@@ -139,9 +149,6 @@ func (s *Store) CreateRosterImport(ctx context.Context, st RosterImportState) er
 		if _, err := s.db.Collection(colRosterImportErrors).ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true)); err != nil {
 			return fmt.Errorf("store the row errors of roster import %s: %w", st.ID, err)
 		}
-	}
-	if _, err := s.db.Collection(colRosterImports).InsertOne(ctx, d); err != nil {
-		return fmt.Errorf("store roster import %s: %w", st.ID, err)
 	}
 	return nil
 }
@@ -198,20 +205,31 @@ func (s *Store) RosterImportProgress(ctx context.Context, id string, applied int
 	return nil
 }
 
-// FinishRosterImport ends an import COMMITTED or FAILED, after its staged
-// rows were deleted (DeleteRosterImportRows); rowsLeft, when they could not
-// be, keeps it pending, for Resume to delete them.
-func (s *Store) FinishRosterImport(ctx context.Context, id string, status coverage.RosterImportStatus, failure string, at time.Time, rowsLeft bool) error {
-	if !status.Finished() {
-		return fmt.Errorf("finish roster import %s: %s is not an end", id, status)
+// FinishRosterImport ends an import that is still in status from: STAGING
+// to FAILED, COMMITTING to COMMITTED, each a conditional write that reports
+// whether it applied (false: another process moved the import on first).
+// Its staged rows are deleted (DeleteRosterImportRows) before a COMMITTED
+// end, and after a FAILED one made by a process other than the import's
+// own (which may still commit it); rowsLeft, while they are not, keeps it
+// pending, for Resume to delete them. From a finished status to itself, it
+// only sets pending to rowsLeft (the staged rows are gone).
+func (s *Store) FinishRosterImport(ctx context.Context, id string, from, status coverage.RosterImportStatus, failure string, at time.Time, rowsLeft bool) (bool, error) {
+	set := bson.D{{Key: "status", Value: string(status)}, {Key: "failure", Value: failure},
+		{Key: "finished_at", Value: at.UTC()}, {Key: "pending", Value: rowsLeft}}
+	switch {
+	case from == coverage.ImportStaging && status == coverage.ImportFailed,
+		from == coverage.ImportCommitting && status == coverage.ImportCommitted:
+	case from == status && status.Finished():
+		set = bson.D{{Key: "pending", Value: rowsLeft}}
+	default:
+		return false, fmt.Errorf("finish roster import %s: no transition from %s to %s", id, from, status)
 	}
-	_, err := s.db.Collection(colRosterImports).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(status)}, {Key: "failure", Value: failure},
-			{Key: "finished_at", Value: at.UTC()}, {Key: "pending", Value: rowsLeft}}}})
+	res, err := s.db.Collection(colRosterImports).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "status", Value: string(from)}}, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
-		return fmt.Errorf("finish roster import %s: %w", id, err)
+		return false, fmt.Errorf("finish roster import %s: %w", id, err)
 	}
-	return nil
+	return res.MatchedCount == 1, nil
 }
 
 // DeleteRosterImportRows deletes the staged rows of an import that is
@@ -320,4 +338,33 @@ func (s *Store) ForgetRosterImportLease(ctx context.Context, l Lease) error {
 		return fmt.Errorf("remove lease claim of %s: %w", l.Job, err)
 	}
 	return nil
+}
+
+// PruneRosterImports removes the reports of the finished imports begun
+// before the time (their ids are older: the (pending, _id) index finds
+// them), each one's row errors (NIKs, names) before its document, so that
+// none is left without its import; it returns how many it removed. Pending
+// imports stay.
+func (s *Store) PruneRosterImports(ctx context.Context, before time.Time) (int, error) {
+	cur, err := s.db.Collection(colRosterImports).Find(ctx,
+		bson.D{{Key: "pending", Value: false}, {Key: "_id", Value: bson.D{{Key: "$lt", Value: fmt.Sprintf("ri%012x", before.UnixMilli())}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "error_chunks", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("list old roster imports: %w", err)
+	}
+	var docs []rosterImportDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("list old roster imports: %w", err)
+	}
+	for i, d := range docs {
+		for seq := range d.ErrorChunks {
+			if _, err := s.db.Collection(colRosterImportErrors).DeleteOne(ctx, bson.D{{Key: "_id", Value: importChunkID(d.ID, "e", seq)}}); err != nil {
+				return i, fmt.Errorf("remove the row errors of roster import %s: %w", d.ID, err)
+			}
+		}
+		if _, err := s.db.Collection(colRosterImports).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}}); err != nil {
+			return i, fmt.Errorf("remove roster import %s: %w", d.ID, err)
+		}
+	}
+	return len(docs), nil
 }

@@ -51,8 +51,8 @@ func TestRosterImportRecords(t *testing.T) {
 	if err := s.DeleteRosterImportRows(ctx, st.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishRosterImport(ctx, st.ID, coverage.ImportCommitted, "", at, false); err != nil {
-		t.Fatal(err)
+	if ok, err := s.FinishRosterImport(ctx, st.ID, coverage.ImportCommitting, coverage.ImportCommitted, "", at, false); err != nil || !ok {
+		t.Fatal(ok, err)
 	}
 	if _, err := s.RosterImportRows(ctx, st.ID, 0); err == nil {
 		t.Error("staged rows left")
@@ -72,5 +72,131 @@ func TestRosterImportRecords(t *testing.T) {
 	}
 	if _, err := s.RosterImport(ctx, "ri-none"); coverage.ErrorCode(err) != coverage.ENOTFOUND {
 		t.Errorf("an unknown import: %v", err)
+	}
+}
+
+// TestRosterImportTransitionsAreGuarded: each status change applies only
+// from the status it leaves, and says whether it applied: a rollback
+// (STAGING to FAILED) does not undo an import committed meanwhile, and a
+// commit does not revive one rolled back.
+func TestRosterImportTransitionsAreGuarded(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	newImport := func(sec int) string {
+		st := store.RosterImportState{RosterImport: coverage.RosterImport{ID: store.NewRosterImportID(at.Add(time.Duration(sec) * time.Second)),
+			FileName: "a.csv", StartedAt: at, Rows: 1, Valid: 1}, Owner: "p1"}
+		if err := s.CreateRosterImport(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		return st.ID
+	}
+	status := func(id string) (coverage.RosterImportStatus, bool) {
+		r, err := s.RosterImport(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status, r.Pending
+	}
+
+	committed := newImport(0)
+	if err := s.CommitRosterImport(ctx, committed, 1, at); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.FinishRosterImport(ctx, committed, coverage.ImportStaging, coverage.ImportFailed, "nothing was written", at, false); err != nil || ok {
+		t.Errorf("rolling back a committed import: applied %v, %v", ok, err)
+	}
+	if st, pending := status(committed); st != coverage.ImportCommitting || !pending {
+		t.Errorf("after a late rollback: %s pending %v, want COMMITTING pending", st, pending)
+	}
+	if ok, err := s.FinishRosterImport(ctx, committed, coverage.ImportCommitting, coverage.ImportCommitted, "", at, false); err != nil || !ok {
+		t.Errorf("commit's end: applied %v, %v", ok, err)
+	}
+	if ok, err := s.FinishRosterImport(ctx, committed, coverage.ImportCommitting, coverage.ImportCommitted, "", at, false); err != nil || ok {
+		t.Errorf("a second end: applied %v, %v", ok, err)
+	}
+
+	failed := newImport(1)
+	if ok, err := s.FinishRosterImport(ctx, failed, coverage.ImportStaging, coverage.ImportFailed, "nothing was written", at, true); err != nil || !ok {
+		t.Fatalf("rollback: applied %v, %v", ok, err)
+	}
+	if err := s.CommitRosterImport(ctx, failed, 1, at); coverage.ErrorCode(err) != coverage.ECONFLICT {
+		t.Errorf("committing a rolled back import: %v, want CONFLICT", err)
+	}
+	if ok, err := s.FinishRosterImport(ctx, failed, coverage.ImportCommitting, coverage.ImportCommitted, "", at, false); err != nil || ok {
+		t.Errorf("ending a rolled back import COMMITTED: applied %v, %v", ok, err)
+	}
+	if st, pending := status(failed); st != coverage.ImportFailed || !pending {
+		t.Errorf("rolled back, rows not deleted: %s pending %v", st, pending)
+	}
+	if ok, err := s.FinishRosterImport(ctx, failed, coverage.ImportFailed, coverage.ImportFailed, "", at, false); err != nil || !ok {
+		t.Errorf("clearing pending: applied %v, %v", ok, err)
+	}
+	if r, err := s.RosterImport(ctx, failed); err != nil || r.Status != coverage.ImportFailed || r.Pending || r.Failure != "nothing was written" {
+		t.Errorf("rolled back: %+v %v", r, err)
+	}
+	if _, err := s.FinishRosterImport(ctx, failed, coverage.ImportStaging, coverage.ImportCommitted, "", at, false); err == nil {
+		t.Error("STAGING to COMMITTED was accepted")
+	}
+}
+
+// TestRosterImportErrorsNeverWithoutTheirImport: the row errors (NIKs,
+// names) are stored after the import document, so that a failure between
+// leaves none without an owner. Here the import document cannot be stored
+// (its id is taken): none of its row errors is.
+func TestRosterImportErrorsNeverWithoutTheirImport(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := store.RosterImportState{RosterImport: coverage.RosterImport{ID: store.NewRosterImportID(at), FileName: "a.csv",
+		StartedAt: at, Rows: 1, Rejected: 1, Errors: []coverage.RowError{{Row: 2, Column: "nik", Value: "3672011205900003", Reason: "first"}}}, Owner: "p1"}
+	if err := s.CreateRosterImport(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	again := st
+	again.Errors = []coverage.RowError{{Row: 2, Column: "name", Value: "Budi Santoso", Reason: "second"}}
+	if err := s.CreateRosterImport(ctx, again); err == nil {
+		t.Fatal("an import stored twice")
+	}
+	r, err := s.RosterImport(ctx, st.ID)
+	if err != nil || len(r.Errors) != 1 || r.Errors[0] != st.Errors[0] {
+		t.Errorf("row errors: %+v %v, want the first import's only", r.Errors, err)
+	}
+}
+
+// TestRosterImportRetention: the reports of finished imports begun before
+// the retention's start go, with their row errors; newer ones and pending
+// ones stay.
+func TestRosterImportRetention(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	newImport := func(started time.Time, finish bool) string {
+		st := store.RosterImportState{RosterImport: coverage.RosterImport{ID: store.NewRosterImportID(started), FileName: "a.csv",
+			StartedAt: started, Rows: 1, Rejected: 1, Errors: []coverage.RowError{{Row: 2, Column: "nik", Value: "3672011205900003", Reason: "x"}}}, Owner: "p1"}
+		if err := s.CreateRosterImport(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if finish {
+			if ok, err := s.FinishRosterImport(ctx, st.ID, coverage.ImportStaging, coverage.ImportFailed, "nothing was written", started, false); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+		return st.ID
+	}
+	old, oldPending, recent := newImport(at, true), newImport(at.Add(time.Second), false), newImport(at.Add(48*time.Hour), true)
+	if n, err := s.PruneRosterImports(ctx, at.Add(24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("prune: %d %v, want 1", n, err)
+	}
+	if _, err := s.RosterImport(ctx, old); coverage.ErrorCode(err) != coverage.ENOTFOUND {
+		t.Errorf("the old report: %v, want gone", err)
+	}
+	if n, err := s.RosterImportErrorDocs(ctx, old); err != nil || n != 0 {
+		t.Errorf("the old report's row errors: %d %v, want gone", n, err)
+	}
+	for _, id := range []string{oldPending, recent} {
+		if r, err := s.RosterImport(ctx, id); err != nil || len(r.Errors) != 1 {
+			t.Errorf("report %s: %+v %v, want kept", id, r, err)
+		}
 	}
 }

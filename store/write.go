@@ -67,7 +67,9 @@ func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (c
 		default:
 			doc, hash, err := document(r, now)
 			if err != nil {
-				return counts, fmt.Errorf("encode %s %s: %w", feed, r.Key, err)
+				// Never the key: a roster key is NIK:CATEGORY, and the
+				// error ends up in SyncRun.error.
+				return counts, fmt.Errorf("encode %s record %d of %d: %w", feed, i+1, len(recs), err)
 			}
 			upserts = append(upserts, upsert{value: r.Value, key: r.Key, hash: hash, doc: doc, updatedAt: r.UpdatedAt})
 		}
@@ -204,7 +206,10 @@ func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []u
 		}
 		for _, we := range bwe.WriteErrors {
 			if !mongo.IsDuplicateKeyError(we) {
-				return fmt.Errorf("insert %s: %w", ups[we.Index].key, we)
+				// Never the key (a roster key is NIK:CATEGORY) nor the
+				// server's message, which may quote it: the position and
+				// the code.
+				return fmt.Errorf("insert record %d of %d refused (code %d)", we.Index+1, len(ups), we.Code)
 			}
 			existing[we.Index] = true
 		}

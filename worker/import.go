@@ -29,11 +29,12 @@ type RosterStore interface {
 	CommitRosterImport(ctx context.Context, id string, chunks int, at time.Time) error
 	RosterImportRows(ctx context.Context, id string, seq int) ([]coverage.RosterEntry, error)
 	RosterImportProgress(ctx context.Context, id string, applied int, counts coverage.SyncCounts, note string) error
-	FinishRosterImport(ctx context.Context, id string, status coverage.RosterImportStatus, failure string, at time.Time, rowsLeft bool) error
+	FinishRosterImport(ctx context.Context, id string, from, status coverage.RosterImportStatus, failure string, at time.Time, rowsLeft bool) (bool, error)
 	DeleteRosterImportRows(ctx context.Context, id string, upTo int) error
 	RosterImport(ctx context.Context, id string) (store.RosterImportState, error)
 	RosterImports(ctx context.Context, n int) ([]coverage.RosterImport, error)
 	PendingRosterImports(ctx context.Context) ([]store.RosterImportState, error)
+	PruneRosterImports(ctx context.Context, before time.Time) (int, error)
 }
 
 var _ RosterStore = (*store.Store)(nil)
@@ -49,8 +50,9 @@ var _ RosterStore = (*store.Store)(nil)
 // roster, passes its commit point, then writes them to the roster (see
 // store/rosterimport.go). An import that stops before its commit point ends
 // FAILED with nothing written; one that stops after it (the process died,
-// the database went away) is finished by Resume, at the next import or
-// start. Its report is queryable all along (Report, Reports).
+// the database went away) is finished by Resume: Run's next pass (within a
+// minute), the next import, or the next start. Its report is queryable all
+// along (Report, Reports).
 type RosterImporter struct {
 	Store  RosterStore
 	Areas  *coverage.Areas
@@ -65,7 +67,17 @@ type RosterImporter struct {
 	LeaseTTL time.Duration
 	// Owner names this process in leases and reports (default ProcessOwner()).
 	Owner string
+	// KeepReports is how long the reports of finished imports, with their
+	// row errors (NIKs, names), are kept; Run removes older ones (default
+	// DefaultKeepImportReports; negative: kept for ever).
+	KeepReports time.Duration
+
+	tick func() <-chan time.Time // Run's next pass (tests); default every resumeEvery
 }
+
+// DefaultKeepImportReports is RosterImporter.KeepReports's default, the
+// audit log's default retention.
+const DefaultKeepImportReports = 400 * 24 * time.Hour
 
 // DefaultImportLeaseTTL is RosterImporter.LeaseTTL's default.
 const DefaultImportLeaseTTL = 2 * time.Minute
@@ -168,9 +180,11 @@ func (ri *RosterImporter) run(ctx context.Context, st store.RosterImportState, e
 		if derr != nil {
 			ri.logger().Warn("delete the staged rows of a failed roster import", "import", st.ID, "error", derr)
 		}
-		// Taken over: the process that took it records its end.
+		// Taken over: the process that took it records its end. Otherwise
+		// STAGING becomes FAILED (this process never committed it, so the
+		// staged rows could go first).
 		if !errors.Is(err, store.ErrLeaseLost) && !errors.Is(context.Cause(ctx), store.ErrLeaseLost) {
-			if ferr := ri.Store.FinishRosterImport(detached, st.ID, coverage.ImportFailed, st.Failure, st.FinishedAt, derr != nil); ferr != nil {
+			if _, ferr := ri.Store.FinishRosterImport(detached, st.ID, coverage.ImportStaging, coverage.ImportFailed, st.Failure, st.FinishedAt, derr != nil); ferr != nil {
 				ri.logger().Error("record a failed roster import", "import", st.ID, "error", ferr)
 			} else {
 				h.ended = true
@@ -198,10 +212,10 @@ func (ri *RosterImporter) run(ctx context.Context, st store.RosterImportState, e
 			return fail(err)
 		}
 		// The commit may or may not have landed: Resume finds out.
-		return st.RosterImport, importError(err, "roster import %s of %s: its commit is not confirmed; it is finished or undone, all or nothing, at the next import or start", st.ID, st.FileName)
+		return st.RosterImport, importError(err, "roster import %s of %s: its commit is not confirmed; it is finished or undone, all or nothing, within a minute or at the next import or start", st.ID, st.FileName)
 	}
 	st.Status, st.Chunks = coverage.ImportCommitting, chunks
-	imp, err := ri.apply(ctx, st, func(seq int) ([]coverage.RosterEntry, error) {
+	imp, err := ri.apply(ctx, st, h.fence, func(seq int) ([]coverage.RosterEntry, error) {
 		return entries[seq*importBatch : min((seq+1)*importBatch, len(entries))], nil
 	})
 	h.ended = imp.Status == coverage.ImportCommitted
@@ -210,30 +224,40 @@ func (ri *RosterImporter) run(ctx context.Context, st store.RosterImportState, e
 
 // apply writes a committed import's chunks to the roster from the first
 // not yet applied, recording progress after each, then ends it COMMITTED.
-func (ri *RosterImporter) apply(ctx context.Context, st store.RosterImportState, chunk func(seq int) ([]coverage.RosterEntry, error)) (coverage.RosterImport, error) {
-	for seq := st.Applied; seq < st.Chunks; seq++ {
-		batch, err := chunk(seq)
+// fence, before each chunk and before the end, checks that this process
+// still holds the import's lease: one that stalled past its TTL writes
+// nothing more once another process has taken the import over.
+func (ri *RosterImporter) apply(ctx context.Context, st store.RosterImportState, fence func() error, chunk func(seq int) ([]coverage.RosterEntry, error)) (coverage.RosterImport, error) {
+	for seq := st.Applied; seq <= st.Chunks; seq++ {
+		err := fence()
+		if err == nil && seq == st.Chunks {
+			break
+		}
+		var batch []coverage.RosterEntry
+		if err == nil {
+			batch, err = chunk(seq)
+		}
 		var counts coverage.SyncCounts
 		if err == nil {
 			counts, err = ri.write(ctx, batch)
 		}
 		if err != nil {
-			note := fmt.Sprintf("%d of %d batches of rows written when the import stopped (%s); the rest are written when it is resumed, at the next import or start",
+			note := fmt.Sprintf("%d of %d batches of rows written when the import stopped (%s); the rest are written when it is resumed, within a minute or at the next import or start",
 				seq, st.Chunks, coverage.ErrorMessage(err))
-			if errors.Is(context.Cause(ctx), store.ErrLeaseLost) {
+			if errors.Is(err, store.ErrLeaseLost) || errors.Is(context.Cause(ctx), store.ErrLeaseLost) {
 				note = "taken over by another process, which writes the rest"
 			} else if perr := ri.Store.RosterImportProgress(context.WithoutCancel(ctx), st.ID, seq, st.Counts, note); perr != nil {
 				ri.logger().Warn("record progress of a roster import", "import", st.ID, "error", perr)
 			}
 			st.Failure = note
 			ri.logger().Error("roster import stopped after its commit point; it will be resumed", "import", st.ID, "file", st.FileName, "error", err)
-			return st.RosterImport, importError(err, "roster import %s of %s stopped with %d of %d batches written; the rest are written at the next import or start",
+			return st.RosterImport, importError(err, "roster import %s of %s stopped with %d of %d batches written; the rest are written within a minute or at the next import or start",
 				st.ID, st.FileName, seq, st.Chunks)
 		}
 		st.Counts.Add(counts)
 		st.Applied = seq + 1
 		if err := ri.Store.RosterImportProgress(ctx, st.ID, st.Applied, st.Counts, ""); err != nil {
-			return st.RosterImport, importError(err, "roster import %s of %s stopped with %d of %d batches written; the rest are written at the next import or start",
+			return st.RosterImport, importError(err, "roster import %s of %s stopped with %d of %d batches written; the rest are written within a minute or at the next import or start",
 				st.ID, st.FileName, st.Applied, st.Chunks)
 		}
 	}
@@ -244,8 +268,16 @@ func (ri *RosterImporter) apply(ctx context.Context, st store.RosterImportState,
 		ri.logger().Warn("delete the staged rows of a roster import", "import", st.ID, "error", derr)
 	}
 	st.Status, st.Failure, st.FinishedAt = coverage.ImportCommitted, "", time.Now().UTC().Truncate(time.Millisecond)
-	if err := ri.Store.FinishRosterImport(ctx, st.ID, coverage.ImportCommitted, "", st.FinishedAt, derr != nil); err != nil {
-		return st.RosterImport, importError(err, "roster import %s of %s: every row is written, but its end is not recorded yet (it is at the next import or start)", st.ID, st.FileName)
+	ok, err := ri.Store.FinishRosterImport(ctx, st.ID, coverage.ImportCommitting, coverage.ImportCommitted, "", st.FinishedAt, derr != nil)
+	if err != nil {
+		return st.RosterImport, importError(err, "roster import %s of %s: every row is written, but its end is not recorded yet (it is within a minute or at the next import or start)", st.ID, st.FileName)
+	}
+	if !ok { // another process ended it first: its report is the one
+		cur, err := ri.Store.RosterImport(ctx, st.ID)
+		if err != nil {
+			return st.RosterImport, importError(err, "roster import %s of %s: every row is written, but another process ended it", st.ID, st.FileName)
+		}
+		return cur.RosterImport, nil
 	}
 	ri.logger().Info("roster imported", "import", st.ID, "file", st.FileName, "rows", st.Rows, "valid", st.Valid, "rejected", st.Rejected,
 		"inserted", st.Counts.Inserted, "updated", st.Counts.Updated, "unchanged", st.Counts.Unchanged)
@@ -306,22 +338,43 @@ func (ri *RosterImporter) Resume(ctx context.Context) error {
 	return err
 }
 
-// ResumeAll is Resume, again every LeaseTTL while some pending import is
-// held by a process (which may have died just before this one started: its
-// lease expires within a TTL), until none is left or ctx ends. serve runs it
-// at start.
-func (ri *RosterImporter) ResumeAll(ctx context.Context) error {
+// Run resumes roster imports until ctx ends: at once, then it looks again
+// every LeaseTTL (at most a minute; one indexed query when none is
+// pending) and resumes whatever is pending. An import stopped after its
+// commit point by a failure (the database away for longer than its
+// retries) is thus finished within a minute of the database's return, not
+// at the next import or start; one held by a process that died just before
+// this one started is taken over once its lease expires. A pass that fails
+// for one import goes on with the others, and the next pass tries again.
+// Each pass also removes the reports older than KeepReports. serve runs it.
+func (ri *RosterImporter) Run(ctx context.Context) {
 	for {
-		held, err := ri.resume(ctx)
-		if err != nil || held == 0 {
-			return err
+		if _, err := ri.resume(ctx); err != nil && ctx.Err() == nil {
+			ri.logger().Warn("resume roster imports", "error", err)
+		}
+		if keep := ri.keepReports(); keep > 0 {
+			if n, err := ri.Store.PruneRosterImports(ctx, time.Now().Add(-keep)); err != nil && ctx.Err() == nil {
+				ri.logger().Warn("remove old roster import reports", "error", err)
+			} else if n > 0 {
+				ri.logger().Info("removed old roster import reports", "reports", n, "kept", keep.String())
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-time.After(ri.leaseTTL()):
+			return
+		case <-ri.resumeTick():
 		}
 	}
+}
+
+// resumeEvery is how often Run looks for pending imports.
+func (ri *RosterImporter) resumeEvery() time.Duration { return min(ri.leaseTTL(), time.Minute) }
+
+func (ri *RosterImporter) resumeTick() <-chan time.Time {
+	if ri.tick != nil {
+		return ri.tick()
+	}
+	return time.After(ri.resumeEvery())
 }
 
 // resume makes one pass and returns how many pending imports a process
@@ -352,7 +405,8 @@ func (ri *RosterImporter) resumeOne(ctx context.Context, st store.RosterImportSt
 		if err := ri.Store.DeleteRosterImportRows(ctx, st.ID, staged); err != nil {
 			return err
 		}
-		return ri.Store.FinishRosterImport(ctx, st.ID, st.Status, st.Failure, st.FinishedAt, false)
+		_, err := ri.Store.FinishRosterImport(ctx, st.ID, st.Status, st.Status, st.Failure, st.FinishedAt, false)
+		return err
 	}
 	lease, err := ri.Store.AcquireLease(ctx, store.LeaseRequest{Job: importJob(st.ID), Owner: ri.owner(), RunID: st.ID, TTL: ri.leaseTTL()})
 	if err != nil {
@@ -364,19 +418,33 @@ func (ri *RosterImporter) resumeOne(ctx context.Context, st store.RosterImportSt
 	if st, err = ri.Store.RosterImport(h.ctx, st.ID); err != nil {
 		return err
 	}
-	switch st.Status {
-	case coverage.ImportStaging:
+	if st.Status == coverage.ImportStaging {
+		// FAILED first, then the staged rows go: its process, stalled past
+		// its lease after its last check, may still pass its commit point,
+		// and then it is COMMITTING and its staged rows are to be written.
 		failure := fmt.Sprintf("nothing was written: %s stopped before every row was staged; import the file again", st.Owner)
-		derr := ri.Store.DeleteRosterImportRows(h.ctx, st.ID, staged)
-		if err := ri.Store.FinishRosterImport(h.ctx, st.ID, coverage.ImportFailed, failure, time.Now(), derr != nil); err != nil {
+		ok, err := ri.Store.FinishRosterImport(h.ctx, st.ID, coverage.ImportStaging, coverage.ImportFailed, failure, time.Now(), true)
+		if err != nil {
 			return err
 		}
-		h.ended = true
-		ri.logger().Warn("abandoned roster import rolled back, nothing written", "import", st.ID, "file", st.FileName, "owner", st.Owner)
-		return derr
+		if ok {
+			h.ended = true
+			ri.logger().Warn("abandoned roster import rolled back, nothing written", "import", st.ID, "file", st.FileName, "owner", st.Owner)
+			if err := ri.Store.DeleteRosterImportRows(h.ctx, st.ID, staged); err != nil {
+				return err // pending still: the next pass deletes them
+			}
+			_, err := ri.Store.FinishRosterImport(h.ctx, st.ID, coverage.ImportFailed, coverage.ImportFailed, failure, time.Now(), false)
+			return err
+		}
+		// Committed meanwhile: finish it.
+		if st, err = ri.Store.RosterImport(h.ctx, st.ID); err != nil {
+			return err
+		}
+	}
+	switch st.Status {
 	case coverage.ImportCommitting:
 		ri.logger().Info("resuming a roster import", "import", st.ID, "file", st.FileName, "owner", st.Owner, "written", st.Applied, "of", st.Chunks)
-		imp, err := ri.apply(h.ctx, st, func(seq int) ([]coverage.RosterEntry, error) { return ri.Store.RosterImportRows(h.ctx, st.ID, seq) })
+		imp, err := ri.apply(h.ctx, st, h.fence, func(seq int) ([]coverage.RosterEntry, error) { return ri.Store.RosterImportRows(h.ctx, st.ID, seq) })
 		h.ended = imp.Status == coverage.ImportCommitted
 		return err
 	default: // finished meanwhile
@@ -524,6 +592,13 @@ func (ri *RosterImporter) leaseTTL() time.Duration {
 		return ri.LeaseTTL
 	}
 	return DefaultImportLeaseTTL
+}
+
+func (ri *RosterImporter) keepReports() time.Duration {
+	if ri.KeepReports != 0 {
+		return ri.KeepReports
+	}
+	return DefaultKeepImportReports
 }
 
 func (ri *RosterImporter) owner() string {

@@ -43,6 +43,45 @@ type faultStore struct {
 	onStage func(seq int) error
 	onRenew func() error
 	onClean func()
+	// onCommit, when set, makes the commit: it may call commit when it
+	// likes, or not.
+	onCommit func(commit func() error) error
+	onRead   func(st store.RosterImportState) // after RosterImport
+	onRows   func(id string, seq int) error   // before RosterImportRows
+	// clockAhead is added to the clock of the leases this store acquires:
+	// the leases of other processes are seen expired.
+	clockAhead time.Duration
+}
+
+func (f *faultStore) CommitRosterImport(ctx context.Context, id string, chunks int, at time.Time) error {
+	if f.onCommit != nil {
+		return f.onCommit(func() error { return f.Store.CommitRosterImport(ctx, id, chunks, at) })
+	}
+	return f.Store.CommitRosterImport(ctx, id, chunks, at)
+}
+
+func (f *faultStore) RosterImport(ctx context.Context, id string) (store.RosterImportState, error) {
+	st, err := f.Store.RosterImport(ctx, id)
+	if err == nil && f.onRead != nil {
+		f.onRead(st)
+	}
+	return st, err
+}
+
+func (f *faultStore) RosterImportRows(ctx context.Context, id string, seq int) ([]coverage.RosterEntry, error) {
+	if f.onRows != nil {
+		if err := f.onRows(id, seq); err != nil {
+			return nil, err
+		}
+	}
+	return f.Store.RosterImportRows(ctx, id, seq)
+}
+
+func (f *faultStore) AcquireLease(ctx context.Context, r store.LeaseRequest) (store.Lease, error) {
+	if f.clockAhead != 0 {
+		r.Now = time.Now().Add(f.clockAhead)
+	}
+	return f.Store.AcquireLease(ctx, r)
 }
 
 func (f *faultStore) Apply(ctx context.Context, feed coverage.Feed, recs []store.Record) (coverage.SyncCounts, error) {
@@ -320,5 +359,156 @@ func TestAbandonedImportIsRolledBack(t *testing.T) {
 		if _, err := s.RosterImportRows(context.Background(), id, seq); err == nil {
 			t.Errorf("staged chunk %d is still there", seq)
 		}
+	}
+}
+
+// TestRosterImportCommittedDuringItsRollbackIsWritten: the process of an
+// import stalls after its last lease check, just before its commit, past
+// its lease's TTL. Another process takes the import over and reads it
+// STAGING; the stalled commit lands; then the other process rolls the
+// import back. The rollback must not apply (the import is COMMITTING: its
+// staged rows are kept and written), and the stalled process, fenced off,
+// writes no more: the import ends COMMITTED with every row, never FAILED
+// "nothing was written" with rows in the roster.
+func TestRosterImportCommittedDuringItsRollbackIsWritten(t *testing.T) {
+	s := storetest.Open(t)
+	committing, proceed := make(chan struct{}), make(chan struct{})
+	stalled := &faultStore{Store: s, onCommit: func(commit func() error) error {
+		close(committing)
+		<-proceed // stalled past the lease's TTL
+		return commit()
+	}}
+	// An hour's TTL: the stalled process renews nothing by itself while
+	// the test runs; the other one sees the lease expired (clockAhead).
+	first := &worker.RosterImporter{Store: stalled, Areas: coverage.Cilegon(), Owner: "replica-1", LeaseTTL: time.Hour}
+	returned := make(chan error, 1)
+	go func() {
+		_, err := first.ImportRoster(context.Background(), "besar.csv", strings.NewReader(rosterCSV(2500)))
+		returned <- err
+	}()
+	<-committing
+
+	var once sync.Once
+	var firstErr error
+	taker := &faultStore{Store: s, clockAhead: 2 * time.Hour, onRead: func(st store.RosterImportState) {
+		if st.Status != coverage.ImportStaging {
+			return
+		}
+		once.Do(func() { // read STAGING under the lease: now the stalled commit lands, and its process goes on
+			close(proceed)
+			firstErr = <-returned
+		})
+	}}
+	second := &worker.RosterImporter{Store: taker, Areas: coverage.Cilegon(), Owner: "replica-2"}
+	if err := second.Resume(context.Background()); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	select {
+	case <-proceed:
+	default:
+		t.Fatal("the import was never read STAGING under the other process's lease")
+	}
+	if firstErr == nil {
+		t.Error("the stalled process reported success though it lost its lease")
+	}
+	if n := stalled.applies.Load(); n != 0 {
+		t.Errorf("the stalled process wrote %d batches after it lost its lease", n)
+	}
+	list, err := second.Reports(context.Background(), 1)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("reports: %+v %v", list, err)
+	}
+	checkCommitted(t, s, list[0])
+}
+
+// TestRosterImportCutOnALiveProcessIsFinishedByRun: the database fails
+// after an import's commit point, longer than the import's retries; the
+// process lives on. Run finishes the import at its next pass, without an
+// import or a restart; a pass that fails for one import (here, another one
+// whose staged rows cannot be read yet) finishes the others, and the
+// failing one at a later pass.
+func TestRosterImportCutOnALiveProcessIsFinishedByRun(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	// Another import, left COMMITTING with its lease free.
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	other := store.RosterImportState{RosterImport: coverage.RosterImport{ID: store.NewRosterImportID(at), FileName: "kecil.csv",
+		Status: coverage.ImportStaging, StartedAt: at, Rows: 1, Valid: 1}, Owner: "replica-0"}
+	if err := s.CreateRosterImport(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StageRosterImportRows(ctx, other.ID, 0, []coverage.RosterEntry{{NIK: "3672019999999999", Name: "Dewi", Category: "KADER",
+		Agency: "Dinas Kesehatan", KelurahanCode: "3672011001", FundedFrom: "2024-01", UpdatedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitRosterImport(ctx, other.ID, 1, at); err != nil {
+		t.Fatal(err)
+	}
+
+	var down, otherDown atomic.Bool
+	down.Store(true)
+	otherDown.Store(true)
+	fs := &faultStore{Store: s,
+		onApply: func(_ context.Context, n int) error {
+			if n > 1 && down.Load() {
+				return errors.New("server selection timeout")
+			}
+			return nil
+		},
+		onRows: func(id string, _ int) error {
+			if id == other.ID && otherDown.Load() {
+				return errors.New("server selection timeout")
+			}
+			return nil
+		},
+	}
+	imp := &worker.RosterImporter{Store: fs, Areas: coverage.Cilegon(), Owner: "replica-1"}
+	// The import runs before Run starts (Run's first pass would take the
+	// other import's lease from under the import's own Resume otherwise).
+	got, err := imp.ImportRoster(ctx, "besar.csv", strings.NewReader(rosterCSV(2500)))
+	if err == nil || got.Status != coverage.ImportCommitting {
+		t.Fatalf("import: %+v %v, want cut after its commit point", got, err)
+	}
+	down.Store(false) // the database is back
+
+	tick := make(chan time.Time)
+	worker.SetResumeTick(imp, tick)
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		imp.Run(runCtx)
+	}()
+	passed(t, tick, ran) // the first pass is done
+	r, err := imp.Report(ctx, got.ID)
+	if err != nil || r.Status != coverage.ImportCommitted || r.Counts.Inserted != 2500 || r.Failure != "" {
+		t.Errorf("the cut import after the first pass: %+v %v", r, err)
+	}
+	if n := rosterCount(t, s); n != 2500 {
+		t.Errorf("the roster has %d entries, want 2500", n)
+	}
+	if o, err := imp.Report(ctx, other.ID); err != nil || o.Status != coverage.ImportCommitting {
+		t.Errorf("the other import after a failing pass: %+v %v", o, err)
+	}
+	otherDown.Store(false)
+	passed(t, tick, ran) // the second pass is done
+	stop()
+	<-ran
+	if o, err := imp.Report(ctx, other.ID); err != nil || o.Status != coverage.ImportCommitted || o.Counts.Inserted != 1 {
+		t.Errorf("the other import: %+v %v", o, err)
+	}
+	if pending, err := s.PendingRosterImports(ctx); err != nil || len(pending) != 0 {
+		t.Errorf("pending imports: %+v %v", pending, err)
+	}
+}
+
+// passed returns once Run has made a pass and waits for tick; it fails the
+// test if Run returned instead.
+func passed(t *testing.T, tick chan<- time.Time, ran <-chan struct{}) {
+	t.Helper()
+	select {
+	case tick <- time.Time{}:
+	case <-ran:
+		t.Fatal("Run returned")
 	}
 }

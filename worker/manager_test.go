@@ -271,7 +271,9 @@ func TestPanicIsRecordedAndTheScheduleGoesOn(t *testing.T) {
 // on request, reads its live progress, refuses a second one, and cancels it
 // from another replica; a new run then completes the feed.
 func TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica(t *testing.T) {
-	ds, url := slowCity(t, 8)
+	// The feed holds its pages after the sixth until the cancellation has
+	// ended the run, so the run cannot finish first however slow the machine.
+	ds, url, release := gatedCity(t, 8, 6)
 	s := storetest.Open(t)
 	feed := coverage.FeedContributions
 	a := replica(t, s, s, url, "replica-a", never, feed)
@@ -325,6 +327,7 @@ func TestTriggerShowsProgressAndCancelStopsTheRunInAnotherReplica(t *testing.T) 
 	if live.Status != coverage.RunCancelled || live.Counts.Read >= served {
 		t.Fatalf("cancelled run: got %s after %d of %d records (%s)", live.Status, live.Counts.Read, served, live.Error)
 	}
+	release()
 	if _, err := b.Cancel(ctx, run.ID); coverage.ErrorCode(err) != coverage.ECONFLICT {
 		t.Errorf("cancelling an ended run: got %v, want CONFLICT", err)
 	}
@@ -453,6 +456,35 @@ func slowCity(t *testing.T, seed int64) (*feedsim.Dataset, string) {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return ds, srv.URL
+}
+
+// gatedCity is slowCity whose feed, after serving pages pages, holds every
+// further request until release is called (or the client goes away).
+func gatedCity(t *testing.T, seed int64, pages int64) (ds *feedsim.Dataset, url string, release func()) {
+	t.Helper()
+	ds, err := feedsim.Generate(feedsim.Config{Seed: seed, Scale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := feedsim.NewServer(ds, token)
+	sim.Faults = feedsim.Faults{Latency: 30 * time.Millisecond}
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if served.Add(1) > pages {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(release)
+	return ds, srv.URL, release
 }
 
 // sameContributions compares the stored contributions with the simulator's.

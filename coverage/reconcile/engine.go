@@ -159,9 +159,10 @@ func (m *member) lapsed(mo coverage.Period) bool {
 
 // Add reconciles one person. Records of another NIK are an error.
 func (e *Engine) Add(p *Person) error {
-	for _, r := range p.Roster {
+	for i, r := range p.Roster {
 		if r.NIK != p.NIK {
-			return fmt.Errorf("reconcile: roster entry of %s in the group of another NIK", coverage.MaskNIK(r.NIK))
+			// Never the NIK, masked or not: the error is ReconcileRun.error.
+			return fmt.Errorf("reconcile: roster entry %d of person %d is in the group of another NIK", i+1, e.stats.People+1)
 		}
 	}
 	e.stats.People++

@@ -4649,7 +4649,7 @@ type Discrepancy {
   "When it was resolved."
   resolvedAt: Time
   "What was done, or why it closed."
-  resolutionNote: String
+  resolutionNote: String @personalData
   "Resolved because the condition disappeared from the data."
   autoResolved: Boolean!
 }
@@ -10568,7 +10568,20 @@ func (ec *executionContext) _Discrepancy_resolutionNote(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Discrepancy().ResolutionNote(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PersonalData == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive personalData is not implemented")
+				}
+				return ec.Directives.PersonalData(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
