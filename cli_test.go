@@ -7,8 +7,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -26,7 +24,6 @@ import (
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/feedsim"
-	"github.com/cilegon/jamsostek/store"
 	"github.com/cilegon/jamsostek/worker"
 )
 
@@ -46,25 +43,6 @@ func (l *lockedBuf) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// cliDatabase is a database of the test's own; on a real MongoDB
-// (MONGODB_URI) it is dropped at the end.
-func cliDatabase(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "jamsostek_cli_" + hex.EncodeToString(b)
-	if uri := os.Getenv("MONGODB_URI"); uri != "" {
-		t.Cleanup(func() {
-			ctx := context.Background()
-			if s, err := store.Open(ctx, store.Config{URI: uri, Database: name}); err == nil {
-				_ = s.DropDatabase(ctx)
-				_ = s.Close(ctx)
-			}
-		})
-	}
-	return name
 }
 
 // runOnItsOwn runs a command that must end by itself, with an error: the
@@ -120,7 +98,7 @@ func TestBadAddressFailsBeforeAnything(t *testing.T) {
 				t.Setenv("JAMSOSTEK_ADDR", tc.env)
 			}
 			dir := filepath.Join(tmp, strings.ReplaceAll(tc.name, " ", "_"))
-			args := append([]string{tc.args[0], "--data-dir", dir, "--database", cliDatabase(t), "--log-level", "debug"}, tc.args[1:]...)
+			args := append([]string{tc.args[0], "--data-dir", dir, "--database", testDatabase(t), "--log-level", "debug"}, tc.args[1:]...)
 			if tc.args[0] == "serve" && !strings.Contains(tc.name, "worker-less") {
 				args = append(args, "--feed-base-url", feeds.URL, "--feed-token", "t")
 			}
@@ -149,7 +127,7 @@ func TestBadAddressFailsBeforeAnything(t *testing.T) {
 // its background work has started (here, a JWKS file that does not exist)
 // ends the command with the error, instead of waiting for a signal.
 func TestServeFailureAfterStartEndsOnItsOwn(t *testing.T) {
-	err := runOnItsOwn(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--database", cliDatabase(t),
+	err := runOnItsOwn(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--database", testDatabase(t),
 		"--log-level", "error", "--jwt-jwks-file", filepath.Join(t.TempDir(), "missing.json"), "--jwt-issuer", "https://sso.example",
 		"--jwt-audience", "jamsostek"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "missing.json") {
@@ -323,7 +301,7 @@ func TestSyncOnceWrongTokenSaidOnce(t *testing.T) {
 	defer srv.Close()
 	var stderr bytes.Buffer
 	err = runOnItsOwn(t, []string{"sync", "--once", "--feed-base-url", srv.URL, "--feed-token", "wrong",
-		"--data-dir", t.TempDir(), "--database", cliDatabase(t)}, io.Discard, &stderr)
+		"--data-dir", t.TempDir(), "--database", testDatabase(t)}, io.Discard, &stderr)
 	if err == nil || exitCode(err) != 1 {
 		t.Fatalf("got %v (exit %d), want a failure with exit status 1", err, exitCode(err))
 	}
@@ -368,7 +346,7 @@ func TestSyncOnceWrongTokenSaidOnce(t *testing.T) {
 func TestCoverageFiguresBeforeReconciliation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir, db := t.TempDir(), cliDatabase(t)
+	dir, db := t.TempDir(), testDatabase(t)
 	cfg, err := parseConfig("serve", []string{"--data-dir", dir, "--database", db, "--admin-key", "cli-test-admin",
 		"--addr", "127.0.0.1:0", "--feed-base-url", "", "--feeds-config", ""}, io.Discard)
 	if err != nil {
