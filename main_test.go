@@ -374,24 +374,34 @@ func TestDemo(t *testing.T) {
 		t.Errorf("reconcileNow after declaring a total: %s %+v", data, errs)
 	}
 
-	// The sync runs the demo recorded.
+	// The sync runs the demo recorded: one per feed, each bringing the whole
+	// feed. A run the worker starts after them (a scheduled tick falling
+	// during the test, say) has nothing left to bring.
 	var runs struct {
 		SyncRuns []struct {
-			Feed   string
-			Status string
-			Counts struct{ Inserted, Quarantined int }
+			Feed    string
+			Status  string
+			Trigger string
+			Counts  struct{ Inserted, Quarantined int }
 		}
 	}
-	gql(`{ syncRuns(first: 10) { feed status counts { inserted quarantined } } }`, &runs)
+	gql(`{ syncRuns(first: 50) { feed status trigger counts { inserted quarantined } } }`, &runs)
 	live := map[string]int{"participants": len(ds.Participants), "contributions": len(ds.Contributions),
 		"claims": len(ds.Claims), "roster": len(ds.Roster), "workforce": len(ds.Workforce)}
-	check("sync runs", len(runs.SyncRuns), 5)
+	demoRuns := 0
 	for _, r := range runs.SyncRuns {
 		if r.Status != "SUCCEEDED" {
-			t.Errorf("%s run: %s", r.Feed, r.Status)
+			t.Errorf("%s run (%s): %s", r.Feed, r.Trigger, r.Status)
 		}
+		if r.Trigger != "demo" {
+			t.Logf("a %s run by %s after the demo's sync: %+v", r.Feed, r.Trigger, r.Counts)
+			check(r.Feed+" inserted by "+r.Trigger, r.Counts.Inserted, 0)
+			continue
+		}
+		demoRuns++
 		check(r.Feed+" inserted", r.Counts.Inserted, live[strings.ToLower(r.Feed)])
 	}
+	check("the demo's sync runs", demoRuns, 5)
 
 	// An admin starts a sync on request, follows it over SSE, and cannot
 	// cancel it once it has ended.

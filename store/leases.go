@@ -141,6 +141,11 @@ func (s *Store) AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
 		}
 		gen++
 	}
+	// The generation is ours: the previous holder is fenced out (its next
+	// renewal sees the claim). Its run is marked abandoned now, before the
+	// lease document stops naming it: a process killed between the two
+	// writes would otherwise leave that run RUNNING for good.
+	s.abandon(ctx, r.Job, prev, r.RunID, now)
 	lease := Lease{Job: r.Job, Owner: r.Owner, Generation: gen, ExpiresAt: now.Add(r.TTL), RunID: r.RunID, Tick: tick}
 	doc := leaseDoc{ID: r.Job, Owner: r.Owner, Generation: gen, ExpiresAt: lease.ExpiresAt, AcquiredAt: now, RunID: r.RunID, Tick: tick, LastTick: prev.LastTick}
 	if !tick.IsZero() {
@@ -161,7 +166,6 @@ func (s *Store) AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
 	if err := s.writeLease(ctx, doc); err != nil {
 		return Lease{}, err
 	}
-	s.abandon(ctx, prev, now)
 	// Only the newest generation's successor matters: older claims can go.
 	_, _ = claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: generationClaim(r.Job, gen-1)}})
 	if !tick.IsZero() {
@@ -199,21 +203,28 @@ func lostLease(job string, gen int64) error {
 		Message: fmt.Sprintf("%s: lease generation %d was taken over by another process", job, gen)}
 }
 
-// abandon marks the run of an expired lease FAILED when its holder left it
-// RUNNING: the holder stopped renewing, so it died or lost the database.
-func (s *Store) abandon(ctx context.Context, prev leaseDoc, now time.Time) {
-	if prev.RunID == "" || prev.ExpiresAt.IsZero() || prev.ExpiresAt.Equal(time.Unix(0, 0).UTC()) {
-		return
+// abandon marks FAILED the runs of a job the new holder (generation claimed,
+// run newRun) takes over: the previous holder's run when its lease expired
+// with the run RUNNING (it died or lost the database), and any other run of
+// the job's feed still RUNNING, which only a process killed between its
+// claim and its lease write can leave (the job is the feed for syncs; other
+// jobs have no sync runs and match nothing). One holder at a time writes a
+// feed, so no live run is touched: a slow holder is fenced out already.
+func (s *Store) abandon(ctx context.Context, job string, prev leaseDoc, newRun string, now time.Time) {
+	mark := func(filter bson.D, reason string) {
+		filter = append(filter, bson.E{Key: "status", Value: string(coverage.RunRunning)})
+		if _, err := s.db.Collection(colSyncRuns).UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{
+			{Key: "status", Value: string(coverage.RunFailed)}, {Key: "finished_at", Value: now}, {Key: "error", Value: reason},
+		}}}); err != nil {
+			s.log.Warn("mark abandoned runs", "job", job, "error", err)
+		}
 	}
-	_, err := s.db.Collection(colSyncRuns).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: prev.RunID}, {Key: "status", Value: string(coverage.RunRunning)}},
-		bson.D{{Key: "$set", Value: bson.D{
-			{Key: "status", Value: string(coverage.RunFailed)}, {Key: "finished_at", Value: now},
-			{Key: "error", Value: fmt.Sprintf("abandoned: %s stopped renewing its lease, which expired at %s", prev.Owner, prev.ExpiresAt.UTC().Format(time.RFC3339))},
-		}}})
-	if err != nil {
-		s.log.Warn("mark abandoned run", "run", prev.RunID, "error", err)
+	if prev.RunID != "" && prev.RunID != newRun && !prev.ExpiresAt.IsZero() && !prev.ExpiresAt.Equal(time.Unix(0, 0).UTC()) {
+		mark(bson.D{{Key: "_id", Value: prev.RunID}},
+			fmt.Sprintf("abandoned: %s stopped renewing its lease, which expired at %s", prev.Owner, prev.ExpiresAt.UTC().Format(time.RFC3339)))
 	}
+	mark(bson.D{{Key: "feed", Value: job}, {Key: "_id", Value: bson.D{{Key: "$ne", Value: newRun}}}},
+		fmt.Sprintf("abandoned: left running by a process that no longer holds the lease of %s (taken at %s)", job, now.Format(time.RFC3339)))
 }
 
 // RenewLease extends a held lease and returns it with any cancellation asked

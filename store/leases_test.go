@@ -232,3 +232,41 @@ func TestOldTickClaimsArePruned(t *testing.T) {
 		t.Errorf("a pruned tick ran again: %v", err)
 	}
 }
+
+// TestTakingALeaseAbandonsOrphanedRuns: a process killed after its lease
+// write but before its own run was saved, or between marking and writing,
+// can leave a run of the feed RUNNING that the lease document no longer
+// names. Whoever takes the feed's lease next marks every such run FAILED as
+// abandoned, and touches neither its own run nor other feeds' runs.
+func TestTakingALeaseAbandonsOrphanedRuns(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	t0 := time.Date(2024, 8, 22, 2, 0, 0, 0, time.UTC)
+	save := func(id string, feed coverage.Feed) {
+		t.Helper()
+		if err := s.SaveRun(ctx, coverage.SyncRun{ID: id, Feed: feed, Status: coverage.RunRunning, StartedAt: t0, Owner: "dead"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The lease names run-x, whose process died before saving it; run-a
+	// was left RUNNING by the process before, whose lease it no longer is.
+	x, err := s.AcquireLease(ctx, store.LeaseRequest{Job: string(coverage.FeedClaims), Owner: "x", RunID: "run-x", TTL: time.Minute, Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	save("run-a", coverage.FeedClaims)
+	save("run-other", coverage.FeedRoster)
+	save("run-y", coverage.FeedClaims) // the taker's own run, saved early
+	if _, err := s.AcquireLease(ctx, store.LeaseRequest{Job: string(coverage.FeedClaims), Owner: "y", RunID: "run-y", TTL: time.Minute, Now: x.ExpiresAt}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]coverage.RunStatus{"run-a": coverage.RunFailed, "run-other": coverage.RunRunning, "run-y": coverage.RunRunning} {
+		r, err := s.SyncRun(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != want || (want == coverage.RunFailed && (!strings.Contains(r.Error, "abandoned") || !r.FinishedAt.Equal(x.ExpiresAt))) {
+			t.Errorf("%s after y took the claims lease: %s %q at %v, want %s", id, r.Status, r.Error, r.FinishedAt, want)
+		}
+	}
+}
