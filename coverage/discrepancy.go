@@ -34,6 +34,20 @@ const (
 	KindDomicileOutsideCity DiscrepancyKind = "DOMICILE_OUTSIDE_CITY"
 	// A figure declared by the city that does not match the counted one.
 	KindDeclaredTotalMismatch DiscrepancyKind = "DECLARED_TOTAL_MISMATCH"
+	// A person funded by a roster and enrolled paid by the city, for whom the
+	// city paid nothing for a funded month past its due date.
+	KindFundedNotPaid DiscrepancyKind = "FUNDED_NOT_PAID"
+	// Contributions paid for months after the member's death (a paid JKM death
+	// claim, or a TERMINATED membership with a coverage end).
+	KindPaidAfterDeath DiscrepancyKind = "PAID_AFTER_DEATH"
+	// A claim paid above what the benefit rule in force allows.
+	KindClaimAboveBenefit DiscrepancyKind = "CLAIM_ABOVE_BENEFIT"
+	// A roster row rejected at sync (bad NIK, unknown category, ...), filed
+	// on the roster it came from.
+	KindRosterRowRejected DiscrepancyKind = "ROSTER_ROW_REJECTED"
+	// Contributions or claims whose KPJ is not a membership of the NIK they
+	// carry.
+	KindKPJNIKMismatch DiscrepancyKind = "KPJ_NIK_MISMATCH"
 )
 
 // DiscrepancyKinds lists every kind.
@@ -41,6 +55,7 @@ var DiscrepancyKinds = []DiscrepancyKind{
 	KindRosterNotEnrolled, KindRosterOtherPayer, KindAPBDNotOnRoster, KindUnpaidMonths,
 	KindInactive3Months, KindTariffMismatch, KindClaimOutsideCoverage, KindDoubleFunded,
 	KindInvalidNIK, KindDomicileOutsideCity, KindDeclaredTotalMismatch,
+	KindFundedNotPaid, KindPaidAfterDeath, KindClaimAboveBenefit, KindRosterRowRejected, KindKPJNIKMismatch,
 }
 
 // Valid reports whether k is a known kind.

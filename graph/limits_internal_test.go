@@ -54,7 +54,7 @@ func TestCosts(t *testing.T) {
 		{`{ participants(first: 10) { edges { node { contributions(first: 5) { totalCount edges { node { id } } } } } } }`,
 			1 + countCost + 10 + 10*(1+(1+1+5+5))},
 		{`{ discrepancies(first: 10) { totalCount } }`, 1 + countCost + 10},
-		{`{ discrepancies(first: 10) { countsByKind { kind } } }`, 1 + countCost + 10 + countCost + 1 + 11},
+		{`{ discrepancies(first: 10) { countsByKind { kind } } }`, 1 + countCost + 10 + countCost + 1 + len(coverage.DiscrepancyKinds)},
 		{`{ discrepancyCounts { total } }`, 1 + countCost},
 		{`{ coverage { totals { activeParticipants } } }`, 1 + aggregateCost + 1 + 1},
 		{`{ coverage(groupBy: [KECAMATAN], granularity: QUARTER) { rows { bucket } } }`, 1 + aggregateCost + 12 + 1 + 117}, // 9 x 13 quarters

@@ -4584,6 +4584,16 @@ enum DiscrepancyKind {
   DOMICILE_OUTSIDE_CITY
   "A declared figure that differs from the counted one."
   DECLARED_TOTAL_MISMATCH
+  "Funded and enrolled paid by the city, but the city paid nothing for a funded month past its due date."
+  FUNDED_NOT_PAID
+  "Contributions paid for months after the member's death."
+  PAID_AFTER_DEATH
+  "A claim paid above what the benefit rule in force allows."
+  CLAIM_ABOVE_BENEFIT
+  "A roster row rejected at sync (bad NIK, unknown category), filed on its roster."
+  ROSTER_ROW_REJECTED
+  "Contributions or claims whose KPJ is not a membership of the NIK they carry."
+  KPJ_NIK_MISMATCH
 }
 
 "How urgent a finding is."
@@ -22987,6 +22997,11 @@ var (
 		"INVALID_NIK":             coverage.KindInvalidNIK,
 		"DOMICILE_OUTSIDE_CITY":   coverage.KindDomicileOutsideCity,
 		"DECLARED_TOTAL_MISMATCH": coverage.KindDeclaredTotalMismatch,
+		"FUNDED_NOT_PAID":         coverage.KindFundedNotPaid,
+		"PAID_AFTER_DEATH":        coverage.KindPaidAfterDeath,
+		"CLAIM_ABOVE_BENEFIT":     coverage.KindClaimAboveBenefit,
+		"ROSTER_ROW_REJECTED":     coverage.KindRosterRowRejected,
+		"KPJ_NIK_MISMATCH":        coverage.KindKPJNIKMismatch,
 	}
 	marshalNDiscrepancyKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐDiscrepancyKind = map[coverage.DiscrepancyKind]string{
 		coverage.KindRosterNotEnrolled:     "ROSTER_NOT_ENROLLED",
@@ -23000,6 +23015,11 @@ var (
 		coverage.KindInvalidNIK:            "INVALID_NIK",
 		coverage.KindDomicileOutsideCity:   "DOMICILE_OUTSIDE_CITY",
 		coverage.KindDeclaredTotalMismatch: "DECLARED_TOTAL_MISMATCH",
+		coverage.KindFundedNotPaid:         "FUNDED_NOT_PAID",
+		coverage.KindPaidAfterDeath:        "PAID_AFTER_DEATH",
+		coverage.KindClaimAboveBenefit:     "CLAIM_ABOVE_BENEFIT",
+		coverage.KindRosterRowRejected:     "ROSTER_ROW_REJECTED",
+		coverage.KindKPJNIKMismatch:        "KPJ_NIK_MISMATCH",
 	}
 )
 
