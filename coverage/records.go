@@ -50,6 +50,9 @@ type Participant struct {
 	KelurahanCode  string            `json:"kelurahan_code"`
 	DeclaredIncome int64             `json:"declared_income"`
 	UpdatedAt      time.Time         `json:"updated_at"`
+	// IncomeHistory is not in the feed: the store keeps the declared incomes
+	// it saw, ascending, so a month is checked against the income in force.
+	IncomeHistory []IncomeChange `json:"-"`
 }
 
 // Contribution is one month of dues (iuran) billed to a participant and what was

@@ -40,6 +40,29 @@ type Config struct {
 	From coverage.Period
 	// Declared are the figures the city declared, compared with the counted ones.
 	Declared []coverage.DeclaredTotal
+	// FeedAsOf is the as-of time of each feed's newest successful sync; a
+	// rule reading a feed uses that feed's as-of (AsOf when missing), so a
+	// stale contributions feed cannot make members look unpaid.
+	FeedAsOf map[coverage.Feed]time.Time
+	// RejectedRoster are roster rows the sync rejected (kept in quarantine):
+	// each becomes a finding on the roster it came from.
+	RejectedRoster []RejectedRosterRow
+	// Benefits are the benefit ceilings claims are checked against; default
+	// coverage.DefaultRuleSet().Benefits.
+	Benefits coverage.BenefitRules
+}
+
+// RejectedRosterRow is a roster row the sync quarantined, with what could be
+// read of it. Ref identifies it (the quarantine id) and is the finding's
+// subject; the fields may be empty or invalid: they are what the row said.
+type RejectedRosterRow struct {
+	Ref           string
+	Agency        string
+	Category      string
+	KelurahanCode string
+	FundedFrom    coverage.Period
+	FundedUntil   coverage.Period
+	Reason        string // the sync's error, without personal data
 }
 
 // Stats count what a pass read.
