@@ -279,6 +279,7 @@ func (e *Engine) Finish() Result {
 	for _, d := range e.cfg.Declared {
 		e.compareDeclared(&r, d)
 	}
+	e.rejectedRows()
 	slices.SortFunc(e.findings, func(a, b coverage.Finding) int { return cmp.Compare(a.ID, b.ID) })
 	return Result{Findings: e.findings, Rollup: r, Stats: e.stats}
 }

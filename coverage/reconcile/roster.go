@@ -4,32 +4,80 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
 )
+
+// asiaJakarta is the time of Asia/Jakarta (UTC+7, no daylight saving time).
+var asiaJakarta = time.FixedZone("WIB", 7*60*60)
+
+// rosterYear returns the roster's as-of year: the year of the Asia/Jakarta
+// date of the roster feed's as-of instant (Config.AsOf when the feed has none).
+func (e *Engine) rosterYear() int {
+	at, ok := e.cfg.FeedAsOf[coverage.FeedRoster]
+	if !ok || at.IsZero() {
+		at = e.cfg.AsOf
+	}
+	return at.In(asiaJakarta).Year()
+}
+
+// rejectedRows files each roster row the sync rejected as a finding on the
+// roster it came from: its kelurahan when that is an area of the city (else
+// the city) and its category when the code is well formed. The detail is the
+// sync's reason, which carries no personal data.
+func (e *Engine) rejectedRows() {
+	city := e.cfg.Areas.City().Code
+	for _, row := range e.cfg.RejectedRoster {
+		f := coverage.Finding{Kind: coverage.KindRosterRowRejected, Severity: coverage.SeverityMedium, AreaCode: city}
+		if row.KelurahanCode != "" && e.cfg.Areas.CheckArea(row.KelurahanCode) == nil {
+			f.AreaCode = row.KelurahanCode
+		}
+		if cat := coverage.Category(row.Category); cat.Validate() == nil {
+			f.Category = cat
+		}
+		// The reason alone: the row's other fields (agency, funded months)
+		// are what the row said, possibly shifted columns holding a NIK.
+		f.Detail = strings.TrimSpace(row.Reason)
+		if f.Detail == "" {
+			f.Detail = "roster row rejected by the sync (no reason given)"
+		}
+		e.find(row.Ref, f)
+	}
+}
 
 // rosterFindings: funded but not enrolled, or enrolled with another payer;
 // invalid NIK; domicile outside the city.
 func (pp *personPass) rosterFindings() {
 	e, p := pp.e, pp.p
-	if len(p.Roster) > 0 {
-		first := p.Roster[0].FundedFrom
-		for _, r := range p.Roster {
+	// Only entries still funded in the roster's as-of year are current; an
+	// entry whose funded months ended before it is history.
+	jan := coverage.MakePeriod(e.rosterYear(), time.January)
+	var current []coverage.RosterEntry
+	for _, r := range p.Roster {
+		if r.FundedUntil == "" || r.FundedUntil >= jan {
+			current = append(current, r)
+		}
+	}
+	if len(current) > 0 {
+		first := current[0].FundedFrom
+		for _, r := range current {
 			first = min(first, r.FundedFrom)
 		}
+		cat, area := current[0].Category, current[0].KelurahanCode
 		switch {
 		case len(pp.members) == 0:
 			e.find(p.NIK, coverage.Finding{Kind: coverage.KindRosterNotEnrolled, Severity: coverage.SeverityHigh,
-				NIK: p.NIK, Category: pp.category(), AreaCode: pp.area(),
-				Detail: fmt.Sprintf("on the %s roster (%s) since %s, with no BPJS membership", categories(p.Roster), p.Roster[0].Agency, first)})
+				NIK: p.NIK, Category: cat, AreaCode: area,
+				Detail: fmt.Sprintf("on the %s roster (%s) since %s, with no BPJS membership", categories(current), current[0].Agency, first)})
 		case len(pp.apbd()) == 0:
 			var payers []string
 			for _, m := range pp.members {
 				payers = append(payers, string(m.p.PayerType))
 			}
 			e.find(p.NIK, coverage.Finding{Kind: coverage.KindRosterOtherPayer, Severity: coverage.SeverityMedium,
-				NIK: p.NIK, KPJ: pp.members[0].p.KPJ, Category: pp.category(), AreaCode: pp.area(),
-				Detail: fmt.Sprintf("on the %s roster since %s, enrolled paid by %s, not by the city", categories(p.Roster), first, strings.Join(payers, ", "))})
+				NIK: p.NIK, KPJ: pp.members[0].p.KPJ, Category: cat, AreaCode: area,
+				Detail: fmt.Sprintf("on the %s roster since %s, enrolled paid by %s, not by the city", categories(current), first, strings.Join(payers, ", "))})
 		}
 	}
 	if len(p.Roster) == 0 && len(pp.members) == 0 {
