@@ -221,6 +221,16 @@ func TestAmountsByHand(t *testing.T) {
 	h.roster(nikJ, coverage.CategoryUMKM, cibeber, "2024-02", "")
 	h.member(kpjJ, nikJ, cibeber, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2024-02-01", bpu)
 
+	// L: no membership of its own; the city paid July under a KPJ that is
+	// not L's, and a claim under it was paid.
+	const nikL, kpjL = "3672010101800012", "20000000099"
+	h.bill(kpjL, nikL, "2024-07", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
+	h.claim("KLM-L1", kpjL, nikL, "2024-06-20", coverage.ClaimPaid, 1_000_000, 1_000_000)
+
+	// A roster row the sync rejected.
+	rejected := reconcile.RejectedRosterRow{Ref: "quarantine-1", Agency: "Pemkot", Category: "RT_RW", KelurahanCode: cibeber,
+		Reason: "nik: a NIK has 16 digits"}
+
 	// Figures the city declared for Suralaya, where only A lives.
 	contribs := coverage.DeclaredTotal{Metric: coverage.MetricAPBDContributionsPaid, Year: 2024, AreaCode: suralaya, Value: 100_000}
 	workers := coverage.DeclaredTotal{Metric: coverage.MetricCityFundedWorkers, Year: 2024, AreaCode: suralaya, Value: 3}
@@ -270,9 +280,18 @@ func TestAmountsByHand(t *testing.T) {
 		{coverage.KindDeclaredTotalMismatch, contribs.Key(), high, months("2024-01", "2024-12"), 4_000},
 		// Suralaya 2024: 1 funded worker (A) against 3 declared; not money.
 		{coverage.KindDeclaredTotalMismatch, workers.Key(), medium, months("2024-01", "2024-12"), 0},
+		// The rejected roster row: a data problem, no money.
+		{coverage.KindRosterRowRejected, rejected.Ref, medium, nil, 0},
+		// L: the city's July 16,800 + the claim's 1,000,000 paid; HIGH, the
+		// city's money; the months of the contribution and of the incident.
+		{coverage.KindKPJNIKMismatch, nikL + "|" + kpjL, high, []coverage.Period{"2024-06", "2024-07"}, 1_016_800},
 	}
 
-	res := run(t, &h.ds, contribs, workers, right)
+	res, err := reconcile.Run(reconcile.Config{Areas: coverage.Cilegon(), AsOf: h.ds.AsOf, Declared: []coverage.DeclaredTotal{contribs, workers, right},
+		RejectedRoster: []reconcile.RejectedRosterRow{rejected}}, streams(&h.ds))
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := map[string]coverage.Finding{}
 	for _, f := range res.Findings {
 		got[f.ID] = f

@@ -226,6 +226,7 @@ func (e *Engine) Add(p *Person) error {
 	pp.claimFindings()
 	pp.doubleFunding()
 	pp.cells()
+	pp.orphans()
 	return nil
 }
 

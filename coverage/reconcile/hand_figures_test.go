@@ -180,3 +180,129 @@ func TestRejectedRosterRows(t *testing.T) {
 		}
 	}
 }
+
+// TestKPJNotOfTheNIK: contributions and claims under a KPJ that is not a
+// membership of their NIK are counted (Stats), reported once per NIK and KPJ
+// with their rupiah, and counted in the city's figures under an unknown
+// kelurahan: city totals and the APBD programme include them, an area's
+// totals do not.
+func TestKPJNotOfTheNIK(t *testing.T) {
+	const cibeber = "3672011001"
+	const (
+		nikP, kpjP, kpjX = "3672010101800201", "20000000201", "20000000299" // city-paid, on a roster; the city also paid under kpjX
+		nikQ, kpjY, kpjZ = "3672010101800202", "20000000298", "20000000297" // no membership at all
+	)
+	var h handCity
+	h.ds.AsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC) // today 2024-08-21: August is overdue
+	h.roster(nikP, coverage.CategoryKader, cibeber, "2024-01", "")
+	h.member(kpjP, nikP, cibeber, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
+	for _, m := range months("2024-01", "2024-08") {
+		h.bill(kpjP, nikP, m, coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
+	}
+	// Under kpjX: June and July paid by the city, August billed and unpaid,
+	// a JKK claim paid in July.
+	h.bill(kpjX, nikP, "2024-06", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
+	h.bill(kpjX, nikP, "2024-07", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
+	h.bill(kpjX, nikP, "2024-08", coverage.PayerAPBD, bpu, jkkJkm1M, 0)
+	h.claim("KLM-X1", kpjX, nikP, "2024-07-03", coverage.ClaimPaid, 1_000_000, 1_000_000)
+	// Q: August paid by itself under kpjY, with a claim still pending; a paid
+	// claim under kpjZ, of which there is no contribution at all.
+	h.bill(kpjY, nikQ, "2024-08", coverage.PayerSelf, bpu, jkkJkm2M, jkkJkm2M)
+	h.claim("KLM-Y1", kpjY, nikQ, "2024-08-01", coverage.ClaimSubmitted, 500_000, 0)
+	h.claim("KLM-Z1", kpjZ, nikQ, "2024-05-10", coverage.ClaimPaid, 2_000_000, 2_000_000)
+
+	res := runConfig(t, &h, reconcile.Config{})
+	if res.Stats.OrphanContributions != 4 || res.Stats.OrphanClaims != 3 {
+		t.Errorf("orphans: %d contributions, %d claims; want 4 and 3", res.Stats.OrphanContributions, res.Stats.OrphanClaims)
+	}
+	got := ofKind(res.Findings, coverage.KindKPJNIKMismatch)
+	if len(got) != 3 || len(res.Findings) != 3 {
+		t.Fatalf("%d KPJ_NIK_MISMATCH of %d findings, want 3 and nothing else: %s", len(got), len(res.Findings), describe(res.Findings))
+	}
+	all := byID(got)
+	for _, w := range []struct {
+		nik, kpj, area string
+		cat            coverage.Category
+		sev            coverage.Severity
+		periods        []coverage.Period
+		amount         int64
+	}{
+		// 16,800 + 16,800 paid by the city + the claim's 1,000,000.
+		{nikP, kpjX, cibeber, coverage.CategoryKader, coverage.SeverityHigh, months("2024-06", "2024-08"), 1_033_600},
+		// 26,800 paid by Q; the pending claim paid nothing yet.
+		{nikQ, kpjY, "3672", "", coverage.SeverityMedium, []coverage.Period{"2024-08"}, 26_800},
+		// The paid claim alone.
+		{nikQ, kpjZ, "3672", "", coverage.SeverityMedium, []coverage.Period{"2024-05"}, 2_000_000},
+	} {
+		f, ok := all[reconcile.FindingID(coverage.KindKPJNIKMismatch, w.nik+"|"+w.kpj)]
+		if !ok {
+			t.Errorf("%s: no finding", w.kpj)
+			continue
+		}
+		if f.NIK != w.nik || f.KPJ != w.kpj || f.AreaCode != w.area || f.Category != w.cat || f.Severity != w.sev ||
+			!slices.Equal(f.Periods, w.periods) || f.Amount != w.amount || strings.Contains(f.Detail, w.nik) || strings.Contains(f.Detail, w.kpj) {
+			t.Errorf("%s: got %+v", w.kpj, f)
+		}
+	}
+
+	// Figures. P's own membership: 8 x 16,800 = 134,400 paid.
+	r := &res.Rollup
+	city, err := r.Query(reconcile.Filter{}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Billed: P's 8 + kpjX's 3 + kpjY's 1. Paid: 134,400 + 33,600 + 26,800.
+	// Due: 134,400 + 50,400 + 26,800. Arrears: kpjX's August 16,800.
+	// Claims: paid 1,000,000 + 2,000,000; claimed 1,000,000 + 500,000 + 2,000,000.
+	tot := city.Totals
+	if tot.Billed != 12 || tot.PaidAmount != 194_800 || tot.DueAmount != 211_600 || tot.Arrears != 16_800 || tot.UnpaidOverdue != 1 {
+		t.Errorf("city contributions: billed %d paid %d due %d arrears %d (%d); want 12 194800 211600 16800 (1)",
+			tot.Billed, tot.PaidAmount, tot.DueAmount, tot.Arrears, tot.UnpaidOverdue)
+	}
+	if c := tot.ClaimsTotal(); c.PaidAmount != 3_000_000 || c.PaidCount != 2 || c.SubmittedAmount != 3_500_000 || c.SubmittedCount != 3 {
+		t.Errorf("city claims: %+v", c)
+	}
+	// An area (the city's own code, a kecamatan, P's kelurahan) counts P's own
+	// membership only: the orphans' kelurahan is unknown.
+	for _, area := range []string{"3672", "367201", cibeber} {
+		a, err := r.Query(reconcile.Filter{AreaCode: area}, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Totals.Billed != 8 || a.Totals.PaidAmount != 134_400 || a.Totals.ClaimsTotal().PaidAmount != 0 || a.Totals.Active != 1 {
+			t.Errorf("area %s: billed %d paid %d claims %d active %d; want 8 134400 0 1", area, a.Totals.Billed, a.Totals.PaidAmount,
+				a.Totals.ClaimsTotal().PaidAmount, a.Totals.Active)
+		}
+	}
+	// The unknown kelurahan is a row of its own when grouping by kelurahan.
+	byKel, err := r.Query(reconcile.Filter{}, []reconcile.Dimension{reconcile.DimKelurahan}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byKel.Rows) != 2 || byKel.Rows[0].Kelurahan != "" || byKel.Rows[0].Measures.PaidAmount != 60_400 {
+		t.Errorf("rows by kelurahan: %+v", byKel.Rows)
+	}
+	// The APBD programme: the city's money under kpjX, and the claim paid
+	// under it, in the line of city money on no roster.
+	prog, err := r.APBDProgram(2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := prog.Total; p.ContributionsPaid != 168_000 || p.ContributionsDue != 184_800 || p.ClaimsPaid != 1_000_000 || p.ClaimsPaidCount != 1 {
+		t.Errorf("programme: paid %d due %d claims %d (%d); want 168000 184800 1000000 (1)", p.ContributionsPaid, p.ContributionsDue, p.ClaimsPaid, p.ClaimsPaidCount)
+	}
+	for _, l := range prog.Categories {
+		want := map[coverage.Category]int64{coverage.CategoryKader: 134_400, "": 33_600}[l.Category]
+		if l.ContributionsPaid != want {
+			t.Errorf("programme line %q: paid %d, want %d", l.Category, l.ContributionsPaid, want)
+		}
+	}
+	for area, want := range map[string]int64{"": 168_000, "3672": 134_400, cibeber: 134_400} {
+		if n, _ := reconcile.Counted(r, coverage.MetricAPBDContributionsPaid, 2024, area, ""); n != want {
+			t.Errorf("APBD contributions paid, area %q: %d, want %d", area, n, want)
+		}
+	}
+	if n, _ := reconcile.Counted(r, coverage.MetricAPBDClaimsPaid, 2024, "", ""); n != 1_000_000 {
+		t.Errorf("APBD claims paid: %d, want 1000000", n)
+	}
+}
