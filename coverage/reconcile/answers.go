@@ -21,7 +21,7 @@ type Workforce func(year int, area string) (Denominator, bool)
 type YearCoverage struct {
 	Year         int
 	Month        coverage.Period // the month counted: December, or the as-of month
-	Participants int64           // active memberships at the end of Month
+	Participants int64           // people (NIKs) with an active membership at the end of Month
 	Denominator  *Denominator    // nil when none is known
 	Rate         *float64        // Participants / Workforce, nil without a denominator
 }
@@ -34,13 +34,13 @@ type UCJ struct {
 	ChangePoints *float64      // (rate - previous rate) x 100, when both are known
 }
 
-// yearCoverage counts a year's active memberships in an area.
+// yearCoverage counts the people covered in an area at the end of a year.
 func (r *Rollup) yearCoverage(year int, area string, wf Workforce) (YearCoverage, bool) {
-	n, ok := Counted(r, coverage.MetricActiveParticipants, year, area, "")
+	_, to, ok := r.yearRange(year)
 	if !ok {
 		return YearCoverage{}, false
 	}
-	_, to, _ := r.yearRange(year)
+	n := r.peopleAt(to, area)
 	yc := YearCoverage{Year: year, Month: to, Participants: n}
 	if wf != nil {
 		if d, ok := wf(year, area); ok && d.Workforce > 0 {
@@ -50,6 +50,30 @@ func (r *Rollup) yearCoverage(year int, area string, wf Workforce) (YearCoverage
 		}
 	}
 	return yc, true
+}
+
+// peopleAt counts the people covered at the end of month mo in an area (""
+// for all). A rollup built before People existed (stored cells without it)
+// has no People in a month with Active memberships, which a rollup built
+// since never has: for it, the active memberships are counted instead.
+func (r *Rollup) peopleAt(mo coverage.Period, area string) int64 {
+	f := Filter{From: mo, To: mo, AreaCode: area}
+	var people, active, allPeople int64
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Period != mo {
+			continue
+		}
+		allPeople += c.People
+		if f.match(c) {
+			people += c.People
+			active += c.Active
+		}
+	}
+	if allPeople == 0 {
+		return active
+	}
+	return people
 }
 
 // UniversalCoverage answers the coverage rate of a year in an area (the city

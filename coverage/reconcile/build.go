@@ -49,6 +49,31 @@ func (pp *personPass) categoryOf(m *member, mo coverage.Period) coverage.Categor
 	return cat
 }
 
+// active reports whether a membership covers the end of month mo (the as-of
+// date in the as-of month) and is not lapsed.
+func (pp *personPass) active(m *member, mo coverage.Period) bool {
+	p, d := m.p, pp.e.endOf(mo)
+	if p.Status == coverage.StatusTerminated && p.CoverageEnd == "" {
+		return false // ended without a date: not counted as covered
+	}
+	return m.covers(mo) && p.CoverageStart <= d && (p.CoverageEnd == "" || d <= p.CoverageEnd) && !m.lapsed(mo)
+}
+
+// personCell returns the membership whose cell counts the person in month mo
+// (People): the primary one when it is active, else the first active one by
+// KPJ; nil when none is active.
+func (pp *personPass) personCell(mo coverage.Period) *member {
+	if prim := pp.primary(mo); prim != nil && pp.active(prim, mo) {
+		return prim
+	}
+	for _, m := range pp.members {
+		if pp.active(m, mo) {
+			return m
+		}
+	}
+	return nil
+}
+
 // cells adds the person's facts to the rollup cells.
 func (pp *personPass) cells() {
 	e := pp.e
@@ -62,14 +87,12 @@ func (pp *personPass) cells() {
 				to = min(to, m.end)
 			}
 			for mo := from; mo <= to; mo = mo.AddMonths(1) {
-				d := e.endOf(mo)
-				active := p.CoverageStart <= d && (p.CoverageEnd == "" || d <= p.CoverageEnd) && !m.lapsed(mo)
-				if p.Status == coverage.StatusTerminated && p.CoverageEnd == "" {
-					active = false // ended without a date: not counted as covered
-				}
 				var meas Measures
-				if active {
+				if pp.active(m, mo) {
 					meas.Active = 1
+					if pp.personCell(mo) == m {
+						meas.People = 1
+					}
 				}
 				if mo == m.start {
 					meas.New = 1

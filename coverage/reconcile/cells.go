@@ -103,11 +103,16 @@ func (c *ClaimMeasures) add(o ClaimMeasures) {
 	c.PaidAmount += o.PaidAmount
 }
 
-// Measures are the figures of a cell. Stock measures (Active, Funded,
-// FundedEnrolled, FundedMonthlyDue) describe the end of the month (the data's
-// as-of date in its last month); the others are flows within the month.
+// Measures are the figures of a cell. Stock measures (Active, People, Funded,
+// FundedEnrolled, FundedMonthlyDue, FundedNextYearDue) describe the end of the
+// month (the data's as-of date in its last month); the others are flows
+// within the month.
 type Measures struct {
 	Active int64 // memberships covering the end of the month and not lapsed
+	// People counts persons (NIKs) with an Active membership: each is counted
+	// once a month, in the cell of one of its active memberships (the one that
+	// carries the roster category, else the first by KPJ).
+	People int64
 	New    int64 // memberships whose coverage started in the month
 	Lapsed int64 // memberships that ended or lapsed (3-month rule) in the month
 
@@ -122,6 +127,11 @@ type Measures struct {
 	FundedEnrolled   int64 // of them, with an active membership paid by the city
 	FundedFirstYear  int64 // roster entries whose first funded month of the year this is
 	FundedMonthlyDue int64 // rupiah a month the funded entries cost at the month's tariff
+	// FundedNextYearDue is what the roster entries cost in the calendar year
+	// after the month's: the month's tariff x each entry's funded months in
+	// that year (an entry funded until June costs 6). Entries funded in the
+	// month; in the as-of month also the entries whose funding starts later.
+	FundedNextYearDue int64
 }
 
 // ClaimsFor returns the claim measures of a program.
@@ -145,9 +155,11 @@ func (m *Measures) ClaimsTotal() ClaimMeasures {
 func (m *Measures) Add(o *Measures, stocks bool) {
 	if stocks {
 		m.Active += o.Active
+		m.People += o.People
 		m.Funded += o.Funded
 		m.FundedEnrolled += o.FundedEnrolled
 		m.FundedMonthlyDue += o.FundedMonthlyDue
+		m.FundedNextYearDue += o.FundedNextYearDue
 	}
 	m.New += o.New
 	m.Lapsed += o.Lapsed
@@ -199,7 +211,8 @@ func hashCells(from, to coverage.Period, cells []Cell) string {
 			string(k.Segment) + "|" + string(k.Gender) + "|" + string(k.AgeBand) + "|"))
 		m := &cells[i].Measures
 		for _, v := range []int64{m.Active, m.New, m.Lapsed, m.Billed, m.DueAmount, m.PaidCount, m.PaidAmount,
-			m.UnpaidOverdue, m.Arrears, m.Funded, m.FundedEnrolled, m.FundedFirstYear, m.FundedMonthlyDue} {
+			m.UnpaidOverdue, m.Arrears, m.Funded, m.FundedEnrolled, m.FundedFirstYear, m.FundedMonthlyDue,
+			m.People, m.FundedNextYearDue} {
 			num(v)
 		}
 		for _, c := range m.Claims {

@@ -41,6 +41,19 @@ func activeOn(ds *feedsim.Dataset, d coverage.Date, area string) int64 {
 	return n
 }
 
+// peopleOn counts the people (distinct NIKs) with a membership counted by
+// activeOn in the area on d.
+func peopleOn(ds *feedsim.Dataset, d coverage.Date, area string) int64 {
+	one := &feedsim.Dataset{Planted: ds.Planted}
+	seen := map[string]bool{}
+	for _, p := range ds.Participants {
+		if one.Participants = append(one.Participants[:0], p); !seen[p.NIK] && activeOn(one, d, area) == 1 {
+			seen[p.NIK] = true
+		}
+	}
+	return int64(len(seen))
+}
+
 func workforce(ds *feedsim.Dataset) reconcile.Workforce {
 	return func(year int, area string) (reconcile.Denominator, bool) {
 		for _, w := range ds.Workforce {
@@ -69,10 +82,10 @@ func TestFiguresMatchTheRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := activeOn(ds, td, area); u.Current.Participants != want {
+		if want := peopleOn(ds, td, area); u.Current.Participants != want {
 			t.Errorf("%s 2024 participants: got %d, want %d", area, u.Current.Participants, want)
 		}
-		if want := activeOn(ds, "2023-12-31", area); u.Previous == nil || u.Previous.Participants != want {
+		if want := peopleOn(ds, "2023-12-31", area); u.Previous == nil || u.Previous.Participants != want {
 			t.Errorf("%s 2023 participants: got %+v, want %d", area, u.Previous, want)
 		}
 		if u.Current.Denominator == nil || u.Current.Rate == nil || u.ChangePoints == nil {

@@ -306,3 +306,105 @@ func TestKPJNotOfTheNIK(t *testing.T) {
 		t.Errorf("APBD claims paid: %d, want 1000000", n)
 	}
 }
+
+// TestUniversalCoverageCountsPeople: a person with two active memberships is
+// covered once; Active keeps counting memberships.
+func TestUniversalCoverageCountsPeople(t *testing.T) {
+	const cibeber, bagendung = "3672011001", "3672021001" // kecamatan 367201 and 367202
+	var h handCity
+	h.ds.AsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC)
+	// R: city-paid in Cibeber since 2023, and paying itself in Bagendung since
+	// March 2024: counted once, in the city-paid membership's cell.
+	h.member("20000000301", "3672010101800301", cibeber, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2023-01-01", bpu)
+	h.member("20000000302", "3672010101800301", bagendung, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2024-03-01", bpu)
+	// S: two memberships in Cibeber since June 2023.
+	h.member("20000000303", "3672010101800302", cibeber, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2023-06-01", bpu)
+	h.member("20000000304", "3672010101800302", cibeber, coverage.SegmentPU, coverage.PayerEmployer, 4_000_000, "2023-06-01", bpu3)
+	// T: city-paid in Cibeber from 2024, lapsed from July (May to July
+	// unpaid), and paying itself in Bagendung: counted in Bagendung in August.
+	h.member("20000000305", "3672010101800303", cibeber, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
+	for _, m := range months("2024-01", "2024-08") {
+		paid := int64(jkkJkm1M)
+		if m >= "2024-05" {
+			paid = 0
+		}
+		h.bill("20000000305", "3672010101800303", m, coverage.PayerAPBD, bpu, jkkJkm1M, paid)
+	}
+	h.member("20000000306", "3672010101800303", bagendung, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2024-01-01", bpu)
+	// U: covered in 2023 only.
+	u := h.member("20000000307", "3672010101800304", cibeber, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2023-02-01", bpu)
+	u.Status, u.CoverageEnd = coverage.StatusTerminated, "2023-12-31"
+
+	res := runConfig(t, &h, reconcile.Config{})
+	r := &res.Rollup
+	wf := func(year int, area string) (reconcile.Denominator, bool) {
+		return reconcile.Denominator{Workforce: 100}, true
+	}
+	for _, c := range []struct {
+		area                 string
+		people2024, people23 int64
+		active2024           int64
+	}{
+		// 2024-08: R, S, T (T's city membership lapsed, its own active); 5 memberships.
+		// 2023-12: R, S, U; R's one, S's two and U's memberships.
+		{"3672", 3, 3, 5},
+		{"367201", 2, 3, 3}, // R and S in Cibeber; R2, T2 are in Bagendung
+		{"367202", 1, 0, 2}, // T
+		{cibeber, 2, 3, 3},
+	} {
+		u, err := r.UniversalCoverage(2024, c.area, wf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Current.Participants != c.people2024 || u.Previous == nil || u.Previous.Participants != c.people23 {
+			t.Errorf("%s: people %d (2024), %+v (2023); want %d and %d", c.area, u.Current.Participants, u.Previous, c.people2024, c.people23)
+		}
+		if want := float64(c.people2024) / 100; u.Current.Rate == nil || *u.Current.Rate != want {
+			t.Errorf("%s: rate %v, want %v", c.area, u.Current.Rate, want)
+		}
+		ans, err := r.Query(reconcile.Filter{AreaCode: c.area, From: "2024-08", To: "2024-08"}, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Totals.Active != c.active2024 || ans.Totals.People != c.people2024 {
+			t.Errorf("%s 2024-08: active %d people %d; want %d and %d", c.area, ans.Totals.Active, ans.Totals.People, c.active2024, c.people2024)
+		}
+	}
+	// Month by month, city-wide: T is covered by its own membership in
+	// June too (its city membership still active), once.
+	ans, err := r.Query(reconcile.Filter{From: "2024-05", To: "2024-08"}, nil, reconcile.GranularityMonth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var people, active []int64
+	for _, row := range ans.Rows {
+		people, active = append(people, row.Measures.People), append(active, row.Measures.Active)
+	}
+	// May, June: R1, R2, S1, S2, T1, T2 active; July, August: T1 lapsed.
+	if !slices.Equal(people, []int64{3, 3, 3, 3}) || !slices.Equal(active, []int64{6, 6, 5, 5}) {
+		t.Errorf("May to August: people %v, active %v", people, active)
+	}
+}
+
+// TestUniversalCoverageOfAnOldRollup: cells stored before People existed
+// have none; their universal coverage counts the active memberships, as it
+// did when they were built.
+func TestUniversalCoverageOfAnOldRollup(t *testing.T) {
+	const cibeber = "3672011001"
+	var h handCity
+	h.ds.AsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC)
+	h.member("20000000401", "3672010101800401", cibeber, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2023-01-01", bpu)
+	h.member("20000000402", "3672010101800401", cibeber, coverage.SegmentBPU, coverage.PayerEmployer, 1_000_000, "2023-01-01", bpu)
+	res := runConfig(t, &h, reconcile.Config{})
+	r := &res.Rollup
+	u, err := r.UniversalCoverage(2024, "3672", nil)
+	if err != nil || u.Current.Participants != 1 {
+		t.Fatalf("people: %+v %v, want 1", u.Current, err)
+	}
+	for i := range r.Cells {
+		r.Cells[i].People = 0
+	}
+	if u, err := r.UniversalCoverage(2024, "3672", nil); err != nil || u.Current.Participants != 2 {
+		t.Errorf("old rollup: %+v %v, want 2 memberships", u.Current, err)
+	}
+}
