@@ -117,7 +117,7 @@ type ProgramLine struct {
 	Net               int64    // contributions paid minus claims paid
 	LossRatio         *float64 // claims paid / contributions paid
 	MonthlyCost       int64    // tariff a month of the entries funded in the last month
-	NextYearCost      int64    // 12 x MonthlyCost: next year at current headcount and tariffs
+	NextYearCost      int64    // the entries funded in the last month (or starting later) over their funded months of the next year, at the last month's tariffs
 	Months            []ProgramMonth
 }
 
@@ -152,10 +152,7 @@ func (r *Rollup) APBDProgram(year int) (Program, error) {
 			continue
 		}
 		apbd := c.Payer == coverage.PayerAPBD
-		if c.Funded == 0 && !apbd {
-			continue
-		}
-		if !apbd && c.Billed+c.ClaimsTotal().PaidCount == 0 && c.Funded == 0 {
+		if c.Funded == 0 && c.FundedNextYearDue == 0 && !apbd {
 			continue
 		}
 		l, ms := line(c.Category)
@@ -169,6 +166,7 @@ func (r *Rollup) APBDProgram(year int) (Program, error) {
 		l.Workers += c.FundedFirstYear
 		if c.Period == to {
 			l.MonthlyCost += c.FundedMonthlyDue
+			l.NextYearCost += c.FundedNextYearDue
 		}
 		if apbd {
 			claims := c.ClaimsTotal()
@@ -206,6 +204,7 @@ func (r *Rollup) APBDProgram(year int) (Program, error) {
 		total.ClaimsPaid += l.ClaimsPaid
 		total.ClaimsPaidCount += l.ClaimsPaidCount
 		total.MonthlyCost += l.MonthlyCost
+		total.NextYearCost += l.NextYearCost
 		prog.Categories = append(prog.Categories, *l)
 	}
 	total.Months = fillMonths(from, to, totalMonths)
@@ -229,7 +228,6 @@ func (l *ProgramLine) finish() {
 		r := float64(l.ClaimsPaid) / float64(l.ContributionsPaid)
 		l.LossRatio = &r
 	}
-	l.NextYearCost = 12 * l.MonthlyCost
 }
 
 // fillMonths lists every month from..to, zero where nothing happened.
@@ -265,4 +263,50 @@ func (r *Rollup) CompareDeclared(ds []coverage.DeclaredTotal) []DeclaredComparis
 		out = append(out, dc)
 	}
 	return out
+}
+
+// FundedLine is the city-funded roster of one category at the end of a month.
+type FundedLine struct {
+	Category       coverage.Category // "" in the total
+	Funded         int64             // roster entries funded in the month
+	FundedEnrolled int64             // of them, with an active city-paid membership
+	MonthlyCost    int64             // what they cost a month at the month's tariff
+}
+
+// FundedAt answers the roster entries funded in month m by category, in an
+// area (a city, kecamatan or kelurahan code; "" for all, outside the city
+// too): a point-in-time figure, any month the rollup holds. Lines are sorted
+// by category; the total sums them.
+func (r *Rollup) FundedAt(m coverage.Period, area string) ([]FundedLine, FundedLine, error) {
+	if err := m.Validate(); err != nil || m == "" {
+		return nil, FundedLine{}, coverage.Errorf(coverage.EINVALID, "month %q is not a YYYY-MM month", coverage.Clip(string(m)))
+	}
+	if m < r.From || m > r.To {
+		return nil, FundedLine{}, coverage.Errorf(coverage.ENOTFOUND, "the rollup covers %s to %s, not %s", r.From, r.To, m)
+	}
+	f := Filter{From: m, To: m, AreaCode: area}
+	lines := map[coverage.Category]*FundedLine{}
+	var total FundedLine
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Period != m || c.Category == "" || c.Funded == 0 || !f.match(c) {
+			continue
+		}
+		l := lines[c.Category]
+		if l == nil {
+			l = &FundedLine{Category: c.Category}
+			lines[c.Category] = l
+		}
+		for _, x := range []*FundedLine{l, &total} {
+			x.Funded += c.Funded
+			x.FundedEnrolled += c.FundedEnrolled
+			x.MonthlyCost += c.FundedMonthlyDue
+		}
+	}
+	out := make([]FundedLine, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(a, b FundedLine) int { return cmp.Compare(a.Category, b.Category) })
+	return out, total, nil
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"slices"
+	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
 )
@@ -149,7 +150,8 @@ func (pp *personPass) cells() {
 			}
 		}
 	}
-	// Roster entries: headcount and monthly cost of the funded.
+	// Roster entries: headcount and monthly cost of the funded, and what
+	// they cost in the next calendar year.
 	nik, nikErr := coverage.ParseNIK(pp.p.NIK)
 	for i := range pp.p.Roster {
 		r := &pp.p.Roster[i]
@@ -159,32 +161,66 @@ func (pp *personPass) cells() {
 			to = min(to, r.FundedUntil)
 		}
 		for mo := from; mo <= to; mo = mo.AddMonths(1) {
-			k := Key{Period: mo, Kelurahan: r.KelurahanCode, Category: r.Category, AgeBand: AgeUnknown}
-			programs, income := defaultFundedPrograms, int64(defaultFundedIncome)
-			var meas Measures
-			meas.Funded = 1
-			if mo == from || mo.Month() == 1 {
-				meas.FundedFirstYear = 1
-			}
-			prim := pp.primary(mo)
-			switch {
-			case prim != nil:
-				k.Payer, k.Segment, k.Gender = prim.p.PayerType, prim.p.Segment, prim.p.Gender
-				k.AgeBand = BandOf(prim.p.BirthDate, e.endOf(mo))
-				if prim.p.PayerType == coverage.PayerAPBD {
-					programs, income = prim.p.Programs, prim.p.DeclaredIncome
-					if prim.covers(mo) && !prim.lapsed(mo) && e.endOf(mo) >= prim.p.CoverageStart &&
-						(prim.p.CoverageEnd == "" || e.endOf(mo) <= prim.p.CoverageEnd) {
-						meas.FundedEnrolled = 1
-					}
-				}
-			case nikErr == nil:
-				k.Gender, k.AgeBand = nik.Gender, BandOf(nik.BirthDate, e.endOf(mo))
-			}
-			if due, err := e.cfg.Tariffs.Due(programs, income, mo); err == nil {
-				meas.FundedMonthlyDue = due
-			}
-			e.cell(k).Add(&meas, true)
+			pp.rosterCell(r, mo, mo == from || mo.Month() == 1, nik, nikErr)
+		}
+		// An entry whose funding starts after the as-of month costs nothing
+		// yet, but counts in next year's cost as seen in the as-of month.
+		if r.FundedFrom > e.asOfMonth && fundedMonths(r, e.asOfMonth.Year()+1) > 0 {
+			pp.rosterCell(r, e.asOfMonth, false, nik, nikErr)
 		}
 	}
+}
+
+// rosterCell adds a roster entry to its cell of month mo: funded (unless its
+// funding starts later: then only its next year's cost), first funded month
+// of the year when first, its monthly cost, and its cost in the year after
+// mo's. A funded entry is priced at its APBD membership's programs and income
+// (JKK+JKM on Rp1,000,000 without one), at the month's tariff.
+func (pp *personPass) rosterCell(r *coverage.RosterEntry, mo coverage.Period, first bool, nik coverage.NIK, nikErr error) {
+	e := pp.e
+	funded := r.FundedIn(mo)
+	k := Key{Period: mo, Kelurahan: r.KelurahanCode, Category: r.Category, AgeBand: AgeUnknown}
+	programs, income := defaultFundedPrograms, int64(defaultFundedIncome)
+	var meas Measures
+	if funded {
+		meas.Funded = 1
+		if first {
+			meas.FundedFirstYear = 1
+		}
+	}
+	prim := pp.primary(mo)
+	switch {
+	case prim != nil:
+		k.Payer, k.Segment, k.Gender = prim.p.PayerType, prim.p.Segment, prim.p.Gender
+		k.AgeBand = BandOf(prim.p.BirthDate, e.endOf(mo))
+		if prim.p.PayerType == coverage.PayerAPBD {
+			programs, income = prim.p.Programs, prim.p.DeclaredIncome
+			if funded && prim.covers(mo) && !prim.lapsed(mo) && e.endOf(mo) >= prim.p.CoverageStart &&
+				(prim.p.CoverageEnd == "" || e.endOf(mo) <= prim.p.CoverageEnd) {
+				meas.FundedEnrolled = 1
+			}
+		}
+	case nikErr == nil:
+		k.Gender, k.AgeBand = nik.Gender, BandOf(nik.BirthDate, e.endOf(mo))
+	}
+	if due, err := e.cfg.Tariffs.Due(programs, income, mo); err == nil {
+		if funded {
+			meas.FundedMonthlyDue = due
+		}
+		meas.FundedNextYearDue = due * int64(fundedMonths(r, mo.Year()+1))
+	}
+	if !meas.zero() {
+		e.cell(k).Add(&meas, true)
+	}
+}
+
+// fundedMonths counts the months of a year a roster entry funds.
+func fundedMonths(r *coverage.RosterEntry, year int) int {
+	n := 0
+	for mo := coverage.MakePeriod(year, time.January); mo <= coverage.MakePeriod(year, time.December); mo = mo.AddMonths(1) {
+		if r.FundedIn(mo) {
+			n++
+		}
+	}
+	return n
 }

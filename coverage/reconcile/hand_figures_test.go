@@ -408,3 +408,145 @@ func TestUniversalCoverageOfAnOldRollup(t *testing.T) {
 		t.Errorf("old rollup: %+v %v, want 2 memberships", u.Current, err)
 	}
 }
+
+// fundedCity is a roster built by hand for the funded-workers figures, as of
+// 2024-08-21.
+func fundedCity() *handCity {
+	const cibeber, bagendung = "3672011001", "3672021001"
+	var h handCity
+	h.ds.AsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC)
+	// A: RT_RW January to March 2024, city-paid at Rp2,000,000 (JKK+JKM 26,800).
+	h.roster("3672010101800501", coverage.CategoryRTRW, cibeber, "2024-01", "2024-03")
+	h.member("20000000501", "3672010101800501", cibeber, coverage.SegmentBPU, coverage.PayerAPBD, 2_000_000, "2024-01-01", bpu)
+	for _, m := range months("2024-01", "2024-08") {
+		h.bill("20000000501", "3672010101800501", m, coverage.PayerAPBD, bpu, jkkJkm2M, jkkJkm2M)
+	}
+	// B: RT_RW from February 2024, not enrolled (priced JKK+JKM on 1,000,000).
+	h.roster("3672010101800502", coverage.CategoryRTRW, cibeber, "2024-02", "")
+	// C: KADER March to June 2024, living in Bagendung.
+	h.roster("3672010101800503", coverage.CategoryKader, bagendung, "2024-03", "2024-06")
+	// D: KADER May 2023 to February 2024.
+	h.roster("3672010101800504", coverage.CategoryKader, cibeber, "2023-05", "2024-02")
+	// E: LINMAS from April 2024 until June 2025: next year costs 6 months.
+	h.roster("3672010101800505", coverage.CategoryLinmas, cibeber, "2024-04", "2025-06")
+	// F: KADER from October 2024 (after the as-of month) to March 2025.
+	h.roster("3672010101800506", coverage.CategoryKader, cibeber, "2024-10", "2025-03")
+	// G: NELAYAN from 2026: nothing next year.
+	h.roster("3672010101800507", coverage.CategoryNelayan, cibeber, "2026-01", "")
+	return &h
+}
+
+// TestFundedAtAMonth: the funded workers of any month by category, from the
+// rollup, and the same through Query (the GraphQL coverage field).
+func TestFundedAtAMonth(t *testing.T) {
+	res := runConfig(t, fundedCity(), reconcile.Config{})
+	r := &res.Rollup
+	type line = reconcile.FundedLine
+	for _, c := range []struct {
+		month coverage.Period
+		area  string
+		want  []line
+		total line
+	}{
+		// March: A (enrolled, 26,800) and B (16,800) on RT_RW; C on KADER.
+		{"2024-03", "", []line{{coverage.CategoryKader, 1, 0, 16_800}, {coverage.CategoryRTRW, 2, 1, 43_600}},
+			line{"", 3, 1, 60_400}},
+		// February: A, B; D's last month.
+		{"2024-02", "", []line{{coverage.CategoryKader, 1, 0, 16_800}, {coverage.CategoryRTRW, 2, 1, 43_600}},
+			line{"", 3, 1, 60_400}},
+		// March in kecamatan Cibeber: C lives in Bagendung.
+		{"2024-03", "367201", []line{{coverage.CategoryRTRW, 2, 1, 43_600}}, line{"", 2, 1, 43_600}},
+		// 2023-12: D alone.
+		{"2023-12", "3672", []line{{coverage.CategoryKader, 1, 0, 16_800}}, line{"", 1, 0, 16_800}},
+		// August (as-of month): B and E; F starts in October, not funded yet.
+		{"2024-08", "", []line{{coverage.CategoryLinmas, 1, 0, 16_800}, {coverage.CategoryRTRW, 1, 0, 16_800}},
+			line{"", 2, 0, 33_600}},
+	} {
+		got, total, err := r.FundedAt(c.month, c.area)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.want) || total != c.total {
+			t.Errorf("%s %q: %+v total %+v; want %+v total %+v", c.month, c.area, got, total, c.want, c.total)
+		}
+		cityFunded := true
+		ans, err := r.Query(reconcile.Filter{From: c.month, To: c.month, AreaCode: c.area, CityFunded: &cityFunded},
+			[]reconcile.Dimension{reconcile.DimCategory}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q []line
+		for _, row := range ans.Rows {
+			if row.Measures.Funded > 0 {
+				q = append(q, line{row.Category, row.Measures.Funded, row.Measures.FundedEnrolled, row.Measures.FundedMonthlyDue})
+			}
+		}
+		if !slices.Equal(q, c.want) {
+			t.Errorf("%s %q through Query: %+v, want %+v", c.month, c.area, q, c.want)
+		}
+	}
+	for _, m := range []coverage.Period{"2021-12", "2024-09"} {
+		if _, _, err := r.FundedAt(m, ""); coverage.ErrorCode(err) != coverage.ENOTFOUND {
+			t.Errorf("%s: %v, want ENOTFOUND", m, err)
+		}
+	}
+	if _, _, err := r.FundedAt("2024-13", ""); coverage.ErrorCode(err) != coverage.EINVALID {
+		t.Errorf("2024-13: %v, want EINVALID", err)
+	}
+}
+
+// TestNextYearCost: next year's cost is each entry's funded months of the
+// next calendar year at the last month's tariff, not 12 x the monthly cost.
+func TestNextYearCost(t *testing.T) {
+	res := runConfig(t, fundedCity(), reconcile.Config{})
+	r := &res.Rollup
+	prog, err := r.APBDProgram(2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2025: B open-ended, 12 x 16,800 = 201,600; E until June, 6 x 16,800 =
+	// 100,800; F (starting October 2024) January to March, 3 x 16,800 =
+	// 50,400; G starts in 2026: 0. A, C and D ended in 2024.
+	want := map[coverage.Category][2]int64{ // monthly cost (August), next year
+		coverage.CategoryRTRW:   {16_800, 201_600},
+		coverage.CategoryLinmas: {16_800, 100_800},
+		coverage.CategoryKader:  {0, 50_400},
+	}
+	seen := 0
+	for _, l := range prog.Categories {
+		w, ok := want[l.Category]
+		if !ok {
+			if l.MonthlyCost != 0 || l.NextYearCost != 0 {
+				t.Errorf("%q: monthly %d, next year %d; want 0", l.Category, l.MonthlyCost, l.NextYearCost)
+			}
+			continue
+		}
+		seen++
+		if l.MonthlyCost != w[0] || l.NextYearCost != w[1] {
+			t.Errorf("%s: monthly %d, next year %d; want %d and %d", l.Category, l.MonthlyCost, l.NextYearCost, w[0], w[1])
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("lines %+v", prog.Categories)
+	}
+	if prog.Total.MonthlyCost != 33_600 || prog.Total.NextYearCost != 352_800 {
+		t.Errorf("total: monthly %d, next year %d; want 33600 and 352800", prog.Total.MonthlyCost, prog.Total.NextYearCost)
+	}
+	// 2023's next year is 2024, seen at December 2023: D, January and
+	// February 2024, 2 x 16,800 (A, B, C and E were not funded yet then).
+	prog, err = r.APBDProgram(2023)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prog.Total.MonthlyCost != 16_800 || prog.Total.NextYearCost != 33_600 {
+		t.Errorf("2023 total: monthly %d, next year %d; want 16800 and 33600", prog.Total.MonthlyCost, prog.Total.NextYearCost)
+	}
+	// Next year's cost is a stock of the month, like the monthly cost.
+	ans, err := r.Query(reconcile.Filter{}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Totals.FundedNextYearDue != 352_800 || ans.Totals.FundedMonthlyDue != 33_600 {
+		t.Errorf("query totals: next year %d, monthly %d", ans.Totals.FundedNextYearDue, ans.Totals.FundedMonthlyDue)
+	}
+}
