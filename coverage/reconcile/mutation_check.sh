@@ -24,13 +24,15 @@ mutations=(
 	"double-funded-amount|coverage/reconcile/rules.go|Amount: pp.apbdPaid(func(m coverage.Period) bool { return slices.Contains(months, m) })}|Amount: 16_800}"
 	"jht-rate|coverage/tariff.go|{Program: ProgramJHT, ValidFrom: \"2021-02\", RateBasisPoints: 200,|{Program: ProgramJHT, ValidFrom: \"2021-02\", RateBasisPoints: 300,"
 	"jkk-floor|coverage/tariff.go|RateBasisPoints: 100, Minimum: 10_000,|RateBasisPoints: 100, Minimum: 5_000,"
-	"invalid-nik-amount|coverage/reconcile/rules.go|AreaCode: pp.area(), Amount: pp.apbdPaid(nil),|AreaCode: pp.area(), Amount: 16_800,"
-	"domicile-amount|coverage/reconcile/rules.go|AreaCode: outside[0], Amount: pp.apbdPaid(nil),|AreaCode: outside[0], Amount: 16_800,"
+	"invalid-nik-amount|coverage/reconcile/roster.go|AreaCode: pp.area(), Amount: pp.apbdPaid(nil),|AreaCode: pp.area(), Amount: 16_800,"
+	"domicile-amount|coverage/reconcile/roster.go|AreaCode: outside[0], Amount: pp.apbdPaid(nil),|AreaCode: outside[0], Amount: 16_800,"
 	"apbd-not-on-roster-amount|coverage/reconcile/rules.go|offPaid += c.AmountPaid|offPaid += 16_800"
 	"unpaid-amount|coverage/reconcile/rules.go|arrears += c.AmountDue - c.AmountPaid|arrears += 16_800"
 	"claim-paid-amount|coverage/reconcile/rules.go|f.Amount = c.AmountPaid|f.Amount = c.AmountClaimed"
 	"claim-pending-amount|coverage/reconcile/rules.go|f.Amount, f.Severity = c.AmountClaimed, coverage.SeverityMedium|f.Amount, f.Severity = 0, coverage.SeverityMedium"
 	"declared-amount|coverage/reconcile/engine.go|f.Amount = max(diff, -diff)|f.Amount = 16_800"
+	"kpj-nik-mismatch-amount|coverage/reconcile/orphans.go|f.Amount = paid + claimsPaid|f.Amount = paid"
+	"next-year-cost|coverage/reconcile/build.go|meas.FundedNextYearDue = due * int64(fundedMonths(r, mo.Year()+1))|meas.FundedNextYearDue = due * 12"
 )
 
 only=${1:-}
