@@ -263,17 +263,17 @@ func (s *Service) Watch(ctx context.Context, every time.Duration) {
 }
 
 // Coverage answers a coverage query from the served rollup.
-func (s *Service) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *Snapshot, error) {
+func (s *Service) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *reconcile.Rollup, error) {
 	snap, err := s.current()
 	if err != nil {
 		return reconcile.Answer{}, nil, err
 	}
 	ans, err := snap.Rollup.Query(f, groupBy, g)
-	return ans, snap, err
+	return ans, snap.Rollup, err
 }
 
 // UniversalCoverage answers the coverage rate of a year and area.
-func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *Snapshot, error) {
+func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *reconcile.Rollup, error) {
 	snap, err := s.current()
 	if err != nil {
 		return reconcile.UCJ{}, nil, err
@@ -285,19 +285,19 @@ func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *Snap
 		return reconcile.UCJ{}, nil, err
 	}
 	u, err := snap.Rollup.UniversalCoverage(year, area, snap.Denominator)
-	return u, snap, err
+	return u, snap.Rollup, err
 }
 
 // APBDProgram answers the city-funded programme of a year, with the year's
 // declared figures next to the counted ones.
-func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *Snapshot, error) {
+func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *reconcile.Rollup, error) {
 	snap, err := s.current()
 	if err != nil {
 		return reconcile.Program{}, nil, nil, err
 	}
 	p, err := snap.Rollup.APBDProgram(year)
 	if err != nil {
-		return p, nil, snap, err
+		return p, nil, snap.Rollup, err
 	}
 	var declared []coverage.DeclaredTotal
 	for _, d := range snap.Declared {
@@ -305,7 +305,7 @@ func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.Declared
 			declared = append(declared, d)
 		}
 	}
-	return p, snap.Rollup.CompareDeclared(declared), snap, nil
+	return p, snap.Rollup.CompareDeclared(declared), snap.Rollup, nil
 }
 
 // DeclaredTotals compares the declared figures of a year (all when 0) with the
