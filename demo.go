@@ -81,7 +81,7 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 		fmt.Fprintln(stderr)
 	}
 	fmt.Fprintf(stdout, "demo: synced in %s\n", time.Since(start).Round(time.Millisecond))
-	run, err := newAnalytics(s, logger).Reconcile(ctx, "demo")
+	run, err := newAnalytics(s, cfg, logger).Reconcile(ctx, "demo")
 	if err != nil {
 		return fmt.Errorf("demo reconciliation: %w", err)
 	}

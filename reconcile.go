@@ -7,19 +7,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
 )
-
-// reconcileAfterSync is the step after the feeds of a scheduled run.
-func reconcileAfterSync(ctx context.Context, svc *analytics.Service, trigger string, logger *slog.Logger) {
-	if ctx.Err() != nil {
-		return
-	}
-	if _, err := svc.Reconcile(ctx, trigger); err != nil {
-		logger.Error("reconciliation failed", "trigger", trigger, "error", err)
-	}
-}
 
 // reconcileCommand runs one reconciliation over the stored data and prints it.
 func reconcileCommand(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
@@ -28,8 +17,10 @@ func reconcileCommand(ctx context.Context, cfg config, logger *slog.Logger, stdo
 		return err
 	}
 	defer closeStore(s, logger)
-	run, err := newAnalytics(s, logger).Reconcile(ctx, "cli")
-	printReconcileRun(stdout, run)
+	run, err := newAnalytics(s, cfg, logger).Reconcile(ctx, "cli")
+	if run.ID != "" { // none when another reconciliation holds the lease
+		printReconcileRun(stdout, run)
+	}
 	return err
 }
 

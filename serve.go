@@ -95,17 +95,28 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	svc := newAnalytics(s, logger)
+	svc := newAnalytics(s, cfg, logger)
 	jobs, err := feedJobs(cfg, s, logger)
 	if err != nil {
 		return err
 	}
+	// The reconciliations of this process: after each sync that changed
+	// data, and one now when the stored data is newer than the figures (a
+	// sync or an import since the last one, or data and no figures).
+	rec := &analytics.AfterSync{Service: svc}
 	var manager *worker.Manager
 	if len(jobs) > 0 {
 		manager = &worker.Manager{Jobs: jobs, Store: s, Logger: logger, StopGrace: cfg.StopGrace}
-		rec := newReconciler(svc, s, manager, logger)
-		manager.AfterRun = rec.afterRun
-		rec.loop(ctx, &wg)
+		rec.Busy = func() bool { return len(manager.Running()) > 0 }
+		manager.AfterRun = rec.AfterRun
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rec.CatchUp(ctx)
+		rec.Run(ctx)
+	}()
+	if manager != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -260,8 +271,12 @@ func startAuditRetention(ctx context.Context, s *store.Store, retention time.Dur
 // by another process.
 const rollupRefresh = 30 * time.Second
 
-func newAnalytics(s *store.Store, logger *slog.Logger) *analytics.Service {
-	return &analytics.Service{Store: s, Areas: coverage.Cilegon(), Logger: logger}
+// newAnalytics is the reconciliation and the figures over the store, with
+// the configured rules; its passes hold the store lease "reconcile" under
+// this process's name.
+func newAnalytics(s *store.Store, cfg config, logger *slog.Logger) *analytics.Service {
+	return &analytics.Service{Store: s, Areas: coverage.Cilegon(), Logger: logger, Rules: cfg.Rules,
+		Owner: worker.ProcessOwner(), LeaseTTL: cfg.LeaseTTL}
 }
 
 // startAnalytics loads the newest rollup and keeps it fresh until ctx ends.
@@ -294,12 +309,12 @@ func figuresState(ctx context.Context, s analytics.Store) string {
 		}
 	}
 	if !synced {
-		return "no data synced yet: run `jamsostek sync --once` then `jamsostek reconcile`, or wait for the scheduled sync, which reconciles after it"
+		return "no data synced yet: run `jamsostek sync --once` (it reconciles at its end), or wait for the scheduled sync, which reconciles after it"
 	}
 	if runs, err := s.ReconcileRuns(ctx, 1); err == nil && len(runs) > 0 && runs[0].Status == coverage.RunFailed {
 		return fmt.Sprintf("data synced, but the last reconciliation (%s) failed: %s; run `jamsostek reconcile` once that is fixed", runs[0].ID, runs[0].Error)
 	}
-	return "data synced but not reconciled yet (sync --once and import-roster do not reconcile): run `jamsostek reconcile`, or wait for the next scheduled sync that brings changes"
+	return "data synced but not reconciled yet (sync --once --no-reconcile and import-roster do not reconcile): serve and worker reconcile at start when the data is newer than the figures; else run `jamsostek reconcile`"
 }
 
 // authenticator returns the API's authenticator (package auth): the

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/worker"
 )
@@ -86,11 +87,42 @@ func syncOnce(ctx context.Context, cfg config, logger *slog.Logger, stderr io.Wr
 	for _, row := range rows {
 		fmt.Fprintln(stderr, row)
 	}
-	if changed {
-		fmt.Fprintln(stderr, "The coverage figures are not rebuilt by sync --once: run `jamsostek reconcile` (serve and worker reconcile after each scheduled sync).")
+	var rerr error
+	switch {
+	case cfg.NoReconcile:
+		if changed {
+			fmt.Fprintln(stderr, "Not reconciled (--no-reconcile): the coverage figures are older than the data until `jamsostek reconcile` runs (serve and worker also reconcile at start).")
+		}
+	case ctx.Err() == nil:
+		rerr = reconcileAfterSyncOnce(ctx, newAnalytics(s, cfg, logger), stderr)
 	}
 	if len(failed) > 0 {
-		return syncFailure(failed)
+		return errors.Join(syncFailure(failed), rerr)
+	}
+	return rerr
+}
+
+// reconcileAfterSyncOnce reconciles at the end of sync --once when the stored
+// data is newer than the newest reconciliation (this sync, or an earlier one,
+// changed records; or there are records and no figures yet). Another
+// process's pass may have read the data before this sync: it waits for it to
+// end and runs its own.
+func reconcileAfterSyncOnce(ctx context.Context, svc *analytics.Service, stderr io.Writer) error {
+	stale, why, err := svc.Stale(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile after sync: %w", err)
+	}
+	if !stale {
+		fmt.Fprintln(stderr, "Nothing to reconcile: the coverage figures are up to date with the data.")
+		return nil
+	}
+	fmt.Fprintf(stderr, "Reconciling (%s)...\n", why)
+	run, err := svc.ReconcileWhenFree(ctx, "sync", 0)
+	if run.ID != "" {
+		printReconcileRun(stderr, run)
+	}
+	if err != nil {
+		return fmt.Errorf("reconcile after sync: %w", err)
 	}
 	return nil
 }
