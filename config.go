@@ -547,7 +547,11 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.Lookup("rules-file") != nil {
 		if c.Rules, err = coverage.LoadRuleSet(c.RulesFile); err != nil {
-			return c, fmt.Errorf("%s (--rules-file or JAMSOSTEK_RULES_FILE)", coverage.ErrorMessage(err))
+			msg := err.Error()
+			if coverage.ErrorCode(err) != coverage.EINTERNAL {
+				msg = coverage.ErrorMessage(err)
+			}
+			return c, fmt.Errorf("%s (--rules-file or JAMSOSTEK_RULES_FILE)", msg)
 		}
 	}
 	return c, nil

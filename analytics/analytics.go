@@ -203,25 +203,12 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 			"found", run.Findings.Found, "opened", run.Findings.Opened, "resolved", run.Findings.Resolved,
 			"version", run.RollupVersion, "cells", run.Cells, "seconds", run.FinishedAt.Sub(run.StartedAt).Seconds(), "error", run.Error)
 	}()
-	asOf, feedAsOf, err := s.dataAsOf(ctx)
+	cfg, err := s.EngineConfig(ctx)
 	if err != nil {
 		return run, err
 	}
-	run.AsOf = asOf
-	declared, err := s.Store.DeclaredTotals(ctx, 0)
-	if err != nil {
-		return run, err
-	}
-	rejected, err := s.rejectedRoster(ctx)
-	if err != nil {
-		return run, err
-	}
-	rules := s.Rules
-	if rules.Tariffs == nil && rules.Benefits == nil {
-		rules = coverage.DefaultRuleSet()
-	}
-	cfg := reconcile.Config{Areas: s.Areas, AsOf: asOf, Declared: declared, FeedAsOf: feedAsOf, RejectedRoster: rejected,
-		Tariffs: rules.Tariffs, Benefits: rules.Benefits}
+	run.AsOf = cfg.AsOf
+	asOf := cfg.AsOf
 	res, err := reconcile.Run(cfg, reconcile.Streams{
 		Roster:        s.Store.ScanRoster(ctx),
 		Participants:  s.Store.ScanParticipants(ctx),
@@ -400,6 +387,31 @@ func (s *Service) SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTa
 		return w, err
 	}
 	return w, s.Refresh(ctx)
+}
+
+// EngineConfig is what a pass gives the engine besides the records: the
+// data's as-of and each feed's (its newest successful sync run's), the
+// declared figures, the roster rows the syncs rejected that are still
+// current, and the rules (Service.Rules, else coverage.DefaultRuleSet).
+func (s *Service) EngineConfig(ctx context.Context) (reconcile.Config, error) {
+	asOf, feedAsOf, err := s.dataAsOf(ctx)
+	if err != nil {
+		return reconcile.Config{}, err
+	}
+	declared, err := s.Store.DeclaredTotals(ctx, 0)
+	if err != nil {
+		return reconcile.Config{}, err
+	}
+	rejected, err := s.rejectedRoster(ctx)
+	if err != nil {
+		return reconcile.Config{}, err
+	}
+	rules := s.Rules
+	if rules.Tariffs == nil && rules.Benefits == nil {
+		rules = coverage.DefaultRuleSet()
+	}
+	return reconcile.Config{Areas: s.Areas, AsOf: asOf, Declared: declared, FeedAsOf: feedAsOf, RejectedRoster: rejected,
+		Tariffs: rules.Tariffs, Benefits: rules.Benefits}, nil
 }
 
 // rejectedRoster returns the roster rows the syncs rejected that are still

@@ -73,12 +73,12 @@ func (s *Service) takeLease(ctx context.Context, runID string) (store.Lease, err
 	}
 	if held := (*store.LeaseHeldError)(nil); errors.As(err, &held) {
 		h := held.Holder
-		return l, &coverage.Error{Code: coverage.ECONFLICT, Err: err, Message: fmt.Sprintf(
+		return l, &coverage.Error{Code: coverage.ECONFLICT, Err: store.ErrLeaseHeld, Message: fmt.Sprintf(
 			"a reconciliation is already running in %s (run %s, since %s): one runs at a time; try again when it has ended",
 			h.Owner, h.RunID, h.AcquiredAt.UTC().Format(time.RFC3339))}
 	}
 	if errors.Is(err, store.ErrLeaseHeld) {
-		return l, &coverage.Error{Code: coverage.ECONFLICT, Err: err,
+		return l, &coverage.Error{Code: coverage.ECONFLICT, Err: store.ErrLeaseHeld,
 			Message: "a reconciliation has just been started by another process: one runs at a time; try again when it has ended"}
 	}
 	return l, fmt.Errorf("reconciliation lease: %w", err)
