@@ -440,13 +440,16 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 			fs.StringVar(&c.FeedToken, "feed-token", env("JAMSOSTEK_FEED_TOKEN", ""), "bearer token of the feeds (env JAMSOSTEK_FEED_TOKEN)")
 		}
 		fs.IntVar(&c.PageSize, "page-size", pageSize, "records asked per feed page, 1 to 5000 (env JAMSOSTEK_FEED_PAGE_SIZE)")
-		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's lease outlives a process that stopped renewing it, 300ms to 24h (env JAMSOSTEK_LEASE_TTL)")
+		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's (or the reconciliation's) lease outlives a process that stopped renewing it, 300ms to 24h (env JAMSOSTEK_LEASE_TTL)")
 		if cmd == "serve" || cmd == "worker" {
 			fs.DurationVar(&c.StopGrace, "stop-grace", stopGrace, "at shutdown, how long syncs in progress may run to their end before they are stopped, 0 (at once) to 1h (env JAMSOSTEK_STOP_GRACE)")
 		}
 		if cmd != "demo" {
 			fs.StringVar(&c.FeedsConfig, "feeds-config", env("JAMSOSTEK_FEEDS_CONFIG", ""), "feeds configuration file (YAML: per-feed schedule, base_url, token_env, page_size, timeout, enabled; docs/worker.md) (env JAMSOSTEK_FEEDS_CONFIG)")
 		}
+	}
+	if cmd == "reconcile" {
+		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long the reconciliation's lease outlives a process that stopped renewing it, 300ms to 24h (env JAMSOSTEK_LEASE_TTL)")
 	}
 	switch cmd {
 	case "serve", "worker", "sync", "demo", "reconcile":

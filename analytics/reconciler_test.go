@@ -197,3 +197,29 @@ func TestAfterSyncNeverLosesItsPass(t *testing.T) {
 		t.Errorf("the pass after the sync: %+v", r[0])
 	}
 }
+
+// lostStore is a store whose lease renewals find the lease taken over.
+type lostStore struct{ slowStore }
+
+func (lostStore) RenewLease(_ context.Context, l store.Lease, _ time.Duration) (store.Lease, error) {
+	return l, &coverage.Error{Code: coverage.ECONFLICT, Err: store.ErrLeaseLost, Message: "taken over"}
+}
+
+// TestReconcileStopsWhenItsLeaseIsLost: a pass whose renewal finds the lease
+// taken over (it stalled past its TTL and another process took it) stops,
+// and its run is recorded FAILED saying so.
+func TestReconcileStopsWhenItsLeaseIsLost(t *testing.T) {
+	ctx := context.Background()
+	s, ds := smallCity(t)
+	const ttl = 300 * time.Millisecond
+	svc := &analytics.Service{Store: lostStore{slowStore{s, 2 * ttl}}, Areas: coverage.Cilegon(), LeaseTTL: ttl,
+		Now: func() time.Time { return ds.AsOf }}
+	run, err := svc.Reconcile(ctx, "cli")
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("a pass that lost its lease: %+v, %v", run, err)
+	}
+	runs, err := s.ReconcileRuns(ctx, 10)
+	if err != nil || len(runs) != 1 || runs[0].Status != coverage.RunFailed || !strings.Contains(runs[0].Error, "taken over") {
+		t.Errorf("recorded runs: %+v, %v", runs, err)
+	}
+}
