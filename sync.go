@@ -118,8 +118,11 @@ func reconcileAfterSyncOnce(ctx context.Context, svc *analytics.Service, stderr 
 	}
 	fmt.Fprintf(stderr, "Reconciling (%s)...\n", why)
 	run, err := svc.ReconcileWhenFree(ctx, "sync", 0)
-	if run.ID != "" {
+	switch {
+	case run.ID != "":
 		printReconcileRun(stderr, run)
+	case err == nil:
+		fmt.Fprintln(stderr, "Reconciled meanwhile by another process, after this sync's changes.")
 	}
 	if err != nil {
 		return fmt.Errorf("reconcile after sync: %w", err)

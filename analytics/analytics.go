@@ -7,6 +7,10 @@
 // run. Every process (API replica or worker) holds the newest version in memory
 // behind an atomic pointer; Watch polls the version number and swaps in a new
 // one when it lands, so coverage queries never touch the database.
+//
+// One pass runs at a time across processes: each holds the store lease
+// LeaseJob (reconciler.go), renewed while it runs. AfterSync makes the passes
+// after syncs and at start, never losing one to another process's.
 // docs/reconciliation.md has the rules and the measures.
 package analytics
 
@@ -177,6 +181,7 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 	ctx, lost := context.WithCancelCause(ctx)
 	defer lost(nil)
 	defer s.hold(ctx, lease, lost)()
+	s.abandonRuns(ctx, lease)
 	run = coverage.ReconcileRun{ID: id, Trigger: trigger, Status: coverage.RunRunning, StartedAt: s.now()}
 	log := s.logger().With("run", run.ID, "trigger", trigger)
 	if err := s.Store.SaveReconcileRun(ctx, run); err != nil {

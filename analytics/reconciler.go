@@ -84,6 +84,27 @@ func (s *Service) takeLease(ctx context.Context, runID string) (store.Lease, err
 	return l, fmt.Errorf("reconciliation lease: %w", err)
 }
 
+// abandonRuns marks FAILED the reconciliation runs still RUNNING when a pass
+// takes the lease: one pass runs at a time, so their process died (or lost
+// the database) before it could record their end.
+func (s *Service) abandonRuns(ctx context.Context, l store.Lease) {
+	runs, err := s.Store.ReconcileRuns(ctx, 100)
+	if err != nil {
+		s.logger().Warn("read reconciliation runs", "error", err)
+		return
+	}
+	for _, r := range runs {
+		if r.Status != coverage.RunRunning || r.ID == l.RunID {
+			continue
+		}
+		r.Status, r.FinishedAt = coverage.RunFailed, s.now()
+		r.Error = "abandoned: its process stopped before the end (the reconciliation's lease was free again at " + l.AcquiredAt.UTC().Format(time.RFC3339) + ")"
+		if err := s.Store.SaveReconcileRun(ctx, r); err != nil {
+			s.logger().Warn("mark an abandoned reconciliation run", "run", r.ID, "error", err)
+		}
+	}
+}
+
 // hold renews the lease every third of its TTL until the returned stop is
 // called. When the lease is lost (another process took it over after this one
 // stalled past its TTL), the pass's context is cancelled with the cause.
@@ -124,23 +145,35 @@ func (s *Service) hold(ctx context.Context, l store.Lease, lost context.CancelCa
 	}
 }
 
-// ReconcileWhenFree runs a pass that must not be lost: while another process
-// holds the lease it waits (every retry, DefaultRetry when 0) and runs once
-// that one has ended, since the holder may have read data older than the
-// caller's. It returns when its own pass has ended or ctx ends.
+// ReconcileWhenFree runs a pass that must not be lost (after a sync, at
+// start): while another process holds the lease it looks again every retry
+// (DefaultRetry when 0). Once the data is no longer newer than the newest
+// successful reconciliation (Stale), another process's pass has covered it
+// (one that started after the data changed) and it returns no run and no
+// error; otherwise it runs its own as soon as the lease is free, since the
+// holder may have read the data before it changed. It returns when its pass
+// has ended, or ctx has.
 func (s *Service) ReconcileWhenFree(ctx context.Context, trigger string, retry time.Duration) (coverage.ReconcileRun, error) {
 	if retry <= 0 {
 		retry = DefaultRetry
 	}
-	logged := false
-	for {
+	for refused := false; ; refused = true {
+		if refused {
+			stale, _, err := s.Stale(ctx)
+			if err != nil {
+				return coverage.ReconcileRun{}, err
+			}
+			if !stale {
+				s.logger().Info("reconciliation not needed: another process's pass has read the data since it changed", "trigger", trigger)
+				return coverage.ReconcileRun{}, nil
+			}
+		}
 		run, err := s.Reconcile(ctx, trigger)
 		if !errors.Is(err, ErrReconciling) { // a refused pass has no run
 			return run, err
 		}
-		if !logged {
+		if !refused {
 			s.logger().Info("reconciliation waits for the one running", "trigger", trigger, "reason", coverage.ErrorMessage(err))
-			logged = true
 		}
 		select {
 		case <-ctx.Done():

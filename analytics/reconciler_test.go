@@ -48,8 +48,9 @@ func smallCity(t *testing.T) (*store.Store, *feedsim.Dataset) {
 // end and then runs its own pass.
 func TestOneReconciliationAtATime(t *testing.T) {
 	ctx := context.Background()
-	s, ds := smallCity(t)
-	svc := &analytics.Service{Store: s, Areas: coverage.Cilegon(), Owner: "replica-1", Now: func() time.Time { return ds.AsOf }}
+	s, _ := smallCity(t)
+	svc := &analytics.Service{Store: s, Areas: coverage.Cilegon(), Owner: "replica-1"} // the wall clock, as the sync runs'
+
 	other, err := s.AcquireLease(ctx, store.LeaseRequest{Job: analytics.LeaseJob, Owner: "replica-2", RunID: "reconcile-theirs", TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +69,17 @@ func TestOneReconciliationAtATime(t *testing.T) {
 		t.Errorf("a refused pass recorded runs: %+v, %v", runs, err)
 	}
 
+	// A sync changed records: the pass after it must not be lost.
+	now := time.Now().UTC()
+	if err := s.SaveRun(ctx, coverage.SyncRun{ID: "sync-1", Feed: coverage.FeedClaims, Trigger: "cli", Status: coverage.RunSucceeded,
+		StartedAt: now.Add(-time.Second), FinishedAt: now, Counts: coverage.SyncCounts{Read: 1, Updated: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	// A run left RUNNING by a process that died is marked abandoned by the
+	// next pass.
+	if err := s.SaveReconcileRun(ctx, coverage.ReconcileRun{ID: "reconcile-dead", Trigger: "cli", Status: coverage.RunRunning, StartedAt: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan coverage.ReconcileRun, 1)
 	go func() {
 		run, err := svc.ReconcileWhenFree(ctx, "sync", 20*time.Millisecond)
@@ -92,9 +104,49 @@ func TestOneReconciliationAtATime(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("ReconcileWhenFree did not run once the lease was free")
 	}
+	runs, err := s.ReconcileRuns(ctx, 10)
+	if err != nil || len(runs) != 2 || runs[1].ID != "reconcile-dead" || runs[1].Status != coverage.RunFailed || !strings.Contains(runs[1].Error, "abandoned") {
+		t.Errorf("runs %+v, %v: want the dead process's marked abandoned", runs, err)
+	}
+
 	// Released at its end: the next pass takes it.
 	if _, err := svc.Reconcile(ctx, "cli"); err != nil {
 		t.Errorf("a pass after the end of the others: %v", err)
+	}
+
+	// Another sync, then the pass after it waits for a holder; when the
+	// holder's end is followed by a pass of another process that read the
+	// data after the sync, that one covers it: no second pass.
+	now = time.Now().UTC()
+	if err := s.SaveRun(ctx, coverage.SyncRun{ID: "sync-2", Feed: coverage.FeedClaims, Trigger: "cli", Status: coverage.RunSucceeded,
+		StartedAt: now.Add(-time.Second), FinishedAt: now, Counts: coverage.SyncCounts{Read: 1, Updated: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.ReconcileRuns(ctx, 100)
+	if other, err = s.AcquireLease(ctx, store.LeaseRequest{Job: analytics.LeaseJob, Owner: "replica-2", TTL: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	covered := make(chan error, 1)
+	go func() {
+		run, err := svc.ReconcileWhenFree(ctx, "sync", 300*time.Millisecond)
+		if err == nil && run.ID != "" {
+			err = errors.New("it ran its own pass: " + run.ID)
+		}
+		covered <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := s.ReleaseLease(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	replica2 := &analytics.Service{Store: s, Areas: coverage.Cilegon(), Owner: "replica-2"}
+	if _, err := replica2.Reconcile(ctx, "sync"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-covered; err != nil {
+		t.Errorf("the pass covered by another process's: %v", err)
+	}
+	if after, _ := s.ReconcileRuns(ctx, 100); len(after) != len(before)+1 {
+		t.Errorf("%d runs, want %d (the other process's only)", len(after), len(before)+1)
 	}
 }
 
@@ -183,7 +235,13 @@ func TestAfterSyncNeverLosesItsPass(t *testing.T) {
 		t.Fatal(err)
 	}
 	busy.Store(true) // a feed still syncing in this process: wait for it too
-	a.AfterRun(ctx, coverage.SyncRun{Feed: coverage.FeedClaims, Counts: coverage.SyncCounts{Read: 10, Updated: 1}})
+	now = time.Now().UTC()
+	changed := coverage.SyncRun{ID: "sync-2", Feed: coverage.FeedClaims, Trigger: "cli", Status: coverage.RunSucceeded,
+		StartedAt: now.Add(-time.Second), FinishedAt: now, Counts: coverage.SyncCounts{Read: 10, Updated: 1}}
+	if err := s.SaveRun(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	a.AfterRun(ctx, changed)
 	time.Sleep(100 * time.Millisecond)
 	busy.Store(false)
 	time.Sleep(200 * time.Millisecond)
