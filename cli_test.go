@@ -621,3 +621,50 @@ func TestReconcileCommandWhileAnotherRuns(t *testing.T) {
 		t.Errorf("a refused reconcile printed a run:\n%s", out.String())
 	}
 }
+
+// TestWorkerReconcilesAtStart (issue 12): `worker` (serve without the API)
+// reconciles at start when the data is newer than the figures, as serve does.
+func TestWorkerReconcilesAtStart(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 6, Scale: 0.002})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := httptest.NewServer(feedsim.NewServer(ds, "tok"))
+	defer feeds.Close()
+	dir, db := t.TempDir(), testDatabase(t)
+	var syncOut bytes.Buffer
+	if err := runOnItsOwn(t, []string{"sync", "--once", "--no-reconcile", "--feed-base-url", feeds.URL, "--feed-token", "tok",
+		"--data-dir", dir, "--database", db, "--log-level", "error"}, io.Discard, &syncOut); err != nil {
+		t.Fatalf("sync --once: %v\n%s", err, syncOut.String())
+	}
+	cfg, err := parseConfig("worker", []string{"--data-dir", dir, "--database", db, "--feed-base-url", "", "--feeds-config", ""}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := newLogger(io.Discard, cfg.LogLevel, "text")
+	s, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore(s, logger)
+	done := make(chan error, 1)
+	go func() { done <- serveWith(ctx, cfg, s, logger, io.Discard, nil, nil) }()
+	var runs []coverage.ReconcileRun
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if runs, err = s.ReconcileRuns(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) > 0 && runs[0].Status.Finished() {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	if len(runs) != 1 || runs[0].Trigger != "start" || runs[0].Status != coverage.RunSucceeded {
+		t.Errorf("reconciliation runs %+v, want one at start", runs)
+	}
+}
