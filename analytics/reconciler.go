@@ -147,19 +147,18 @@ func (s *Service) hold(ctx context.Context, l store.Lease, lost context.CancelCa
 
 // ReconcileWhenFree runs a pass that must not be lost (after a sync, at
 // start): while another process holds the lease it looks again every retry
-// (DefaultRetry when 0). Once the data is no longer newer than the newest
-// successful reconciliation (Stale), another process's pass has covered it
-// (one that started after the data changed) and it returns no run and no
-// error; otherwise it runs its own as soon as the lease is free, since the
-// holder may have read the data before it changed. It returns when its pass
-// has ended, or ctx has.
+// (DefaultRetry when 0). Once another process's pass that started after the
+// data's last change (by more than SkewMargin) has succeeded, that pass has
+// covered it: it returns no run and no error. Otherwise it runs its own as
+// soon as the lease is free, since the holder may have read the data before
+// it changed. It returns when its pass has ended, or ctx has.
 func (s *Service) ReconcileWhenFree(ctx context.Context, trigger string, retry time.Duration) (coverage.ReconcileRun, error) {
 	if retry <= 0 {
 		retry = DefaultRetry
 	}
 	for refused := false; ; refused = true {
 		if refused {
-			stale, _, err := s.Stale(ctx)
+			stale, _, err := s.stale(ctx, SkewMargin)
 			if err != nil {
 				return coverage.ReconcileRun{}, err
 			}
@@ -183,11 +182,21 @@ func (s *Service) ReconcileWhenFree(ctx context.Context, trigger string, retry t
 	}
 }
 
+// SkewMargin is how much later than the data's change another process's
+// pass must have started for a waiting pass to count it as covering the
+// change (ReconcileWhenFree): the processes' clocks may differ by that much.
+const SkewMargin = 30 * time.Second
+
 // Stale reports whether the stored data is newer than the newest
 // reconciliation that succeeded: a sync run or a roster import that changed
 // records finished after that reconciliation started, or records were written
 // and none ever succeeded. why says which.
 func (s *Service) Stale(ctx context.Context) (stale bool, why string, err error) {
+	return s.stale(ctx, 0)
+}
+
+// stale is Stale with a change counted as newer until margin after it.
+func (s *Service) stale(ctx context.Context, margin time.Duration) (stale bool, why string, err error) {
 	var since time.Time // start of the newest successful reconciliation
 	runs, err := s.Store.ReconcileRuns(ctx, 100)
 	if err != nil {
@@ -206,7 +215,7 @@ func (s *Service) Stale(ctx context.Context) (stale bool, why string, err error)
 			return false, "", err
 		}
 		for _, r := range runs {
-			if r.Status.Finished() && changed(r.Counts) && !r.FinishedAt.Before(since) {
+			if r.Status.Finished() && changed(r.Counts) && !r.FinishedAt.Add(margin).Before(since) {
 				if since.IsZero() {
 					return true, fmt.Sprintf("records synced (%s run %s) and never reconciled", f, r.ID), nil
 				}
@@ -220,7 +229,7 @@ func (s *Service) Stale(ctx context.Context) (stale bool, why string, err error)
 		return false, "", err
 	}
 	for _, ri := range imports {
-		if ri.Status == coverage.ImportCommitted && changed(ri.Counts) && !ri.FinishedAt.Before(since) {
+		if ri.Status == coverage.ImportCommitted && changed(ri.Counts) && !ri.FinishedAt.Add(margin).Before(since) {
 			return true, fmt.Sprintf("roster import %s finished at %s, after the last reconciliation", ri.ID, ri.FinishedAt.UTC().Format(time.RFC3339)), nil
 		}
 	}

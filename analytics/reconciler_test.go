@@ -69,8 +69,9 @@ func TestOneReconciliationAtATime(t *testing.T) {
 		t.Errorf("a refused pass recorded runs: %+v, %v", runs, err)
 	}
 
-	// A sync changed records: the pass after it must not be lost.
-	now := time.Now().UTC()
+	// A sync changed records (two minutes ago): the pass after it must not
+	// be lost.
+	now := time.Now().UTC().Add(-2 * time.Minute)
 	if err := s.SaveRun(ctx, coverage.SyncRun{ID: "sync-1", Feed: coverage.FeedClaims, Trigger: "cli", Status: coverage.RunSucceeded,
 		StartedAt: now.Add(-time.Second), FinishedAt: now, Counts: coverage.SyncCounts{Read: 1, Updated: 1}}); err != nil {
 		t.Fatal(err)
@@ -114,10 +115,11 @@ func TestOneReconciliationAtATime(t *testing.T) {
 		t.Errorf("a pass after the end of the others: %v", err)
 	}
 
-	// Another sync, then the pass after it waits for a holder; when the
-	// holder's end is followed by a pass of another process that read the
-	// data after the sync, that one covers it: no second pass.
-	now = time.Now().UTC()
+	// Another sync (a minute ago: more than the clocks' margin), then the
+	// pass after it waits for a holder; when the holder's end is followed by
+	// a pass of another process that read the data after the sync, that one
+	// covers it: no second pass.
+	now = time.Now().UTC().Add(-time.Minute)
 	if err := s.SaveRun(ctx, coverage.SyncRun{ID: "sync-2", Feed: coverage.FeedClaims, Trigger: "cli", Status: coverage.RunSucceeded,
 		StartedAt: now.Add(-time.Second), FinishedAt: now, Counts: coverage.SyncCounts{Read: 1, Updated: 1}}); err != nil {
 		t.Fatal(err)
