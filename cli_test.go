@@ -1,15 +1,12 @@
 package main
 
-// A new user's first hour with the binary (issue 15): bad addresses, flag
-// ranges and exit codes, help texts, a wrong feed token, coverage figures
-// before any reconciliation. Commands run in-process through run.
-
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,8 +21,13 @@ import (
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/feedsim"
+	"github.com/cilegon/jamsostek/store"
 	"github.com/cilegon/jamsostek/worker"
 )
+
+// A new user's first hour with the binary (issue 15): bad addresses, flag
+// ranges and exit codes, help texts, a wrong feed token, coverage figures
+// before any reconciliation. Commands run in-process through run.
 
 // lockedBuf is an output shared by a command's goroutines and the test.
 type lockedBuf struct {
@@ -338,14 +340,95 @@ func TestSyncOnceWrongTokenSaidOnce(t *testing.T) {
 	}
 }
 
-// TestCoverageFiguresBeforeReconciliation (item 10): after `sync --once` and
-// no reconciliation, serve says at start that the data is synced but not
-// reconciled, and the README's example query answers every field but the
-// three coverage figures, whose errors say what to run. Before any sync,
-// the state says so.
-func TestCoverageFiguresBeforeReconciliation(t *testing.T) {
+// serveOn runs serveWith on an open store until the returned stop is called;
+// it returns the API's address.
+func serveOn(t *testing.T, cfg config, s *store.Store, logger *slog.Logger) (addr string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serveWith(ctx, cfg, s, logger, io.Discard, ln, func(addr string) { addrc <- addr })
+	}()
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve ended: %v", err)
+	}
+	return addr, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}
+}
+
+// readmeAnswer is the answer of README.md's example query.
+type readmeAnswer struct {
+	Data   map[string]json.RawMessage `json:"data"`
+	Errors []struct {
+		Message string `json:"message"`
+		Path    []any  `json:"path"`
+	} `json:"errors"`
+}
+
+// askReadmeQuery sends README.md's example query as the admin.
+func askReadmeQuery(t *testing.T, addr, key string) readmeAnswer {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)## An example query.*?```graphql\n(.*?)\n```").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md has no example query")
+	}
+	body, _ := json.Marshal(map[string]string{"query": string(m[1])})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var answer readmeAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		t.Fatal(err)
+	}
+	return answer
+}
+
+// figures are the README query's fields answered from the rollup.
+var figures = map[string]bool{"universalCoverage": true, "apbdProgram": true, "coverage": true}
+
+// checkAnswered fails unless every field of the README query answered, the
+// coverage figures included.
+func checkAnswered(t *testing.T, answer readmeAnswer) {
+	t.Helper()
+	if len(answer.Errors) > 0 {
+		t.Errorf("errors: %+v", answer.Errors)
+	}
+	for _, field := range []string{"areas", "participants", "syncRuns", "discrepancies", "universalCoverage", "apbdProgram", "coverage"} {
+		if v, ok := answer.Data[field]; !ok || string(v) == "null" {
+			t.Errorf("%s: %s, want an answer", field, v)
+		}
+	}
+}
+
+// TestCoverageFiguresBeforeReconciliation (item 10; issue 12): before any
+// sync, serve says so at start, and the README's example query answers
+// every field but the three coverage figures, whose errors say what to run.
+// After `sync --once --no-reconcile`, the state says the data is synced but
+// not reconciled, and serve reconciles at start since the data is newer than
+// the figures: the query then answers in full.
+func TestCoverageFiguresBeforeReconciliation(t *testing.T) {
+	ctx := context.Background()
 	dir, db := t.TempDir(), testDatabase(t)
 	cfg, err := parseConfig("serve", []string{"--data-dir", dir, "--database", db, "--admin-key", "cli-test-admin",
 		"--addr", "127.0.0.1:0", "--feed-base-url", "", "--feeds-config", ""}, io.Discard)
@@ -362,81 +445,13 @@ func TestCoverageFiguresBeforeReconciliation(t *testing.T) {
 	if st := figuresState(ctx, s); !strings.Contains(st, "no data synced yet") || !strings.Contains(st, "jamsostek sync --once") {
 		t.Errorf("state of an empty database: %s", st)
 	}
+	addr, stop := serveOn(t, cfg, s, logger)
+	answer := askReadmeQuery(t, addr, "cli-test-admin")
+	stop()
 	closeStore(s, logger)
-
-	ds, err := feedsim.Generate(feedsim.Config{Seed: 4, Scale: 0.005})
-	if err != nil {
-		t.Fatal(err)
+	if !regexp.MustCompile(`level=WARN msg="the coverage figures are unavailable[^"]*" state="no data synced yet`).MatchString(logs.String()) {
+		t.Errorf("serve does not say at start that nothing is synced:\n%s", logs.String())
 	}
-	feeds := httptest.NewServer(feedsim.NewServer(ds, "tok"))
-	defer feeds.Close()
-	var syncOut bytes.Buffer
-	if err := runOnItsOwn(t, []string{"sync", "--once", "--feed-base-url", feeds.URL, "--feed-token", "tok", "--data-dir", dir,
-		"--database", db, "--log-level", "error"}, io.Discard, &syncOut); err != nil {
-		t.Fatalf("sync --once: %v\n%s", err, syncOut.String())
-	}
-	if !strings.Contains(syncOut.String(), "run `jamsostek reconcile`") {
-		t.Errorf("sync --once does not say the figures need `jamsostek reconcile`:\n%s", syncOut.String())
-	}
-
-	s, err = openStore(ctx, cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeStore(s, logger)
-	ln, err := listen(cfg.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- serveWith(ctx, cfg, s, logger, io.Discard, ln, func(addr string) { addrc <- addr })
-	}()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		t.Fatalf("serve ended: %v\n%s", err, logs.String())
-	}
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	if !regexp.MustCompile(`level=WARN msg="the coverage figures are unavailable[^"]*" state="data synced but not reconciled`).MatchString(logs.String()) {
-		t.Errorf("serve does not say at start that the data is synced but not reconciled:\n%s", logs.String())
-	}
-
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("(?s)## An example query.*?```graphql\n(.*?)\n```").FindSubmatch(readme)
-	if m == nil {
-		t.Fatal("README.md has no example query")
-	}
-	body, _ := json.Marshal(map[string]string{"query": string(m[1])})
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/query", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer cli-test-admin")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer struct {
-		Data   map[string]json.RawMessage `json:"data"`
-		Errors []struct {
-			Message string `json:"message"`
-			Path    []any  `json:"path"`
-		} `json:"errors"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
-		t.Fatal(err)
-	}
-	figures := map[string]bool{"universalCoverage": true, "apbdProgram": true, "coverage": true}
 	for field, v := range answer.Data {
 		null := string(v) == "null"
 		if figures[field] != null {
@@ -447,10 +462,6 @@ func TestCoverageFiguresBeforeReconciliation(t *testing.T) {
 		if _, ok := answer.Data[field]; !ok {
 			t.Errorf("no %s in the answer", field)
 		}
-	}
-	var runs []struct{ Status string }
-	if err := json.Unmarshal(answer.Data["syncRuns"], &runs); err != nil || len(runs) == 0 || runs[0].Status != "SUCCEEDED" {
-		t.Errorf("syncRuns: %s (%v)", answer.Data["syncRuns"], err)
 	}
 	if len(answer.Errors) != len(figures) {
 		t.Errorf("%d errors, want one per coverage figure: %+v", len(answer.Errors), answer.Errors)
@@ -463,5 +474,197 @@ func TestCoverageFiguresBeforeReconciliation(t *testing.T) {
 			strings.Contains(e.Message, "after the first sync") {
 			t.Errorf("the error does not say what to run: %s", e.Message)
 		}
+	}
+
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 4, Scale: 0.005})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := httptest.NewServer(feedsim.NewServer(ds, "tok"))
+	defer feeds.Close()
+	var syncOut bytes.Buffer
+	if err := runOnItsOwn(t, []string{"sync", "--once", "--no-reconcile", "--feed-base-url", feeds.URL, "--feed-token", "tok", "--data-dir", dir,
+		"--database", db, "--log-level", "error"}, io.Discard, &syncOut); err != nil {
+		t.Fatalf("sync --once: %v\n%s", err, syncOut.String())
+	}
+	if !strings.Contains(syncOut.String(), "Not reconciled (--no-reconcile)") || strings.Contains(syncOut.String(), "reconcile reconcile-") {
+		t.Errorf("sync --once --no-reconcile does not say the figures are left as they are, or reconciled:\n%s", syncOut.String())
+	}
+
+	s, err = openStore(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore(s, logger)
+	if st := figuresState(ctx, s); !strings.Contains(st, "data synced but not reconciled") {
+		t.Errorf("state after sync --once --no-reconcile: %s", st)
+	}
+	addr, stop = serveOn(t, cfg, s, logger)
+	defer stop()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		answer = askReadmeQuery(t, addr, "cli-test-admin")
+		if len(answer.Errors) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	checkAnswered(t, answer)
+	if !strings.Contains(logs.String(), "the stored data is newer than the coverage figures: reconciling") {
+		t.Errorf("serve does not say it reconciles at start:\n%s", logs.String())
+	}
+	runs, err := s.ReconcileRuns(ctx, 10)
+	if err != nil || len(runs) != 1 || runs[0].Trigger != "start" || runs[0].Status != coverage.RunSucceeded {
+		t.Errorf("reconciliation runs: %+v (%v), want one at start", runs, err)
+	}
+}
+
+// TestReadmeRecipe (issue 12): README.md's deployment against the simulator,
+// feedsim then `sync --once` then `serve`, answers the coverage figures at
+// once: sync --once reconciled at its end. A second sync --once with
+// nothing new does not reconcile again, and serve finds nothing to catch up.
+func TestReadmeRecipe(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipe := regexp.MustCompile("(?s)A real deployment against the simulator.*?```sh\n(.*?)```").FindSubmatch(readme)
+	if recipe == nil {
+		t.Fatal("README.md has no deployment recipe")
+	}
+	var cmds []string
+	for _, m := range regexp.MustCompile(`go run \. ([a-z-]+)`).FindAllStringSubmatch(string(recipe[1]), -1) {
+		cmds = append(cmds, m[1])
+	}
+	if strings.Join(cmds, " ") != "feedsim sync keys serve" {
+		t.Fatalf("the README's recipe runs %q; this test runs feedsim, sync --once, keys create, serve", cmds)
+	}
+
+	ctx := context.Background()
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 3, Scale: 0.005})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := httptest.NewServer(feedsim.NewServer(ds, "secret"))
+	defer feeds.Close()
+	dir, db := t.TempDir(), testDatabase(t)
+	syncArgs := []string{"sync", "--once", "--feed-base-url", feeds.URL, "--feed-token", "secret", "--data-dir", dir, "--database", db, "--log-level", "error"}
+	var syncOut bytes.Buffer
+	if err := runOnItsOwn(t, syncArgs, io.Discard, &syncOut); err != nil {
+		t.Fatalf("sync --once: %v\n%s", err, syncOut.String())
+	}
+	if !regexp.MustCompile(`reconcile reconcile-\S+: SUCCEEDED`).MatchString(syncOut.String()) {
+		t.Errorf("sync --once did not reconcile at its end:\n%s", syncOut.String())
+	}
+	syncOut.Reset()
+	if err := runOnItsOwn(t, syncArgs, io.Discard, &syncOut); err != nil {
+		t.Fatalf("second sync --once: %v\n%s", err, syncOut.String())
+	}
+	if !strings.Contains(syncOut.String(), "Nothing to reconcile") {
+		t.Errorf("a sync --once that changed nothing reconciled again:\n%s", syncOut.String())
+	}
+	var key bytes.Buffer
+	if err := runOnItsOwn(t, []string{"keys", "create", "--name", "first analyst", "--role", "analyst", "--data-dir", dir, "--database", db, "--log-level", "error"}, &key, io.Discard); err != nil {
+		t.Fatalf("keys create: %v", err)
+	}
+
+	cfg, err := parseConfig("serve", []string{"--data-dir", dir, "--database", db, "--addr", "127.0.0.1:0", "--feed-base-url", "", "--feeds-config", ""}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuf
+	logger := newLogger(&logs, cfg.LogLevel, "text")
+	s, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore(s, logger)
+	addr, stop := serveOn(t, cfg, s, logger)
+	defer stop()
+	checkAnswered(t, askReadmeQuery(t, addr, strings.TrimSpace(key.String())))
+	if strings.Contains(logs.String(), "coverage figures are unavailable") || strings.Contains(logs.String(), "newer than the coverage figures") {
+		t.Errorf("serve after sync --once finds the figures missing or stale:\n%s", logs.String())
+	}
+}
+
+// TestReconcileCommandWhileAnotherRuns (issue 12): `jamsostek reconcile`
+// while another process holds the reconciliation's lease fails at once (exit
+// 1) naming that process, its run and since when, and records no run.
+func TestReconcileCommandWhileAnotherRuns(t *testing.T) {
+	ctx := context.Background()
+	dir, db := t.TempDir(), testDatabase(t)
+	cfg, err := parseConfig("reconcile", []string{"--data-dir", dir, "--database", db, "--log-level", "error"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := newLogger(io.Discard, cfg.LogLevel, "text")
+	s, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "reconcile", Owner: "api-2/77/f00", RunID: "reconcile-elsewhere", TTL: time.Hour})
+	closeStore(s, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = runOnItsOwn(t, []string{"reconcile", "--data-dir", dir, "--database", db, "--log-level", "error"}, &out, io.Discard)
+	if err == nil || exitCode(err) != 1 || coverage.ErrorCode(err) != coverage.ECONFLICT {
+		t.Fatalf("reconcile while another runs: %v (exit %d)", err, exitCode(err))
+	}
+	for _, want := range []string{"api-2/77/f00", "reconcile-elsewhere", "since " + l.AcquiredAt.UTC().Format(time.RFC3339)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if out.Len() != 0 {
+		t.Errorf("a refused reconcile printed a run:\n%s", out.String())
+	}
+}
+
+// TestWorkerReconcilesAtStart (issue 12): `worker` (serve without the API)
+// reconciles at start when the data is newer than the figures, as serve does.
+func TestWorkerReconcilesAtStart(t *testing.T) {
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 6, Scale: 0.002})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := httptest.NewServer(feedsim.NewServer(ds, "tok"))
+	defer feeds.Close()
+	dir, db := t.TempDir(), testDatabase(t)
+	var syncOut bytes.Buffer
+	if err := runOnItsOwn(t, []string{"sync", "--once", "--no-reconcile", "--feed-base-url", feeds.URL, "--feed-token", "tok",
+		"--data-dir", dir, "--database", db, "--log-level", "error"}, io.Discard, &syncOut); err != nil {
+		t.Fatalf("sync --once: %v\n%s", err, syncOut.String())
+	}
+	cfg, err := parseConfig("worker", []string{"--data-dir", dir, "--database", db, "--feed-base-url", "", "--feeds-config", ""}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger := newLogger(io.Discard, cfg.LogLevel, "text")
+	s, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore(s, logger)
+	done := make(chan error, 1)
+	go func() { done <- serveWith(ctx, cfg, s, logger, io.Discard, nil, nil) }()
+	var runs []coverage.ReconcileRun
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if runs, err = s.ReconcileRuns(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) > 0 && runs[0].Status.Finished() {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("worker: %v", err)
+	}
+	if len(runs) != 1 || runs[0].Trigger != "start" || runs[0].Status != coverage.RunSucceeded {
+		t.Errorf("reconciliation runs %+v, want one at start", runs)
 	}
 }

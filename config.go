@@ -43,6 +43,8 @@ type config struct {
 	AdminKey      string // API key of the admin role; "" refuses every mutation
 	LogLevel      slog.Level
 	LogFormat     string
+	RulesFile     string           // JSON rule set of the reconciliation (tariffs, benefit ceilings); "" the defaults
+	Rules         coverage.RuleSet // read from RulesFile by parseConfig
 
 	// limits of the API and the audit log (serve, demo): docs/security.md
 	Preset         string          // "development" or "production"
@@ -59,9 +61,10 @@ type config struct {
 	JWT         auth.JWTConfig // which bearer JWTs are accepted (identity provider)
 
 	// sync
-	Once  bool
-	Full  bool
-	Feeds string // comma-separated; "" for all
+	Once        bool
+	Full        bool
+	Feeds       string // comma-separated; "" for all
+	NoReconcile bool   // sync --once: leave the coverage figures as they are
 
 	// feedsim and demo
 	Seed  int64
@@ -229,15 +232,19 @@ type commandInfo struct {
 var commandHelp = map[string]commandInfo{
 	"serve": {"serve [flags]", `Serves the GraphQL API on --addr (GraphiQL at /, the endpoint at /query) and
 runs the sync worker: each feed on its schedule, a reconciliation after each
-sync that changed data. Runs until SIGINT or SIGTERM. Several replicas may
+sync that changed data, and one at start when the stored data is newer than
+the coverage figures. Runs until SIGINT or SIGTERM. Several replicas may
 share one MongoDB database. Without MONGODB_URI the data is in the embedded
 engine under --data-dir (one process at a time).`},
 	"worker": {"worker [flags]", `Runs the sync worker alone (no API): each feed on its schedule, a
-reconciliation after each sync that changed data, until SIGINT or SIGTERM.`},
+reconciliation after each sync that changed data (and at start when the
+stored data is newer than the coverage figures), until SIGINT or SIGTERM.`},
 	"sync": {"sync --once [--feed F,...] [--full] [flags]", `Pulls every feed (or those of --feed) once from JAMSOSTEK_FEED_BASE_URL (or
 the feeds file) into the database, prints one line per feed, and exits: 0 when
-every feed synced, 1 when one failed. The coverage figures are not rebuilt:
-run "jamsostek reconcile" after it.`},
+every feed synced, 1 when one failed. Then it reconciles (discrepancies and
+the coverage figures) when the stored data is newer than the last
+reconciliation, unless --no-reconcile; one reconciliation runs at a time, so
+it waits for one running elsewhere to end.`},
 	"import-roster": {"import-roster [flags] FILE...", `Imports roster spreadsheets of city-funded workers: CSV (comma or semicolon,
 UTF-8) or XLSX (its first sheet). Row 1 is the header naming the columns, in
 any order and any case:
@@ -264,7 +271,9 @@ admin's and a viewer's.`},
 	"reconcile": {"reconcile [flags]", `Reconciles the stored data once: the rosters against membership,
 contributions and claims (discrepancies), and the rollup behind the coverage
 figures. serve and worker also run it after each scheduled sync that changed
-data; run it after "sync --once" or "import-roster".`},
+data, sync --once at its end; run it after "import-roster". One reconciliation
+runs at a time across processes: while another runs, it fails at once (exit 1)
+naming the process that holds it and since when.`},
 	"keys create": {"keys create --name NAME --role ROLE [--area CODE] [--expires 720h|90d|2027-01-01] [flags]", `Creates an API key and prints it once, alone on stdout: only its hash is kept.`},
 	"keys list":   {"keys list [flags]", `Lists the API keys: id, name, role, area, creation, expiry, status; never a secret.`},
 	"keys revoke": {"keys revoke [flags] ID", `Revokes an API key (ID as keys list shows it); running replicas refuse it
@@ -431,13 +440,20 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 			fs.StringVar(&c.FeedToken, "feed-token", env("JAMSOSTEK_FEED_TOKEN", ""), "bearer token of the feeds (env JAMSOSTEK_FEED_TOKEN)")
 		}
 		fs.IntVar(&c.PageSize, "page-size", pageSize, "records asked per feed page, 1 to 5000 (env JAMSOSTEK_FEED_PAGE_SIZE)")
-		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's lease outlives a process that stopped renewing it, 300ms to 24h (env JAMSOSTEK_LEASE_TTL)")
+		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long a sync's (or the reconciliation's) lease outlives a process that stopped renewing it, 300ms to 24h (env JAMSOSTEK_LEASE_TTL)")
 		if cmd == "serve" || cmd == "worker" {
 			fs.DurationVar(&c.StopGrace, "stop-grace", stopGrace, "at shutdown, how long syncs in progress may run to their end before they are stopped, 0 (at once) to 1h (env JAMSOSTEK_STOP_GRACE)")
 		}
 		if cmd != "demo" {
 			fs.StringVar(&c.FeedsConfig, "feeds-config", env("JAMSOSTEK_FEEDS_CONFIG", ""), "feeds configuration file (YAML: per-feed schedule, base_url, token_env, page_size, timeout, enabled; docs/worker.md) (env JAMSOSTEK_FEEDS_CONFIG)")
 		}
+	}
+	if cmd == "reconcile" {
+		fs.DurationVar(&c.LeaseTTL, "lease-ttl", leaseTTL, "how long the reconciliation's lease outlives a process that stopped renewing it, 300ms to 24h (env JAMSOSTEK_LEASE_TTL)")
+	}
+	switch cmd {
+	case "serve", "worker", "sync", "demo", "reconcile":
+		fs.StringVar(&c.RulesFile, "rules-file", env("JAMSOSTEK_RULES_FILE", ""), "JSON file of the regulation the reconciliation applies (BPU tariffs, benefit ceilings; docs/reconciliation.md); empty: the rules built in (env JAMSOSTEK_RULES_FILE)")
 	}
 	switch cmd {
 	case "serve", "worker":
@@ -486,6 +502,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.BoolVar(&c.Once, "once", false, "pull every feed once and exit (required)")
 		fs.BoolVar(&c.Full, "full", false, "ignore the checkpoints and pull everything (writes only what changed)")
 		fs.StringVar(&c.Feeds, "feed", "", "comma-separated feeds to pull (default all: "+feedList()+")")
+		fs.BoolVar(&c.NoReconcile, "no-reconcile", false, "do not reconcile at the end (by default it does when the data is newer than the coverage figures)")
 	}
 	switch cmd {
 	case "feedsim", "demo":
@@ -530,6 +547,15 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("log format must be text or json, got %q", c.LogFormat)
+	}
+	if fs.Lookup("rules-file") != nil {
+		if c.Rules, err = coverage.LoadRuleSet(c.RulesFile); err != nil {
+			msg := err.Error()
+			if coverage.ErrorCode(err) != coverage.EINTERNAL {
+				msg = coverage.ErrorMessage(err)
+			}
+			return c, fmt.Errorf("%s (--rules-file or JAMSOSTEK_RULES_FILE)", msg)
+		}
 	}
 	return c, nil
 }

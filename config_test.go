@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
 	"io"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
 )
 
 // TestStopGraceConfig: the shutdown grace defaults to 20 s, comes from the flag
@@ -23,5 +29,42 @@ func TestStopGraceConfig(t *testing.T) {
 	t.Setenv("JAMSOSTEK_STOP_GRACE", "soon")
 	if _, err = parseConfig("worker", nil, io.Discard); err == nil || !strings.Contains(err.Error(), "JAMSOSTEK_STOP_GRACE") {
 		t.Errorf("bad environment value: got %v, want an error naming JAMSOSTEK_STOP_GRACE", err)
+	}
+}
+
+// TestRulesFileConfig (issue 12): --rules-file or JAMSOSTEK_RULES_FILE is
+// read at start by every command that reconciles (coverage.LoadRuleSet); a
+// file that does not read fails the start (exit 2) naming the file and where
+// it came from, before anything runs; none gives the default rules.
+func TestRulesFileConfig(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "rules.json")
+	if err := os.WriteFile(good, []byte(`{"tariffs":[{"Program":"JKM","ValidFrom":"2021-02","Flat":7000,"Source":"test"}],
+		"benefits":[{"program":"JKM","benefit":"DEATH","valid_from":"2019-01","max_amount":42000000,"source":"test"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"tariffs": [], "ceilings": []}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"serve", "worker", "sync", "demo", "reconcile"} {
+		c, err := parseConfig(cmd, []string{"--rules-file", good}, io.Discard)
+		if err != nil || len(c.Rules.Benefits) != 1 || c.Rules.Benefits[0].MaxAmount != 42_000_000 || len(c.Rules.Tariffs) != 1 {
+			t.Errorf("%s --rules-file: %+v, %v", cmd, c.Rules, err)
+		}
+	}
+	if c, err := parseConfig("reconcile", nil, io.Discard); err != nil || !reflect.DeepEqual(c.Rules, coverage.DefaultRuleSet()) {
+		t.Errorf("no rules file: %+v, %v; want the defaults", c.Rules, err)
+	}
+	err := run(context.Background(), []string{"reconcile", "--rules-file", bad, "--data-dir", filepath.Join(dir, "db")}, io.Discard, io.Discard)
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "JAMSOSTEK_RULES_FILE") {
+		t.Errorf("a bad rules file: %v (exit %d), want exit 2 naming the file and the variable", err, exitCode(err))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "db")); err == nil {
+		t.Error("the database was opened before the rules file was refused")
+	}
+	t.Setenv("JAMSOSTEK_RULES_FILE", filepath.Join(dir, "missing.json"))
+	if _, err := parseConfig("serve", nil, io.Discard); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("a missing rules file: %v", err)
 	}
 }

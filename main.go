@@ -43,7 +43,8 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_FEED_PAGE_SIZE  records asked per page, 1 to 5000 (default 500)
   JAMSOSTEK_SYNC_SCHEDULE   cron schedule in Asia/Jakarta time (default "0 2 * * *")
   JAMSOSTEK_FEEDS_CONFIG    YAML file of per-feed settings (docs/worker.md)
-  JAMSOSTEK_LEASE_TTL       lifetime of a sync lease without renewal (default 2m)
+  JAMSOSTEK_LEASE_TTL       lifetime of a sync's (or the reconciliation's) lease without renewal (default 2m)
+  JAMSOSTEK_RULES_FILE      JSON rule set of the reconciliation (tariffs, benefit ceilings); default built in
   JAMSOSTEK_STOP_GRACE      at shutdown, time syncs in progress get to end (default 20s)
   JAMSOSTEK_INTROSPECTION   GraphQL introspection on/off (default true)
   JAMSOSTEK_ADMIN_KEY       API key of the admin role (mutations); unset refuses them

@@ -7,6 +7,10 @@
 // run. Every process (API replica or worker) holds the newest version in memory
 // behind an atomic pointer; Watch polls the version number and swaps in a new
 // one when it lands, so coverage queries never touch the database.
+//
+// One pass runs at a time across processes: each holds the store lease
+// LeaseJob (reconciler.go), renewed while it runs. AfterSync makes the passes
+// after syncs and at start, never losing one to another process's.
 // docs/reconciliation.md has the rules and the measures.
 package analytics
 
@@ -14,6 +18,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -44,6 +49,11 @@ type Store interface {
 	SetDeclaredTotal(ctx context.Context, d coverage.DeclaredTotal) error
 	WorkforceTargets(ctx context.Context) ([]coverage.WorkforceTarget, map[string]string, error)
 	SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTarget, by string) error
+	RosterImports(ctx context.Context, n int) ([]coverage.RosterImport, error)
+	// CurrentQuarantine returns the records of a feed the syncs rejected and
+	// the source has not corrected since.
+	CurrentQuarantine(ctx context.Context, feed coverage.Feed) ([]coverage.Quarantined, error)
+	Leases
 }
 
 var _ Store = (*store.Store)(nil)
@@ -74,11 +84,19 @@ type Service struct {
 	Store  Store
 	Areas  *coverage.Areas
 	Logger *slog.Logger
+	// Rules are the tariffs and benefit ceilings the passes apply; zero:
+	// coverage.DefaultRuleSet.
+	Rules coverage.RuleSet
+	// Owner names this process in the reconciliation's lease (who holds it,
+	// in a refusal); default host/pid/random.
+	Owner string
+	// LeaseTTL is how long the lease outlives a process that died holding
+	// it; default DefaultLeaseTTL.
+	LeaseTTL time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 
 	snap   atomic.Pointer[Snapshot]
-	runMu  sync.Mutex // one reconciliation at a time in this process
 	loadMu sync.Mutex
 }
 
@@ -101,10 +119,12 @@ func (s *Service) logger() *slog.Logger {
 func (s *Service) Snapshot() *Snapshot { return s.snap.Load() }
 
 // ErrNoRollup is returned by queries before any reconciliation has built the
-// figures: the feeds were not synced yet, or were (sync --once, a roster
-// import) and no reconciliation has run since. It says what to run.
+// figures: the feeds were not synced yet, or were (sync --once --no-reconcile,
+// a roster import) and no reconciliation has run since, or one is running
+// now. It says what to run.
 var ErrNoRollup = coverage.Errorf(coverage.EUNAVAILABLE, "the coverage figures are not built yet: no reconciliation has finished on this database. "+
-	"If the feeds have been synced, run `jamsostek reconcile`; if not, sync them first (`jamsostek sync --once`, or wait for the scheduled sync, which reconciles after it)")
+	"If the feeds have been synced, run `jamsostek reconcile` (serve reconciles at start when the data is newer than the figures; one may be running now); "+
+	"if not, sync them first (`jamsostek sync --once`, which reconciles at its end, or wait for the scheduled sync, which reconciles after it)")
 
 // current returns the snapshot or ErrNoRollup.
 func (s *Service) current() (*Snapshot, error) {
@@ -115,36 +135,54 @@ func (s *Service) current() (*Snapshot, error) {
 	return snap, nil
 }
 
-// dataAsOf returns the data's as-of time: the newest as_of a successful sync of
-// the membership, contribution, claim or roster feed received; now when none
-// carries one.
-func (s *Service) dataAsOf(ctx context.Context) (time.Time, error) {
+// dataAsOf returns the data's as-of time and each feed's: a feed's is the
+// as_of of its newest successful sync run (runs are newest first), the data's
+// the newest of the membership, contribution, claim and roster feeds'; now
+// when none carries one. A feed never synced successfully has no entry.
+func (s *Service) dataAsOf(ctx context.Context) (time.Time, map[coverage.Feed]time.Time, error) {
 	var asOf time.Time
+	feeds := map[coverage.Feed]time.Time{}
 	for _, f := range []coverage.Feed{coverage.FeedParticipants, coverage.FeedContributions, coverage.FeedClaims, coverage.FeedRoster} {
 		runs, err := s.Store.SyncRuns(ctx, f, 20)
 		if err != nil {
-			return time.Time{}, err
+			return time.Time{}, nil, err
 		}
 		for _, r := range runs {
-			if r.Status == coverage.RunSucceeded && r.AsOf.After(asOf) {
-				asOf = r.AsOf
+			if r.Status == coverage.RunSucceeded && !r.AsOf.IsZero() {
+				feeds[f] = r.AsOf
+				break
 			}
+		}
+		if feeds[f].After(asOf) {
+			asOf = feeds[f]
 		}
 	}
 	if asOf.IsZero() {
 		asOf = s.now()
 	}
-	return asOf, nil
+	return asOf, feeds, nil
 }
 
 // Reconcile runs one pass over the store: findings merged into the
 // discrepancies, the rollup stored (as a new version when it changed) and
 // loaded, the run recorded. Running it again on unchanged data changes nothing
 // but the run history.
+//
+// The pass holds the store lease LeaseJob, renewed while it runs: when another
+// pass holds it (in any process) Reconcile returns at once, with no run, an
+// ECONFLICT error naming the holder, its run and since when (errors.Is
+// ErrReconciling). ReconcileWhenFree waits for it instead.
 func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.ReconcileRun, err error) {
-	s.runMu.Lock()
-	defer s.runMu.Unlock()
-	run = coverage.ReconcileRun{ID: newRunID(), Trigger: trigger, Status: coverage.RunRunning, StartedAt: s.now()}
+	id := newRunID()
+	lease, err := s.takeLease(ctx, id)
+	if err != nil {
+		return run, err
+	}
+	ctx, lost := context.WithCancelCause(ctx)
+	defer lost(nil)
+	defer s.hold(ctx, lease, lost)()
+	s.abandonRuns(ctx, lease)
+	run = coverage.ReconcileRun{ID: id, Trigger: trigger, Status: coverage.RunRunning, StartedAt: s.now()}
 	log := s.logger().With("run", run.ID, "trigger", trigger)
 	if err := s.Store.SaveReconcileRun(ctx, run); err != nil {
 		return run, err
@@ -152,6 +190,9 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("reconcile: panic: %v", p)
+		}
+		if cause := context.Cause(ctx); err != nil && errors.Is(cause, store.ErrLeaseLost) {
+			err = fmt.Errorf("reconcile: stopped: %w", cause) // another process took the lease over
 		}
 		run.FinishedAt = s.now()
 		run.Status = coverage.RunSucceeded
@@ -167,16 +208,13 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 			"found", run.Findings.Found, "opened", run.Findings.Opened, "resolved", run.Findings.Resolved,
 			"version", run.RollupVersion, "cells", run.Cells, "seconds", run.FinishedAt.Sub(run.StartedAt).Seconds(), "error", run.Error)
 	}()
-	asOf, err := s.dataAsOf(ctx)
+	cfg, err := s.EngineConfig(ctx)
 	if err != nil {
 		return run, err
 	}
-	run.AsOf = asOf
-	declared, err := s.Store.DeclaredTotals(ctx, 0)
-	if err != nil {
-		return run, err
-	}
-	res, err := reconcile.Run(reconcile.Config{Areas: s.Areas, AsOf: asOf, Declared: declared}, reconcile.Streams{
+	run.AsOf = cfg.AsOf
+	asOf := cfg.AsOf
+	res, err := reconcile.Run(cfg, reconcile.Streams{
 		Roster:        s.Store.ScanRoster(ctx),
 		Participants:  s.Store.ScanParticipants(ctx),
 		Contributions: s.Store.ScanContributions(ctx),
@@ -263,17 +301,17 @@ func (s *Service) Watch(ctx context.Context, every time.Duration) {
 }
 
 // Coverage answers a coverage query from the served rollup.
-func (s *Service) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *Snapshot, error) {
+func (s *Service) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *reconcile.Rollup, error) {
 	snap, err := s.current()
 	if err != nil {
 		return reconcile.Answer{}, nil, err
 	}
 	ans, err := snap.Rollup.Query(f, groupBy, g)
-	return ans, snap, err
+	return ans, snap.Rollup, err
 }
 
 // UniversalCoverage answers the coverage rate of a year and area.
-func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *Snapshot, error) {
+func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *reconcile.Rollup, error) {
 	snap, err := s.current()
 	if err != nil {
 		return reconcile.UCJ{}, nil, err
@@ -285,19 +323,19 @@ func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *Snap
 		return reconcile.UCJ{}, nil, err
 	}
 	u, err := snap.Rollup.UniversalCoverage(year, area, snap.Denominator)
-	return u, snap, err
+	return u, snap.Rollup, err
 }
 
 // APBDProgram answers the city-funded programme of a year, with the year's
 // declared figures next to the counted ones.
-func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *Snapshot, error) {
+func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *reconcile.Rollup, error) {
 	snap, err := s.current()
 	if err != nil {
 		return reconcile.Program{}, nil, nil, err
 	}
 	p, err := snap.Rollup.APBDProgram(year)
 	if err != nil {
-		return p, nil, snap, err
+		return p, nil, snap.Rollup, err
 	}
 	var declared []coverage.DeclaredTotal
 	for _, d := range snap.Declared {
@@ -305,7 +343,7 @@ func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.Declared
 			declared = append(declared, d)
 		}
 	}
-	return p, snap.Rollup.CompareDeclared(declared), snap, nil
+	return p, snap.Rollup.CompareDeclared(declared), snap.Rollup, nil
 }
 
 // DeclaredTotals compares the declared figures of a year (all when 0) with the
@@ -354,6 +392,61 @@ func (s *Service) SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTa
 		return w, err
 	}
 	return w, s.Refresh(ctx)
+}
+
+// EngineConfig is what a pass gives the engine besides the records: the
+// data's as-of and each feed's (its newest successful sync run's), the
+// declared figures, the roster rows the syncs rejected that are still
+// current, and the rules (Service.Rules, else coverage.DefaultRuleSet).
+func (s *Service) EngineConfig(ctx context.Context) (reconcile.Config, error) {
+	asOf, feedAsOf, err := s.dataAsOf(ctx)
+	if err != nil {
+		return reconcile.Config{}, err
+	}
+	declared, err := s.Store.DeclaredTotals(ctx, 0)
+	if err != nil {
+		return reconcile.Config{}, err
+	}
+	rejected, err := s.rejectedRoster(ctx)
+	if err != nil {
+		return reconcile.Config{}, err
+	}
+	rules := s.Rules
+	if rules.Tariffs == nil && rules.Benefits == nil {
+		rules = coverage.DefaultRuleSet()
+	}
+	return reconcile.Config{Areas: s.Areas, AsOf: asOf, Declared: declared, FeedAsOf: feedAsOf, RejectedRoster: rejected,
+		Tariffs: rules.Tariffs, Benefits: rules.Benefits}, nil
+}
+
+// rejectedRoster returns the roster rows the syncs rejected that are still
+// current (store.CurrentQuarantine: the newest rejection of each row, unless
+// the source sent a valid version since), with what could be read of each:
+// the fields are read one by one, a field that is not a string is left
+// empty, and the NIK is never read.
+func (s *Service) rejectedRoster(ctx context.Context) ([]reconcile.RejectedRosterRow, error) {
+	qs, err := s.Store.CurrentQuarantine(ctx, coverage.FeedRoster)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reconcile.RejectedRosterRow, 0, len(qs))
+	for _, q := range qs {
+		var fields map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(q.Raw), &fields) // not an object: every field empty
+		str := func(name string) string {
+			var v string
+			if json.Unmarshal(fields[name], &v) != nil {
+				return ""
+			}
+			return coverage.Clip(v)
+		}
+		out = append(out, reconcile.RejectedRosterRow{
+			Ref: q.ID, Agency: str("agency"), Category: str("category"), KelurahanCode: str("kelurahan_code"),
+			FundedFrom: coverage.Period(str("funded_from")), FundedUntil: coverage.Period(str("funded_until")),
+			Reason: q.Reason,
+		})
+	}
+	return out, nil
 }
 
 func newRunID() string {

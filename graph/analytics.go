@@ -11,18 +11,19 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/graph/internal/model"
 )
 
 // Analytics answers the coverage questions from the latest rollup and runs the
-// reconciliation; *analytics.Service implements it.
+// reconciliation (package analytics implements it; graph depends on the
+// rollup's types only, not on the package that reads the database). Each
+// figure comes with the rollup version that answered it.
 type Analytics interface {
-	Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *analytics.Snapshot, error)
-	UniversalCoverage(year int, area string) (reconcile.UCJ, *analytics.Snapshot, error)
-	APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *analytics.Snapshot, error)
+	Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *reconcile.Rollup, error)
+	UniversalCoverage(year int, area string) (reconcile.UCJ, *reconcile.Rollup, error)
+	APBDProgram(year int) (reconcile.Program, []reconcile.DeclaredComparison, *reconcile.Rollup, error)
 	DeclaredTotals(year int) ([]reconcile.DeclaredComparison, error)
 	Reconcile(ctx context.Context, trigger string) (coverage.ReconcileRun, error)
 	SetDeclaredTotal(ctx context.Context, d coverage.DeclaredTotal) (reconcile.DeclaredComparison, error)
@@ -35,10 +36,7 @@ type ReconcileLog interface {
 	ReconcileRuns(ctx context.Context, first int) ([]coverage.ReconcileRun, error)
 }
 
-var _ Analytics = (*analytics.Service)(nil)
-
-func rollupInfo(s *analytics.Snapshot) *model.RollupInfo {
-	r := s.Rollup
+func rollupInfo(r *reconcile.Rollup) *model.RollupInfo {
 	return &model.RollupInfo{Version: int(r.Version), AsOf: r.AsOf, BuiltAt: r.BuiltAt, RunID: r.RunID, Cells: len(r.Cells)}
 }
 
@@ -91,8 +89,8 @@ func coverageQuestion(area string, f reconcile.Filter, groupBy []reconcile.Dimen
 // coverageResult is the answer of a coverage question. Of its rows it keeps
 // those that the query's rows fields ask for: a question of 100,000 rows
 // asked a page at a time is not held whole.
-func (r *resolver) coverageResult(ctx context.Context, ans *reconcile.Answer, snap *analytics.Snapshot, question string) *model.CoverageResult {
-	out := &model.CoverageResult{Totals: measures(&ans.Totals), From: opt(ans.From), To: opt(ans.To), Rollup: rollupInfo(snap),
+func (r *resolver) coverageResult(ctx context.Context, ans *reconcile.Answer, rollup *reconcile.Rollup, question string) *model.CoverageResult {
+	out := &model.CoverageResult{Totals: measures(&ans.Totals), From: opt(ans.From), To: opt(ans.To), Rollup: rollupInfo(rollup),
 		TotalRows: len(ans.Rows), Question: question}
 	lo, hi := len(ans.Rows), 0
 	for _, f := range graphql.CollectFieldsCtx(ctx, []string{"CoverageResult"}) {

@@ -19,7 +19,6 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 
-	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/feedsim"
@@ -96,14 +95,14 @@ func (g *gauge) Contributions(ctx context.Context, _ coverage.ContributionFilter
 // rollupAnalytics answers coverage questions from a rollup in memory.
 type rollupAnalytics struct{ rollup *reconcile.Rollup }
 
-func (a rollupAnalytics) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *analytics.Snapshot, error) {
+func (a rollupAnalytics) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *reconcile.Rollup, error) {
 	ans, err := a.rollup.Query(f, groupBy, g)
-	return ans, &analytics.Snapshot{Rollup: a.rollup}, err
+	return ans, a.rollup, err
 }
-func (rollupAnalytics) UniversalCoverage(int, string) (reconcile.UCJ, *analytics.Snapshot, error) {
+func (rollupAnalytics) UniversalCoverage(int, string) (reconcile.UCJ, *reconcile.Rollup, error) {
 	return reconcile.UCJ{}, nil, coverage.Errorf(coverage.EUNAVAILABLE, "not in this test")
 }
-func (rollupAnalytics) APBDProgram(int) (reconcile.Program, []reconcile.DeclaredComparison, *analytics.Snapshot, error) {
+func (rollupAnalytics) APBDProgram(int) (reconcile.Program, []reconcile.DeclaredComparison, *reconcile.Rollup, error) {
 	return reconcile.Program{}, nil, nil, coverage.Errorf(coverage.EUNAVAILABLE, "not in this test")
 }
 func (rollupAnalytics) DeclaredTotals(int) ([]reconcile.DeclaredComparison, error) { return nil, nil }

@@ -16,7 +16,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/graph"
@@ -423,7 +422,7 @@ type gaugedAnalytics struct {
 	inFlight, most atomic.Int64
 }
 
-func (a *gaugedAnalytics) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *analytics.Snapshot, error) {
+func (a *gaugedAnalytics) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (reconcile.Answer, *reconcile.Rollup, error) {
 	n := a.inFlight.Add(1)
 	defer a.inFlight.Add(-1)
 	for m := a.most.Load(); n > m && !a.most.CompareAndSwap(m, n); m = a.most.Load() {

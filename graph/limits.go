@@ -181,11 +181,11 @@ func (m *costModel) shape() *rollupShape {
 // holds nothing, answered without a pass over the cells.
 func rollupProbe(a Analytics) func() *reconcile.Rollup {
 	return func() *reconcile.Rollup {
-		_, snap, err := a.Coverage(reconcile.Filter{From: "9999-12"}, nil, "")
-		if err != nil || snap == nil {
+		_, r, err := a.Coverage(reconcile.Filter{From: "9999-12"}, nil, "")
+		if err != nil || r == nil {
 			return nil
 		}
-		return snap.Rollup
+		return r
 	}
 }
 

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cilegon/jamsostek/graph"
+	"github.com/cilegon/jamsostek/store"
 )
 
 // The reconciliation's mutations and queries through the real schema, as the
@@ -296,6 +298,29 @@ func TestReconcileRuns(t *testing.T) {
 	expect(t, f, list, nil, `[`+again+`,`+first+`]`)
 	expect(t, f, list, map[string]any{"first": 1}, `[`+again+`]`)
 	expect(t, f, list, map[string]any{"first": 100}, `[`+again+`,`+first+`]`)
+
+	// One reconciliation at a time across replicas: while another process
+	// holds the lease, reconcileNow answers CONFLICT naming it and since when,
+	// and records no run.
+	t.Run("while another replica reconciles", func(t *testing.T) {
+		ctx := context.Background()
+		l, err := f.store.AcquireLease(ctx, store.LeaseRequest{Job: "reconcile", Owner: "replica-2/41/abc", RunID: "reconcile-other", TTL: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const now = `mutation { f: reconcileNow { status } }`
+		expect(t, f, now, nil, "CONFLICT")
+		e := f.mustFail(t, now, nil)
+		if !strings.Contains(e.Message, "replica-2/41/abc") || !strings.Contains(e.Message, "reconcile-other") ||
+			!strings.Contains(e.Message, l.AcquiredAt.UTC().Format(time.RFC3339)) {
+			t.Errorf("the conflict does not say who reconciles since when: %s", e.Message)
+		}
+		if err := f.store.ReleaseLease(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, f, list, map[string]any{"first": 2}, `[`+again+`,`+first+`]`)
+		expect(t, f, now, nil, `{"status":"SUCCEEDED"}`)
+	})
 
 	t.Run("first out of range", func(t *testing.T) {
 		for _, n := range []int{0, -1, 101} {

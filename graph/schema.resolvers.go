@@ -376,36 +376,36 @@ func (r *queryResolver) Coverage(ctx context.Context, filter *model.CoverageFilt
 	if err != nil {
 		return nil, err
 	}
-	ans, snap, err := r.analytics.Coverage(ctx, f, groupBy, deref(granularity))
+	ans, rollup, err := r.analytics.Coverage(ctx, f, groupBy, deref(granularity))
 	if err != nil {
 		return nil, err
 	}
-	r.cost.learn(snap.Rollup)
-	return r.coverageResult(ctx, &ans, snap, coverageQuestion(caller(ctx).Area, f, groupBy, deref(granularity), snap.Rollup.Version)), nil
+	r.cost.learn(rollup)
+	return r.coverageResult(ctx, &ans, rollup, coverageQuestion(caller(ctx).Area, f, groupBy, deref(granularity), rollup.Version)), nil
 }
 
 func (r *queryResolver) UniversalCoverage(ctx context.Context, year int, areaCode *string) (*model.UniversalCoverage, error) {
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	u, snap, err := r.analytics.UniversalCoverage(ctx, year, deref(areaCode))
+	u, rollup, err := r.analytics.UniversalCoverage(ctx, year, deref(areaCode))
 	if err != nil {
 		return nil, err
 	}
 	return &model.UniversalCoverage{AreaCode: u.AreaCode, Area: r.lookupArea(u.AreaCode), Current: ucjYear(&u.Current),
-		Previous: ucjYear(u.Previous), ChangePoints: u.ChangePoints, Rollup: rollupInfo(snap)}, nil
+		Previous: ucjYear(u.Previous), ChangePoints: u.ChangePoints, Rollup: rollupInfo(rollup)}, nil
 }
 
 func (r *queryResolver) ApbdProgram(ctx context.Context, year int) (*model.ApbdProgram, error) {
 	if err := r.analyticsReady(); err != nil {
 		return nil, err
 	}
-	p, declared, snap, err := r.analytics.APBDProgram(ctx, year)
+	p, declared, rollup, err := r.analytics.APBDProgram(ctx, year)
 	if err != nil {
 		return nil, err
 	}
 	out := &model.ApbdProgram{Year: p.Year, From: p.From, To: p.To, Categories: []model.ApbdLine{}, Total: apbdLine(&p.Total),
-		Declared: declaredTotals(declared), Rollup: rollupInfo(snap)}
+		Declared: declaredTotals(declared), Rollup: rollupInfo(rollup)}
 	for i := range p.Categories {
 		out.Categories = append(out.Categories, *apbdLine(&p.Categories[i]))
 	}

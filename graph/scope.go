@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
 )
@@ -353,7 +352,7 @@ func areaOf(ctx context.Context, code string) (string, error) {
 // request's many aliases of a figure do not all hold their answers, or the
 // CPU, at once. The changes go through the request's store call slots.
 
-func (a scopedAnalytics) Coverage(ctx context.Context, f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (ans reconcile.Answer, snap *analytics.Snapshot, err error) {
+func (a scopedAnalytics) Coverage(ctx context.Context, f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) (ans reconcile.Answer, snap *reconcile.Rollup, err error) {
 	if f.AreaCode, err = areaOf(ctx, f.AreaCode); err != nil {
 		return reconcile.Answer{}, nil, err
 	}
@@ -364,7 +363,7 @@ func (a scopedAnalytics) Coverage(ctx context.Context, f reconcile.Filter, group
 	return ans, snap, err
 }
 
-func (a scopedAnalytics) UniversalCoverage(ctx context.Context, year int, area string) (u reconcile.UCJ, snap *analytics.Snapshot, err error) {
+func (a scopedAnalytics) UniversalCoverage(ctx context.Context, year int, area string) (u reconcile.UCJ, snap *reconcile.Rollup, err error) {
 	if area, err = areaOf(ctx, area); err != nil {
 		return reconcile.UCJ{}, nil, err
 	}
@@ -376,7 +375,7 @@ func (a scopedAnalytics) UniversalCoverage(ctx context.Context, year int, area s
 }
 
 // APBDProgram is city-wide: it has no answer for an area.
-func (a scopedAnalytics) APBDProgram(ctx context.Context, year int) (reconcile.Program, []reconcile.DeclaredComparison, *analytics.Snapshot, error) {
+func (a scopedAnalytics) APBDProgram(ctx context.Context, year int) (reconcile.Program, []reconcile.DeclaredComparison, *reconcile.Rollup, error) {
 	s, err := scopeOf(ctx)
 	if err == nil && s.area != "" {
 		err = coverage.Errorf(coverage.EFORBIDDEN, "the APBD programme is city-wide and cannot be limited to your area %s", s.area)
@@ -387,7 +386,7 @@ func (a scopedAnalytics) APBDProgram(ctx context.Context, year int) (reconcile.P
 	var (
 		p        reconcile.Program
 		declared []reconcile.DeclaredComparison
-		snap     *analytics.Snapshot
+		snap     *reconcile.Rollup
 	)
 	err = figure(ctx, func() (err error) {
 		p, declared, snap, err = a.next.APBDProgram(year)

@@ -56,7 +56,15 @@ func TestScanMatchesFind(t *testing.T) {
 	}
 	storetest.Load(t, s, ds)
 	checkScan(t, "roster", s.ScanRoster(ctx), ds.Roster, func(r *coverage.RosterEntry) string { return r.NIK }, (*coverage.RosterEntry).Key)
-	checkScan(t, "participants", s.ScanParticipants(ctx), ds.Participants, func(r *coverage.Participant) string { return r.NIK }, (*coverage.Participant).Key)
+	// A participant written once has one income: the one it was stored with.
+	wib := time.FixedZone("WIB", 7*60*60)
+	participants := slices.Clone(ds.Participants)
+	for i := range participants {
+		p := &participants[i]
+		p.IncomeHistory = []coverage.IncomeChange{{At: coverage.DateOf(p.UpdatedAt.In(wib)), Income: p.DeclaredIncome}}
+	}
+	checkScan(t, "participants", s.ScanParticipants(ctx), participants, func(r *coverage.Participant) string { return r.NIK }, (*coverage.Participant).Key)
+	checkScan(t, "participants (find)", s.ScanParticipantsByFind(ctx), participants, func(r *coverage.Participant) string { return r.NIK }, (*coverage.Participant).Key)
 	checkScan(t, "contributions", s.ScanContributions(ctx), ds.Contributions, func(r *coverage.Contribution) string { return r.NIK }, (*coverage.Contribution).Key)
 	checkScan(t, "claims", s.ScanClaims(ctx), ds.Claims, func(r *coverage.Claim) string { return r.NIK }, (*coverage.Claim).Key)
 }

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"iter"
 	"time"
+
+	"github.com/cilegon/jamsostek/coverage"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -30,4 +33,10 @@ func (s *Store) TickClaims(ctx context.Context, job string) ([]time.Time, error)
 // tests.
 func (s *Store) RosterImportErrorDocs(ctx context.Context, id string) (int64, error) {
 	return s.db.Collection(colRosterImportErrors).CountDocuments(ctx, bson.D{{Key: "import", Value: id}})
+}
+
+// ScanParticipantsByFind is ScanParticipants through the driver's sorted
+// find (MongoDB's path) on any engine, for tests.
+func (s *Store) ScanParticipantsByFind(ctx context.Context) iter.Seq2[coverage.Participant, error] {
+	return s.scanParticipants(ctx, false)
 }

@@ -29,6 +29,7 @@ type Lease struct {
 	RunID      string    // the run the lease was taken for
 	Tick       time.Time // the scheduled time this holder runs for; zero for a manual run
 	CancelRun  string    // a run id whose cancellation was asked for (cancelSync)
+	AcquiredAt time.Time // when the holder took it
 }
 
 // LeaseRequest asks for a job's lease.
@@ -51,6 +52,18 @@ var (
 	ErrLeaseLost = errors.New("lease lost to another process")
 )
 
+// LeaseHeldError names the holder of a lease that was refused because it is
+// held (errors.As through the ECONFLICT error); errors.Is(err, ErrLeaseHeld)
+// matches it.
+type LeaseHeldError struct{ Holder Lease }
+
+func (e *LeaseHeldError) Error() string {
+	return fmt.Sprintf("%s held by %s since %s", e.Holder.Job, e.Holder.Owner, e.Holder.AcquiredAt.UTC().Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrLeaseHeld) true.
+func (e *LeaseHeldError) Is(target error) bool { return target == ErrLeaseHeld }
+
 type leaseDoc struct {
 	ID         string    `bson:"_id"`
 	Owner      string    `bson:"owner"`
@@ -64,7 +77,7 @@ type leaseDoc struct {
 }
 
 func (d leaseDoc) lease() Lease {
-	return Lease{Job: d.ID, Owner: d.Owner, Generation: d.Generation, ExpiresAt: d.ExpiresAt, RunID: d.RunID, Tick: d.Tick, CancelRun: d.CancelRun}
+	return Lease{Job: d.ID, Owner: d.Owner, Generation: d.Generation, ExpiresAt: d.ExpiresAt, RunID: d.RunID, Tick: d.Tick, CancelRun: d.CancelRun, AcquiredAt: d.AcquiredAt}
 }
 
 // colLeaseClaims holds insert-only claims: "job#generation" for each
@@ -116,7 +129,9 @@ func (s *Store) AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
 		return Lease{}, fmt.Errorf("acquire lease %s: %w", r.Job, err)
 	}
 	if prev.ExpiresAt.After(now) {
-		return Lease{}, held("%s is running in %s (run %s) until at least %s", r.Job, prev.Owner, prev.RunID, prev.ExpiresAt.Format(time.RFC3339))
+		return Lease{}, &coverage.Error{Code: coverage.ECONFLICT, Err: &LeaseHeldError{Holder: prev.lease()},
+			Message: fmt.Sprintf("%s is running in %s (run %s, since %s) until at least %s", r.Job, prev.Owner, prev.RunID,
+				prev.AcquiredAt.UTC().Format(time.RFC3339), prev.ExpiresAt.Format(time.RFC3339))}
 	}
 	tick := r.Tick.UTC()
 	if !tick.IsZero() && !prev.LastTick.Before(tick) {
@@ -146,7 +161,7 @@ func (s *Store) AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
 	// lease document stops naming it: a process killed between the two
 	// writes would otherwise leave that run RUNNING for good.
 	s.abandon(ctx, r.Job, prev, r.RunID, now)
-	lease := Lease{Job: r.Job, Owner: r.Owner, Generation: gen, ExpiresAt: now.Add(r.TTL), RunID: r.RunID, Tick: tick}
+	lease := Lease{Job: r.Job, Owner: r.Owner, Generation: gen, ExpiresAt: now.Add(r.TTL), RunID: r.RunID, Tick: tick, AcquiredAt: now}
 	doc := leaseDoc{ID: r.Job, Owner: r.Owner, Generation: gen, ExpiresAt: lease.ExpiresAt, AcquiredAt: now, RunID: r.RunID, Tick: tick, LastTick: prev.LastTick}
 	if !tick.IsZero() {
 		doc.LastTick = tick

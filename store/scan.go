@@ -11,6 +11,7 @@ import (
 	// reconciliation's scans decode every record.
 	json "github.com/goccy/go-json"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -33,9 +34,37 @@ func (s *Store) ScanRoster(ctx context.Context) iter.Seq2[coverage.RosterEntry, 
 	return scan(ctx, s, colRoster, rosterFromSJSON)
 }
 
-// ScanParticipants streams the participants in NIK order.
+// ScanParticipants streams the participants in NIK order, each with its
+// income history (IncomeHistory, from the stored income_history).
 func (s *Store) ScanParticipants(ctx context.Context) iter.Seq2[coverage.Participant, error] {
-	return scan(ctx, s, colParticipants, participantFromSJSON)
+	return s.scanParticipants(ctx, true)
+}
+
+// scanParticipants is ScanParticipants; sqlite false takes MongoDB's path
+// on the embedded engine too (tests).
+func (s *Store) scanParticipants(ctx context.Context, sqlite bool) iter.Seq2[coverage.Participant, error] {
+	return scanWith(ctx, s, colParticipants, sqlite, participantFromSJSON, func(cur *mongo.Cursor) (coverage.Participant, error) {
+		var d struct {
+			coverage.Participant `bson:",inline"`
+			IncomeHistory        []incomeDoc `bson:"income_history"`
+		}
+		err := cur.Decode(&d)
+		d.Participant.IncomeHistory = incomeChanges(d.IncomeHistory)
+		return d.Participant, err
+	})
+}
+
+// incomeChanges turns a stored income history into the domain's; nil when
+// empty.
+func incomeChanges(h []incomeDoc) []coverage.IncomeChange {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make([]coverage.IncomeChange, len(h))
+	for i, e := range h {
+		out[i] = coverage.IncomeChange{At: coverage.Date(e.At), Income: e.Income}
+	}
+	return out
 }
 
 // ScanContributions streams the contributions in NIK order.
@@ -63,10 +92,20 @@ func rosterFromSJSON(b []byte) (coverage.RosterEntry, error) {
 func participantFromSJSON(b []byte) (coverage.Participant, error) {
 	var v struct {
 		coverage.Participant
-		UpdatedAt int64 `json:"updated_at"`
+		UpdatedAt     int64 `json:"updated_at"`
+		IncomeHistory []struct {
+			At     string `json:"at"`
+			Income int64  `json:"income"`
+		} `json:"income_history"`
 	}
 	err := json.Unmarshal(b, &v)
 	v.Participant.UpdatedAt = fromMillis(v.UpdatedAt)
+	if len(v.IncomeHistory) > 0 {
+		v.Participant.IncomeHistory = make([]coverage.IncomeChange, len(v.IncomeHistory))
+		for i, e := range v.IncomeHistory {
+			v.Participant.IncomeHistory[i] = coverage.IncomeChange{At: coverage.Date(e.At), Income: e.Income}
+		}
+	}
 	return v.Participant, err
 }
 
@@ -155,9 +194,22 @@ func fromMillis(ms int64) time.Time {
 
 // scan streams a collection in NIK order.
 func scan[T any](ctx context.Context, s *Store, col string, fromSJSON func([]byte) (T, error)) iter.Seq2[T, error] {
+	return scanWith(ctx, s, col, true, fromSJSON, nil)
+}
+
+// scanWith is scan with a decoder of MongoDB's documents (nil: the cursor's
+// Decode into T); sqlite false reads through the driver on every engine.
+func scanWith[T any](ctx context.Context, s *Store, col string, sqlite bool, fromSJSON func([]byte) (T, error), fromDoc func(*mongo.Cursor) (T, error)) iter.Seq2[T, error] {
+	if fromDoc == nil {
+		fromDoc = func(cur *mongo.Cursor) (T, error) {
+			var v T
+			err := cur.Decode(&v)
+			return v, err
+		}
+	}
 	return func(yield func(T, error) bool) {
 		var zero T
-		if s.embedded != nil && s.embedded.reader != nil {
+		if sqlite && s.embedded != nil && s.embedded.reader != nil {
 			if table, ok := s.embedded.tables[col]; ok {
 				rows, err := s.embedded.reader.QueryContext(ctx, fmt.Sprintf(
 					`SELECT _ferretdb_sjson FROM %q ORDER BY _ferretdb_sjson->'$.nik', _ferretdb_sjson->'$._id'`, table))
@@ -195,8 +247,8 @@ func scan[T any](ctx context.Context, s *Store, col string, fromSJSON func([]byt
 		}
 		defer cur.Close(context.WithoutCancel(ctx))
 		for cur.Next(ctx) {
-			var v T
-			if err := cur.Decode(&v); err != nil {
+			v, err := fromDoc(cur)
+			if err != nil {
 				yield(zero, fmt.Errorf("scan %s: decode: %w", col, err))
 				return
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -34,7 +35,51 @@ const (
 	fieldHash     = "_hash"      // content hash of the record, to skip unchanged writes
 	fieldSyncedAt = "_synced_at" // when the record was last written
 	fieldArrears  = "arrears"    // contributions: amount_due - amount_paid, for unpaid filters
+	// participants: the declared incomes seen, ascending ({at, income}): the
+	// first the record was stored with, then one each time a write changed
+	// declared_income (at: the Asia/Jakarta date of the record's updated_at)
+	fieldIncomeHistory = "income_history"
 )
+
+// incomeDoc is an entry of a participant's income_history.
+type incomeDoc struct {
+	At     string `bson:"at"`
+	Income int64  `bson:"income"`
+}
+
+// wib is Asia/Jakarta's time (UTC+7, no daylight saving since 1964).
+var wib = time.FixedZone("WIB", 7*60*60)
+
+// incomeChange is the entry a participant record brings.
+func incomeChange(p *coverage.Participant) incomeDoc {
+	return incomeDoc{At: string(coverage.DateOf(p.UpdatedAt.In(wib))), Income: p.DeclaredIncome}
+}
+
+// nextIncomeHistory is the history after a write of p over the stored
+// version: the entry of p appended when its income differs from the last
+// one. A record stored before histories were kept starts from its stored
+// income.
+func nextIncomeHistory(st storedVersion, p *coverage.Participant) []incomeDoc {
+	h := slices.Clone(st.incomeHistory)
+	if len(h) == 0 && st.hasIncome {
+		h = append(h, incomeDoc{At: string(coverage.DateOf(st.updatedAt.In(wib))), Income: st.declaredIncome})
+	}
+	if len(h) == 0 || h[len(h)-1].Income != p.DeclaredIncome {
+		h = append(h, incomeChange(p))
+	}
+	return h
+}
+
+// setField replaces (or appends) a field of a document.
+func setField(doc bson.D, key string, v any) bson.D {
+	for i := range doc {
+		if doc[i].Key == key {
+			doc[i].Value = v
+			return doc
+		}
+	}
+	return append(doc, bson.E{Key: key, Value: v})
+}
 
 // Apply writes one page of a feed idempotently and returns what it did: new
 // records are inserted, changed ones replaced, unchanged ones left alone,
@@ -141,6 +186,9 @@ func document(r Record, now time.Time) (bson.D, string, error) {
 	if c, ok := r.Value.(*coverage.Contribution); ok {
 		doc = append(doc, bson.E{Key: fieldArrears, Value: c.AmountDue - c.AmountPaid})
 	}
+	if p, ok := r.Value.(*coverage.Participant); ok { // a new record's; a write over a stored one sets it again (applyUpserts)
+		doc = append(doc, bson.E{Key: fieldIncomeHistory, Value: []incomeDoc{incomeChange(p)}})
+	}
 	doc = append(doc, bson.E{Key: fieldHash, Value: hash}, bson.E{Key: fieldSyncedAt, Value: now})
 	return doc, hash, nil
 }
@@ -238,9 +286,13 @@ func (s *Store) applyUpserts(ctx context.Context, col *mongo.Collection, ups []u
 			counts.Unchanged++
 			continue
 		}
+		doc := u.doc
+		if p, ok := u.value.(*coverage.Participant); ok {
+			doc = setField(slices.Clone(doc), fieldIncomeHistory, nextIncomeHistory(hashes[u.key], p))
+		}
 		// Upsert: the record may have been deleted since the insert failed.
 		models = append(models, mongo.NewReplaceOneModel().
-			SetFilter(bson.D{{Key: "_id", Value: u.key}}).SetReplacement(u.doc).SetUpsert(true))
+			SetFilter(bson.D{{Key: "_id", Value: u.key}}).SetReplacement(doc).SetUpsert(true))
 		w.put = append(w.put, u.value)
 	}
 	if len(models) == 0 {
@@ -276,21 +328,38 @@ func (s *Store) bulkWrite(ctx context.Context, col *mongo.Collection, models []m
 	return nil
 }
 
-// storedVersion is what a write compares with before replacing a record.
+// storedVersion is what a write compares with before replacing a record
+// (and, of a participant, what its income history goes on from).
 type storedVersion struct {
-	hash      string
-	updatedAt time.Time
+	hash           string
+	updatedAt      time.Time
+	incomeHistory  []incomeDoc
+	declaredIncome int64
+	hasIncome      bool
 }
 
 // hashes returns the stored content hash and updated_at of each existing key.
 func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string) (map[string]storedVersion, error) {
 	out := make(map[string]storedVersion, len(keys))
 	projection := bson.D{{Key: fieldHash, Value: 1}, {Key: "updated_at", Value: 1}}
+	participants := col.Name() == colParticipants
+	if participants {
+		projection = append(projection, bson.E{Key: fieldIncomeHistory, Value: 1}, bson.E{Key: "declared_income", Value: 1})
+	}
 	proj := options.Find().SetProjection(projection)
 	type versionRow struct {
-		ID        string    `bson:"_id"`
-		Hash      string    `bson:"_hash"`
-		UpdatedAt time.Time `bson:"updated_at"`
+		ID             string      `bson:"_id"`
+		Hash           string      `bson:"_hash"`
+		UpdatedAt      time.Time   `bson:"updated_at"`
+		IncomeHistory  []incomeDoc `bson:"income_history"`
+		DeclaredIncome *int64      `bson:"declared_income"`
+	}
+	version := func(r versionRow) storedVersion {
+		v := storedVersion{hash: r.Hash, updatedAt: r.UpdatedAt, incomeHistory: r.IncomeHistory}
+		if r.DeclaredIncome != nil {
+			v.declaredIncome, v.hasIncome = *r.DeclaredIncome, true
+		}
+		return v
 	}
 	var row versionRow
 	if !s.idLookups {
@@ -304,7 +373,7 @@ func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string
 			if err := cur.Decode(&row); err != nil {
 				return nil, err
 			}
-			out[row.ID] = storedVersion{row.Hash, row.UpdatedAt}
+			out[row.ID] = version(row)
 		}
 		return out, cur.Err()
 	}
@@ -318,7 +387,7 @@ func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string
 		if err != nil {
 			return nil, err
 		}
-		out[row.ID] = storedVersion{row.Hash, row.UpdatedAt}
+		out[row.ID] = version(row)
 	}
 	return out, nil
 }

@@ -273,7 +273,7 @@ func loadCity(ctx context.Context, s *store.Store, ds *feedsim.Dataset, stdout i
 	d := time.Since(total)
 	fmt.Fprintf(stdout, "load: %d records in %s (%.0f records/s), %d quarantined\n", records, d.Round(time.Millisecond), perSecond(records, d), len(qs))
 	start := time.Now()
-	run, err := newAnalytics(s, logger).Reconcile(ctx, "bench")
+	run, err := newAnalytics(s, config{}, logger).Reconcile(ctx, "bench")
 	if err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
