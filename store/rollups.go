@@ -53,6 +53,7 @@ type cellDoc struct {
 	G   string     `bson:"g,omitempty"`
 	A   string     `bson:"a,omitempty"`
 	Act int64      `bson:"act,omitempty"`
+	Ppl int64      `bson:"ppl,omitempty"`
 	New int64      `bson:"new,omitempty"`
 	Lap int64      `bson:"lap,omitempty"`
 	Bil int64      `bson:"bil,omitempty"`
@@ -65,6 +66,7 @@ type cellDoc struct {
 	FE  int64      `bson:"fe,omitempty"`
 	FY  int64      `bson:"fy,omitempty"`
 	FMD int64      `bson:"fmd,omitempty"`
+	FNY int64      `bson:"fny,omitempty"`
 	Cl  []claimDoc `bson:"cl,omitempty"` // by coverage.Programs index, only when any claim
 }
 
@@ -80,7 +82,7 @@ func toCellDoc(c *reconcile.Cell) cellDoc {
 	d := cellDoc{P: string(c.Period), K: c.Kelurahan, C: string(c.Category), Py: string(c.Payer), S: string(c.Segment),
 		G: string(c.Gender), A: string(c.AgeBand), Act: m.Active, New: m.New, Lap: m.Lapsed, Bil: m.Billed, Due: m.DueAmount,
 		PC: m.PaidCount, PA: m.PaidAmount, UO: m.UnpaidOverdue, Arr: m.Arrears, Fun: m.Funded, FE: m.FundedEnrolled,
-		FY: m.FundedFirstYear, FMD: m.FundedMonthlyDue}
+		FY: m.FundedFirstYear, FMD: m.FundedMonthlyDue, Ppl: m.People, FNY: m.FundedNextYearDue}
 	if m.Claims != [5]reconcile.ClaimMeasures{} {
 		d.Cl = make([]claimDoc, len(m.Claims))
 		for i, cm := range m.Claims {
@@ -95,7 +97,7 @@ func (d *cellDoc) cell() reconcile.Cell {
 		Payer: coverage.PayerType(d.Py), Segment: coverage.Segment(d.S), Gender: coverage.Gender(d.G), AgeBand: reconcile.AgeBand(d.A)},
 		Measures: reconcile.Measures{Active: d.Act, New: d.New, Lapsed: d.Lap, Billed: d.Bil, DueAmount: d.Due, PaidCount: d.PC,
 			PaidAmount: d.PA, UnpaidOverdue: d.UO, Arrears: d.Arr, Funded: d.Fun, FundedEnrolled: d.FE, FundedFirstYear: d.FY,
-			FundedMonthlyDue: d.FMD}}
+			FundedMonthlyDue: d.FMD, People: d.Ppl, FundedNextYearDue: d.FNY}}
 	for i := 0; i < len(d.Cl) && i < len(c.Claims); i++ {
 		cm := d.Cl[i]
 		c.Claims[i] = reconcile.ClaimMeasures{SubmittedCount: cm.SC, SubmittedAmount: cm.SA, PaidCount: cm.PC, PaidAmount: cm.PA}
