@@ -239,7 +239,7 @@ func (g *gen) others() {
 		if pp.coveredOn(end23) {
 			c23++
 		}
-		if pp.p.Active(asOfDay) {
+		if p := &pp.p; p.Status == coverage.StatusActive && p.CoverageStart <= asOfDay && (p.CoverageEnd == "" || asOfDay <= p.CoverageEnd) {
 			c24++
 		}
 	}

@@ -308,7 +308,7 @@ func (g *gen) readPlants(pp *person, recs []coverage.Contribution) []mon {
 
 func fundedIn(roster []coverage.RosterEntry, m coverage.Period) bool {
 	for i := range roster {
-		if roster[i].FundedIn(m) {
+		if r := &roster[i]; r.FundedFrom <= m && (r.FundedUntil == "" || m <= r.FundedUntil) {
 			return true
 		}
 	}
@@ -353,7 +353,7 @@ func (g *gen) selfPattern(pp *person, from mon, n int) ([]bool, mon) {
 	if pp.openLapse {
 		// The last three overdue months (and any month after) unpaid, status
 		// still ACTIVE: the 3-month rule applies whatever the status says.
-		j := int(g.dueMonth-2-from)
+		j := int(g.dueMonth - 2 - from)
 		if j >= 1 {
 			force[j-1] = 1
 			for i := j; i < n; i++ {
