@@ -216,6 +216,7 @@ type gen struct {
 	people              []*person
 	drafts              []draft
 	paidBuf             []mon
+	ledgerBufs          ledgerBufs
 	claimSeq            map[int]int
 	plants              []Plant
 	badNIKs             map[string]bool

@@ -263,9 +263,10 @@ func (g *gen) openFunded(months int) func(*person) bool {
 // plantRules plants the cases of the issue-12 rules (i12-rules.md): money
 // the city owes or paid wrongly, claims above their benefit, records under
 // the wrong NIK, and the month model's duplicates, partial payments, billing
-// gaps and lapses, as realistic data. Each kind k times (at least once).
+// gaps and lapses, as realistic data. Each case k times, at least twice so
+// that both variants of a case are made at any scale.
 func (g *gen) plantRules() {
-	k := g.n(plantsPerKind)
+	k := max(2, g.n(plantsPerKind))
 	var self, apbd, dead []*person
 	for _, pp := range g.people {
 		if pp.used || !pp.enrolled {

@@ -1,9 +1,9 @@
 package feedsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -196,18 +196,9 @@ func (g *gen) finish() {
 	slices.SortFunc(ds.Claims, func(a, b coverage.Claim) int { return strings.Compare(a.ClaimNo, b.ClaimNo) })
 	slices.SortFunc(ds.Roster, func(a, b coverage.RosterEntry) int { return strings.Compare(a.Key(), b.Key()) })
 	slices.SortFunc(ds.Workforce, func(a, b coverage.WorkforceTarget) int { return strings.Compare(a.Key(), b.Key()) })
-	sort.SliceStable(g.plants, func(i, j int) bool {
-		a, b := g.plants[i], g.plants[j]
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.NIK != b.NIK {
-			return a.NIK < b.NIK
-		}
-		if a.KPJ != b.KPJ {
-			return a.KPJ < b.KPJ
-		}
-		return a.Period < b.Period
+	slices.SortStableFunc(g.plants, func(a, b Plant) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.NIK, b.NIK), strings.Compare(a.KPJ, b.KPJ),
+			strings.Compare(string(a.Period), string(b.Period)))
 	})
 	ds.Planted = g.plants
 }

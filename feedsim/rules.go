@@ -97,10 +97,32 @@ func (l *ledger) lapsed(m mon) bool {
 	return false
 }
 
+// ledgerBufs are readLedger's scratch slices, reused member after member.
+type ledgerBufs struct {
+	due, paid []int64
+	billed    []bool
+	states    []monthState
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
 // readLedger reads the records of one membership (any order) from its first
 // billed month to the as-of month lastMonth, within coverage [startMon,
 // endMon] (endMon 0 when open). A month up to dueMonth is overdue.
 func readLedger(recs []coverage.Contribution, startMon, endMon, lastMonth, dueMonth mon) ledger {
+	return readLedgerInto(&ledgerBufs{}, recs, startMon, endMon, lastMonth, dueMonth)
+}
+
+// readLedgerInto is readLedger with scratch space: the ledger's states live in
+// bufs until its next use.
+func readLedgerInto(bufs *ledgerBufs, recs []coverage.Contribution, startMon, endMon, lastMonth, dueMonth mon) ledger {
 	var l ledger
 	for i := range recs {
 		m := monOfPeriod(recs[i].Period)
@@ -120,9 +142,8 @@ func readLedger(recs []coverage.Contribution, startMon, endMon, lastMonth, dueMo
 	}
 	l.first = from
 	n := int(to-from) + 1
-	due := make([]int64, n)
-	paid := make([]int64, n)
-	billed := make([]bool, n)
+	bufs.due, bufs.paid, bufs.billed = grow(bufs.due, n), grow(bufs.paid, n), grow(bufs.billed, n)
+	due, paid, billed := bufs.due, bufs.paid, bufs.billed
 	for i := range recs {
 		j := int(monOfPeriod(recs[i].Period) - from)
 		if j < 0 || j >= n {
@@ -132,7 +153,8 @@ func readLedger(recs []coverage.Contribution, startMon, endMon, lastMonth, dueMo
 		due[j] = max(due[j], recs[i].AmountDue)
 		paid[j] += recs[i].AmountPaid
 	}
-	l.states = make([]monthState, n)
+	bufs.states = grow(bufs.states, n)
+	l.states = bufs.states
 	var run []mon
 	for j := range n {
 		m := from + mon(j)

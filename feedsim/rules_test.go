@@ -284,3 +284,136 @@ func TestNewCasesAreMade(t *testing.T) {
 		}
 	}
 }
+
+// TestNewKindsBothWays reads the data with the issue-12 rules (written here
+// apart from the generator) and compares with the plants both ways: each plant
+// holds, and nothing else in the data is such a finding.
+func TestNewKindsBothWays(t *testing.T) {
+	for _, sc := range append(smalls, struct {
+		name  string
+		seed  int64
+		scale float64
+	}{"scale 0.05", 7, 0.05}) {
+		t.Run(sc.name, func(t *testing.T) { checkNewKinds(t, dataset(t, sc.seed, sc.scale)) })
+	}
+}
+
+func checkNewKinds(t *testing.T, ds *Dataset) {
+	byNIK := map[string][]*coverage.Participant{}
+	byKPJ := map[string]*coverage.Participant{}
+	for i := range ds.Participants {
+		p := &ds.Participants[i]
+		byNIK[p.NIK] = append(byNIK[p.NIK], p)
+		byKPJ[p.KPJ] = p
+	}
+	roster := map[string][]coverage.RosterEntry{}
+	for _, r := range ds.Roster {
+		roster[r.NIK] = append(roster[r.NIK], r)
+	}
+	own := map[string][]coverage.Contribution{}
+	apbdPaid := map[string]bool{} // "NIK period"
+	for _, c := range ds.Contributions {
+		if p := byKPJ[c.KPJ]; p != nil && p.NIK == c.NIK {
+			own[c.KPJ] = append(own[c.KPJ], c)
+		}
+		if c.PayerType == coverage.PayerAPBD && c.AmountPaid > 0 {
+			apbdPaid[c.NIK+" "+string(c.Period)] = true
+		}
+	}
+	covers := func(p *coverage.Participant, m coverage.Period) bool {
+		return p.CoverageStart.Period() <= m && (p.CoverageEnd == "" || m <= p.CoverageEnd.Period())
+	}
+	funding := func(nik string, m coverage.Period) int {
+		n := 0
+		for _, r := range roster[nik] {
+			if r.FundedFrom <= m && (r.FundedUntil == "" || m <= r.FundedUntil) {
+				n++
+			}
+		}
+		return n
+	}
+	last := asOfMonth(ds)
+
+	// DOUBLE_FUNDED: NIK and the first month funded twice.
+	gotDouble := map[string]bool{}
+	niks := map[string]bool{}
+	for nik := range roster {
+		niks[nik] = true
+	}
+	for nik := range byNIK {
+		niks[nik] = true
+	}
+	for nik := range niks {
+		for m := coverage.Period("2015-01"); m <= last; m = m.AddMonths(1) {
+			apbd, other := 0, 0
+			for _, p := range byNIK[nik] {
+				if covers(p, m) {
+					if p.PayerType == coverage.PayerAPBD {
+						apbd++
+					} else {
+						other++
+					}
+				}
+			}
+			if funding(nik, m) >= 2 || (apbd > 0 && other > 0) || apbd >= 2 {
+				gotDouble[nik+" "+string(m)] = true
+				break
+			}
+		}
+	}
+	sameSet(t, "DOUBLE_FUNDED", gotDouble, plantSet(ds, PlantDoubleFunded, func(p Plant) string { return p.NIK + " " + string(p.Period) }))
+
+	// FUNDED_NOT_PAID: NIK and month; PAID_AFTER_DEATH: KPJ.
+	died := map[string]coverage.Period{} // NIK: month of a paid JKM death
+	for _, c := range ds.Claims {
+		if c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath && c.Status == coverage.ClaimPaid {
+			died[c.NIK] = c.IncidentDate.Period()
+		}
+	}
+	gotFNP, gotPAD := map[string]bool{}, map[string]bool{}
+	for _, p := range ds.Participants {
+		cs := own[p.KPJ]
+		if p.PayerType == coverage.PayerAPBD {
+			v := viewOf(ds, &p, cs)
+			for _, m := range v.months {
+				if overdue(ds, m) && funding(p.NIK, m) > 0 && covers(&p, m) && !apbdPaid[p.NIK+" "+string(m)] {
+					gotFNP[p.NIK+" "+string(m)] = true
+				}
+			}
+		}
+		for _, c := range cs {
+			d, ok := died[p.NIK]
+			if p.Status == coverage.StatusTerminated && p.CoverageEnd != "" && (!ok || p.CoverageEnd.Period() < d) {
+				d, ok = p.CoverageEnd.Period(), true
+			}
+			if ok && c.AmountPaid > 0 && c.Period > d {
+				gotPAD[p.KPJ] = true
+			}
+		}
+	}
+	sameSet(t, "FUNDED_NOT_PAID", gotFNP, plantSet(ds, PlantFundedNotPaid, func(p Plant) string { return p.NIK + " " + string(p.Period) }))
+	sameSet(t, "PAID_AFTER_DEATH", gotPAD, plantSet(ds, PlantPaidAfterDeath, func(p Plant) string { return p.KPJ }))
+
+	// KPJ_NIK_MISMATCH: NIK carried and KPJ, contributions and claims.
+	gotMismatch := map[string]bool{}
+	for _, c := range ds.Contributions {
+		if p := byKPJ[c.KPJ]; p == nil || p.NIK != c.NIK {
+			gotMismatch[c.NIK+" "+c.KPJ] = true
+		}
+	}
+	for _, c := range ds.Claims {
+		if p := byKPJ[c.KPJ]; p == nil || p.NIK != c.NIK {
+			gotMismatch[c.NIK+" "+c.KPJ] = true
+		}
+	}
+	sameSet(t, "KPJ_NIK_MISMATCH", gotMismatch, plantSet(ds, PlantKPJNIKMismatch, func(p Plant) string { return p.NIK + " " + p.KPJ }))
+
+	// ROSTER_ROW_REJECTED: every invalid roster row, by its key.
+	gotRejected := map[string]bool{}
+	for _, r := range ds.Invalid {
+		if r.Feed == coverage.FeedRoster {
+			gotRejected[r.Key] = true
+		}
+	}
+	sameSet(t, "ROSTER_ROW_REJECTED", gotRejected, plantSet(ds, PlantRosterRowRejected, func(p Plant) string { return p.Ref }))
+}

@@ -107,7 +107,7 @@ func (g *gen) contributions(pp *person) []mon {
 	}
 	mismatchAt := -1
 	if pp.mismatch != nil && !pp.mismatchClaim {
-		mismatchAt = g.rng.IntN(n)
+		mismatchAt = g.rng.IntN(max(1, n/2)) // the first paid month from here
 	}
 	first := len(g.ds.Contributions)
 	startMon, endMon := monOf(pp.start), monOf(pp.end)
@@ -147,6 +147,12 @@ func (g *gen) contributions(pp *person) []mon {
 		}
 		if i == missAt {
 			day = 0
+			what := "billed " + strconv.FormatInt(c.AmountDue, 10)
+			if pp.cityMiss == loneGap {
+				what = "not billed"
+			}
+			g.plant(Plant{Kind: PlantFundedNotPaid, NIK: p.NIK, KPJ: p.KPJ, Category: pp.roster[0].Category, Period: period,
+				Detail: "funded on the " + string(pp.roster[0].Category) + " roster, " + what + ", the city paid nothing"})
 			if pp.cityMiss == loneGap {
 				continue // the billing run skipped the month
 			}
@@ -193,10 +199,6 @@ func (g *gen) contributions(pp *person) []mon {
 				d = "paid by APBD after the " + string(pp.roster[0].Category) + " roster ended in " + string(pp.roster[0].FundedUntil)
 			}
 			g.plant(Plant{Kind: PlantAPBDNotOnRoster, NIK: p.NIK, KPJ: p.KPJ, Period: period, Detail: d})
-		}
-		if i == missAt {
-			g.plant(Plant{Kind: PlantFundedNotPaid, NIK: p.NIK, KPJ: p.KPJ, Category: pp.roster[0].Category, Period: period,
-				Detail: "funded on the " + string(pp.roster[0].Category) + " roster, billed " + strconv.FormatInt(c.AmountDue, 10) + ", the city paid nothing"})
 		}
 		if !pp.died.IsZero() && pp.paidOnDeath && m == monOf(pp.died)+1 {
 			g.plant(Plant{Kind: PlantPaidAfterDeath, NIK: p.NIK, KPJ: p.KPJ, Period: period,
@@ -263,27 +265,24 @@ func (g *gen) readPlants(pp *person, recs []coverage.Contribution) []mon {
 	if !pp.end.IsZero() {
 		endMon = monOf(pp.end)
 	}
-	l := readLedger(own, monOf(pp.start), endMon, g.lastMonth, g.dueMonth)
-	pp.ledger = l
+	l := readLedgerInto(&g.ledgerBufs, own, monOf(pp.start), endMon, g.lastMonth, g.dueMonth)
+	pp.lapses = l.lapses
 	paid := g.paidBuf[:0]
-	var dueOf map[coverage.Period][2]int64
 	for j, st := range l.states {
 		m := l.first + mon(j)
 		switch st {
 		case statePaid:
 			paid = append(paid, m)
 		case stateUnpaid, stateNotBilled:
-			if dueOf == nil {
-				dueOf = map[coverage.Period][2]int64{}
-				for _, c := range own {
-					d := dueOf[c.Period]
-					dueOf[c.Period] = [2]int64{max(d[0], c.AmountDue), d[1] + c.AmountPaid}
-				}
-			}
 			d := "not billed"
 			if st == stateUnpaid {
-				x := dueOf[m.period()]
-				d = "due " + strconv.FormatInt(x[0], 10) + " by " + string(m.date(15)) + ", paid " + strconv.FormatInt(x[1], 10)
+				var due, paid int64
+				for _, c := range own {
+					if c.Period == m.period() {
+						due, paid = max(due, c.AmountDue), paid+c.AmountPaid
+					}
+				}
+				d = "due " + strconv.FormatInt(due, 10) + " by " + string(m.date(15)) + ", paid " + strconv.FormatInt(paid, 10)
 			}
 			if l.lapsed(m) && st == stateNotBilled {
 				d += " (lapsed)"
@@ -529,7 +528,7 @@ func (g *gen) drawClaims(pp *person, months []mon) {
 		incident = pp.end.AddDate(0, 0, 5+g.rng.IntN(20))
 		why = "after coverage_end " + string(p.CoverageEnd)
 	case outsideLapsed:
-		if pp.lapseFrom != 0 && pp.ledger.lapsed(pp.lapseFrom) {
+		if pp.lapseFrom != 0 && (&ledger{lapses: pp.lapses}).lapsed(pp.lapseFrom) {
 			incident = pp.lapseFrom.day(3 + g.rng.IntN(20))
 			why = "in " + string(pp.lapseFrom.period()) + ", lapsed after 3 consecutive unpaid months"
 		}
