@@ -56,6 +56,19 @@ type Dataset struct {
 	Tombstones    []Tombstone
 	Invalid       []RawRecord
 	Planted       []Plant
+	// Lapses are the simulator's own reading of the 3-month rule: every
+	// membership lapsed by 3 consecutive unpaid (or unbilled) overdue months,
+	// by KPJ. Tests that count covered members month by month need them: a
+	// lapse paid off later (a CLAIM_OUTSIDE_COVERAGE case) has no
+	// INACTIVE_3_MONTHS plant.
+	Lapses []Lapse
+}
+
+// Lapse is a membership not covered from From (the third unpaid month) up to,
+// not including, Until (the next month paid in full; "" while it lasts).
+type Lapse struct {
+	KPJ         string
+	From, Until coverage.Period
 }
 
 // Tombstone is a deleted record as served: its key fields, "deleted": true and
@@ -214,6 +227,7 @@ type gen struct {
 	serials             map[nikKey]int
 	kpjNext             map[int]int64
 	people              []*person
+	cityPeople          []*person // the city-funded of people, for the plants
 	drafts              []draft
 	paidBuf             []mon
 	ledgerBufs          ledgerBufs

@@ -225,8 +225,15 @@ func (g *gen) plantOthers() {
 
 // takeCityIf is takeCity for a person that also satisfies ok.
 func (g *gen) takeCityIf(ok func(*person) bool, cats ...coverage.Category) *person {
+	if g.cityPeople == nil {
+		for _, pp := range g.people {
+			if pp.city {
+				g.cityPeople = append(g.cityPeople, pp)
+			}
+		}
+	}
 	var list []*person
-	for _, pp := range g.people {
+	for _, pp := range g.cityPeople {
 		if pp.city && !pp.used && pp.enrolled && pp.fate == fateActive && len(pp.roster) == 1 && ok(pp) {
 			list = append(list, pp)
 		}

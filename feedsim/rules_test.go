@@ -417,3 +417,48 @@ func checkNewKinds(t *testing.T, ds *Dataset) {
 	}
 	sameSet(t, "ROSTER_ROW_REJECTED", gotRejected, plantSet(ds, PlantRosterRowRejected, func(p Plant) string { return p.Ref }))
 }
+
+// TestLapses: the dataset's lapses are the open runs (INACTIVE_3_MONTHS) and
+// the lapses paid off, as the tests' month model reads them, in KPJ order.
+func TestLapses(t *testing.T) {
+	ds := dataset(t, 3, 0.03)
+	people := map[string]*coverage.Participant{}
+	for i := range ds.Participants {
+		people[ds.Participants[i].KPJ] = &ds.Participants[i]
+	}
+	own := map[string][]coverage.Contribution{}
+	for _, c := range ds.Contributions {
+		if p := people[c.KPJ]; p != nil && p.NIK == c.NIK {
+			own[c.KPJ] = append(own[c.KPJ], c)
+		}
+	}
+	got := map[string]bool{}
+	for _, l := range ds.Lapses {
+		for m := l.From; l.Until == "" && m <= asOfMonth(ds) || m < l.Until; m = m.AddMonths(1) {
+			got[l.KPJ+" "+string(m)] = true
+		}
+	}
+	want := map[string]bool{}
+	for kpj, cs := range own {
+		v := viewOf(ds, people[kpj], cs)
+		lapsed, _ := v.lapses(ds)
+		for _, m := range v.months {
+			if lapsed[m] {
+				want[kpj+" "+string(m)] = true
+			}
+		}
+	}
+	sameSet(t, "lapsed months", got, want)
+	if !slices.IsSortedFunc(ds.Lapses, func(a, b Lapse) int { return strings.Compare(a.KPJ, b.KPJ) }) {
+		t.Error("lapses not in KPJ order")
+	}
+	open := 0
+	for _, l := range ds.Lapses {
+		if l.Until == "" {
+			open++
+		}
+	}
+	if n := len(plantSet(ds, PlantInactive3Months, kpjPeriod)); open != n {
+		t.Errorf("%d open lapses, %d INACTIVE_3_MONTHS plants", open, n)
+	}
+}

@@ -16,7 +16,8 @@ import (
 func (g *gen) simulate() {
 	// Members in KPJ order give the participants and the contributions in key
 	// order: no sort of 700,000 records later.
-	slices.SortStableFunc(g.people, func(a, b *person) int { return strings.Compare(a.p.KPJ, b.p.KPJ) })
+	// (KPJs are unique: an unstable sort gives the one order.)
+	slices.SortFunc(g.people, func(a, b *person) int { return strings.Compare(a.p.KPJ, b.p.KPJ) })
 	months := 0
 	for _, pp := range g.people {
 		if pp.enrolled && pp.p.Segment == coverage.SegmentBPU {
@@ -267,6 +268,13 @@ func (g *gen) readPlants(pp *person, recs []coverage.Contribution) []mon {
 	}
 	l := readLedgerInto(&g.ledgerBufs, own, monOf(pp.start), endMon, g.lastMonth, g.dueMonth)
 	pp.lapses = l.lapses
+	for _, r := range l.lapses {
+		x := Lapse{KPJ: p.KPJ, From: r[0].period()}
+		if r[1] != 0 {
+			x.Until = r[1].period()
+		}
+		g.ds.Lapses = append(g.ds.Lapses, x)
+	}
 	paid := g.paidBuf[:0]
 	for j, st := range l.states {
 		m := l.first + mon(j)
