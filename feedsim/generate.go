@@ -91,14 +91,16 @@ type RawRecord struct {
 }
 
 // Plant is a semantic error planted (or occurring naturally) for the
-// reconciliation to find. The records involved are valid and live. NIK is
-// always set; KPJ when a participant is involved; Category when a roster entry
-// is; Period when the error is about one month.
+// reconciliation to find. The records involved are valid and live, but for
+// ROSTER_ROW_REJECTED (a roster row of Invalid). NIK is always set (for
+// ROSTER_ROW_REJECTED it is what the row said: maybe empty or not a NIK); KPJ
+// when a participant is involved; Category when a roster entry is; Period when
+// the error is about one month.
 //
 // Ref is the subject of the kinds whose subject is a record: the claim number
-// (CLAIM_OUTSIDE_COVERAGE, CLAIM_ABOVE_BENEFIT; their Detail starts with it
-// too) and the rejected row's key in Invalid (ROSTER_ROW_REJECTED, whose NIK
-// is what the row said: maybe empty or not a NIK).
+// (CLAIM_OUTSIDE_COVERAGE, CLAIM_ABOVE_BENEFIT, and KPJ_NIK_MISMATCH of a
+// claim; their Detail starts with it too) and the rejected row's key in
+// Invalid (ROSTER_ROW_REJECTED).
 type Plant struct {
 	Kind     string
 	NIK, KPJ string
