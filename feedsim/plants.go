@@ -72,8 +72,9 @@ func (g *gen) plantCity() {
 			g.plant(Plant{Kind: PlantRosterOtherPayer, NIK: pp.p.NIK, KPJ: pp.p.KPJ, Category: pp.roster[0].Category,
 				Detail: "funded by the city since " + string(pp.roster[0].FundedFrom) + ", enrolled paying SELF"})
 		}
-		if i%2 == 0 {
-			// Still enrolled and paid for by the city after the election term.
+		if i%2 == 0 && g.today.After(monOfPeriod(adhocTo).day(1).AddDate(0, 1, 10)) {
+			// Still enrolled and paid for by the city after the election term
+			// (once the city's July transfer is made).
 			if pp := g.takeCity(coverage.CategoryAdhocKPU, coverage.CategoryAdhocBawaslu); pp != nil && pp.roster[0].FundedUntil != "" {
 				pp.fate, pp.end, pp.checkAPBD = fateActive, time.Time{}, true
 			}

@@ -462,3 +462,24 @@ func TestLapses(t *testing.T) {
 		t.Errorf("%d open lapses, %d INACTIVE_3_MONTHS plants", open, n)
 	}
 }
+
+// TestCasesAtOtherAsOfs: the plants hold both ways and every kind is planted
+// whatever the as-of.
+func TestCasesAtOtherAsOfs(t *testing.T) {
+	for _, asOf := range []time.Time{minAsOf, WIBMidnight(2024, 10, 1, 0), time.Date(2027, 5, 15, 16, 59, 59, 0, time.UTC), maxAsOf} {
+		t.Run(asOf.Format(time.RFC3339), func(t *testing.T) {
+			ds, err := Generate(Config{Seed: 6, Scale: 0.02, AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkContributions(t, ds)
+			checkClaims(t, ds)
+			checkNewKinds(t, ds)
+			for _, k := range PlantKinds {
+				if !slices.ContainsFunc(ds.Planted, func(p Plant) bool { return p.Kind == k }) {
+					t.Errorf("no %s plant", k)
+				}
+			}
+		})
+	}
+}
