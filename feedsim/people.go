@@ -99,7 +99,8 @@ var (
 	jan2023   = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 	dec2023   = time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
 	jan2024   = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	firstMon  = monOf(jan2023) // contributions and claims start here
+	firstMon  = monOf(jan2023)                               // contributions (but the city's) and claims start here
+	migration = time.Date(2023, 3, 18, 0, 0, 0, 0, time.UTC) // the core system's migration
 	adhocFrom = coverage.Period("2024-01")
 	adhocTo   = coverage.Period("2024-06")
 )
@@ -500,7 +501,7 @@ func (g *gen) stampParticipant(pp *person) {
 	}
 	if t.Before(jan2023) {
 		if g.chance(35) {
-			t = g.batch(time.Date(2023, 3, 18, 0, 0, 0, 0, time.UTC), 2)
+			t = g.batch(migration, 2)
 		} else {
 			t = g.desk(g.dayIn(jan2023, g.today))
 		}

@@ -21,7 +21,7 @@ func (g *gen) simulate() {
 	months := 0
 	for _, pp := range g.people {
 		if pp.enrolled && pp.p.Segment == coverage.SegmentBPU {
-			months += int(g.lastMonth-max(monOf(pp.start), firstMon)) + 1
+			months += int(g.lastMonth-g.firstBilled(pp)) + 1
 		}
 	}
 	g.ds.Contributions = make([]coverage.Contribution, 0, months)
@@ -66,7 +66,7 @@ var payDays = map[coverage.PayerType]int{coverage.PayerAPBD: 10, coverage.PayerC
 // simulator's own month model (readLedger). It returns the paid months.
 func (g *gen) contributions(pp *person) []mon {
 	p := &pp.p
-	from := max(monOf(pp.start), firstMon)
+	from := g.firstBilled(pp)
 	to := g.lastMonth
 	if !pp.end.IsZero() && !pp.paidOnDeath {
 		to = min(to, monOf(pp.end))
@@ -175,9 +175,12 @@ func (g *gen) contributions(pp *person) []mon {
 		if day > 0 {
 			c.AmountPaid = c.AmountDue
 			c.PaidAt = m.date(day)
-			if stamp > 0 {
+			switch {
+			case m < firstMon: // brought over by the March 2023 migration
+				c.UpdatedAt = g.batch(migration, 2)
+			case stamp > 0:
 				c.UpdatedAt = g.batch(m.day(day), stamp)
-			} else {
+			default:
 				c.UpdatedAt = g.desk(m.day(day))
 			}
 		} else {
@@ -224,6 +227,18 @@ func (g *gen) contributions(pp *person) []mon {
 		}
 	}
 	return g.readPlants(pp, g.ds.Contributions[first:])
+}
+
+// firstBilled is the first month billed to a BPU member: the start of
+// coverage, but not before 2023-01 (the March 2023 migration brought no older
+// bills) except for the city's members: the city's payments since its rosters
+// began came along, so every month a roster funds and a city membership covers
+// has its record (no FUNDED_NOT_PAID before 2023, however the rule bounds it).
+func (g *gen) firstBilled(pp *person) mon {
+	if pp.p.PayerType == coverage.PayerAPBD && pp.selfUntil == 0 {
+		return monOf(pp.start)
+	}
+	return max(monOf(pp.start), firstMon)
 }
 
 // duplicate bills a paid month a second time (the last record appended).
@@ -280,7 +295,9 @@ func (g *gen) readPlants(pp *person, recs []coverage.Contribution) []mon {
 		m := l.first + mon(j)
 		switch st {
 		case statePaid:
-			paid = append(paid, m)
+			if m >= firstMon { // claims are drawn from 2023 on
+				paid = append(paid, m)
+			}
 		case stateUnpaid, stateNotBilled:
 			d := "not billed"
 			if st == stateUnpaid {

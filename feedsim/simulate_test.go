@@ -187,7 +187,11 @@ func checkContributions(t *testing.T, ds *Dataset) {
 			if c.PayerType == coverage.PayerAPBD && c.AmountPaid > 0 && c.PaidAt[8:] != "10" && c.PaidAt.Period() != p.CoverageStart.Period() {
 				t.Errorf("contribution %s paid by APBD on %s, want the 10th", c.ID, c.PaidAt)
 			}
-			if c.Period > last || c.Period < max(p.CoverageStart.Period(), "2023-01") ||
+			first := max(p.CoverageStart.Period(), "2023-01") // the city's bills go back to its rosters' start
+			if p.PayerType == coverage.PayerAPBD && c.PayerType == coverage.PayerAPBD {
+				first = p.CoverageStart.Period()
+			}
+			if c.Period > last || c.Period < first ||
 				(p.CoverageEnd != "" && c.Period > p.CoverageEnd.Period() && !afterDeath[p.KPJ]) {
 				t.Errorf("contribution %s for %s, outside %s to %q", c.ID, c.Period, p.CoverageStart, p.CoverageEnd)
 			}
