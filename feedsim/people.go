@@ -82,6 +82,7 @@ type person struct {
 	aboveBenefit  coverage.Benefit // pay this JKM death claim above its ceiling (CLAIM_ABOVE_BENEFIT)
 	mismatch      *person          // a contribution or claim of this membership carries mismatch's NIK
 	mismatchClaim bool             // the mismatched record is a claim (else a contribution)
+	jkkAbove      bool             // a work death never reported to BPJS, its JKK death benefit paid above 48 x income
 	lapses        [][2]mon         // BPU: [third unpaid month, next paid month) of the month model
 }
 

@@ -367,6 +367,15 @@ func (g *gen) plantRules() {
 				pp.aboveBenefit = coverage.BenefitDeath
 			}
 		}
+		// CLAIM_ABOVE_BENEFIT of JKK: a self-payer dies in a work accident;
+		// the heirs are paid more than 48 x the declared income; nobody closes
+		// the membership and its bills go unpaid (UNPAID_MONTHS, and
+		// INACTIVE_3_MONTHS once three are overdue: read off the records). The
+		// death is dated in simulate, after the member's record was last
+		// written, so the income in force at the death is known.
+		if pp := take(&self); pp != nil {
+			pp.jkkAbove = true
+		}
 		// KPJ_NIK_MISMATCH: a claim (even i) or a payment (odd i) of a
 		// self-payer entered under another person's NIK.
 		if b := take(&self); b != nil {

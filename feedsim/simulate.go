@@ -36,6 +36,14 @@ func (g *gen) simulate() {
 			pp.died = pp.end
 		}
 		g.stampParticipant(pp)
+		if pp.jkkAbove {
+			lo := maxTime(midnight(pp.p.UpdatedAt).AddDate(0, 0, 1), maxTime(pp.start, jan2023).AddDate(0, 0, 60))
+			if hi := g.today.AddDate(0, 0, -100); lo.Before(hi) {
+				pp.died, pp.workDeath, pp.deathPaid, pp.aboveBenefit = g.dayIn(lo, hi), true, true, coverage.BenefitDeath
+			} else {
+				pp.jkkAbove = false
+			}
+		}
 		months := buf[:0] // months of paid coverage since 2023
 		if pp.p.Segment == coverage.SegmentBPU {
 			months = g.contributions(pp)
@@ -385,6 +393,14 @@ func (g *gen) selfPattern(pp *person, from mon, n int) ([]bool, mon) {
 			}
 		}
 	}
+	if pp.jkkAbove {
+		// Dead, never reported: the bills after the death go unpaid.
+		for i := range n {
+			if from+mon(i) > monOf(pp.died) {
+				force[i] = -1
+			}
+		}
+	}
 	var plant mon
 	if (pp.lone != loneNone || pp.outside == outsideUnpaid) && n >= 3 {
 		j := 1 + g.rng.IntN(n-2)
@@ -482,7 +498,17 @@ func (g *gen) drawClaims(pp *person, months []mon) {
 			filed = minTime(filed, g.today.AddDate(0, 0, -30))
 		}
 		if pp.workDeath {
-			g.claim(pp, coverage.ProgramJKK, coverage.BenefitDeath, d, filed, 48*p.DeclaredIncome, -1, pp.deathPaid)
+			amount, plant := 48*p.DeclaredIncome, -1
+			if pp.jkkAbove {
+				ceiling := amount
+				amount += int64(1+g.rng.IntN(6)) * p.DeclaredIncome
+				plant = len(g.plants)
+				g.plant(Plant{Kind: PlantClaimAboveBenefit, NIK: p.NIK, KPJ: p.KPJ, Period: monOf(d).period(),
+					Detail: "JKK DEATH paid " + strconv.FormatInt(amount, 10) + ", above 48 x the declared income " + strconv.FormatInt(ceiling, 10)})
+			}
+			if !g.claim(pp, coverage.ProgramJKK, coverage.BenefitDeath, d, filed, amount, plant, pp.deathPaid) && plant >= 0 {
+				panic("feedsim: a planted claim filed after as-of")
+			}
 		} else {
 			for _, b := range []struct {
 				benefit coverage.Benefit

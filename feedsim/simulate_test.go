@@ -165,6 +165,12 @@ func checkContributions(t *testing.T, ds *Dataset) {
 	last := asOfMonth(ds)
 	gotMismatch, gotUnpaid, gotOpen := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	selfMonths, selfUnpaid := 0, 0
+	forcedTail := map[string]bool{} // planted lapses of ACTIVE members: not the ordinary unpaid rate
+	for _, p := range ds.Planted {
+		if p.Kind == PlantInactive3Months && people[p.KPJ].Status == coverage.StatusActive {
+			forcedTail[p.KPJ] = true
+		}
+	}
 	for _, p := range ds.Participants {
 		cs := byKPJ[p.KPJ]
 		if p.Segment != coverage.SegmentBPU {
@@ -201,7 +207,7 @@ func checkContributions(t *testing.T, ds *Dataset) {
 			if v.unpaid(ds, i) {
 				gotUnpaid[p.KPJ+" "+string(m)] = true
 			}
-			if p.PayerType == coverage.PayerSelf && overdue(ds, m) && v.billed[i] {
+			if p.PayerType == coverage.PayerSelf && overdue(ds, m) && v.billed[i] && !forcedTail[p.KPJ] {
 				selfMonths++
 				if v.paid[i] < v.due[i] {
 					selfUnpaid++
