@@ -93,3 +93,24 @@ func minTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// wib is Asia/Jakarta (UTC+7, no daylight saving): the city's calendar.
+var wib = time.FixedZone("WIB", 7*3600)
+
+// WIBMidnight returns 00:00 WIB on a day (17:00 UTC the day before), plus
+// offset: WIBMidnight(2024, 8, 16, -time.Second) is 23:59:59 WIB on the 15th,
+// the last second before August's contribution is overdue.
+func WIBMidnight(year int, month time.Month, day int, offset time.Duration) time.Time {
+	return time.Date(year, month, day, 0, 0, 0, 0, wib).Add(offset).UTC()
+}
+
+// dueMonthAt is the last month whose contribution is overdue at instant t:
+// a month's is due by its 15th and overdue from 00:00 WIB on the 16th.
+func dueMonthAt(t time.Time) mon {
+	w := t.In(wib)
+	m := mon(w.Year()*12 + int(w.Month()) - 1)
+	if w.Day() < 16 {
+		m--
+	}
+	return m
+}

@@ -18,9 +18,13 @@ import (
 
 // Config chooses the simulated city.
 type Config struct {
-	Seed  int64     // default 1; the same Config gives the same data, byte for byte
-	Scale float64   // default 1 (the whole city); multiplies every volume
-	AsOf  time.Time // snapshot time; default 2024-08-22T00:00:00Z
+	Seed  int64   // default 1; the same Config gives the same data, byte for byte
+	Scale float64 // default 1 (the whole city); multiplies every volume
+	// AsOf is the snapshot time (the server's as_of), whole seconds; default
+	// 2024-08-22T00:00:00Z. A month is overdue from 00:00 WIB on its 16th:
+	// 2024-08-15T16:59:59Z leaves August not yet due, 2024-08-15T17:00:00Z
+	// makes it overdue (WIBMidnight builds such times).
+	AsOf time.Time
 }
 
 // DefaultAsOf is the snapshot time of the simulated feeds: the week the August
@@ -52,6 +56,19 @@ type Dataset struct {
 	Tombstones    []Tombstone
 	Invalid       []RawRecord
 	Planted       []Plant
+	// Lapses are the simulator's own reading of the 3-month rule: every
+	// membership lapsed by 3 consecutive unpaid (or unbilled) overdue months,
+	// by KPJ. Tests that count covered members month by month need them: a
+	// lapse paid off later (a CLAIM_OUTSIDE_COVERAGE case) has no
+	// INACTIVE_3_MONTHS plant.
+	Lapses []Lapse
+}
+
+// Lapse is a membership not covered from From (the third unpaid month) up to,
+// not including, Until (the next month paid in full; "" while it lasts).
+type Lapse struct {
+	KPJ         string
+	From, Until coverage.Period
 }
 
 // Tombstone is a deleted record as served: its key fields, "deleted": true and
@@ -74,14 +91,22 @@ type RawRecord struct {
 }
 
 // Plant is a semantic error planted (or occurring naturally) for the
-// reconciliation to find. The records involved are valid and live. NIK is
-// always set; KPJ when a participant is involved; Category when a roster entry
-// is; Period when the error is about one month.
+// reconciliation to find. The records involved are valid and live, but for
+// ROSTER_ROW_REJECTED (a roster row of Invalid). NIK is always set (for
+// ROSTER_ROW_REJECTED it is what the row said: maybe empty or not a NIK); KPJ
+// when a participant is involved; Category when a roster entry is; Period when
+// the error is about one month.
+//
+// Ref is the subject of the kinds whose subject is a record: the claim number
+// (CLAIM_OUTSIDE_COVERAGE, CLAIM_ABOVE_BENEFIT, and KPJ_NIK_MISMATCH of a
+// claim; their Detail starts with it too) and the rejected row's key in
+// Invalid (ROSTER_ROW_REJECTED).
 type Plant struct {
 	Kind     string
 	NIK, KPJ string
 	Category coverage.Category
 	Period   coverage.Period
+	Ref      string
 	Detail   string
 }
 
@@ -102,8 +127,10 @@ const (
 	PlantInactive3Months = "INACTIVE_3_MONTHS"
 	// A contribution whose amount_due is not the tariff. One per (KPJ, month).
 	PlantTariffMismatch = "TARIFF_MISMATCH"
-	// A claim whose incident date is outside coverage or in an unpaid month;
-	// Detail starts with the claim number. One per claim.
+	// A claim whose incident date is outside the coverage dates or in a month
+	// the membership is lapsed in (after 3 consecutive unpaid months; one or
+	// two unpaid months are not enough); Detail starts with the claim number,
+	// Ref is it. One per claim.
 	PlantClaimOutsideCoverage = "CLAIM_OUTSIDE_COVERAGE"
 	// The same NIK on two rosters in overlapping months (Category is the second
 	// roster), or city-funded and enrolled with another payer (KPJ is the other
@@ -114,13 +141,27 @@ const (
 	PlantInvalidNIK = "INVALID_NIK"
 	// A roster entry (and its participant) living outside the city.
 	PlantDomicileOutsideCity = "DOMICILE_OUTSIDE_CITY"
+	// A funded, overdue month of an APBD member the city paid nothing for
+	// (billed unpaid, or not billed). One per NIK and month; Period the month.
+	PlantFundedNotPaid = "FUNDED_NOT_PAID"
+	// City contributions paid for months after the member died. One per KPJ;
+	// Period the first month after the death.
+	PlantPaidAfterDeath = "PAID_AFTER_DEATH"
+	// A paid JKM claim above its ceiling. One per claim (Ref).
+	PlantClaimAboveBenefit = "CLAIM_ABOVE_BENEFIT"
+	// A roster row of Invalid the sync quarantines. One per row (Ref).
+	PlantRosterRowRejected = "ROSTER_ROW_REJECTED"
+	// A contribution or claim carrying the KPJ of another NIK's membership:
+	// NIK is the one it carries, KPJ the membership's.
+	PlantKPJNIKMismatch = "KPJ_NIK_MISMATCH"
 )
 
 // PlantKinds lists every kind; each occurs at least once at any scale.
 var PlantKinds = []string{
 	PlantRosterNotEnrolled, PlantRosterOtherPayer, PlantAPBDNotOnRoster, PlantUnpaidMonths,
 	PlantInactive3Months, PlantTariffMismatch, PlantClaimOutsideCoverage, PlantDoubleFunded,
-	PlantInvalidNIK, PlantDomicileOutsideCity,
+	PlantInvalidNIK, PlantDomicileOutsideCity, PlantFundedNotPaid, PlantPaidAfterDeath,
+	PlantClaimAboveBenefit, PlantRosterRowRejected, PlantKPJNIKMismatch,
 }
 
 // Volumes and rates at scale 1.
@@ -164,6 +205,7 @@ func Generate(cfg Config) (*Dataset, error) {
 	g.plantCity()
 	g.others()
 	g.plantOthers()
+	g.plantRules()
 	g.simulate()
 	g.tombstones()
 	g.invalidRecords()
@@ -187,8 +229,10 @@ type gen struct {
 	serials             map[nikKey]int
 	kpjNext             map[int]int64
 	people              []*person
+	cityPeople          []*person // the city-funded of people, for the plants
 	drafts              []draft
 	paidBuf             []mon
+	ledgerBufs          ledgerBufs
 	claimSeq            map[int]int
 	plants              []Plant
 	badNIKs             map[string]bool
@@ -207,10 +251,7 @@ func newGen(cfg Config) *gen {
 	}
 	g.today = midnight(cfg.AsOf.Add(-time.Second))
 	g.lastMonth = monOf(g.today)
-	g.dueMonth = g.lastMonth
-	if g.today.Day() <= 15 {
-		g.dueMonth--
-	}
+	g.dueMonth = dueMonthAt(cfg.AsOf)
 	g.kel = g.areas.Kelurahan()
 	sum := 0.0
 	for range g.kel {
@@ -316,7 +357,7 @@ func (g *gen) nik(kec string, birth time.Time, gender coverage.Gender) string {
 	d := dateOf(birth)
 	k := nikKey{kec, d, gender}
 	g.serials[k]++
-	return coverage.FormatNIK(kec, d, gender, g.serials[k])
+	return makeNIK(kec, birth, gender == coverage.GenderFemale, g.serials[k])
 }
 
 type nikKey struct {

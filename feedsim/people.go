@@ -25,7 +25,28 @@ const (
 	outsideNone   outside = iota
 	outsideBefore         // incident before coverage_start
 	outsideAfter          // incident after coverage_end
-	outsideUnpaid         // incident in an unpaid month
+	outsideUnpaid         // incident in a lone unpaid month: NOT outside coverage (no plant)
+	outsideLapsed         // incident in a month lapsed after 3 unpaid months, paid again later
+)
+
+// loneUse is what a person's one lone unpaid month is made of.
+type loneUse uint8
+
+const (
+	loneNone    loneUse = iota
+	loneUnpaid          // billed, nothing paid (a claim may fall in it: outsideUnpaid)
+	lonePartial         // billed, part paid
+	loneGap             // not billed at all
+)
+
+// dupKind is how a month is billed twice.
+type dupKind uint8
+
+const (
+	dupNone  dupKind = iota
+	dupOnce          // billed twice, paid once: the second bill stays unpaid
+	dupSplit         // billed twice, the payment split over both bills
+	dupTwice         // billed twice, paid twice
 )
 
 // person is a participant being built, with what the simulation needs.
@@ -47,6 +68,22 @@ type person struct {
 	unpaidMonth mon     // outsideUnpaid: the unpaid month the claim falls in
 	used        bool    // already carries a plant
 	medicalRate float64 // JKK medical claims a year
+
+	lone          loneUse          // a self-payer's lone unpaid month, and what it is made of
+	dup           dupKind          // bill one paid month twice
+	openLapse     bool             // a self-payer whose last 3+ overdue months are unpaid, status still ACTIVE
+	closedLapse   bool             // a self-payer unpaid 3 months in a row, then paying again
+	lapseFrom     mon              // closedLapse: the third unpaid month
+	cityMiss      loneUse          // APBD: one funded overdue month the city did not pay (loneUnpaid or loneGap)
+	selfUntil     mon              // paid by SELF before this month, by APBD from it (a payer change)
+	died          time.Time        // the day of death (fateDied: end), also for a death BPJS never closed
+	paidOnDeath   bool             // keep billing and paying after the death (PAID_AFTER_DEATH)
+	deathPaid     bool             // the death claims are paid
+	aboveBenefit  coverage.Benefit // pay this JKM death claim above its ceiling (CLAIM_ABOVE_BENEFIT)
+	mismatch      *person          // a contribution or claim of this membership carries mismatch's NIK
+	mismatchClaim bool             // the mismatched record is a claim (else a contribution)
+	jkkAbove      bool             // a work death never reported to BPJS, its JKK death benefit paid above 48 x income
+	lapses        [][2]mon         // BPU: [third unpaid month, next paid month) of the month model
 }
 
 func (pp *person) setDates() {
@@ -63,7 +100,8 @@ var (
 	jan2023   = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 	dec2023   = time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
 	jan2024   = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	firstMon  = monOf(jan2023) // contributions and claims start here
+	firstMon  = monOf(jan2023)                               // contributions (but the city's) and claims start here
+	migration = time.Date(2023, 3, 18, 0, 0, 0, 0, time.UTC) // the core system's migration
 	adhocFrom = coverage.Period("2024-01")
 	adhocTo   = coverage.Period("2024-06")
 )
@@ -203,7 +241,7 @@ func (g *gen) others() {
 		if pp.coveredOn(end23) {
 			c23++
 		}
-		if pp.p.Active(asOfDay) {
+		if p := &pp.p; p.Status == coverage.StatusActive && p.CoverageStart <= asOfDay && (p.CoverageEnd == "" || asOfDay <= p.CoverageEnd) {
 			c24++
 		}
 	}
@@ -464,7 +502,7 @@ func (g *gen) stampParticipant(pp *person) {
 	}
 	if t.Before(jan2023) {
 		if g.chance(35) {
-			t = g.batch(time.Date(2023, 3, 18, 0, 0, 0, 0, time.UTC), 2)
+			t = g.batch(migration, 2)
 		} else {
 			t = g.desk(g.dayIn(jan2023, g.today))
 		}

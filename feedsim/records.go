@@ -1,9 +1,9 @@
 package feedsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -131,8 +131,8 @@ func (g *gen) invalidRecords() {
 		{coverage.FeedClaims, "K2024900003", `"nik":"3672011205900001"`, `"nik":"36720112O5900001"`, "NIK with a letter O"},
 		{coverage.FeedClaims, "K2024900004", `"amount_claimed":1500000`, `"amount_claimed":1500000.75`, "fractional rupiah"},
 		{coverage.FeedRoster, "36720145O6880002:KADER", `"nik":"3672014506880002"`, `"nik":"36720145O6880002"`, "NIK with a letter O"},
-		{coverage.FeedRoster, "3672014506880002:KADER", `"kelurahan_code":"3672011002"`, `"kelurahan_code":"3672019999"`, "kelurahan code under the city that does not exist"},
-		{coverage.FeedRoster, "3672014506880002:RT RW", `"category":"KADER"`, `"category":"RT RW"`, "category is not a code"},
+		{coverage.FeedRoster, "3672014506889901:KADER", `"kelurahan_code":"3672011002"`, `"kelurahan_code":"3672019999"`, "kelurahan code under the city that does not exist"},
+		{coverage.FeedRoster, "3672014506889902:RT RW", `"category":"KADER"`, `"category":"RT RW"`, "category is not a code"},
 		{coverage.FeedRoster, ":KADER", `"nik":"3672014506880002",`, ``, "nik missing"},
 		{coverage.FeedWorkforce, "2024:3672999", `"area_code":"367201"`, `"area_code":"3672999"`, "area code of 7 digits"},
 		{coverage.FeedWorkforce, "2024:367202", `"workforce":21000`, `"workforce":-21000`, "negative workforce"},
@@ -152,6 +152,8 @@ func (g *gen) invalidRecords() {
 			raw = strings.Replace(raw, `"id":"C24900000017202403"`, `"id":"`+f.key+`"`, 1)
 		case f.feed == coverage.FeedClaims && f.key != "" && f.key != "K2024900001":
 			raw = strings.Replace(raw, `"claim_no":"K2024900001"`, `"claim_no":"`+f.key+`"`, 1)
+		case f.feed == coverage.FeedRoster && strings.HasPrefix(f.key, "36720145068899"):
+			raw = strings.Replace(raw, `"nik":"3672014506880002"`, `"nik":"`+f.key[:16]+`"`, 1)
 		case f.feed == coverage.FeedWorkforce && f.key == "2024:367202":
 			raw = strings.Replace(raw, `"area_code":"367201"`, `"area_code":"367202"`, 1)
 		case f.feed == coverage.FeedWorkforce && f.key == "2024:367203":
@@ -159,6 +161,22 @@ func (g *gen) invalidRecords() {
 		}
 		raw = strings.Replace(raw, `"updated_at":"T"`, `"updated_at":"`+at.Format(time.RFC3339)+`"`, 1)
 		g.ds.Invalid = append(g.ds.Invalid, RawRecord{Feed: f.feed, Key: f.key, JSON: []byte(raw), UpdatedAt: at, Reason: f.reason})
+		if f.feed == coverage.FeedRoster {
+			// The sync quarantines the row; the reconciliation files it
+			// (ROSTER_ROW_REJECTED) for the roster's owner.
+			var row struct {
+				NIK      string `json:"nik"`
+				Category string `json:"category"`
+			}
+			if err := json.Unmarshal([]byte(raw), &row); err != nil {
+				panic(err)
+			}
+			p := Plant{Kind: PlantRosterRowRejected, NIK: row.NIK, Ref: f.key, Detail: f.reason}
+			if c := coverage.Category(row.Category); c.Validate() == nil {
+				p.Category = c
+			}
+			g.plant(p)
+		}
 	}
 }
 
@@ -178,18 +196,19 @@ func (g *gen) finish() {
 	slices.SortFunc(ds.Claims, func(a, b coverage.Claim) int { return strings.Compare(a.ClaimNo, b.ClaimNo) })
 	slices.SortFunc(ds.Roster, func(a, b coverage.RosterEntry) int { return strings.Compare(a.Key(), b.Key()) })
 	slices.SortFunc(ds.Workforce, func(a, b coverage.WorkforceTarget) int { return strings.Compare(a.Key(), b.Key()) })
-	sort.SliceStable(g.plants, func(i, j int) bool {
-		a, b := g.plants[i], g.plants[j]
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.NIK != b.NIK {
-			return a.NIK < b.NIK
-		}
-		if a.KPJ != b.KPJ {
-			return a.KPJ < b.KPJ
-		}
-		return a.Period < b.Period
+	// A stable sort by kind, NIK, KPJ and month, done on indices (ties by
+	// index): moving 100,000 plants around costs more than comparing them.
+	idx := make([]int32, len(g.plants))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		a, b := &g.plants[i], &g.plants[j]
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.NIK, b.NIK), strings.Compare(a.KPJ, b.KPJ),
+			strings.Compare(string(a.Period), string(b.Period)), cmp.Compare(i, j))
 	})
-	ds.Planted = g.plants
+	ds.Planted = make([]Plant, len(idx))
+	for i, j := range idx {
+		ds.Planted[i] = g.plants[j]
+	}
 }
