@@ -166,17 +166,29 @@ func sameSet(t *testing.T, what string, got, want map[string]bool) {
 // TestAmountsAtStake checks the rupiah of every finding of a simulated city
 // against its records, kind by kind; every kind the simulator plants must be
 // among them. Tariffs are worked out here from DOMAIN.md's rates (bpuTariff),
-// not read from the production table the simulator bills with.
+// not read from the production table the simulator bills with; months are
+// read as the spec's month model says: a month's due is the highest amount
+// due of its records, its payment their sum, and a month not billed is owed
+// the tariff of the membership's programs.
 func TestAmountsAtStake(t *testing.T) {
 	ds, err := feedsim.Generate(feedsim.Config{Seed: 1, Scale: 0.02})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := run(t, ds)
+	// KPJ and month: the month's due (the highest), paid (the sum), programs
+	// (of the highest due).
 	contrib := map[string]coverage.Contribution{}
 	apbdPaid := map[string]map[coverage.Period]int64{} // NIK, month: rupiah the city paid
 	for _, c := range ds.Contributions {
-		contrib[c.KPJ+" "+string(c.Period)] = c
+		k := c.KPJ + " " + string(c.Period)
+		if o, ok := contrib[k]; ok {
+			if o.AmountDue >= c.AmountDue {
+				c.AmountDue, c.Programs = o.AmountDue, o.Programs
+			}
+			c.AmountPaid += o.AmountPaid
+		}
+		contrib[k] = c
 		if c.PayerType == coverage.PayerAPBD {
 			if apbdPaid[c.NIK] == nil {
 				apbdPaid[c.NIK] = map[coverage.Period]int64{}
@@ -185,8 +197,28 @@ func TestAmountsAtStake(t *testing.T) {
 		}
 	}
 	income := map[string]int64{}
+	member := map[string]coverage.Participant{}
+	apbdOf := map[string][]coverage.Participant{} // NIK: memberships paid by the city, by KPJ
 	for _, p := range ds.Participants {
 		income[p.KPJ] = p.DeclaredIncome
+		member[p.KPJ] = p
+		if p.PayerType == coverage.PayerAPBD {
+			apbdOf[p.NIK] = append(apbdOf[p.NIK], p)
+		}
+	}
+	for _, ps := range apbdOf {
+		slices.SortFunc(ps, func(a, b coverage.Participant) int { return cmp.Compare(a.KPJ, b.KPJ) })
+	}
+	// owed is what a month of a membership owes when unpaid: due - paid when
+	// billed, the BPU tariff of its programs when not billed.
+	owed := func(kpj string, p coverage.Period) int64 {
+		if c, ok := contrib[kpj+" "+string(p)]; ok {
+			return c.AmountDue - c.AmountPaid
+		}
+		if m := member[kpj]; m.Segment == coverage.SegmentBPU {
+			return bpuTariff(m.Programs, m.DeclaredIncome)
+		}
+		return 0
 	}
 	claims := map[string]coverage.Claim{}
 	for _, c := range ds.Claims {
@@ -202,9 +234,30 @@ func TestAmountsAtStake(t *testing.T) {
 			}
 		case coverage.KindUnpaidMonths, coverage.KindInactive3Months:
 			for _, p := range f.Periods {
-				c := contrib[f.KPJ+" "+string(p)]
-				want += c.AmountDue - c.AmountPaid
+				want += owed(f.KPJ, p)
 			}
+		case coverage.KindFundedNotPaid:
+			for _, p := range f.Periods {
+				// the city's membership covering the month: its tariff, or
+				// JKK+JKM at Rp1,000,000 (16,800) when it has none
+				tariff := int64(16_800)
+				for _, m := range apbdOf[f.NIK] {
+					if m.CoverageStart.Period() <= p && (m.CoverageEnd == "" || p <= m.CoverageEnd.Period()) {
+						if t := bpuTariff(m.Programs, m.DeclaredIncome); t > 0 {
+							tariff = t
+						}
+						break
+					}
+				}
+				want += tariff
+			}
+		case coverage.KindPaidAfterDeath:
+			for _, p := range f.Periods {
+				want += contrib[f.KPJ+" "+string(p)].AmountPaid
+			}
+		case coverage.KindClaimAboveBenefit:
+			c := claims[f.ClaimNo]
+			want = c.AmountPaid - benefitCeiling(c, income[c.KPJ])
 		case coverage.KindClaimOutsideCoverage:
 			c := claims[f.ClaimNo]
 			switch c.Status {
@@ -219,6 +272,12 @@ func TestAmountsAtStake(t *testing.T) {
 				c := contrib[f.KPJ+" "+string(p)]
 				tariff := bpuTariff(c.Programs, income[f.KPJ])
 				want += max(c.AmountDue-tariff, tariff-c.AmountDue)
+				if !slices.Contains(c.Programs, coverage.ProgramJKK) {
+					want += max(income[f.KPJ]/100, 10_000)
+				}
+				if !slices.Contains(c.Programs, coverage.ProgramJKM) {
+					want += 6_800
+				}
 			}
 		case coverage.KindDoubleFunded:
 			for _, p := range f.Periods {
@@ -265,6 +324,24 @@ func bpuTariff(programs []coverage.Program, income int64) int64 {
 		}
 	}
 	return sum
+}
+
+// benefitCeiling is DOMAIN.md's most a paid claim may be, written out
+// independently of coverage.DefaultRuleSet: JKM death lump sum Rp20,000,000,
+// periodic Rp12,000,000, funeral Rp10,000,000; JKK death 48 x the declared
+// monthly income.
+func benefitCeiling(c coverage.Claim, income int64) int64 {
+	switch {
+	case c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath:
+		return 20_000_000
+	case c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitPeriodic:
+		return 12_000_000
+	case c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitFuneral:
+		return 10_000_000
+	case c.Program == coverage.ProgramJKK && c.Benefit == coverage.BenefitDeath:
+		return 48 * income
+	}
+	return c.AmountPaid // no ceiling: nothing above it
 }
 
 // TestRerunIsIdentical: the same data gives the same findings and cells.
