@@ -66,7 +66,7 @@ func LoadRuleSet(path string) (RuleSet, error) {
 // DefaultRuleSet is the regulation in force as the product ships: the BPU
 // tariffs of Permenaker 5/2021 and the benefits of PP 82/2019.
 func DefaultRuleSet() RuleSet {
-	return RuleSet{Tariffs: BPUTariffs, Benefits: slices.Clone(DefaultBenefits)}
+	return RuleSet{Tariffs: slices.Clone(BPUTariffs), Benefits: slices.Clone(DefaultBenefits)}
 }
 
 // DefaultBenefits are the benefit ceilings of PP 82/2019 (in force from
