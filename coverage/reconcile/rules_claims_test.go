@@ -114,11 +114,13 @@ func TestClaimAboveBenefit(t *testing.T) {
 	h.claimFor("KLM-B07", kpj, nik, jkk, coverage.BenefitMedical, "2024-05-01", paid, 900_000_000, 900_000_000)        // no rule: unchecked
 	h.claimFor("KLM-B08", kpj, nik, jkk, coverage.BenefitDeath, "2023-12-31", paid, 1_000_000, 1_000_000)              // income unknown: unchecked
 	h.claimFor("KLM-B09", kpj, nik, jkm, coverage.BenefitFuneral, "2019-11-30", paid, 15_000_000, 15_000_000)          // before PP 82/2019: unchecked
+	h.claimFor("KLM-B10", kpj, nik, jkm, coverage.BenefitFuneral, "2024-06-01", paid, 10_000_100, 10_000_100)          // 100 above 10,000,000
 
 	res := runWith(t, &h.ds, reconcile.Config{})
 	expect(t, res, coverage.KindClaimAboveBenefit, "KLM-B01", []coverage.Period{"2024-05"}, 1)
 	expect(t, res, coverage.KindClaimAboveBenefit, "KLM-B02", []coverage.Period{"2024-05"}, 500_000)
 	expect(t, res, coverage.KindClaimAboveBenefit, "KLM-B04", []coverage.Period{"2024-02"}, 8_000_000)
+	expect(t, res, coverage.KindClaimAboveBenefit, "KLM-B10", []coverage.Period{"2024-06"}, 100)
 	for _, no := range []string{"KLM-B03", "KLM-B05", "KLM-B06", "KLM-B07", "KLM-B08", "KLM-B09"} {
 		expectNone(t, res, coverage.KindClaimAboveBenefit, no)
 	}
