@@ -4,14 +4,17 @@ package coverage
 // range of months. A month's contribution is max(income x RateBasisPoints /
 // 10,000, Minimum) + Flat. Tariffs change by regulation, so they are data with
 // validity dates, never constants in code.
+// In a rules file (LoadRuleSet) its fields are written like the benefit
+// rules': program, valid_from, valid_until, rate_basis_points, minimum,
+// flat, source.
 type Tariff struct {
-	Program         Program
-	ValidFrom       Period // first month the rule applies
-	ValidUntil      Period // last month, "" while in force
-	RateBasisPoints int64  // share of declared income, 100 = 1%
-	Minimum         int64  // rupiah floor of the income-based part
-	Flat            int64  // rupiah added regardless of income
-	Source          string // the regulation
+	Program         Program `json:"program"`
+	ValidFrom       Period  `json:"valid_from"`                  // first month the rule applies
+	ValidUntil      Period  `json:"valid_until,omitempty"`       // last month, "" while in force
+	RateBasisPoints int64   `json:"rate_basis_points,omitempty"` // share of declared income, 100 = 1%
+	Minimum         int64   `json:"minimum,omitempty"`           // rupiah floor of the income-based part
+	Flat            int64   `json:"flat,omitempty"`              // rupiah added regardless of income
+	Source          string  `json:"source"`                      // the regulation
 }
 
 // Tariffs is a set of dated tariffs.

@@ -114,22 +114,25 @@ func TestAmountsByHand(t *testing.T) {
 		outside  = "3604011001" // a kelurahan of another regency
 	)
 	var h handCity
-	// The data's as-of time: today is 2024-08-21, so every month up to
-	// 2024-08 is past its due date (the 15th).
+	// The data's as-of time, 07:00 WIB on 2024-08-22: today is 2024-08-22,
+	// so every month up to 2024-08 is past its due date (the 15th).
 	h.ds.AsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC)
 
 	// A: funded by the RT_RW roster January to March 2024, the city paid
-	// April and May too (May billed with JHT).
+	// April and May too (May billed with JHT); the membership ended in May
+	// (no later month is billed, and none needs to be).
 	const nikA, kpjA = "3672010101800001", "20000000001"
 	h.roster(nikA, coverage.CategoryRTRW, suralaya, "2024-01", "2024-03")
-	h.member(kpjA, nikA, suralaya, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
+	a := h.member(kpjA, nikA, suralaya, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
+	a.Status, a.CoverageEnd = coverage.StatusTerminated, "2024-05-31"
 	for _, m := range months("2024-01", "2024-04") {
 		h.bill(kpjA, nikA, m, coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
 	}
 	h.bill(kpjA, nikA, "2024-05", coverage.PayerAPBD, bpu3, jkkJkmJht1M, jkkJkmJht1M)
 
 	// B: pays for itself, income Rp2,000,000 (JKK+JKM Rp26,800); June paid
-	// in part, July not at all, and a claim for an accident in July.
+	// in part, July not at all, and a claim for an accident in July: two
+	// unpaid months do not lapse a membership, so the claim is covered.
 	const nikB, kpjB = "3672010101800002", "20000000002"
 	h.member(kpjB, nikB, cibeber, coverage.SegmentBPU, coverage.PayerSelf, 2_000_000, "2024-01-01", bpu)
 	h.bill(kpjB, nikB, "2024-05", coverage.PayerSelf, bpu, jkkJkm2M, jkkJkm2M)
@@ -139,7 +142,8 @@ func TestAmountsByHand(t *testing.T) {
 	h.claim("KLM-B1", kpjB, nikB, "2024-07-03", coverage.ClaimVerified, 3_300_000, 0)
 
 	// C: city-funded KADER; February unpaid alone, then May to August unpaid
-	// (June in part): lapsed by the 3-month rule, status still ACTIVE.
+	// (June in part): lapsed by the 3-month rule from July (the third),
+	// status still ACTIVE; a claim for an accident in August, while lapsed.
 	const nikC, kpjC = "3672010101800003", "20000000003"
 	h.roster(nikC, coverage.CategoryKader, cibeber, "2024-01", "")
 	h.member(kpjC, nikC, cibeber, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
@@ -147,6 +151,7 @@ func TestAmountsByHand(t *testing.T) {
 		"2024-05": 0, "2024-06": 6_800, "2024-07": 0, "2024-08": 0} {
 		h.bill(kpjC, nikC, m, coverage.PayerAPBD, bpu, jkkJkm1M, paid)
 	}
+	h.claim("KLM-C1", kpjC, nikC, "2024-08-05", coverage.ClaimPaid, 2_000_000, 2_000_000)
 
 	// C2: status INACTIVE with no contribution to show why.
 	const nikC2, kpjC2 = "3672010101800004", "20000000004"
@@ -191,9 +196,9 @@ func TestAmountsByHand(t *testing.T) {
 		}
 	}
 
-	// G: a NIK whose birth day is 35, on a roster and city-paid.
+	// G: a NIK whose birth day is 35, on a roster from June and city-paid.
 	const nikG, kpjG = "3672013505900001", "20000000009"
-	h.roster(nikG, coverage.CategoryKader, cibeber, "2024-01", "")
+	h.roster(nikG, coverage.CategoryKader, cibeber, "2024-06", "")
 	h.member(kpjG, nikG, cibeber, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
 	h.bill(kpjG, nikG, "2024-06", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
 	h.bill(kpjG, nikG, "2024-07", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
@@ -202,7 +207,7 @@ func TestAmountsByHand(t *testing.T) {
 	// H: living outside the city, on the NELAYAN roster and city-paid from
 	// July; June it paid itself.
 	const nikH, kpjH = "3672010101800008", "20000000010"
-	h.roster(nikH, coverage.CategoryNelayan, outside, "2024-01", "")
+	h.roster(nikH, coverage.CategoryNelayan, outside, "2024-07", "")
 	h.member(kpjH, nikH, outside, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
 	h.bill(kpjH, nikH, "2024-06", coverage.PayerSelf, bpu, jkkJkm1M, jkkJkm1M)
 	h.bill(kpjH, nikH, "2024-07", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
@@ -215,17 +220,35 @@ func TestAmountsByHand(t *testing.T) {
 	h.member(kpjK, nikK, cibeber, coverage.SegmentBPU, coverage.PayerSelf, 600_000, "2024-01-01", bpu3)
 	h.bill(kpjK, nikK, "2024-08", coverage.PayerSelf, bpu3, jkkJkmJht1M, jkkJkmJht1M)
 
+	// L: pays for itself at Rp1,000,000, every month paid, died on
+	// 2024-05-20 (a JKM death claim paid Rp20,000,000, the lump sum exactly:
+	// not above the benefit), and June to August were paid all the same.
+	const nikL, kpjL = "3672010101800012", "20000000013"
+	h.member(kpjL, nikL, cibeber, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2024-01-01", bpu)
+	for _, m := range months("2024-01", "2024-08") {
+		h.bill(kpjL, nikL, m, coverage.PayerSelf, bpu, jkkJkm1M, jkkJkm1M)
+	}
+	h.claimFor("KLM-L1", kpjL, nikL, coverage.ProgramJKM, coverage.BenefitDeath, "2024-05-20", coverage.ClaimPaid, 20_000_000, 20_000_000)
+
+	// M: pays for itself at Rp2,000,000, died in a work accident on
+	// 2024-08-03; the JKK death benefit paid Rp100,000,000.
+	const nikM, kpjM = "3672010101800013", "20000000014"
+	h.member(kpjM, nikM, cibeber, coverage.SegmentBPU, coverage.PayerSelf, 2_000_000, "2024-07-01", bpu)
+	h.bill(kpjM, nikM, "2024-07", coverage.PayerSelf, bpu, jkkJkm2M, jkkJkm2M)
+	h.bill(kpjM, nikM, "2024-08", coverage.PayerSelf, bpu, jkkJkm2M, jkkJkm2M)
+	h.claimFor("KLM-M1", kpjM, nikM, coverage.ProgramJKK, coverage.BenefitDeath, "2024-08-03", coverage.ClaimPaid, 100_000_000, 100_000_000)
+
 	// I: on a roster, never enrolled. J: on a roster, enrolled paying itself.
 	const nikI, nikJ, kpjJ = "3672010101800009", "3672010101800010", "20000000011"
 	h.roster(nikI, coverage.CategoryMarbot, cibeber, "2024-02", "")
 	h.roster(nikJ, coverage.CategoryUMKM, cibeber, "2024-02", "")
 	h.member(kpjJ, nikJ, cibeber, coverage.SegmentBPU, coverage.PayerSelf, 1_000_000, "2024-02-01", bpu)
 
-	// L: no membership of its own; the city paid July under a KPJ that is
-	// not L's, and a claim under it was paid.
-	const nikL, kpjL = "3672010101800012", "20000000099"
-	h.bill(kpjL, nikL, "2024-07", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
-	h.claim("KLM-L1", kpjL, nikL, "2024-06-20", coverage.ClaimPaid, 1_000_000, 1_000_000)
+	// N: no membership of its own; the city paid July under a KPJ that is
+	// not N's, and a claim under it was paid.
+	const nikN, kpjN = "3672010101800015", "20000000099"
+	h.bill(kpjN, nikN, "2024-07", coverage.PayerAPBD, bpu, jkkJkm1M, jkkJkm1M)
+	h.claim("KLM-N1", kpjN, nikN, "2024-06-20", coverage.ClaimPaid, 1_000_000, 1_000_000)
 
 	// A roster row the sync rejected.
 	rejected := reconcile.RejectedRosterRow{Ref: "quarantine-1", Agency: "Pemkot", Category: "RT_RW", KelurahanCode: cibeber,
@@ -241,15 +264,20 @@ func TestAmountsByHand(t *testing.T) {
 		// A: the city paid April 16,800 + May 36,800 with no roster funding A.
 		{coverage.KindAPBDNotOnRoster, kpjA, high, []coverage.Period{"2024-04", "2024-05"}, 53_600},
 		// B: June 26,800 - 10,000 = 16,800, July 26,800 - 0 = 26,800; 16,800 + 26,800.
+		// (Its claim KLM-B1, in the second unpaid month, is covered: no finding.)
 		{coverage.KindUnpaidMonths, kpjB, medium, []coverage.Period{"2024-06", "2024-07"}, 43_600},
-		// B: an accident in July, a month not paid, claim pending: the amount claimed.
-		{coverage.KindClaimOutsideCoverage, "KLM-B1", medium, []coverage.Period{"2024-07"}, 3_300_000},
 		// C: February 16,800 + May 16,800 + June (16,800 - 6,800 = 10,000) +
 		// July 16,800 + August 16,800 = 77,200; HIGH, the city is the payer.
 		{coverage.KindUnpaidMonths, kpjC, high, []coverage.Period{"2024-02", "2024-05", "2024-06", "2024-07", "2024-08"}, 77_200},
 		// C: the open run May to August: 16,800 + 10,000 + 16,800 + 16,800
 		// (February's lone month is not part of it).
 		{coverage.KindInactive3Months, kpjC, high, []coverage.Period{"2024-05", "2024-06", "2024-07", "2024-08"}, 60_400},
+		// C: funded by the KADER roster and enrolled paid by the city, which
+		// paid nothing in February, May, July and August (June's Rp6,800 is
+		// something): 4 x the tariff of JKK+JKM at Rp1,000,000, 16,800.
+		{coverage.KindFundedNotPaid, nikC, high, []coverage.Period{"2024-02", "2024-05", "2024-07", "2024-08"}, 67_200},
+		// C: an accident in August, lapsed since July: paid, the amount paid.
+		{coverage.KindClaimOutsideCoverage, "KLM-C1", high, []coverage.Period{"2024-08"}, 2_000_000},
 		// C2: INACTIVE with no unpaid run: nothing at stake.
 		{coverage.KindInactive3Months, kpjC2, medium, nil, 0},
 		// D: tariff 20,000 + 6,800 + 40,000 = 66,800; July |56,800 - 66,800| =
@@ -272,6 +300,12 @@ func TestAmountsByHand(t *testing.T) {
 		// H: what the city paid, July 16,800 + August 36,800 (not June's
 		// 16,800, which H paid).
 		{coverage.KindDomicileOutsideCity, nikH, medium, nil, 53_600},
+		// L: paid after the month of death (May): June, July, August, 3 x
+		// 16,800; MEDIUM, L's own money.
+		{coverage.KindPaidAfterDeath, kpjL, medium, months("2024-06", "2024-08"), 50_400},
+		// M: JKK death 48 x Rp2,000,000 = 96,000,000; paid 100,000,000 -
+		// 96,000,000 = 4,000,000 above.
+		{coverage.KindClaimAboveBenefit, "KLM-M1", high, []coverage.Period{"2024-08"}, 4_000_000},
 		// I and J: a protection gap, no money.
 		{coverage.KindRosterNotEnrolled, nikI, high, nil, 0},
 		{coverage.KindRosterOtherPayer, nikJ, medium, nil, 0},
@@ -284,7 +318,7 @@ func TestAmountsByHand(t *testing.T) {
 		{coverage.KindRosterRowRejected, rejected.Ref, medium, nil, 0},
 		// L: the city's July 16,800 + the claim's 1,000,000 paid; HIGH, the
 		// city's money; the months of the contribution and of the incident.
-		{coverage.KindKPJNIKMismatch, nikL + "|" + kpjL, high, []coverage.Period{"2024-06", "2024-07"}, 1_016_800},
+		{coverage.KindKPJNIKMismatch, nikN + "|" + kpjN, high, []coverage.Period{"2024-06", "2024-07"}, 1_016_800},
 	}
 
 	res, err := reconcile.Run(reconcile.Config{Areas: coverage.Cilegon(), AsOf: h.ds.AsOf, Declared: []coverage.DeclaredTotal{contribs, workers, right},

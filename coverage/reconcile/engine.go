@@ -32,8 +32,8 @@ type Person struct {
 type Config struct {
 	Areas   *coverage.Areas
 	Tariffs coverage.Tariffs // default coverage.BPUTariffs
-	// AsOf is the data's snapshot time (the feeds' as_of). "Today" is the date
-	// of the last second before it: due dates before today are past.
+	// AsOf is the data's snapshot time (the feeds' as_of). "Today" is its
+	// calendar date in Asia/Jakarta (WIB, UTC+7); the rollup runs to its month.
 	AsOf time.Time
 	// From is the first month of the rollup cells; default January two years
 	// before AsOf's year. Findings look at every month.
@@ -42,7 +42,9 @@ type Config struct {
 	Declared []coverage.DeclaredTotal
 	// FeedAsOf is the as-of time of each feed's newest successful sync; a
 	// rule reading a feed uses that feed's as-of (AsOf when missing), so a
-	// stale contributions feed cannot make members look unpaid.
+	// stale contributions feed cannot make members look unpaid: a month is
+	// overdue when the contributions as-of is at or after 00:00 WIB on its
+	// 16th, and overdue, unpaid, lapse and funded-not-paid read that as-of.
 	FeedAsOf map[coverage.Feed]time.Time
 	// RejectedRoster are roster rows the sync rejected (kept in quarantine):
 	// each becomes a finding on the roster it came from.
@@ -74,6 +76,14 @@ type Stats struct {
 	Claims              int64
 	OrphanContributions int64 // contributions of a KPJ with no membership under their NIK
 	OrphanClaims        int64 // claims of a KPJ with no membership under their NIK
+	// TariffUnknownMonths are BPU months billed whose declared income in
+	// force is unknown (before the first known change): their amount due is
+	// not checked against the tariff.
+	TariffUnknownMonths int64
+	// BenefitUnchecked are paid claims not checked against a benefit
+	// ceiling: no rule for their program and benefit in the incident month,
+	// or a rule by income with the income unknown.
+	BenefitUnchecked int64
 }
 
 // Result is the outcome of a pass.
@@ -86,12 +96,16 @@ type Result struct {
 // Engine runs one pass. Feed it people with Add, in any order, then call Finish.
 type Engine struct {
 	cfg       Config
-	today     coverage.Date
-	asOfMonth coverage.Period
-	cells     map[Key]*Measures
-	findings  []coverage.Finding
-	seen      map[string]bool
-	stats     Stats
+	today     coverage.Date   // Asia/Jakarta date of Config.AsOf
+	asOfMonth coverage.Period // its month: the last month of the rollup
+	// payToday is the Asia/Jakarta date of the contributions feed's as-of,
+	// payMonth its month: overdue, unpaid, lapse and funded-not-paid read them.
+	payToday coverage.Date
+	payMonth coverage.Period
+	cells    map[Key]*Measures
+	findings []coverage.Finding
+	seen     map[string]bool
+	stats    Stats
 }
 
 // New starts a pass.
@@ -105,9 +119,14 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Tariffs == nil {
 		cfg.Tariffs = coverage.BPUTariffs
 	}
+	if cfg.Benefits == nil {
+		cfg.Benefits = coverage.DefaultRuleSet().Benefits
+	}
 	e := &Engine{cfg: cfg, cells: map[Key]*Measures{}, seen: map[string]bool{}}
-	e.today = coverage.DateOf(cfg.AsOf.UTC().Add(-time.Second))
+	e.today = JakartaDate(cfg.AsOf)
 	e.asOfMonth = e.today.Period()
+	e.payToday = JakartaDate(cfg.feedAsOf(coverage.FeedContributions))
+	e.payMonth = e.payToday.Period()
 	if e.cfg.From == "" {
 		e.cfg.From = coverage.MakePeriod(e.today.Time().Year()-2, time.January)
 	}
@@ -120,8 +139,25 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Today returns the date due dates are compared with.
+// Today returns the Asia/Jakarta date of the data's as-of time.
 func (e *Engine) Today() coverage.Date { return e.today }
+
+// wib is Western Indonesia Time, the clock of Asia/Jakarta: UTC+7 all year
+// (Indonesia keeps no daylight saving time), so no time zone database is
+// needed.
+var wib = time.FixedZone("WIB", 7*60*60)
+
+// JakartaDate returns the calendar date of t in Asia/Jakarta (WIB).
+func JakartaDate(t time.Time) coverage.Date { return coverage.DateOf(t.In(wib)) }
+
+// feedAsOf returns the as-of time of a feed: its newest successful sync,
+// else the data's as-of.
+func (c *Config) feedAsOf(f coverage.Feed) time.Time {
+	if t := c.FeedAsOf[f]; !t.IsZero() {
+		return t
+	}
+	return c.AsOf
+}
 
 // FindingID returns the stable, opaque ID of a finding of a kind about a
 // subject (a NIK, KPJ, claim number or declared figure).
@@ -140,8 +176,9 @@ func (e *Engine) find(subject string, f coverage.Finding) {
 }
 
 // overdue reports whether a month's contribution is past its due date, the
-// 15th of the month.
-func (e *Engine) overdue(m coverage.Period) bool { return string(m)+"-15" < string(e.today) }
+// 15th of the month: the contributions feed's as-of is at or after 00:00 WIB
+// on the 16th, so its Asia/Jakarta date is after the 15th.
+func (e *Engine) overdue(m coverage.Period) bool { return string(m)+"-15" < string(e.payToday) }
 
 // endOf returns the date stock measures describe for a month: its last day, or
 // today in the as-of month.
@@ -152,14 +189,16 @@ func (e *Engine) endOf(m coverage.Period) coverage.Date {
 	return m.Last()
 }
 
-// member is a membership with what its contributions tell.
+// member is a membership with what its contributions tell, read through the
+// one month model of months.go.
 type member struct {
 	p        *coverage.Participant
 	contribs []*coverage.Contribution // ascending period
-	paid     map[coverage.Period]bool // a payment was made for the month
+	billed   []*month                 // every month with a bill, ascending
+	months   []*month                 // the months of the model (first bill to the as-of month, within coverage)
 	first    coverage.Period          // first month billed, "" if never
 	lapses   [][2]coverage.Period     // [third unpaid month, next paid month or ""), ascending
-	lastRun  []coverage.Period        // the last run of 3 or more unpaid months, if still open
+	lastRun  []*month                 // the last run of 3 or more unpaid months, if still open
 	start    coverage.Period
 	end      coverage.Period // "" while open
 }
@@ -204,7 +243,7 @@ func (e *Engine) Add(p *Person) error {
 	members := make([]*member, len(p.Participants))
 	byKPJ := make(map[string]*member, len(p.Participants))
 	for i := range p.Participants {
-		m := &member{p: &p.Participants[i], paid: map[coverage.Period]bool{}, start: p.Participants[i].CoverageStart.Period(), end: p.Participants[i].CoverageEnd.Period()}
+		m := &member{p: &p.Participants[i], start: p.Participants[i].CoverageStart.Period(), end: p.Participants[i].CoverageEnd.Period()}
 		members[i] = m
 		byKPJ[m.p.KPJ] = m
 	}
@@ -218,54 +257,19 @@ func (e *Engine) Add(p *Person) error {
 		m.contribs = append(m.contribs, c)
 	}
 	for _, m := range members {
-		e.lapses(m)
+		e.model(m)
 	}
 	pp := &personPass{e: e, p: p, members: members, byKPJ: byKPJ}
 	pp.rosterFindings()
 	pp.memberFindings()
 	pp.claimFindings()
+	pp.claimsAboveBenefit()
 	pp.doubleFunding()
+	pp.fundedNotPaid()
+	pp.paidAfterDeath()
 	pp.cells()
 	pp.orphans()
 	return nil
-}
-
-// lapses finds the runs of unpaid months: a month past its due date not paid in
-// full. The third consecutive one makes the membership inactive until a month
-// is paid in full again. A month not yet due neither extends nor ends a run.
-func (e *Engine) lapses(m *member) {
-	var run []coverage.Period
-	var prev coverage.Period
-	open := false
-	for _, c := range m.contribs {
-		if m.first == "" {
-			m.first = c.Period
-		}
-		if c.AmountPaid > 0 {
-			m.paid[c.Period] = true
-		}
-		switch {
-		case c.AmountDue > 0 && c.AmountPaid >= c.AmountDue, c.AmountDue <= 0:
-			if open {
-				m.lapses[len(m.lapses)-1][1] = c.Period
-				open = false
-			}
-			run = nil
-		case e.overdue(c.Period):
-			if prev != "" && c.Period != prev.AddMonths(1) {
-				run = nil
-			}
-			run = append(run, c.Period)
-			if len(run) == 3 && !open {
-				m.lapses = append(m.lapses, [2]coverage.Period{c.Period, ""})
-				open = true
-			}
-		}
-		prev = c.Period
-	}
-	if len(run) >= 3 {
-		m.lastRun = run
-	}
 }
 
 // Finish compares the declared totals and returns the result.

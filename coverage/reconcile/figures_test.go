@@ -12,8 +12,10 @@ import (
 	"github.com/cilegon/jamsostek/feedsim"
 )
 
-// today is the last day whose events are before the as-of time.
-func today(ds *feedsim.Dataset) coverage.Date { return coverage.DateOf(ds.AsOf.Add(-time.Second)) }
+// today is the Asia/Jakarta (UTC+7) date of the as-of time, the engine's today.
+func today(ds *feedsim.Dataset) coverage.Date {
+	return coverage.DateOf(ds.AsOf.In(time.FixedZone("WIB", 7*60*60)))
+}
 
 // activeOn counts memberships in the city covered on d, computed from the
 // records and the simulator's own knowledge of lapses (the third unpaid month of

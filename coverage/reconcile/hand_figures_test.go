@@ -53,11 +53,6 @@ func ofKind(fs []coverage.Finding, k coverage.DiscrepancyKind) []coverage.Findin
 	return out
 }
 
-// wibTime is an instant given as an Asia/Jakarta wall clock time.
-func wibTime(y int, m time.Month, d, hh, mm int) time.Time {
-	return time.Date(y, m, d, hh, mm, 0, 0, time.FixedZone("WIB", 7*60*60))
-}
-
 // TestRosterHistory: ROSTER_NOT_ENROLLED and ROSTER_OTHER_PAYER only for
 // entries still funded in the roster feed's as-of year, the year of its
 // Asia/Jakarta date.

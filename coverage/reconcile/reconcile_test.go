@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -37,7 +38,14 @@ func streams(ds *feedsim.Dataset) reconcile.Streams {
 
 func run(t testing.TB, ds *feedsim.Dataset, declared ...coverage.DeclaredTotal) reconcile.Result {
 	t.Helper()
-	res, err := reconcile.Run(reconcile.Config{Areas: coverage.Cilegon(), AsOf: ds.AsOf, Declared: declared}, streams(ds))
+	// The roster rows the sync would quarantine, as the store hands them on.
+	var rejected []reconcile.RejectedRosterRow
+	for _, r := range ds.Invalid {
+		if r.Feed == coverage.FeedRoster {
+			rejected = append(rejected, reconcile.RejectedRosterRow{Ref: r.Key, Reason: r.Reason})
+		}
+	}
+	res, err := reconcile.Run(reconcile.Config{Areas: coverage.Cilegon(), AsOf: ds.AsOf, Declared: declared, RejectedRoster: rejected}, streams(ds))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +77,8 @@ func findingKeys(fs []coverage.Finding) map[string]map[string]bool {
 			add(f.Kind, f.ClaimNo)
 		case coverage.KindDoubleFunded:
 			add(f.Kind, f.NIK+" "+string(f.Periods[0]))
+		case coverage.KindRosterRowRejected:
+			add(f.Kind, f.ID)
 		default:
 			add(f.Kind, f.NIK)
 		}
@@ -90,6 +100,8 @@ func plantKeys(ds *feedsim.Dataset) map[string]map[string]bool {
 			k, _, _ = strings.Cut(p.Detail, ":")
 		case feedsim.PlantDoubleFunded:
 			k = p.NIK + " " + string(p.Period)
+		case feedsim.PlantRosterRowRejected:
+			k = reconcile.FindingID(coverage.DiscrepancyKind(p.Kind), p.Ref)
 		default:
 			k = p.NIK
 		}
@@ -136,8 +148,25 @@ func TestFindsEveryPlantAndNothingElse(t *testing.T) {
 					t.Errorf("finding %+v: bad severity, detail or amount", f)
 				}
 			}
-			if res.Stats.OrphanClaims != 0 || res.Stats.OrphanContributions != 0 {
-				t.Errorf("orphans: %+v", res.Stats)
+			// Every record under a KPJ of another NIK is counted (and found
+			// above, by its NIK).
+			orphans := int64(0)
+			members := map[string]bool{}
+			for _, p := range ds.Participants {
+				members[p.NIK+"|"+p.KPJ] = true
+			}
+			for _, c := range ds.Contributions {
+				if !members[c.NIK+"|"+c.KPJ] {
+					orphans++
+				}
+			}
+			for _, c := range ds.Claims {
+				if !members[c.NIK+"|"+c.KPJ] {
+					orphans++
+				}
+			}
+			if orphans == 0 || res.Stats.OrphanClaims+res.Stats.OrphanContributions != orphans {
+				t.Errorf("orphans: %+v, want %d records", res.Stats, orphans)
 			}
 			if int(res.Stats.Contributions) != len(ds.Contributions) || int(res.Stats.Participants) != len(ds.Participants) {
 				t.Errorf("stats %+v: read not every record", res.Stats)
@@ -148,14 +177,14 @@ func TestFindsEveryPlantAndNothingElse(t *testing.T) {
 
 func sameSet(t *testing.T, what string, got, want map[string]bool) {
 	t.Helper()
-	n := 0
-	for k := range got {
+	n := 0 // the first 8 differences, in order: the same data, the same lines
+	for _, k := range slices.Sorted(maps.Keys(got)) {
 		if !want[k] && n < 8 {
 			t.Errorf("%s: found %s, which was not planted", what, k)
 			n++
 		}
 	}
-	for k := range want {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		if !got[k] && n < 8 {
 			t.Errorf("%s: missed %s", what, k)
 			n++
@@ -166,17 +195,29 @@ func sameSet(t *testing.T, what string, got, want map[string]bool) {
 // TestAmountsAtStake checks the rupiah of every finding of a simulated city
 // against its records, kind by kind; every kind the simulator plants must be
 // among them. Tariffs are worked out here from DOMAIN.md's rates (bpuTariff),
-// not read from the production table the simulator bills with.
+// not read from the production table the simulator bills with; months are
+// read as the spec's month model says: a month's due is the highest amount
+// due of its records, its payment their sum, and a month not billed is owed
+// the tariff of the membership's programs.
 func TestAmountsAtStake(t *testing.T) {
 	ds, err := feedsim.Generate(feedsim.Config{Seed: 1, Scale: 0.02})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := run(t, ds)
+	// KPJ and month: the month's due (the highest), paid (the sum), programs
+	// (of the highest due).
 	contrib := map[string]coverage.Contribution{}
 	apbdPaid := map[string]map[coverage.Period]int64{} // NIK, month: rupiah the city paid
 	for _, c := range ds.Contributions {
-		contrib[c.KPJ+" "+string(c.Period)] = c
+		k := c.KPJ + " " + string(c.Period)
+		if o, ok := contrib[k]; ok {
+			if o.AmountDue >= c.AmountDue {
+				c.AmountDue, c.Programs = o.AmountDue, o.Programs
+			}
+			c.AmountPaid += o.AmountPaid
+		}
+		contrib[k] = c
 		if c.PayerType == coverage.PayerAPBD {
 			if apbdPaid[c.NIK] == nil {
 				apbdPaid[c.NIK] = map[coverage.Period]int64{}
@@ -185,12 +226,41 @@ func TestAmountsAtStake(t *testing.T) {
 		}
 	}
 	income := map[string]int64{}
+	member := map[string]coverage.Participant{}
+	apbdOf := map[string][]coverage.Participant{} // NIK: memberships paid by the city, by KPJ
 	for _, p := range ds.Participants {
 		income[p.KPJ] = p.DeclaredIncome
+		member[p.KPJ] = p
+		if p.PayerType == coverage.PayerAPBD {
+			apbdOf[p.NIK] = append(apbdOf[p.NIK], p)
+		}
+	}
+	for _, ps := range apbdOf {
+		slices.SortFunc(ps, func(a, b coverage.Participant) int { return cmp.Compare(a.KPJ, b.KPJ) })
+	}
+	// owed is what a month of a membership owes when unpaid: due - paid when
+	// billed, the BPU tariff of its programs when not billed.
+	owed := func(kpj string, p coverage.Period) int64 {
+		if c, ok := contrib[kpj+" "+string(p)]; ok {
+			return c.AmountDue - c.AmountPaid
+		}
+		if m := member[kpj]; m.Segment == coverage.SegmentBPU {
+			return bpuTariff(m.Programs, m.DeclaredIncome)
+		}
+		return 0
 	}
 	claims := map[string]coverage.Claim{}
+	orphanPaid := map[string]int64{} // NIK|KPJ of records whose KPJ is not the NIK's
 	for _, c := range ds.Claims {
 		claims[c.ClaimNo] = c
+		if m, ok := member[c.KPJ]; !ok || m.NIK != c.NIK {
+			orphanPaid[c.NIK+"|"+c.KPJ] += c.AmountPaid
+		}
+	}
+	for _, c := range ds.Contributions {
+		if m, ok := member[c.KPJ]; !ok || m.NIK != c.NIK {
+			orphanPaid[c.NIK+"|"+c.KPJ] += c.AmountPaid
+		}
 	}
 	checked := map[coverage.DiscrepancyKind]int{}
 	for _, f := range res.Findings {
@@ -202,9 +272,30 @@ func TestAmountsAtStake(t *testing.T) {
 			}
 		case coverage.KindUnpaidMonths, coverage.KindInactive3Months:
 			for _, p := range f.Periods {
-				c := contrib[f.KPJ+" "+string(p)]
-				want += c.AmountDue - c.AmountPaid
+				want += owed(f.KPJ, p)
 			}
+		case coverage.KindFundedNotPaid:
+			for _, p := range f.Periods {
+				// the city's membership covering the month: its tariff, or
+				// JKK+JKM at Rp1,000,000 (16,800) when it has none
+				tariff := int64(16_800)
+				for _, m := range apbdOf[f.NIK] {
+					if m.CoverageStart.Period() <= p && (m.CoverageEnd == "" || p <= m.CoverageEnd.Period()) {
+						if t := bpuTariff(m.Programs, m.DeclaredIncome); t > 0 {
+							tariff = t
+						}
+						break
+					}
+				}
+				want += tariff
+			}
+		case coverage.KindPaidAfterDeath:
+			for _, p := range f.Periods {
+				want += contrib[f.KPJ+" "+string(p)].AmountPaid
+			}
+		case coverage.KindClaimAboveBenefit:
+			c := claims[f.ClaimNo]
+			want = c.AmountPaid - benefitCeiling(c, income[c.KPJ])
 		case coverage.KindClaimOutsideCoverage:
 			c := claims[f.ClaimNo]
 			switch c.Status {
@@ -219,6 +310,12 @@ func TestAmountsAtStake(t *testing.T) {
 				c := contrib[f.KPJ+" "+string(p)]
 				tariff := bpuTariff(c.Programs, income[f.KPJ])
 				want += max(c.AmountDue-tariff, tariff-c.AmountDue)
+				if !slices.Contains(c.Programs, coverage.ProgramJKK) {
+					want += max(income[f.KPJ]/100, 10_000)
+				}
+				if !slices.Contains(c.Programs, coverage.ProgramJKM) {
+					want += 6_800
+				}
 			}
 		case coverage.KindDoubleFunded:
 			for _, p := range f.Periods {
@@ -228,7 +325,9 @@ func TestAmountsAtStake(t *testing.T) {
 			for _, paid := range apbdPaid[f.NIK] {
 				want += paid
 			}
-		case coverage.KindRosterNotEnrolled, coverage.KindRosterOtherPayer:
+		case coverage.KindKPJNIKMismatch:
+			want = orphanPaid[f.NIK+"|"+f.KPJ]
+		case coverage.KindRosterNotEnrolled, coverage.KindRosterOtherPayer, coverage.KindRosterRowRejected:
 			// a protection gap: nothing at stake
 		default:
 			t.Errorf("%s %s: a kind this test does not know", f.Kind, f.ID)
@@ -265,6 +364,24 @@ func bpuTariff(programs []coverage.Program, income int64) int64 {
 		}
 	}
 	return sum
+}
+
+// benefitCeiling is DOMAIN.md's most a paid claim may be, written out
+// independently of coverage.DefaultRuleSet: JKM death lump sum Rp20,000,000,
+// periodic Rp12,000,000, funeral Rp10,000,000; JKK death 48 x the declared
+// monthly income.
+func benefitCeiling(c coverage.Claim, income int64) int64 {
+	switch {
+	case c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath:
+		return 20_000_000
+	case c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitPeriodic:
+		return 12_000_000
+	case c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitFuneral:
+		return 10_000_000
+	case c.Program == coverage.ProgramJKK && c.Benefit == coverage.BenefitDeath:
+		return 48 * income
+	}
+	return c.AmountPaid // no ceiling: nothing above it
 }
 
 // TestRerunIsIdentical: the same data gives the same findings and cells.

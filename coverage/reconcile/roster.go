@@ -9,17 +9,10 @@ import (
 	"github.com/cilegon/jamsostek/coverage"
 )
 
-// asiaJakarta is the time of Asia/Jakarta (UTC+7, no daylight saving time).
-var asiaJakarta = time.FixedZone("WIB", 7*60*60)
-
 // rosterYear returns the roster's as-of year: the year of the Asia/Jakarta
 // date of the roster feed's as-of instant (Config.AsOf when the feed has none).
 func (e *Engine) rosterYear() int {
-	at, ok := e.cfg.FeedAsOf[coverage.FeedRoster]
-	if !ok || at.IsZero() {
-		at = e.cfg.AsOf
-	}
-	return at.In(asiaJakarta).Year()
+	return e.cfg.feedAsOf(coverage.FeedRoster).In(wib).Year()
 }
 
 // rejectedRows files each roster row the sync rejected as a finding on the

@@ -110,25 +110,28 @@ func categories(rs []coverage.RosterEntry) string {
 func (pp *personPass) memberFindings() {
 	e := pp.e
 	for _, m := range pp.members {
-		var offRoster, unpaid, mismatch []coverage.Period
-		var offPaid, arrears, mismatchAmount int64
+		var offRoster []coverage.Period
+		var offPaid int64
 		for _, c := range m.contribs {
 			if c.PayerType == coverage.PayerAPBD && c.AmountPaid > 0 && !pp.funded(c.Period) {
 				offRoster = append(offRoster, c.Period)
 				offPaid += c.AmountPaid
 			}
-			if e.overdue(c.Period) && c.AmountPaid < c.AmountDue {
-				unpaid = append(unpaid, c.Period)
-				arrears += c.AmountDue - c.AmountPaid
+		}
+		// Unpaid and not billed months of the month model (months.go).
+		var unpaid, notBilled []coverage.Period
+		var arrears int64
+		for _, mo := range m.months {
+			if !mo.unpaid() {
+				continue
 			}
-			if m.p.Segment == coverage.SegmentBPU {
-				want, err := e.cfg.Tariffs.Due(c.Programs, m.p.DeclaredIncome, c.Period)
-				if err != nil || want != c.AmountDue {
-					mismatch = append(mismatch, c.Period)
-					mismatchAmount += max(c.AmountDue-want, want-c.AmountDue)
-				}
+			unpaid = append(unpaid, mo.period)
+			arrears += mo.arrears
+			if mo.state == monthNotBilled {
+				notBilled = append(notBilled, mo.period)
 			}
 		}
+		mismatch, mismatchAmount := e.tariffMismatch(m)
 		base := coverage.Finding{NIK: m.p.NIK, KPJ: m.p.KPJ, Category: pp.category(), AreaCode: m.p.KelurahanCode}
 		if len(offRoster) > 0 {
 			f := base
@@ -138,17 +141,21 @@ func (pp *personPass) memberFindings() {
 		}
 		if len(unpaid) > 0 {
 			f := base
-			f.Kind, f.Severity, f.Periods, f.Amount = coverage.KindUnpaidMonths, coverage.SeverityMedium, dedupe(unpaid), arrears
+			f.Kind, f.Severity, f.Periods, f.Amount = coverage.KindUnpaidMonths, coverage.SeverityMedium, unpaid, arrears
 			if m.p.PayerType == coverage.PayerAPBD {
 				f.Severity = coverage.SeverityHigh
 			}
-			f.Detail = fmt.Sprintf("%d month(s) past their due date unpaid (%s), payer %s", len(f.Periods), spans(f.Periods), m.p.PayerType)
+			f.Detail = fmt.Sprintf("%d month(s) past their due date unpaid (%s)", len(f.Periods), spans(f.Periods))
+			if len(notBilled) > 0 {
+				f.Detail += fmt.Sprintf(", of which %d not billed (%s)", len(notBilled), spans(notBilled))
+			}
+			f.Detail += fmt.Sprintf(", payer %s", m.p.PayerType)
 			e.find(m.p.KPJ, f)
 		}
 		if len(mismatch) > 0 {
 			f := base
-			f.Kind, f.Severity, f.Periods, f.Amount = coverage.KindTariffMismatch, coverage.SeverityMedium, dedupe(mismatch), mismatchAmount
-			f.Detail = fmt.Sprintf("amount due differs from the BPU tariff of the billed programs and declared income in %d month(s) (%s)", len(f.Periods), spans(f.Periods))
+			f.Kind, f.Severity, f.Periods, f.Amount = coverage.KindTariffMismatch, coverage.SeverityMedium, mismatch, mismatchAmount
+			f.Detail = fmt.Sprintf("amount due differs from the BPU tariff of the billed programs (JKK and JKM compulsory) at the declared income in force in %d month(s) (%s)", len(f.Periods), spans(f.Periods))
 			e.find(m.p.KPJ, f)
 		}
 		if m.lastRun != nil || m.p.Status == coverage.StatusInactive {
@@ -157,32 +164,29 @@ func (pp *personPass) memberFindings() {
 			if m.p.PayerType == coverage.PayerAPBD {
 				f.Severity = coverage.SeverityHigh
 			}
-			f.Periods = m.lastRun
 			for _, mo := range m.lastRun {
-				for _, c := range m.contribs {
-					if c.Period == mo {
-						f.Amount += c.AmountDue - c.AmountPaid
-					}
-				}
+				f.Periods = append(f.Periods, mo.period)
+				f.Amount += mo.arrears
 			}
 			switch {
 			case m.lastRun == nil:
 				f.Detail = "status INACTIVE, but the contributions show no 3 consecutive unpaid months"
 			case m.p.Status != coverage.StatusInactive:
-				f.Detail = fmt.Sprintf("%d consecutive unpaid months (%s) but status still %s", len(m.lastRun), spans(m.lastRun), m.p.Status)
+				f.Detail = fmt.Sprintf("%d consecutive unpaid months (%s) but status still %s", len(f.Periods), spans(f.Periods), m.p.Status)
 			default:
-				f.Detail = fmt.Sprintf("inactive since %s after %d consecutive unpaid months (%s)", m.lastRun[2], len(m.lastRun), spans(m.lastRun))
+				f.Detail = fmt.Sprintf("inactive since %s after %d consecutive unpaid months (%s)", f.Periods[2], len(f.Periods), spans(f.Periods))
 			}
 			e.find(m.p.KPJ, f)
 		}
 	}
 }
 
-// claimFindings: claims whose incident is outside the member's paid coverage.
-// A membership billed per month (it has contributions) is covered in a month
-// from its first bill on only if that month was paid, once its due date has
-// passed (before, the member may still pay); before the first bill, and for
-// memberships paid per payroll, the coverage dates decide.
+// claimFindings: claims whose incident is outside the member's coverage:
+// before its start, after its end, or in a month in which the membership is
+// lapsed by the 3-month rule of the month model (months.go), a month not yet
+// due included. One or two unpaid months do not put a claim outside coverage;
+// before the first bill, and for memberships paid per payroll, the coverage
+// dates alone decide.
 func (pp *personPass) claimFindings() {
 	e := pp.e
 	for i := range pp.p.Claims {
@@ -200,8 +204,8 @@ func (pp *personPass) claimFindings() {
 			why = "before coverage started on " + string(p.CoverageStart)
 		case p.CoverageEnd != "" && c.IncidentDate > p.CoverageEnd:
 			why = "after coverage ended on " + string(p.CoverageEnd)
-		case m.first != "" && mo >= m.first && !m.paid[mo] && e.overdue(mo):
-			why = "in " + string(mo) + ", a month not paid"
+		case m.lapsed(mo):
+			why = "in " + string(mo) + ", while the membership is lapsed (3 consecutive months unpaid, the third " + string(m.lapseOf(mo)) + ")"
 		default:
 			continue
 		}
@@ -229,9 +233,9 @@ func (pp *personPass) categoryIn(m coverage.Period) coverage.Category {
 	return ""
 }
 
-// doubleFunding: a month in which two roster entries fund the person, or in
+// doubleFunding: a month in which two roster entries fund the person, in
 // which a membership paid by the city and one paid by another payer both cover
-// the person.
+// the person, or in which two memberships paid by the city both cover them.
 func (pp *personPass) doubleFunding() {
 	e, p := pp.e, pp.p
 	apbd := pp.apbd()
@@ -250,26 +254,35 @@ func (pp *personPass) doubleFunding() {
 	var months []coverage.Period
 	var why []string
 	for mo := first; mo <= e.asOfMonth; mo = mo.AddMonths(1) {
-		n := len(pp.funding(mo))
-		cityCovers := slices.ContainsFunc(apbd, func(m *member) bool { return m.covers(mo) })
-		other := ""
-		if cityCovers {
+		var reasons []string
+		if len(pp.funding(mo)) >= 2 {
+			reasons = append(reasons, "rosters")
+		}
+		cities := 0
+		for _, m := range apbd {
+			if m.covers(mo) {
+				cities++
+			}
+		}
+		if cities >= 2 {
+			reasons = append(reasons, "city twice")
+		}
+		if cities >= 1 {
 			for _, m := range pp.members {
 				if m.p.PayerType != coverage.PayerAPBD && m.covers(mo) {
-					other = string(m.p.PayerType)
+					reasons = append(reasons, string(m.p.PayerType))
 					break
 				}
 			}
 		}
-		if n < 2 && other == "" {
+		if len(reasons) == 0 {
 			continue
 		}
 		months = append(months, mo)
-		if n >= 2 && !slices.Contains(why, "rosters") {
-			why = append(why, "rosters")
-		}
-		if other != "" && !slices.Contains(why, other) {
-			why = append(why, other)
+		for _, r := range reasons {
+			if !slices.Contains(why, r) {
+				why = append(why, r)
+			}
 		}
 	}
 	if len(months) == 0 {
@@ -277,9 +290,12 @@ func (pp *personPass) doubleFunding() {
 	}
 	var detail []string
 	for _, w := range why {
-		if w == "rosters" {
+		switch w {
+		case "rosters":
 			detail = append(detail, "on the "+categories(p.Roster)+" rosters at once")
-		} else {
+		case "city twice":
+			detail = append(detail, "enrolled twice paid by the city")
+		default:
 			detail = append(detail, "paid by the city and enrolled again paid by "+w)
 		}
 	}
@@ -291,6 +307,9 @@ func (pp *personPass) doubleFunding() {
 			f.KPJ = m.p.KPJ
 			break
 		}
+	}
+	if f.KPJ == "" && slices.Contains(why, "city twice") {
+		f.KPJ = apbd[1].p.KPJ // the second membership paid by the city
 	}
 	if f.KPJ == "" && len(apbd) > 0 {
 		f.KPJ = apbd[0].p.KPJ
