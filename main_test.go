@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -230,23 +231,24 @@ func TestDemo(t *testing.T) {
 	}
 
 	// Coverage figures from the reconciliation the demo ran.
-	lapse := map[string]coverage.Period{}
-	for _, p := range ds.Planted {
-		if p.Kind == feedsim.PlantInactive3Months {
-			lapse[p.KPJ] = p.Period
-		}
+	// The simulator's own reading of the 3-month rule, and people (NIKs)
+	// counted once however many memberships they hold.
+	lapses := map[string][]feedsim.Lapse{}
+	for _, l := range ds.Lapses {
+		lapses[l.KPJ] = append(lapses[l.KPJ], l)
 	}
-	today := coverage.DateOf(ds.AsOf.Add(-time.Second))
+	today := coverage.DateOf(ds.AsOf.In(time.FixedZone("WIB", 7*3600)))
 	covered := func(on coverage.Date) int {
-		n := 0
+		people := map[string]bool{}
 		for _, p := range ds.Participants {
-			l, lapsed := lapse[p.KPJ]
-			if strings.HasPrefix(p.KelurahanCode, "3672") && p.CoverageStart <= on && (p.CoverageEnd == "" || on <= p.CoverageEnd) &&
-				(!lapsed || on.Period() < l) {
-				n++
+			lapsed := slices.ContainsFunc(lapses[p.KPJ], func(l feedsim.Lapse) bool {
+				return l.From <= on.Period() && (l.Until == "" || on.Period() < l.Until)
+			})
+			if strings.HasPrefix(p.KelurahanCode, "3672") && p.CoverageStart <= on && (p.CoverageEnd == "" || on <= p.CoverageEnd) && !lapsed {
+				people[p.NIK] = true
 			}
 		}
-		return n
+		return len(people)
 	}
 	var apbdPaid2024 int64
 	for _, c := range ds.Contributions {
@@ -340,6 +342,12 @@ func TestDemo(t *testing.T) {
 			key = p.KPJ
 		case feedsim.PlantClaimOutsideCoverage:
 			key = p.Detail[:strings.Index(p.Detail, ":")]
+		case feedsim.PlantPaidAfterDeath:
+			key = p.KPJ
+		case feedsim.PlantClaimAboveBenefit, feedsim.PlantRosterRowRejected:
+			key = p.Ref
+		case feedsim.PlantKPJNIKMismatch:
+			key = p.NIK + "|" + p.KPJ
 		}
 		subjects[p.Kind][key] = true
 	}

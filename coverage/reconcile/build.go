@@ -57,7 +57,7 @@ func (pp *personPass) active(m *member, mo coverage.Period) bool {
 	if p.Status == coverage.StatusTerminated && p.CoverageEnd == "" {
 		return false // ended without a date: not counted as covered
 	}
-	return m.covers(mo) && p.CoverageStart <= d && (p.CoverageEnd == "" || d <= p.CoverageEnd) && !m.lapsed(mo)
+	return m.covers(mo) && p.CoverageStart <= d && (p.CoverageEnd == "" || d <= p.CoverageEnd) && (m.died == "" || d < m.died) && !m.lapsed(mo)
 }
 
 // personCell returns the membership whose cell counts the person in month mo

@@ -8,13 +8,17 @@ import (
 
 // deathMonth returns the month of the person's death the records show: the
 // incident month of the earliest PAID JKM DEATH claim, "" when none.
-func (pp *personPass) deathMonth() coverage.Period {
-	var d coverage.Period
-	for i := range pp.p.Claims {
-		c := &pp.p.Claims[i]
+func (pp *personPass) deathMonth() coverage.Period { return deathDate(pp.p.Claims).Period() }
+
+// deathDate is the incident date of the earliest PAID JKM DEATH claim, ""
+// when none.
+func deathDate(claims []coverage.Claim) coverage.Date {
+	var d coverage.Date
+	for i := range claims {
+		c := &claims[i]
 		if c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath && c.Status == coverage.ClaimPaid {
-			if mo := c.IncidentDate.Period(); mo != "" && (d == "" || mo < d) {
-				d = mo
+			if c.IncidentDate != "" && (d == "" || c.IncidentDate < d) {
+				d = c.IncidentDate
 			}
 		}
 	}

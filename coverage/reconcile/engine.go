@@ -200,7 +200,8 @@ type member struct {
 	lapses   [][2]coverage.Period     // [third unpaid month, next paid month or ""), ascending
 	lastRun  []*month                 // the last run of 3 or more unpaid months, if still open
 	start    coverage.Period
-	end      coverage.Period // "" while open
+	end      coverage.Period // "" while open; at the latest the month of death
+	died     coverage.Date   // the person's death (a paid JKM death claim), "" if none
 }
 
 // covers reports whether the membership's coverage dates include month m.
@@ -242,8 +243,19 @@ func (e *Engine) Add(p *Person) error {
 
 	members := make([]*member, len(p.Participants))
 	byKPJ := make(map[string]*member, len(p.Participants))
+	// A paid JKM death claim ends every membership of the person in the
+	// month of death, whatever BPJS's records still say: no month after it
+	// is owed, lapses, is funded-not-paid or counts as covered (what was
+	// paid for them is PAID_AFTER_DEATH).
+	died := deathDate(p.Claims)
 	for i := range p.Participants {
 		m := &member{p: &p.Participants[i], start: p.Participants[i].CoverageStart.Period(), end: p.Participants[i].CoverageEnd.Period()}
+		if died != "" {
+			m.died = died
+			if m.end == "" || died.Period() < m.end {
+				m.end = died.Period()
+			}
+		}
 		members[i] = m
 		byKPJ[m.p.KPJ] = m
 	}

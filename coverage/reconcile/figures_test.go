@@ -27,9 +27,22 @@ func activeOn(ds *feedsim.Dataset, d coverage.Date, area string) int64 {
 			lapse[p.KPJ] = p.Period
 		}
 	}
+	// A member is not covered from the day of death a paid JKM death
+	// claim shows.
+	died := map[string]coverage.Date{}
+	for _, c := range ds.Claims {
+		if c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath && c.Status == coverage.ClaimPaid {
+			if o, ok := died[c.NIK]; !ok || c.IncidentDate < o {
+				died[c.NIK] = c.IncidentDate
+			}
+		}
+	}
 	var n int64
 	for _, p := range ds.Participants {
 		if !strings.HasPrefix(p.KelurahanCode, area) || p.CoverageStart > d || (p.CoverageEnd != "" && d > p.CoverageEnd) {
+			continue
+		}
+		if dd, ok := died[p.NIK]; ok && d >= dd {
 			continue
 		}
 		if p.Status == coverage.StatusTerminated && p.CoverageEnd == "" {
@@ -46,7 +59,7 @@ func activeOn(ds *feedsim.Dataset, d coverage.Date, area string) int64 {
 // peopleOn counts the people (distinct NIKs) with a membership counted by
 // activeOn in the area on d.
 func peopleOn(ds *feedsim.Dataset, d coverage.Date, area string) int64 {
-	one := &feedsim.Dataset{Planted: ds.Planted}
+	one := &feedsim.Dataset{Planted: ds.Planted, Claims: ds.Claims}
 	seen := map[string]bool{}
 	for _, p := range ds.Participants {
 		if one.Participants = append(one.Participants[:0], p); !seen[p.NIK] && activeOn(one, d, area) == 1 {
