@@ -39,7 +39,7 @@ func TestStopGraceConfig(t *testing.T) {
 func TestRulesFileConfig(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "rules.json")
-	if err := os.WriteFile(good, []byte(`{"tariffs":[{"Program":"JKM","ValidFrom":"2021-02","Flat":7000,"Source":"test"}],
+	if err := os.WriteFile(good, []byte(`{"tariffs":[{"program":"JKM","valid_from":"2021-02","flat":7000,"source":"test"}],
 		"benefits":[{"program":"JKM","benefit":"DEATH","valid_from":"2019-01","max_amount":42000000,"source":"test"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}

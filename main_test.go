@@ -238,9 +238,20 @@ func TestDemo(t *testing.T) {
 		lapses[l.KPJ] = append(lapses[l.KPJ], l)
 	}
 	today := coverage.DateOf(ds.AsOf.In(time.FixedZone("WIB", 7*3600)))
+	died := map[string]coverage.Date{} // a paid JKM death claim ends coverage that day
+	for _, c := range ds.Claims {
+		if c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath && c.Status == coverage.ClaimPaid {
+			if d, ok := died[c.NIK]; !ok || c.IncidentDate < d {
+				died[c.NIK] = c.IncidentDate
+			}
+		}
+	}
 	covered := func(on coverage.Date) int {
 		people := map[string]bool{}
 		for _, p := range ds.Participants {
+			if d, ok := died[p.NIK]; (ok && on >= d) || (p.Status == coverage.StatusTerminated && p.CoverageEnd == "") {
+				continue
+			}
 			lapsed := slices.ContainsFunc(lapses[p.KPJ], func(l feedsim.Lapse) bool {
 				return l.From <= on.Period() && (l.Until == "" || on.Period() < l.Until)
 			})

@@ -24,10 +24,11 @@ import (
 	"github.com/cilegon/jamsostek/store"
 )
 
-// accessFixture is the fixture with the reconciliation run over it (five
-// discrepancies: two in Cibeber 367201, two in Cikerai 3672021001, one in
-// Citangkil) and figures declared for the city and for Cibeber, its audit log
-// in the store.
+// accessFixture is the fixture with the reconciliation run over it (eleven
+// discrepancies: three in Cibeber 367201, where Ahmad owes February and died
+// in March; Siti, in Citangkil, lapsed after January; Joko, in Cikerai, city
+// money in months no contribution paid) and figures declared for the city and
+// for Cibeber, its audit log in the store.
 func accessFixture(t *testing.T, cfg graph.Config) *fixture {
 	t.Helper()
 	return newFixtureWith(t, cfg, func(s *store.Store, cfg *graph.Config) {
@@ -95,9 +96,13 @@ func TestAccessMatrix(t *testing.T) {
 	for _, e := range ds.Discrepancies.Edges {
 		switch e.Node.Kind {
 		case "UNPAID_MONTHS":
-			ids["own"] = e.Node.ID
+			if strings.HasPrefix(e.Node.AreaCode, "367201") { // Ahmad's, in Cibeber
+				ids["own"] = e.Node.ID
+			}
 		case "INACTIVE_3_MONTHS":
-			ids["other"] = e.Node.ID
+			if strings.HasPrefix(e.Node.AreaCode, "367202") { // Joko's, in Cikerai
+				ids["other"] = e.Node.ID
+			}
 		}
 	}
 	if ids["own"] == "" || ids["other"] == "" {
@@ -111,8 +116,8 @@ func TestAccessMatrix(t *testing.T) {
 	pageA := func(total int, nik, name, birth string) string {
 		return `{"totalCount":` + itoa(total) + `,"edges":[{"node":{"kpj":"10000000001","nik":"` + nik + `","name":"` + name + `","birthDate":` + birth + `,"birthYear":1990}}]}`
 	}
-	allKinds := `[{"kind":"UNPAID_MONTHS","count":1},{"kind":"INACTIVE_3_MONTHS","count":1},{"kind":"CLAIM_OUTSIDE_COVERAGE","count":2},{"kind":"DOUBLE_FUNDED","count":1},{"kind":"DECLARED_TOTAL_MISMATCH","count":1}]`
-	cibeberKinds := `[{"kind":"UNPAID_MONTHS","count":1},{"kind":"DOUBLE_FUNDED","count":1}]`
+	allKinds := `[{"kind":"UNPAID_MONTHS","count":2},{"kind":"INACTIVE_3_MONTHS","count":2},{"kind":"CLAIM_OUTSIDE_COVERAGE","count":2},{"kind":"DOUBLE_FUNDED","count":1},{"kind":"DECLARED_TOTAL_MISMATCH","count":1},{"kind":"FUNDED_NOT_PAID","count":3}]`
+	cibeberKinds := `[{"kind":"UNPAID_MONTHS","count":1},{"kind":"DOUBLE_FUNDED","count":1},{"kind":"FUNDED_NOT_PAID","count":1}]`
 
 	rows := []matrixRow{
 		// Reference: everyone.
@@ -127,17 +132,17 @@ func TestAccessMatrix(t *testing.T) {
 		{name: "workforce", query: `f: workforce(year: 2024) { areaCode workforce }`, want: [4]cell{
 			`[{"areaCode":"3672","workforce":176000},{"areaCode":"367201","workforce":20000}]`, `[{"areaCode":"367201","workforce":20000}]`,
 			`[{"areaCode":"3672","workforce":176000},{"areaCode":"367201","workforce":20000}]`, `[{"areaCode":"3672","workforce":176000},{"areaCode":"367201","workforce":20000}]`}},
-		{name: "coverage", query: `f: coverage { totals { activeParticipants } }`, want: [4]cell{
-			`{"totals":{"activeParticipants":4}}`, `{"totals":{"activeParticipants":2}}`, `{"totals":{"activeParticipants":4}}`, `{"totals":{"activeParticipants":4}}`}},
-		{name: "coverage of a kelurahan of the officer's", query: `f: coverage(filter: {areaCode: "3672011001"}) { totals { activeParticipants } }`, want: [4]cell{
+		{name: "coverage", query: `f: coverage(filter: {to: "2024-02"}) { totals { activeParticipants } }`, want: [4]cell{
+			`{"totals":{"activeParticipants":3}}`, `{"totals":{"activeParticipants":1}}`, `{"totals":{"activeParticipants":3}}`, `{"totals":{"activeParticipants":3}}`}},
+		{name: "coverage of a kelurahan of the officer's", query: `f: coverage(filter: {areaCode: "3672011001", to: "2024-02"}) { totals { activeParticipants } }`, want: [4]cell{
 			`{"totals":{"activeParticipants":1}}`, `{"totals":{"activeParticipants":1}}`, `{"totals":{"activeParticipants":1}}`, `{"totals":{"activeParticipants":1}}`}},
-		{name: "coverage of another area", query: `f: coverage(filter: {areaCode: "367208"}) { totals { activeParticipants } }`, want: [4]cell{
+		{name: "coverage of another area", query: `f: coverage(filter: {areaCode: "367208", to: "2024-02"}) { totals { activeParticipants } }`, want: [4]cell{
 			`{"totals":{"activeParticipants":1}}`, forbidden, `{"totals":{"activeParticipants":1}}`, `{"totals":{"activeParticipants":1}}`}},
 		{name: "coverage grouped by kecamatan", query: `f: coverage(groupBy: [KECAMATAN]) { rows { kecamatanCode } }`, want: [4]cell{
 			`{"rows":[{"kecamatanCode":"367201"},{"kecamatanCode":"367202"},{"kecamatanCode":"367208"}]}`, `{"rows":[{"kecamatanCode":"367201"}]}`,
 			`{"rows":[{"kecamatanCode":"367201"},{"kecamatanCode":"367202"},{"kecamatanCode":"367208"}]}`, `{"rows":[{"kecamatanCode":"367201"},{"kecamatanCode":"367202"},{"kecamatanCode":"367208"}]}`}},
-		{name: "universalCoverage", query: `f: universalCoverage(year: 2024) { areaCode current { participants } }`, want: [4]cell{
-			`{"areaCode":"3672","current":{"participants":4}}`, `{"areaCode":"367201","current":{"participants":2}}`,
+		{name: "universalCoverage", query: `f: universalCoverage(year: 2023) { areaCode current { participants } }`, want: [4]cell{
+			`{"areaCode":"3672","current":{"participants":4}}`, `{"areaCode":"367201","current":{"participants":1}}`,
 			`{"areaCode":"3672","current":{"participants":4}}`, `{"areaCode":"3672","current":{"participants":4}}`}},
 		{name: "apbdProgram", query: `f: apbdProgram(year: 2024) { year total { workers } }`, want: [4]cell{
 			`{"year":2024,"total":{"workers":3}}`, forbidden, `{"year":2024,"total":{"workers":3}}`, `{"year":2024,"total":{"workers":3}}`}},
@@ -145,8 +150,8 @@ func TestAccessMatrix(t *testing.T) {
 			`[{"areaCode":"367201","declared":1},{"areaCode":null,"declared":1}]`, `[{"areaCode":"367201","declared":1}]`,
 			`[{"areaCode":"367201","declared":1},{"areaCode":null,"declared":1}]`, `[{"areaCode":"367201","declared":1},{"areaCode":null,"declared":1}]`}},
 		{name: "discrepancyCounts", query: `f: discrepancyCounts { total byKind { kind count } }`, want: [4]cell{
-			`{"total":6,"byKind":` + allKinds + `}`, `{"total":2,"byKind":` + cibeberKinds + `}`,
-			`{"total":6,"byKind":` + allKinds + `}`, `{"total":6,"byKind":` + allKinds + `}`}},
+			`{"total":11,"byKind":` + allKinds + `}`, `{"total":3,"byKind":` + cibeberKinds + `}`,
+			`{"total":11,"byKind":` + allKinds + `}`, `{"total":11,"byKind":` + allKinds + `}`}},
 
 		// Records: officer (its area), analyst (masked), admin.
 		{name: "participants", query: `f: participants(first: 1) { totalCount edges { node { kpj nik name birthDate birthYear } } }`, want: [4]cell{
@@ -182,8 +187,8 @@ func TestAccessMatrix(t *testing.T) {
 			forbidden, `{"totalCount":0}`, forbidden, `{"totalCount":1}`}},
 		{name: "discrepancies", query: `f: discrepancies(filter: {kinds: [UNPAID_MONTHS, INACTIVE_3_MONTHS]}) { totalCount countsByKind { kind count } edges { node { kind nik } } }`, want: [4]cell{
 			forbidden, `{"totalCount":1,"countsByKind":[{"kind":"UNPAID_MONTHS","count":1}],"edges":[{"node":{"kind":"UNPAID_MONTHS","nik":"` + nikA + `"}}]}`,
-			`{"totalCount":2,"countsByKind":[{"kind":"UNPAID_MONTHS","count":1},{"kind":"INACTIVE_3_MONTHS","count":1}],"edges":[{"node":{"kind":"INACTIVE_3_MONTHS","nik":"3672********0004"}},{"node":{"kind":"UNPAID_MONTHS","nik":"` + maskedA + `"}}]}`,
-			`{"totalCount":2,"countsByKind":[{"kind":"UNPAID_MONTHS","count":1},{"kind":"INACTIVE_3_MONTHS","count":1}],"edges":[{"node":{"kind":"INACTIVE_3_MONTHS","nik":"3672021111800004"}},{"node":{"kind":"UNPAID_MONTHS","nik":"` + nikA + `"}}]}`}},
+			`{"totalCount":4,"countsByKind":[{"kind":"UNPAID_MONTHS","count":2},{"kind":"INACTIVE_3_MONTHS","count":2}],"edges":[{"node":{"kind":"INACTIVE_3_MONTHS","nik":"` + maskedB + `"}},{"node":{"kind":"INACTIVE_3_MONTHS","nik":"3672********0004"}},{"node":{"kind":"UNPAID_MONTHS","nik":"` + maskedB + `"}},{"node":{"kind":"UNPAID_MONTHS","nik":"` + maskedA + `"}}]}`,
+			`{"totalCount":4,"countsByKind":[{"kind":"UNPAID_MONTHS","count":2},{"kind":"INACTIVE_3_MONTHS","count":2}],"edges":[{"node":{"kind":"INACTIVE_3_MONTHS","nik":"` + nikB + `"}},{"node":{"kind":"INACTIVE_3_MONTHS","nik":"3672021111800004"}},{"node":{"kind":"UNPAID_MONTHS","nik":"` + nikB + `"}},{"node":{"kind":"UNPAID_MONTHS","nik":"` + nikA + `"}}]}`}},
 		{name: "discrepancy", query: `f: discrepancy(id: $own) { kind nik }`, vars: []string{"own"}, want: [4]cell{
 			forbidden, `{"kind":"UNPAID_MONTHS","nik":"` + nikA + `"}`, forbidden, `{"kind":"UNPAID_MONTHS","nik":"` + nikA + `"}`}}, // analysts: ids are masked, no lookup by id
 		{name: "discrepancy of another area", query: `f: discrepancy(id: $other) { kind }`, vars: []string{"other"}, want: [4]cell{
@@ -361,7 +366,7 @@ func TestOfficerOfAKelurahan(t *testing.T) {
 		ucj: universalCoverage(year: 2024, areaCode: "3672") { areaCode }
 	}`, nil)
 	want := `{"all":{"totalCount":2},"kecamatan":{"totalCount":2},"same":{"edges":[{"node":{"kpj":"10000000004"}},{"node":{"kpj":"10000000005"}}]},` +
-		`"other":{"totalCount":0},"claims":{"totalCount":1},"counts":{"total":2},"ucj":{"areaCode":"3672021001"}}`
+		`"other":{"totalCount":0},"claims":{"totalCount":1},"counts":{"total":3},"ucj":{"areaCode":"3672021001"}}`
 	if string(resp.Data) != want || len(resp.Errors) > 0 {
 		t.Errorf("got %s %+v\nwant %s", resp.Data, resp.Errors, want)
 	}

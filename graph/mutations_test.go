@@ -13,7 +13,7 @@ import (
 )
 
 // The reconciliation's mutations and queries through the real schema, as the
-// admin, over accessFixture (its reconciliation found six discrepancies): what
+// admin, over accessFixture (its reconciliation found eleven discrepancies): what
 // each answers, what it changes, and each error case with its code.
 
 // expect posts query as the admin and checks the field aliased f (checkCell:
@@ -186,8 +186,9 @@ func TestSetWorkforceTarget(t *testing.T) {
 		return map[string]any{"in": map[string]any{"year": year, "areaCode": area, "workforce": workforce, "basis": basis, "source": source}}
 	}
 
-	// The feed's denominator of the city: 176,000 (the fixture's), 4 active.
-	feed := `{"current":{"participants":4,"workforce":176000,"basis":"UCJ_TARGET","source":"Pemkot Cilegon and BPJS, Dec 2025","rate":` + rate(4, 176_000) + `}}`
+	// The feed's denominator of the city: 176,000 (the fixture's); 1 person
+	// covered at the as-of (Joko: Ahmad died in March, Siti lapsed).
+	feed := `{"current":{"participants":1,"workforce":176000,"basis":"UCJ_TARGET","source":"Pemkot Cilegon and BPJS, Dec 2025","rate":` + rate(1, 176_000) + `}}`
 	expect(t, f, ucj, map[string]any{"area": "3672"}, feed)
 
 	t.Run("refused", func(t *testing.T) {
@@ -211,18 +212,18 @@ func TestSetWorkforceTarget(t *testing.T) {
 	expect(t, f, set, in(2024, "3672", 200_000, "BPS_EMPLOYED", "BPS Kota Cilegon 2024"),
 		`{"year":2024,"areaCode":"3672","workforce":200000,"basis":"BPS_EMPLOYED","source":"BPS Kota Cilegon 2024"}`)
 	expect(t, f, ucj, map[string]any{"area": "3672"},
-		`{"current":{"participants":4,"workforce":200000,"basis":"BPS_EMPLOYED","source":"BPS Kota Cilegon 2024","rate":`+rate(4, 200_000)+`}}`)
-	// A year and area the feed has no figure for: Citangkil (Siti, active).
-	expect(t, f, ucj, map[string]any{"area": "367208"}, `{"current":{"participants":1,"workforce":null,"basis":null,"source":null,"rate":null}}`)
-	expect(t, f, set, in(2024, "367208", 8_000, "UCJ_TARGET", "Kecamatan Citangkil"),
-		`{"year":2024,"areaCode":"367208","workforce":8000,"basis":"UCJ_TARGET","source":"Kecamatan Citangkil"}`)
-	expect(t, f, ucj, map[string]any{"area": "367208"},
-		`{"current":{"participants":1,"workforce":8000,"basis":"UCJ_TARGET","source":"Kecamatan Citangkil","rate":`+rate(1, 8_000)+`}}`)
+		`{"current":{"participants":1,"workforce":200000,"basis":"BPS_EMPLOYED","source":"BPS Kota Cilegon 2024","rate":`+rate(1, 200_000)+`}}`)
+	// A year and area the feed has no figure for: kecamatan 367202 (Joko, covered).
+	expect(t, f, ucj, map[string]any{"area": "367202"}, `{"current":{"participants":1,"workforce":null,"basis":null,"source":null,"rate":null}}`)
+	expect(t, f, set, in(2024, "367202", 8_000, "UCJ_TARGET", "Kecamatan 367202"),
+		`{"year":2024,"areaCode":"367202","workforce":8000,"basis":"UCJ_TARGET","source":"Kecamatan 367202"}`)
+	expect(t, f, ucj, map[string]any{"area": "367202"},
+		`{"current":{"participants":1,"workforce":8000,"basis":"UCJ_TARGET","source":"Kecamatan 367202","rate":`+rate(1, 8_000)+`}}`)
 	// Setting it again replaces it.
-	expect(t, f, set, in(2024, "367208", 10_000, "UCJ_TARGET", "Kecamatan Citangkil, revised"),
-		`{"year":2024,"areaCode":"367208","workforce":10000,"basis":"UCJ_TARGET","source":"Kecamatan Citangkil, revised"}`)
-	expect(t, f, ucj, map[string]any{"area": "367208"},
-		`{"current":{"participants":1,"workforce":10000,"basis":"UCJ_TARGET","source":"Kecamatan Citangkil, revised","rate":`+rate(1, 10_000)+`}}`)
+	expect(t, f, set, in(2024, "367202", 10_000, "UCJ_TARGET", "Kecamatan 367202, revised"),
+		`{"year":2024,"areaCode":"367202","workforce":10000,"basis":"UCJ_TARGET","source":"Kecamatan 367202, revised"}`)
+	expect(t, f, ucj, map[string]any{"area": "367202"},
+		`{"current":{"participants":1,"workforce":10000,"basis":"UCJ_TARGET","source":"Kecamatan 367202, revised","rate":`+rate(1, 10_000)+`}}`)
 
 	t.Run("without the reconciliation", func(t *testing.T) {
 		expect(t, newFixture(t, graph.Config{}), set, in(2024, "3672", 200_000, "BPS_EMPLOYED", "BPS"), "UNAVAILABLE")
@@ -288,12 +289,12 @@ func TestReconcileRuns(t *testing.T) {
 	const list = `query($first: Int) { f: reconcileRuns(first: $first) { trigger status error people findings { found opened unchanged resolved } rollupVersion newVersion } }`
 	// The fixture's pass: 4 people (NIKs), 6 discrepancies opened, the first
 	// rollup version.
-	first := `{"trigger":"test","status":"SUCCEEDED","error":null,"people":4,"findings":{"found":6,"opened":6,"unchanged":0,"resolved":0},"rollupVersion":1,"newVersion":true}`
+	first := `{"trigger":"test","status":"SUCCEEDED","error":null,"people":4,"findings":{"found":11,"opened":11,"unchanged":0,"resolved":0},"rollupVersion":1,"newVersion":true}`
 	expect(t, f, list, nil, `[`+first+`]`)
 
 	// A second pass over the same data changes nothing: the same findings,
 	// the same cells (no new version).
-	again := `{"trigger":"reconcileNow:root","status":"SUCCEEDED","error":null,"people":4,"findings":{"found":6,"opened":0,"unchanged":6,"resolved":0},"rollupVersion":1,"newVersion":false}`
+	again := `{"trigger":"reconcileNow:root","status":"SUCCEEDED","error":null,"people":4,"findings":{"found":11,"opened":0,"unchanged":11,"resolved":0},"rollupVersion":1,"newVersion":false}`
 	expect(t, f, `mutation { f: reconcileNow { trigger status error people findings { found opened unchanged resolved } rollupVersion newVersion } }`, nil, again)
 	expect(t, f, list, nil, `[`+again+`,`+first+`]`)
 	expect(t, f, list, map[string]any{"first": 1}, `[`+again+`]`)
