@@ -69,6 +69,7 @@ type config struct {
 	// feedsim and demo
 	Seed  int64
 	Scale float64
+	AsOf  time.Time // the simulated feeds' as_of; zero for feedsim.DefaultAsOf
 
 	// feedsim
 	Faults feedsim.Faults
@@ -512,6 +513,14 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 			def = 0.05
 		}
 		fs.Float64Var(&c.Scale, "scale", def, fmt.Sprintf("simulator volume, %g to %g; 1 is the whole city (about 125,000 participants)", feedsim.MinScale, float64(feedsim.MaxScale)))
+		fs.Func("as-of", "the simulated feeds' as_of, an RFC 3339 time, e.g. 2024-08-15T23:59:00+07:00 (default "+feedsim.DefaultAsOf.Format(time.RFC3339)+")", func(v string) error {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return fmt.Errorf("want an RFC 3339 time such as 2024-08-16T00:00:00+07:00")
+			}
+			c.AsOf = t
+			return nil
+		})
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -68,3 +68,17 @@ func TestRulesFileConfig(t *testing.T) {
 		t.Errorf("a missing rules file: %v", err)
 	}
 }
+
+// TestAsOfFlag: feedsim and demo take the simulated feeds' as_of, so a
+// snapshot near midnight WIB can be served; the default is the simulator's.
+func TestAsOfFlag(t *testing.T) {
+	for _, cmd := range []string{"feedsim", "demo"} {
+		c, err := parseConfig(cmd, []string{"--as-of", "2024-08-15T23:59:00+07:00"}, io.Discard)
+		if want := time.Date(2024, 8, 15, 16, 59, 0, 0, time.UTC); err != nil || !c.AsOf.Equal(want) {
+			t.Errorf("%s --as-of: %v %v, want %v", cmd, c.AsOf, err, want)
+		}
+		if c, err := parseConfig(cmd, nil, io.Discard); err != nil || !c.AsOf.IsZero() {
+			t.Errorf("%s without --as-of: %v %v, want the simulator's default", cmd, c.AsOf, err)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 	defer apiLn.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ds, err := feedsim.Generate(feedsim.Config{Seed: cfg.Seed, Scale: cfg.Scale})
+	ds, err := feedsim.Generate(feedsim.Config{Seed: cfg.Seed, Scale: cfg.Scale, AsOf: cfg.AsOf})
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // runFeedsim serves simulated feeds until ctx ends.
 func runFeedsim(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
 	start := time.Now()
-	ds, err := feedsim.Generate(feedsim.Config{Seed: cfg.Seed, Scale: cfg.Scale})
+	ds, err := feedsim.Generate(feedsim.Config{Seed: cfg.Seed, Scale: cfg.Scale, AsOf: cfg.AsOf})
 	if err != nil {
 		return err
 	}

@@ -629,6 +629,7 @@ func TestCommandErrors(t *testing.T) {
 		{"sync without feed server", []string{"sync", "--once", "--feed-base-url", ""}, "JAMSOSTEK_FEED_BASE_URL"},
 		{"unknown feed", []string{"sync", "--once", "--feed-base-url", "http://127.0.0.1:1", "--feed", "payroll"}, "unknown feed"},
 		{"bad page size", []string{"sync", "--once", "--page-size", "9000"}, "page size"},
+		{"bad as-of", []string{"feedsim", "--as-of", "2024-08-16 00:00"}, "RFC 3339"},
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "log level"},
 		{"stray argument", []string{"serve", "now"}, "unexpected arguments"},
 	}
