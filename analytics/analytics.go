@@ -39,6 +39,7 @@ type Store interface {
 	ScanContributions(ctx context.Context) iter.Seq2[coverage.Contribution, error]
 	ScanClaims(ctx context.Context) iter.Seq2[coverage.Claim, error]
 	SyncRuns(ctx context.Context, feed coverage.Feed, first int) ([]coverage.SyncRun, error)
+	LatestSucceededRun(ctx context.Context, feed coverage.Feed) (*coverage.SyncRun, error)
 	SaveFindings(ctx context.Context, runID string, asOf time.Time, findings []coverage.Finding) (coverage.FindingCounts, error)
 	SaveRollup(ctx context.Context, r *reconcile.Rollup) (int64, bool, error)
 	LatestRollup(ctx context.Context) (*reconcile.Rollup, error)
@@ -136,22 +137,21 @@ func (s *Service) current() (*Snapshot, error) {
 }
 
 // dataAsOf returns the data's as-of time and each feed's: a feed's is the
-// as_of of its newest successful sync run (runs are newest first), the data's
+// as_of of its newest successful sync run, the data's
 // the newest of the membership, contribution, claim and roster feeds'; now
 // when none carries one. A feed never synced successfully has no entry.
 func (s *Service) dataAsOf(ctx context.Context) (time.Time, map[coverage.Feed]time.Time, error) {
 	var asOf time.Time
 	feeds := map[coverage.Feed]time.Time{}
 	for _, f := range []coverage.Feed{coverage.FeedParticipants, coverage.FeedContributions, coverage.FeedClaims, coverage.FeedRoster} {
-		runs, err := s.Store.SyncRuns(ctx, f, 20)
+		// The newest success however many runs failed since: a stale feed
+		// keeps its own as-of, it does not borrow another feed's.
+		r, err := s.Store.LatestSucceededRun(ctx, f)
 		if err != nil {
 			return time.Time{}, nil, err
 		}
-		for _, r := range runs {
-			if r.Status == coverage.RunSucceeded && !r.AsOf.IsZero() {
-				feeds[f] = r.AsOf
-				break
-			}
+		if r != nil && !r.AsOf.IsZero() {
+			feeds[f] = r.AsOf
 		}
 		if feeds[f].After(asOf) {
 			asOf = feeds[f]

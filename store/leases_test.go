@@ -270,3 +270,31 @@ func TestTakingALeaseAbandonsOrphanedRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestLatestSucceededRun: a feed's newest successful run is found however
+// many runs failed since (the per-feed as-of of the reconciliation reads it),
+// and only that feed's.
+func TestLatestSucceededRun(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	if r, err := s.LatestSucceededRun(ctx, coverage.FeedContributions); err != nil || r != nil {
+		t.Fatalf("never synced: %+v %v", r, err)
+	}
+	t0 := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
+	save := func(id string, feed coverage.Feed, st coverage.RunStatus, at time.Time) {
+		t.Helper()
+		if err := s.SaveRun(ctx, coverage.SyncRun{ID: id, Feed: feed, Status: st, StartedAt: at, FinishedAt: at.Add(time.Minute), AsOf: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("ok-old", coverage.FeedContributions, coverage.RunSucceeded, t0)
+	save("ok", coverage.FeedContributions, coverage.RunSucceeded, t0.Add(time.Hour))
+	for i := range 30 {
+		save(fmt.Sprintf("failed-%02d", i), coverage.FeedContributions, coverage.RunFailed, t0.Add(time.Duration(2+i)*time.Hour))
+	}
+	save("roster-ok", coverage.FeedRoster, coverage.RunSucceeded, t0.Add(100*time.Hour))
+	r, err := s.LatestSucceededRun(ctx, coverage.FeedContributions)
+	if err != nil || r == nil || r.ID != "ok" || !r.AsOf.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("after 30 failures: %+v %v, want run ok", r, err)
+	}
+}

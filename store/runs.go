@@ -83,6 +83,23 @@ func (s *Store) SaveRun(ctx context.Context, r coverage.SyncRun) error {
 	return nil
 }
 
+// LatestSucceededRun returns a feed's newest SUCCEEDED sync run, however many
+// runs failed since; nil when it never succeeded.
+func (s *Store) LatestSucceededRun(ctx context.Context, feed coverage.Feed) (*coverage.SyncRun, error) {
+	var d runDoc
+	err := s.db.Collection(colSyncRuns).FindOne(ctx,
+		bson.D{{Key: "feed", Value: string(feed)}, {Key: "status", Value: string(coverage.RunSucceeded)}},
+		options.FindOne().SetSort(bson.D{{Key: "started_at", Value: -1}, {Key: "_id", Value: -1}})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find the latest successful %s run: %w", feed, err)
+	}
+	r := d.run()
+	return &r, nil
+}
+
 // SyncRuns returns the latest runs, newest first, of one feed or of all ("").
 func (s *Store) SyncRuns(ctx context.Context, feed coverage.Feed, first int) ([]coverage.SyncRun, error) {
 	if first <= 0 || first > coverage.MaxPageSize {

@@ -118,10 +118,22 @@ func (pp *personPass) cells() {
 			if c.AmountPaid > 0 {
 				meas.PaidCount++
 			}
-			if e.overdue(c.Period) && c.AmountPaid < c.AmountDue {
-				meas.UnpaidOverdue++
-				meas.Arrears += c.AmountDue - c.AmountPaid
+		}
+		// Arrears by the month model: a month billed twice is one bill whose
+		// payments add up, so a month paid in two halves owes nothing; a
+		// month not billed is not counted here (it has no bill), only in
+		// UNPAID_MONTHS.
+		for _, mo := range m.months {
+			if mo.state != monthUnpaid || !e.inWindow(mo.period) {
+				continue
 			}
+			payer := m.p.PayerType
+			if b := mo.highest(); b != nil {
+				payer = b.PayerType
+			}
+			meas := e.cell(pp.memberKey(m, mo.period, payer, pp.categoryOf(m, mo.period)))
+			meas.UnpaidOverdue++
+			meas.Arrears += mo.arrears
 		}
 	}
 	// Claims: submitted in the month of submission, paid in the month of

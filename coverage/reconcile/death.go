@@ -8,14 +8,17 @@ import (
 
 // deathMonth returns the month of the person's death the records show: the
 // incident month of the earliest PAID JKM DEATH claim, "" when none.
-func (pp *personPass) deathMonth() coverage.Period { return deathDate(pp.p.Claims).Period() }
+func (pp *personPass) deathMonth() coverage.Period { return deathDate(pp.p.Claims, pp.byKPJ).Period() }
 
-// deathDate is the incident date of the earliest PAID JKM DEATH claim, ""
-// when none.
-func deathDate(claims []coverage.Claim) coverage.Date {
+// deathDate is the incident date of the earliest PAID JKM DEATH claim under
+// one of the person's memberships (byKPJ), "" when none.
+func deathDate(claims []coverage.Claim, byKPJ map[string]*member) coverage.Date {
 	var d coverage.Date
 	for i := range claims {
 		c := &claims[i]
+		if byKPJ[c.KPJ] == nil {
+			continue
+		}
 		if c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath && c.Status == coverage.ClaimPaid {
 			if c.IncidentDate != "" && (d == "" || c.IncidentDate < d) {
 				d = c.IncidentDate

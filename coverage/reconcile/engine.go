@@ -243,22 +243,19 @@ func (e *Engine) Add(p *Person) error {
 
 	members := make([]*member, len(p.Participants))
 	byKPJ := make(map[string]*member, len(p.Participants))
-	// A paid JKM death claim ends every membership of the person in the
-	// month of death, whatever BPJS's records still say: no month after it
-	// is owed, lapses, is funded-not-paid or counts as covered (what was
-	// paid for them is PAID_AFTER_DEATH).
-	died := deathDate(p.Claims)
 	for i := range p.Participants {
 		m := &member{p: &p.Participants[i], start: p.Participants[i].CoverageStart.Period(), end: p.Participants[i].CoverageEnd.Period()}
-		if died != "" {
-			m.died = died
-			if m.end == "" || died.Period() < m.end {
-				m.end = died.Period()
-			}
-		}
 		members[i] = m
 		byKPJ[m.p.KPJ] = m
 	}
+	// A paid JKM death claim (under one of the person's own memberships: a
+	// claim under another NIK's KPJ is KPJ_NIK_MISMATCH, not a death of
+	// this person) ends every membership of the person in the month of
+	// death, whatever BPJS's records still say: no month after it is owed,
+	// lapses, is funded-not-paid or counts as covered (what was paid for them
+	// is PAID_AFTER_DEATH), and a claim for a later incident is outside
+	// coverage.
+	died := deathDate(p.Claims, byKPJ)
 	for i := range p.Contributions {
 		c := &p.Contributions[i]
 		m := byKPJ[c.KPJ]
@@ -267,6 +264,27 @@ func (e *Engine) Add(p *Person) error {
 			continue
 		}
 		m.contribs = append(m.contribs, c)
+	}
+	for _, m := range members {
+		if died != "" {
+			m.died = died
+			if m.end == "" || died.Period() < m.end {
+				m.end = died.Period()
+			}
+		}
+		// TERMINATED without a coverage end: ended, but when is unknown. It
+		// is not counted as covered (cells), and its months end with its
+		// last bill (its start when never billed) rather than running on
+		// to the as-of as months nobody billed.
+		if m.p.Status == coverage.StatusTerminated && m.p.CoverageEnd == "" {
+			last := m.start
+			for _, c := range m.contribs {
+				last = max(last, c.Period)
+			}
+			if m.end == "" || last < m.end {
+				m.end = last
+			}
+		}
 	}
 	for _, m := range members {
 		e.model(m)

@@ -188,14 +188,56 @@ func TestFiguresMatchTheRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Arrears by month (DOMAIN.md, one bill a month): a month's due is the
+	// highest of its bills, its payments add up, and it is in arrears when
+	// overdue and not paid in full, within the membership's coverage (ended
+	// by a paid death claim of the person). Records under another NIK's KPJ
+	// have no membership: each counts on its own.
+	member := map[string]coverage.Participant{}
+	for _, p := range ds.Participants {
+		member[p.KPJ] = p
+	}
+	died := map[string]coverage.Date{}
+	for _, c := range ds.Claims {
+		if m, ok := member[c.KPJ]; ok && m.NIK == c.NIK && c.Program == coverage.ProgramJKM && c.Benefit == coverage.BenefitDeath && c.Status == coverage.ClaimPaid {
+			if d, ok := died[c.NIK]; !ok || c.IncidentDate < d {
+				died[c.NIK] = c.IncidentDate
+			}
+		}
+	}
+	type monthSum struct{ due, paid int64 }
+	byMonth := map[string]*monthSum{}
 	var billed, dueAll, arrears int64
 	for _, c := range ds.Contributions {
-		if c.Period >= r.From {
-			billed++
-			dueAll += c.AmountDue
-			if string(c.Period)+"-15" < string(td) {
-				arrears += c.AmountDue - c.AmountPaid
-			}
+		if c.Period < r.From {
+			continue
+		}
+		billed++
+		dueAll += c.AmountDue
+		if string(c.Period)+"-15" >= string(td) {
+			continue
+		}
+		m, ok := member[c.KPJ]
+		if !ok || m.NIK != c.NIK {
+			arrears += c.AmountDue - c.AmountPaid
+			continue
+		}
+		if c.Period < m.CoverageStart.Period() || (m.CoverageEnd != "" && c.Period > m.CoverageEnd.Period()) {
+			continue
+		}
+		if d, ok := died[m.NIK]; ok && c.Period > d.Period() {
+			continue
+		}
+		k := c.KPJ + " " + string(c.Period)
+		if byMonth[k] == nil {
+			byMonth[k] = &monthSum{}
+		}
+		byMonth[k].due = max(byMonth[k].due, c.AmountDue)
+		byMonth[k].paid += c.AmountPaid
+	}
+	for _, ms := range byMonth {
+		if ms.paid < ms.due {
+			arrears += ms.due - ms.paid
 		}
 	}
 	if ans.Totals.Billed != billed || ans.Totals.DueAmount != dueAll || ans.Totals.Arrears != arrears {

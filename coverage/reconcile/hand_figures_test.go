@@ -136,7 +136,7 @@ func TestRosterHistory(t *testing.T) {
 // TestRejectedRosterRows: one ROSTER_ROW_REJECTED per rejected row, subject
 // its Ref, filed under its kelurahan when it is an area of the city (else the
 // city), with its category when the code is well formed, the reason as the
-// detail, MEDIUM, Rp0.
+// detail with the values it quotes (a name, a NIK) withheld, MEDIUM, Rp0.
 func TestRejectedRosterRows(t *testing.T) {
 	rows := []reconcile.RejectedRosterRow{
 		{Ref: "q-1", Agency: "Disnaker", Category: "RT_RW", KelurahanCode: "3672011001", FundedFrom: "2024-01",
@@ -145,6 +145,8 @@ func TestRejectedRosterRows(t *testing.T) {
 			Reason: "category \"rt rw!\" is not a code of upper-case letters, digits and underscores; kelurahan not in the city"},
 		{Ref: "q-3", Category: "KADER", KelurahanCode: "367201", Reason: "funded_from is missing"},
 		{Ref: "q-4", Reason: ""},
+		// Shifted columns: a name in the category, a NIK in the kelurahan.
+		{Ref: "q-5", Reason: `category "Siti Aminah" is not a code; kelurahan_code "3672015508900001" is not 10 digits; nik 3672015508900001 does not parse`},
 	}
 	var h handCity
 	h.ds.AsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC)
@@ -156,9 +158,10 @@ func TestRejectedRosterRows(t *testing.T) {
 		detail    string
 	}{
 		{"q-1", "3672011001", coverage.CategoryRTRW, "nik: NIK must be 16 digits"},
-		{"q-2", "3672", "", rows[1].Reason},
+		{"q-2", "3672", "", `category "…" is not a code of upper-case letters, digits and underscores; kelurahan not in the city`},
 		{"q-3", "367201", coverage.CategoryKader, "funded_from is missing"},
 		{"q-4", "3672", "", "roster row rejected by the sync (no reason given)"},
+		{"q-5", "3672", "", `category "…" is not a code; kelurahan_code "…" is not 10 digits; nik … does not parse`},
 	}
 	if len(res.Findings) != len(want) {
 		t.Errorf("%d findings, want %d: %s", len(res.Findings), len(want), describe(res.Findings))

@@ -52,19 +52,25 @@ type month struct {
 // billed, and overdue.
 func (mo *month) unpaid() bool { return mo.state == monthUnpaid || mo.state == monthNotBilled }
 
-// programs returns the programs of the month's bill: those of the bill with
-// the highest amount due.
-func (mo *month) programs() []coverage.Program {
+// highest returns the month's bill with the highest amount due (the first of
+// them), nil when the month was not billed.
+func (mo *month) highest() *coverage.Contribution {
 	var best *coverage.Contribution
 	for _, c := range mo.bills {
 		if best == nil || c.AmountDue > best.AmountDue {
 			best = c
 		}
 	}
-	if best == nil {
-		return nil
+	return best
+}
+
+// programs returns the programs of the month's bill: those of the bill with
+// the highest amount due.
+func (mo *month) programs() []coverage.Program {
+	if b := mo.highest(); b != nil {
+		return b.Programs
 	}
-	return best.Programs
+	return nil
 }
 
 // model groups a membership's contributions by month and reads each month of

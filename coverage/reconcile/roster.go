@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ func (e *Engine) rosterYear() int {
 // rejectedRows files each roster row the sync rejected as a finding on the
 // roster it came from: its kelurahan when that is an area of the city (else
 // the city) and its category when the code is well formed. The detail is the
-// sync's reason, which carries no personal data.
+// sync's reason with the values it quotes withheld.
 func (e *Engine) rejectedRows() {
 	city := e.cfg.Areas.City().Code
 	for _, row := range e.cfg.RejectedRoster {
@@ -30,8 +31,11 @@ func (e *Engine) rejectedRows() {
 			f.Category = cat
 		}
 		// The reason alone: the row's other fields (agency, funded months)
-		// are what the row said, possibly shifted columns holding a NIK.
-		f.Detail = strings.TrimSpace(row.Reason)
+		// are what the row said, possibly shifted columns holding a NIK or
+		// a name; and the reason itself quotes the values it refused
+		// (`category "Siti Aminah" is not a code`): they are withheld, the
+		// finding is read by officers, the raw row only by admins.
+		f.Detail = withholdValues(strings.TrimSpace(row.Reason))
 		if f.Detail == "" {
 			f.Detail = "roster row rejected by the sync (no reason given)"
 		}
@@ -105,4 +109,16 @@ func (pp *personPass) rosterFindings() {
 			NIK: p.NIK, Category: pp.category(), AreaCode: outside[0], Amount: pp.apbdPaid(nil),
 			Detail: fmt.Sprintf("funded by the city while living in %s, outside %s", strings.Join(outside, ", "), e.cfg.Areas.City().Name)})
 	}
+}
+
+var (
+	quotedValue = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	digitRun    = regexp.MustCompile(`[0-9]{6,}`)
+)
+
+// withholdValues replaces the values a validation message quotes, and any
+// run of six or more digits (a NIK, a KPJ, a phone number), by "…".
+func withholdValues(reason string) string {
+	reason = quotedValue.ReplaceAllString(reason, `"…"`)
+	return digitRun.ReplaceAllString(reason, "…")
 }

@@ -204,6 +204,8 @@ func (pp *personPass) claimFindings() {
 			why = "before coverage started on " + string(p.CoverageStart)
 		case p.CoverageEnd != "" && c.IncidentDate > p.CoverageEnd:
 			why = "after coverage ended on " + string(p.CoverageEnd)
+		case m.died != "" && c.IncidentDate > m.died:
+			why = "after the member's death on " + string(m.died) + " (a paid JKM death claim)"
 		case m.lapsed(mo):
 			why = "in " + string(mo) + ", while the membership is lapsed (3 consecutive months unpaid, the third " + string(m.lapseOf(mo)) + ")"
 		default:
