@@ -29,6 +29,7 @@ const defaultSchedule = "0 2 * * *"
 // down explicitly.
 type config struct {
 	Addr          string
+	OpsAddr       string // the operators' listener (ops.go: pprof); "" none
 	MongoURI      string
 	Database      string
 	DataDir       string
@@ -100,8 +101,8 @@ func (c config) String() string {
 		}
 		return "****"
 	}
-	return fmt.Sprintf("addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s stop_grace=%s introspection=%t admin_key=%s",
-		c.Addr, maskURI(c.MongoURI), c.Database, c.DataDir, maskURI(c.FeedBaseURL), mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.StopGrace, c.Introspection, mask(c.AdminKey)) +
+	return fmt.Sprintf("addr=%s ops_addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s stop_grace=%s introspection=%t admin_key=%s",
+		c.Addr, c.OpsAddr, maskURI(c.MongoURI), c.Database, c.DataDir, maskURI(c.FeedBaseURL), mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.StopGrace, c.Introspection, mask(c.AdminKey)) +
 		fmt.Sprintf(" key_cache_ttl=%s jwt_jwks_url=%s jwt_jwks_file=%s jwt_hs256_secret=%s jwt_issuer=%s jwt_audience=%s jwt_role_claim=%s jwt_area_claim=%s",
 			c.KeyCacheTTL, maskURI(c.JWT.JWKSURL), c.JWT.JWKSFile, mask(c.JWT.HS256Secret), c.JWT.Issuer, c.JWT.Audience, c.JWT.RoleClaim, c.JWT.AreaClaim) +
 		c.apiLimitsString()
@@ -457,6 +458,10 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.StringVar(&c.RulesFile, "rules-file", env("JAMSOSTEK_RULES_FILE", ""), "JSON file of the regulation the reconciliation applies (BPU tariffs, benefit ceilings; docs/reconciliation.md); empty: the rules built in (env JAMSOSTEK_RULES_FILE)")
 	}
 	switch cmd {
+	case "serve", "worker", "demo":
+		fs.StringVar(&c.OpsAddr, "ops-addr", env("JAMSOSTEK_OPS_ADDR", ""), "listen address of the operators' endpoints (/debug/pprof/), host:port, e.g. 127.0.0.1:6060; they need no key, so bind it to loopback or a network only operators reach; empty: off (env JAMSOSTEK_OPS_ADDR)")
+	}
+	switch cmd {
 	case "serve", "worker":
 		fs.StringVar(&c.Schedule, "schedule", env("JAMSOSTEK_SYNC_SCHEDULE", defaultSchedule), "cron schedule of the sync, Asia/Jakarta time (env JAMSOSTEK_SYNC_SCHEDULE)")
 	}
@@ -608,6 +613,11 @@ func (c *config) checkRanges(fs *flag.FlagSet) error {
 	}
 	if c.Faults.Latency < 0 || c.Faults.Latency > time.Minute {
 		return fmt.Errorf("--latency must be between 0 and 1m, got %s", c.Faults.Latency)
+	}
+	if has("ops-addr") && c.OpsAddr != "" {
+		if err := checkAddr("ops-addr", "JAMSOSTEK_OPS_ADDR", c.OpsAddr); err != nil {
+			return err
+		}
 	}
 	if has("addr") {
 		envName := "JAMSOSTEK_ADDR"

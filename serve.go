@@ -94,6 +94,9 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	// goroutines started here end before serveWith does.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if err := startOps(ctx, cfg.OpsAddr, logger, &wg); err != nil {
+		return err
+	}
 
 	svc := newAnalytics(s, cfg, logger)
 	jobs, err := feedJobs(cfg, s, logger)
