@@ -15,14 +15,12 @@ import (
 )
 
 // Rollup versions are stored as a version document in `rollups` and the cells
-// in chunks of chunkCells in `rollup_chunks` (_id "<version>-<n>"). The chunks
+// in chunks of binCells in `rollup_chunks` (_id "<version>-<n>"), in binary
+// (rollupbin.go; versions written before it: 2,000 cell documents a chunk). The chunks
 // are written first and the version document last, so a reader that finds a
 // version finds all its cells; readers fetch chunks by _id, which is indexed
 // on every engine. The last keepVersions versions are kept.
-const (
-	chunkCells   = 2000
-	keepVersions = 3
-)
+const keepVersions = 3
 
 type rollupDoc struct {
 	ID      string    `bson:"_id"`
@@ -40,7 +38,9 @@ type rollupDoc struct {
 type chunkDoc struct {
 	ID      string    `bson:"_id"`
 	Version int64     `bson:"version"`
-	Cells   []cellDoc `bson:"cells"`
+	Cells   []cellDoc `bson:"cells,omitempty"` // chunks written before the binary format
+	Format  int       `bson:"format,omitempty"` // binFormat when Bin holds the cells
+	Bin     []byte    `bson:"bin,omitempty"`
 }
 
 // cellDoc is a cell with short names; zero measures are left out.
@@ -153,12 +153,9 @@ func (s *Store) SaveRollup(ctx context.Context, r *reconcile.Rollup) (int64, boo
 	}
 	chunks := s.db.Collection(colRollupChunks)
 	n := int64(0)
-	for start := 0; start < len(r.Cells); start += chunkCells {
-		end := min(start+chunkCells, len(r.Cells))
-		doc := chunkDoc{ID: chunkID(version, n), Version: version, Cells: make([]cellDoc, 0, end-start)}
-		for i := start; i < end; i++ {
-			doc.Cells = append(doc.Cells, toCellDoc(&r.Cells[i]))
-		}
+	for start := 0; start < len(r.Cells); start += binCells {
+		end := min(start+binCells, len(r.Cells))
+		doc := chunkDoc{ID: chunkID(version, n), Version: version, Format: binFormat, Bin: encodeCells(r.Cells[start:end])}
 		// Replace: a crashed earlier attempt at this version may have left chunks.
 		if _, err := chunks.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true)); err != nil {
 			return 0, false, fmt.Errorf("write rollup chunk: %w", err)
@@ -221,8 +218,18 @@ func (s *Store) LatestRollup(ctx context.Context) (*reconcile.Rollup, error) {
 		if err := s.db.Collection(colRollupChunks).FindOne(ctx, bson.D{{Key: "_id", Value: chunkID(d.Version, n)}}).Decode(&c); err != nil {
 			return nil, fmt.Errorf("read rollup %d chunk %d: %w", d.Version, n, err)
 		}
-		for i := range c.Cells {
-			r.Cells = append(r.Cells, c.Cells[i].cell())
+		switch {
+		case c.Format == binFormat:
+			var err error
+			if r.Cells, err = decodeCells(c.Bin, r.Cells); err != nil {
+				return nil, fmt.Errorf("read rollup %d chunk %d: %w", d.Version, n, err)
+			}
+		case c.Format != 0:
+			return nil, fmt.Errorf("read rollup %d chunk %d: format %d is unknown to this version (written by a newer one?)", d.Version, n, c.Format)
+		default:
+			for i := range c.Cells {
+				r.Cells = append(r.Cells, c.Cells[i].cell())
+			}
 		}
 	}
 	if int64(len(r.Cells)) != d.Cells {
