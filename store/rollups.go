@@ -38,7 +38,7 @@ type rollupDoc struct {
 type chunkDoc struct {
 	ID      string    `bson:"_id"`
 	Version int64     `bson:"version"`
-	Cells   []cellDoc `bson:"cells,omitempty"` // chunks written before the binary format
+	Cells   []cellDoc `bson:"cells,omitempty"`  // chunks written before the binary format
 	Format  int       `bson:"format,omitempty"` // binFormat when Bin holds the cells
 	Bin     []byte    `bson:"bin,omitempty"`
 }
