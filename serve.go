@@ -27,7 +27,16 @@ import (
 const shutdownTimeout = 15 * time.Second
 
 func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*store.Store, error) {
-	s, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: logger})
+	return openStoreWith(ctx, cfg, logger, false)
+}
+
+// openStoreWith opens the store; a long-running process (serve, worker)
+// loads the embedded engine's record index in the background
+// (store.Config.IndexInBackground): its coverage figures answer at once, its
+// record lists once the index is in.
+func openStoreWith(ctx context.Context, cfg config, logger *slog.Logger, background bool) (*store.Store, error) {
+	s, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: logger,
+		IndexInBackground: background})
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +68,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		}
 		defer ln.Close()
 	}
-	s, err := openStore(ctx, cfg, logger)
+	s, err := openStoreWith(ctx, cfg, logger, true)
 	if err != nil {
 		return err
 	}

@@ -150,8 +150,8 @@ type indexed struct {
 	// refresh reads the keys from SQLite and puts those found into the
 	// index; it returns the keys found.
 	refresh func(ctx context.Context, s *Store, keys []string) (map[string]bool, error)
-	// load puts every document of the table into the index.
-	load func(ctx context.Context, s *Store, col, table string) error
+	// load puts every document of the table into the index x.
+	load func(ctx context.Context, s *Store, x *memindex.Index, col, table string) error
 }
 
 func indexer[T any](list memindex.List, decode func([]byte) (T, error), key func(*T) string, put func(*memindex.Index, []T)) indexed {
@@ -171,7 +171,7 @@ func indexer[T any](list memindex.List, decode func([]byte) (T, error), key func
 			put(s.mem, vals)
 			return found, nil
 		},
-		load: func(ctx context.Context, s *Store, col, table string) error {
+		load: func(ctx context.Context, s *Store, x *memindex.Index, col, table string) error {
 			rows, err := s.embedded.reader.QueryContext(ctx, fmt.Sprintf(`SELECT _ferretdb_sjson FROM %q`, table))
 			if err != nil {
 				return fmt.Errorf("load the record index of %s: %w", col, err)
@@ -188,14 +188,14 @@ func indexer[T any](list memindex.List, decode func([]byte) (T, error), key func
 					return fmt.Errorf("load the record index of %s: decode: %w", col, err)
 				}
 				if batch = append(batch, v); len(batch) == cap(batch) {
-					put(s.mem, batch)
+					put(x, batch)
 					batch = batch[:0]
 				}
 			}
 			if err := rows.Err(); err != nil {
 				return fmt.Errorf("load the record index of %s: %w", col, err)
 			}
-			put(s.mem, batch)
+			put(x, batch)
 			return nil
 		},
 	}
@@ -221,6 +221,16 @@ var indexedCollections = map[string]indexed{
 // on a context of its own: a write cut by its caller's cancellation may
 // still land, and the index must not miss it.
 func (s *Store) refresh(ctx context.Context, col string, keys []string) error {
+	if s.mem == nil {
+		return nil
+	}
+	s.memMu.Lock()
+	defer s.memMu.Unlock()
+	return s.refreshLocked(ctx, col, keys)
+}
+
+// refreshLocked is refresh with memMu held.
+func (s *Store) refreshLocked(ctx context.Context, col string, keys []string) error {
 	ix, ok := indexedCollections[col]
 	if s.mem == nil || !ok || len(keys) == 0 {
 		return nil
@@ -244,10 +254,14 @@ func (s *Store) refresh(ctx context.Context, col string, keys []string) error {
 	return nil
 }
 
-// loadIndex fills the in-memory index from the database (at start).
+// loadIndex fills the in-memory index from the database (at start, and
+// after DropDatabase). It loads into an index of its own, which s.mem then
+// adopts; the keys written meanwhile (s.mem notes them while it loads) are
+// read again from the database, and s.mem is ready: its queries waited
+// until then.
 func (s *Store) loadIndex(ctx context.Context) error {
 	start := time.Now()
-	s.mem.Reset()
+	loaded := memindex.New()
 	// Contributions are most of the records: one goroutine loads them while
 	// another loads the rest (decoding is most of the time; the index's
 	// lock is held only to put a batch).
@@ -257,7 +271,7 @@ func (s *Store) loadIndex(ctx context.Context) error {
 			var err error
 			for col, ix := range indexedCollections {
 				if table, ok := s.embedded.tables[col]; ok && (col == colContributions) == big && err == nil {
-					err = ix.load(ctx, s, col, table)
+					err = ix.load(ctx, s, loaded, col, table)
 				}
 			}
 			errs <- err
@@ -266,7 +280,19 @@ func (s *Store) loadIndex(ctx context.Context) error {
 	if err := errors.Join(<-errs, <-errs); err != nil {
 		return err
 	}
-	s.mem.BuildKeyOrders()
+	loaded.BuildKeyOrders()
+	// The writes' own index updates wait (memMu) while the records they
+	// wrote during the load are read again: each is then newer than what
+	// the load read, and a write that lands now updates the index after.
+	s.memMu.Lock()
+	defer s.memMu.Unlock()
+	s.mem.Adopt(loaded)
+	for list, keys := range s.mem.TakePending() {
+		if err := s.refreshLocked(ctx, colOf[list], keys); err != nil {
+			return err
+		}
+	}
+	s.mem.MarkReady()
 	s.log.Info("record index loaded", "took", time.Since(start).Round(time.Millisecond), "rows", s.mem.Sizes())
 	return nil
 }

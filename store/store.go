@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -61,6 +62,11 @@ type Config struct {
 	// finds, as on MongoDB, instead of the in-memory index: slow (every
 	// filter scans), for tests that check both paths answer alike.
 	NoRecordIndex bool
+	// IndexInBackground loads the embedded engine's record index after Open
+	// returns: a process serves its other answers (the coverage figures)
+	// at once, and the record lists wait until the index is loaded (a few
+	// seconds for a city). Writes meanwhile are applied as usual.
+	IndexInBackground bool
 }
 
 // Store is the MongoDB adapter. It is safe for concurrent use.
@@ -70,8 +76,14 @@ type Store struct {
 	embedded *embedded
 	log      *slog.Logger
 	// mem is the embedded engine's index of the record lists (memindex); nil
-	// on MongoDB, whose own indexes serve them.
-	mem *memindex.Index
+	// on MongoDB, whose own indexes serve them. memMu orders the writes'
+	// updates of it after a load's re-reads (loadIndex).
+	mem   *memindex.Index
+	memMu sync.Mutex
+	// stopLoad stops a background load of mem, loadDone is closed when it
+	// has ended (Config.IndexInBackground); nil otherwise.
+	stopLoad context.CancelFunc
+	loadDone chan struct{}
 	// idLookups is set for engines that only use an index for a filter that is
 	// exactly {_id: value} (the embedded FerretDB): there, reads of many keys go
 	// one key at a time instead of {_id: {$in: [...]}}, which would scan.
@@ -104,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 		s.embedded, s.idLookups, uri = e, true, e.uri
 		if !cfg.NoRecordIndex {
-			s.mem = memindex.New()
+			s.mem = memindex.NewLoading()
 		}
 	}
 	opts := options.Client().ApplyURI(uri).
@@ -134,7 +146,40 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.Close(ctx)
 		return nil, fmt.Errorf("prepare database %s: %w", cfg.Database, err)
 	}
+	if s.mem != nil {
+		if !cfg.IndexInBackground {
+			if err := s.loadIndex(ctx); err != nil {
+				s.Close(ctx)
+				return nil, fmt.Errorf("prepare database %s: %w", cfg.Database, err)
+			}
+			return s, nil
+		}
+		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopLoad, s.loadDone = cancel, make(chan struct{})
+		go func() {
+			defer close(s.loadDone)
+			s.loadInBackground(lctx)
+		}()
+	}
 	return s, nil
+}
+
+// loadInBackground loads the record index, trying again (every few
+// seconds, saying why) until it is loaded or the store closes: the lists
+// wait for it.
+func (s *Store) loadInBackground(ctx context.Context) {
+	for {
+		err := s.loadIndex(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		s.log.Error("record index: load failed; the record lists wait until it is loaded, trying again in 5 s", "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 // notAnswering says why MongoDB did not answer: each host the driver tried
@@ -210,6 +255,10 @@ func (s *Store) ping(ctx context.Context) error {
 
 // Close disconnects and stops the embedded engine, bounded by ctx.
 func (s *Store) Close(ctx context.Context) error {
+	if s.stopLoad != nil {
+		s.stopLoad()
+		s.waitLoad()
+	}
 	var errs []error
 	if s.client != nil {
 		errs = append(errs, s.client.Disconnect(ctx))
@@ -265,9 +314,6 @@ func (s *Store) ensureSchema(ctx context.Context) error {
 	if err := s.prepareAuditSQLite(ctx); err != nil {
 		return err
 	}
-	if s.mem != nil {
-		return s.loadIndex(ctx)
-	}
 	return nil
 }
 
@@ -278,8 +324,22 @@ func isNamespaceExists(err error) bool {
 
 // DropDatabase removes every collection. Tests and `demo --fresh` use it.
 func (s *Store) DropDatabase(ctx context.Context) error {
+	s.waitLoad()
 	if err := s.db.Drop(ctx); err != nil {
 		return err
 	}
-	return s.ensureSchema(ctx)
+	if err := s.ensureSchema(ctx); err != nil {
+		return err
+	}
+	if s.mem != nil {
+		return s.loadIndex(ctx)
+	}
+	return nil
+}
+
+// waitLoad waits for a background load of the record index to end.
+func (s *Store) waitLoad() {
+	if s.loadDone != nil {
+		<-s.loadDone
+	}
 }

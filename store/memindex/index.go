@@ -44,10 +44,111 @@ type Index struct {
 	roster        *table[rosterRow]
 	discrepancies *table[discrepancy]
 	quarantine    *table[quarantined]
+
+	// ready is closed once the index answers what the database holds: at
+	// once for New, after Settle for NewLoading. Queries wait for it.
+	ready chan struct{}
+	// pending, while loading, are the keys written to each list since
+	// the load began (see NewLoading).
+	pending map[List]map[string]struct{}
 }
 
-// New returns an empty index.
+// closed is a closed channel: the ready of an index that needs no load.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// New returns an empty index, ready.
 func New() *Index {
+	x := newIndex()
+	x.ready = closed
+	return x
+}
+
+// NewLoading returns an empty index that is not ready: its queries wait
+// until MarkReady. Meanwhile the store loads the database into another
+// index (New) and hands it over with Adopt, and the writes it makes go to
+// this one as usual; each written key is noted, so that the store reads it
+// again from the database after Adopt (TakePending): a load that read a
+// record before a write does not leave it stale.
+func NewLoading() *Index {
+	x := newIndex()
+	x.ready = make(chan struct{})
+	x.pending = map[List]map[string]struct{}{}
+	x.setTracking(true)
+	return x
+}
+
+// setTracking turns the noting of written keys on or off (under the lock or
+// before the index is shared).
+func (x *Index) setTracking(on bool) {
+	track := func(l List) func(string) {
+		if !on {
+			return nil
+		}
+		return func(k string) {
+			m := x.pending[l]
+			if m == nil {
+				m = map[string]struct{}{}
+				x.pending[l] = m
+			}
+			m[strings.Clone(k)] = struct{}{}
+		}
+	}
+	x.participants.track, x.contributions.track, x.claims.track = track(Participants), track(Contributions), track(Claims)
+	x.roster.track, x.discrepancies.track, x.quarantine.track = track(Roster), track(Discrepancies), track(Quarantine)
+}
+
+// Adopt replaces the index's rows with those of loaded (which must not be
+// used afterwards), keeping the index's readiness and its noting of writes.
+func (x *Index) Adopt(loaded *Index) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.adopt(loaded)
+}
+
+// adopt is Adopt under the lock.
+func (x *Index) adopt(n *Index) {
+	x.kpjs, x.niks, x.syms, x.programs = n.kpjs, n.niks, n.syms, n.programs
+	x.participants, x.contributions, x.claims = n.participants, n.contributions, n.claims
+	x.roster, x.discrepancies, x.quarantine = n.roster, n.discrepancies, n.quarantine
+	// The tables' value functions are bound to n: rebind them to x.
+	x.participants.value, x.contributions.value, x.claims.value = x.participantValue, x.contributionValue, x.claimValue
+	x.roster.value, x.discrepancies.value, x.quarantine.value = x.rosterValue, x.discrepancyValue, x.quarantinedValue
+	x.setTracking(x.pending != nil)
+}
+
+// TakePending returns the keys written since the load began (or since the
+// last call), by list, and forgets them.
+func (x *Index) TakePending() map[List][]string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := map[List][]string{}
+	for l, m := range x.pending {
+		for k := range m {
+			out[l] = append(out[l], k)
+		}
+		delete(x.pending, l)
+	}
+	return out
+}
+
+// MarkReady ends the load: the index stops noting writes and its queries
+// run. The store calls it after reading the pending keys again, with its
+// writes to the index held meanwhile.
+func (x *Index) MarkReady() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.pending == nil {
+		return
+	}
+	x.pending = nil
+	x.setTracking(false)
+	close(x.ready)
+}
+
+// Ready is closed once the index answers queries.
+func (x *Index) Ready() <-chan struct{} { return x.ready }
+
+func newIndex() *Index {
 	x := &Index{kpjs: newSymbols(), niks: newSymbols(), syms: newSymbols(), programs: map[coverage.Program]uint{}}
 	x.participants = newTable(x.participantValue, func(r *participant) int32 { return r.nik })
 	x.contributions = newTable(x.contributionValue, func(r *contribution) int32 { return r.kpj }, func(r *contribution) int32 { return r.nik })
@@ -60,15 +161,10 @@ func New() *Index {
 
 // Reset empties the index (the database was dropped).
 func (x *Index) Reset() {
-	n := New()
+	n := newIndex()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.kpjs, x.niks, x.syms, x.programs = n.kpjs, n.niks, n.syms, n.programs
-	x.participants, x.contributions, x.claims = n.participants, n.contributions, n.claims
-	x.roster, x.discrepancies, x.quarantine = n.roster, n.discrepancies, n.quarantine
-	// The tables' value functions are bound to n: rebind them to x.
-	x.participants.value, x.contributions.value, x.claims.value = x.participantValue, x.contributionValue, x.claimValue
-	x.roster.value, x.discrepancies.value, x.quarantine.value = x.rosterValue, x.discrepancyValue, x.quarantinedValue
+	x.adopt(n)
 }
 
 // Sizes returns the number of rows of each list, for logs and tests.
@@ -98,6 +194,7 @@ func (x *Index) BuildKeyOrders() {
 // run answers a page of a table under the read lock. A first request for an
 // order builds its tree, under the write lock.
 func run[R any](x *Index, t func() *table[R], compile func() query[R], p coverage.PageRequest) (Result, error) {
+	<-x.ready
 	x.mu.RLock()
 	_, built := t().orders[p.Order.Field]
 	x.mu.RUnlock()
@@ -115,6 +212,7 @@ func run[R any](x *Index, t func() *table[R], compile func() query[R], p coverag
 // runBy answers one page per parent (KPJ or NIK) from the parent's
 // candidate set.
 func runBy[R any](x *Index, t func() *table[R], parent int, ids *symbols, keys []string, compile func() query[R], p coverage.PageRequest) (map[string]Result, error) {
+	<-x.ready
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	tab := t()

@@ -451,6 +451,7 @@ func (x *Index) Discrepancies(f coverage.DiscrepancyFilter, p coverage.PageReque
 
 // DiscrepancyCounts counts the matching discrepancies by kind.
 func (x *Index) DiscrepancyCounts(f coverage.DiscrepancyFilter) map[coverage.DiscrepancyKind]int64 {
+	<-x.ready
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	q := x.discrepancyQuery(f)

@@ -28,6 +28,10 @@ type table[R any] struct {
 	// sets of a member's or person's records.
 	parents  []func(r *R) int32
 	byParent []map[int32][]int32
+
+	// track, while the index loads (NewLoading), notes the key of every
+	// write, to be read again from the database once the load is in.
+	track func(key string)
 }
 
 // sortValue is a row's value of a sort field: text in s, or an integer in n
@@ -80,6 +84,9 @@ func (t *table[R]) len() int { return len(t.byKey) }
 
 // put inserts or replaces the row of key.
 func (t *table[R]) put(key string, r R) {
+	if t.track != nil {
+		t.track(key)
+	}
 	if i, ok := t.byKey[key]; ok {
 		t.unlink(i)
 		t.rows[i] = r
@@ -101,6 +108,9 @@ func (t *table[R]) put(key string, r R) {
 
 // remove deletes the row of key, if any.
 func (t *table[R]) remove(key string) {
+	if t.track != nil {
+		t.track(key)
+	}
 	i, ok := t.byKey[key]
 	if !ok {
 		return
