@@ -230,10 +230,16 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 		}
 		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if serr := s.Store.SaveReconcileRun(saveCtx, run); serr != nil && err == nil {
+		serr := s.Store.SaveReconcileRun(saveCtx, run)
+		if serr != nil && err == nil {
 			err = serr
 		}
+		s.loadMu.Lock()
+		if serr == nil {
+			s.lastRun = runSeen(run) // a refresh need not bump for this process's own run
+		}
 		s.findings.Add(1) // its findings, whatever became of the pass
+		s.loadMu.Unlock()
 		log.Info("reconciliation finished", "status", run.Status, "people", run.People, "read", run.Read,
 			"found", run.Findings.Found, "opened", run.Findings.Opened, "resolved", run.Findings.Resolved,
 			"version", run.RollupVersion, "cells", run.Cells, "seconds", run.FinishedAt.Sub(run.StartedAt).Seconds(), "error", run.Error)
@@ -314,6 +320,8 @@ func (s *Service) Generations() (snapshot, findings uint64) {
 // outside a pass (an acknowledgement, a resolution).
 func (s *Service) FindingsChanged() { s.findings.Add(1) }
 
+func runSeen(r coverage.ReconcileRun) string { return r.ID + "/" + string(r.Status) }
+
 // checkRuns bumps the findings' generation when the newest reconciliation
 // run is not the one seen last (another process's pass, or its end).
 func (s *Service) checkRuns(ctx context.Context) error {
@@ -323,7 +331,7 @@ func (s *Service) checkRuns(ctx context.Context) error {
 	}
 	var seen string
 	if len(runs) > 0 {
-		seen = runs[0].ID + "/" + string(runs[0].Status)
+		seen = runSeen(runs[0])
 	}
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
