@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -234,9 +235,10 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 		if serr != nil && err == nil {
 			err = serr
 		}
+		seen, rerr := s.runsSeen(saveCtx)
 		s.loadMu.Lock()
-		if serr == nil {
-			s.lastRun = runSeen(run) // a refresh need not bump for this process's own run
+		if serr == nil && rerr == nil {
+			s.lastRun = seen // a refresh need not bump again for this process's own run
 		}
 		s.findings.Add(1) // its findings, whatever became of the pass
 		s.loadMu.Unlock()
@@ -320,18 +322,28 @@ func (s *Service) Generations() (snapshot, findings uint64) {
 // outside a pass (an acknowledgement, a resolution).
 func (s *Service) FindingsChanged() { s.findings.Add(1) }
 
-func runSeen(r coverage.ReconcileRun) string { return r.ID + "/" + string(r.Status) }
+// runsSeen is what a refresh compares to tell whether reconciliation runs
+// started or ended since: the newest few runs, their ids and statuses (a
+// few, since runs of processes with one clock may start at the same time).
+func (s *Service) runsSeen(ctx context.Context) (string, error) {
+	runs, err := s.Store.ReconcileRuns(ctx, 5)
+	if err != nil {
+		return "", err
+	}
+	seen := make([]string, len(runs))
+	for i, r := range runs {
+		seen[i] = r.ID + "/" + string(r.Status)
+	}
+	slices.Sort(seen) // in any order: runs that started at once come in either
+	return strings.Join(seen, ";"), nil
+}
 
 // checkRuns bumps the findings' generation when the newest reconciliation
-// run is not the one seen last (another process's pass, or its end).
+// runs are not those seen last (another process's pass, or its end).
 func (s *Service) checkRuns(ctx context.Context) error {
-	runs, err := s.Store.ReconcileRuns(ctx, 1)
+	seen, err := s.runsSeen(ctx)
 	if err != nil {
 		return err
-	}
-	var seen string
-	if len(runs) > 0 {
-		seen = runSeen(runs[0])
 	}
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
