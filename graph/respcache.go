@@ -237,10 +237,10 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 		defer keyBufs.Put(kb)
 		kb.body.Reset()
 		if r.Body != nil && r.Body != http.NoBody {
-			n, err := kb.body.ReadFrom(io.LimitReader(r.Body, maxCachedRequest+1))
-			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(kb.body.Bytes()), r.Body))
-			if err != nil || n > maxCachedRequest {
-				next.ServeHTTP(w, r)
+			// The body is bounded already (guardBody, body.go): read whole.
+			_, err := kb.body.ReadFrom(r.Body)
+			if err != nil || kb.body.Len() > maxCachedRequest {
+				c.pass(w, r, next, kb)
 				return
 			}
 		}
@@ -275,6 +275,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			c.flights[h] = f
 			c.mu.Unlock()
 			c.misses.Add(1)
+			r.Body = rebody(kb)
 			c.fill(w, r, next, h, f, g)
 			return
 		}
@@ -290,8 +291,23 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			case <-r.Context().Done():
 			}
 		}
-		next.ServeHTTP(w, r)
+		c.pass(w, r, next, kb)
 	})
+}
+
+// pass serves a request the cache does not answer, with its body as read.
+func (c *respCache) pass(w http.ResponseWriter, r *http.Request, next http.Handler, kb *keyBuf) {
+	r.Body = rebody(kb)
+	next.ServeHTTP(w, r)
+}
+
+// rebody is a request's body again, as read into kb (a copy: kb goes back
+// to its pool when the request ends).
+func rebody(kb *keyBuf) io.ReadCloser {
+	if kb.body.Len() == 0 {
+		return http.NoBody
+	}
+	return io.NopCloser(bytes.NewReader(bytes.Clone(kb.body.Bytes())))
 }
 
 // fill answers a miss and keeps the answer when it may be kept.
