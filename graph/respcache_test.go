@@ -253,7 +253,11 @@ func TestResponseCacheInvalidation(t *testing.T) {
 	open := `{ discrepancyCounts(filter: {statuses: [OPEN]}) { total } }`
 	_, _, n1 := cf.raw(t, "viewer-key", open, nil)
 	var list struct {
-		Data struct{ Discrepancies struct{ Edges []struct{ Node struct{ ID string } } } }
+		Data struct {
+			Discrepancies struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
 	}
 	_, _, body = cf.raw(t, "admin-key", `{ discrepancies(filter: {statuses: [OPEN]}, first: 1) { edges { node { id } } } }`, nil)
 	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Data.Discrepancies.Edges) != 1 {
@@ -265,7 +269,9 @@ func TestResponseCacheInvalidation(t *testing.T) {
 		t.Fatal(body)
 	}
 	_, _, n2 := cf.raw(t, "viewer-key", open, nil)
-	var c1, c2 struct{ Data struct{ DiscrepancyCounts struct{ Total int } } }
+	var c1, c2 struct {
+		Data struct{ DiscrepancyCounts struct{ Total int } }
+	}
 	_ = json.Unmarshal([]byte(n1), &c1)
 	_ = json.Unmarshal([]byte(n2), &c2)
 	if c2.Data.DiscrepancyCounts.Total != c1.Data.DiscrepancyCounts.Total-1 {
