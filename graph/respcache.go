@@ -134,6 +134,7 @@ type cacheEntry struct {
 	key        string
 	body       []byte
 	ctype      []string
+	pass       bool // a request that is never kept: served without the cache
 	deps       dep
 	gens       gens
 	filled     time.Time
@@ -265,6 +266,10 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 		if e := c.entries[h]; e != nil && e.key == string(k) && c.fresh(e, g) {
 			c.touch(e)
 			c.mu.Unlock()
+			if e.pass {
+				c.pass(w, r, next, kb)
+				return
+			}
 			c.hits.Add(1)
 			replay(w, e)
 			return
@@ -284,7 +289,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 		if f.key == string(k) {
 			select {
 			case <-f.done:
-				if e := f.entry; e != nil && e.gens == g {
+				if e := f.entry; e != nil && !e.pass && e.gens == g {
 					replay(w, e)
 					return
 				}
@@ -316,10 +321,15 @@ func (c *respCache) fill(w http.ResponseWriter, r *http.Request, next http.Handl
 	rec := &recorder{ResponseWriter: w, max: c.maxEntry}
 	defer func() {
 		var e *cacheEntry
-		if st.cacheable() && !rec.over && rec.status == http.StatusOK && rec.buf.Len() > 0 {
+		switch {
+		case st.cacheable() && !rec.over && rec.status == http.StatusOK && rec.buf.Len() > 0:
 			e = &cacheEntry{hash: h, key: f.key, body: bytes.Clone(rec.buf.Bytes()), ctype: slices.Clone(w.Header().Values("Content-Type")),
 				deps: st.deps, gens: g, filled: c.now()}
 			c.add(e)
+		case st.ineligible():
+			// The same request will never be kept (a mutation, a record):
+			// noted, so that it goes through without waiting for its twins.
+			c.add(&cacheEntry{hash: h, key: f.key, pass: true})
 		}
 		c.mu.Lock()
 		f.entry = e
@@ -442,6 +452,15 @@ func (st *cacheState) cacheable() bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.ops == 1 && st.eligible && st.answered && !st.failed && st.deps&depUnknown == 0
+}
+
+// ineligible reports whether the request ran one operation that can never
+// be kept, whatever its answer: its kind and root fields say so (an error
+// may not come again, and does not count).
+func (st *cacheState) ineligible() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.ops == 1 && !st.eligible
 }
 
 // operations notes what each operation of a request to be cached asks.

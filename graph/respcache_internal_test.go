@@ -2,9 +2,12 @@ package graph
 
 import (
 	"bytes"
+	"fmt"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -94,5 +97,63 @@ func BenchmarkRespCacheHitPath(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		do()
+	}
+}
+
+// TestRespCacheBoundAndPass: the cache stays within its bytes, least
+// recently used out first; a request that can never be kept is noted and
+// goes through; an answer with errors, or not 200, is not kept.
+func TestRespCacheBoundAndPass(t *testing.T) {
+	c := newRespCache(ResponseCache{MaxBytes: 64 << 10}, nil)
+	var runs int
+	status, eligible, failed := http.StatusOK, true, false
+	h := c.middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runs++
+		if st := cacheStateOf(r.Context()); st != nil { // nil: served without the cache
+			st.ops, st.eligible, st.answered, st.failed = 1, eligible, true, failed
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 4<<10))
+	}))
+	ask := func(q string) {
+		req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(`{"query":"`+q+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req = req.WithContext(WithPrincipal(req.Context(), Principal{Name: "v", Role: RoleViewer}))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	for i := range 100 {
+		ask(fmt.Sprint("q", i))
+		ask("hot") // kept in front
+	}
+	st := c.stats()
+	if st.Bytes > 64<<10 || st.Entries >= 16 || st.Entries < 10 {
+		t.Errorf("100 answers of 4 KiB in 64 KiB: %+v", st)
+	}
+	runs = 0
+	ask("hot")
+	if runs != 0 {
+		t.Error("the most used answer was evicted")
+	}
+
+	for _, tc := range []struct {
+		name             string
+		status           int
+		eligible, failed bool
+		runs             int
+	}{
+		{"an error", http.StatusOK, true, true, 2},
+		{"not 200", http.StatusServiceUnavailable, true, false, 2},
+		{"never kept", http.StatusOK, false, false, 2},
+	} {
+		status, eligible, failed, runs = tc.status, tc.eligible, tc.failed, 0
+		ask(tc.name)
+		ask(tc.name)
+		if runs != tc.runs {
+			t.Errorf("%s: ran %d times, want %d", tc.name, runs, tc.runs)
+		}
+	}
+	if e := c.entries[maphash.Bytes(c.seed, []byte("VIEWER\x00\x00POST\x00application/json\x00\x00\x00"+`{"query":"never kept"}`))]; e == nil || !e.pass {
+		t.Errorf("a request never kept is not noted: %+v", e)
 	}
 }
