@@ -168,3 +168,34 @@ func TestAnswerCache(t *testing.T) {
 		t.Errorf("%d answers kept within 4 KiB", n)
 	}
 }
+
+// BenchmarkCoverageAnswer: the whole-city question over a simulated
+// city, from the answer cache and computed each time.
+func BenchmarkCoverageAnswer(b *testing.B) {
+	ctx := context.Background()
+	s := storetest.Open(b)
+	ds, err := feedsim.Generate(feedsim.Config{Seed: 1, Scale: 0.05})
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.Load(b, s, ds)
+	for _, c := range []struct {
+		name  string
+		bytes int64
+	}{{"cached", 0}, {"computed", -1}} {
+		svc := &analytics.Service{Store: s, Areas: coverage.Cilegon(), AnswerCacheBytes: c.bytes}
+		if _, err := svc.Reconcile(ctx, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		f := reconcile.Filter{From: "2024-01"}
+		by := []reconcile.Dimension{reconcile.DimKecamatan}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := svc.Coverage(f, by, reconcile.GranularityQuarter); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
