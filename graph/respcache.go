@@ -235,7 +235,11 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			return
 		}
 		kb := keyBufs.Get().(*keyBuf)
-		defer keyBufs.Put(kb)
+		defer func() {
+			if kb.body.Cap() <= 4*maxCachedRequest { // a large body's buffer is not kept
+				keyBufs.Put(kb)
+			}
+		}()
 		kb.body.Reset()
 		if r.Body != nil && r.Body != http.NoBody {
 			// The body is bounded already (guardBody, body.go): read whole.
