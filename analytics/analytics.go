@@ -15,6 +15,7 @@
 package analytics
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -23,9 +24,13 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
@@ -67,6 +72,17 @@ type Snapshot struct {
 	SetBy     map[string]string // workforce key: admin who set it ("" for the feed's)
 	Declared  []coverage.DeclaredTotal
 	LoadedAt  time.Time
+	// Generation changes exactly when the content changes (a new rollup
+	// version, other denominators or declared figures): a refresh that loads
+	// the same content keeps the snapshot, and its generation. Answers cached
+	// under it (graph's response cache) stay valid as long as it is served.
+	Generation uint64
+}
+
+// sameContent reports whether a snapshot would serve the same answers as s.
+func (s *Snapshot) sameContent(r *reconcile.Rollup, workforce []coverage.WorkforceTarget, setBy map[string]string, declared []coverage.DeclaredTotal) bool {
+	sameRollup := (s.Rollup == nil) == (r == nil) && (r == nil || (s.Rollup.Version == r.Version && s.Rollup.Hash == r.Hash))
+	return sameRollup && reflect.DeepEqual(s.Workforce, workforce) && reflect.DeepEqual(s.SetBy, setBy) && reflect.DeepEqual(s.Declared, declared)
 }
 
 // Denominator looks up a year's workforce of an area, by its exact code (the
@@ -97,8 +113,22 @@ type Service struct {
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 
+	// AnswerCacheBytes bounds the answers kept per rollup version and
+	// question (answerCache); 0: DefaultAnswerCacheBytes, negative: none.
+	AnswerCacheBytes int64
+
 	snap   atomic.Pointer[Snapshot]
 	loadMu sync.Mutex
+	gen    atomic.Uint64 // the last snapshot generation handed out
+
+	// findings is the generation of the stored discrepancies as this process
+	// knows them: bumped after each pass (its findings saved) and when a
+	// refresh sees a newer reconciliation run (another process's).
+	findings atomic.Uint64
+	lastRun  string // the newest run a refresh saw (id and status); under loadMu
+
+	answersOnce sync.Once
+	answers     *answerCache
 }
 
 func (s *Service) now() time.Time {
@@ -201,9 +231,17 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 		}
 		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if serr := s.Store.SaveReconcileRun(saveCtx, run); serr != nil && err == nil {
+		serr := s.Store.SaveReconcileRun(saveCtx, run)
+		if serr != nil && err == nil {
 			err = serr
 		}
+		seen, rerr := s.runsSeen(saveCtx)
+		s.loadMu.Lock()
+		if serr == nil && rerr == nil {
+			s.lastRun = seen // a refresh need not bump again for this process's own run
+		}
+		s.findings.Add(1) // its findings, whatever became of the pass
+		s.loadMu.Unlock()
 		log.Info("reconciliation finished", "status", run.Status, "people", run.People, "read", run.Read,
 			"found", run.Findings.Found, "opened", run.Findings.Opened, "resolved", run.Findings.Resolved,
 			"version", run.RollupVersion, "cells", run.Cells, "seconds", run.FinishedAt.Sub(run.StartedAt).Seconds(), "error", run.Error)
@@ -254,16 +292,74 @@ func (s *Service) install(ctx context.Context, r *reconcile.Rollup) error {
 	if snap.Declared, err = s.Store.DeclaredTotals(ctx, 0); err != nil {
 		return err
 	}
-	if old := s.snap.Load(); old != nil && old.Rollup != nil && r != nil && old.Rollup.Version > r.Version {
+	old := s.snap.Load()
+	if old != nil && old.Rollup != nil && r != nil && old.Rollup.Version > r.Version {
 		return nil // a newer version was installed meanwhile
 	}
+	if old != nil && old.sameContent(r, snap.Workforce, snap.SetBy, snap.Declared) {
+		return nil // the same answers: the served snapshot, and its generation, stay
+	}
+	snap.Generation = s.gen.Add(1)
 	s.snap.Store(snap)
+	return nil
+}
+
+// Generations returns the generation of the served snapshot (0 before any)
+// and that of the discrepancies as this process knows them: each changes
+// when what it stands for changes, so that an answer built from one may be
+// replayed while it is unchanged (graph's response cache). Discrepancies
+// changed by another process are seen at its run's end, on the next
+// Refresh; single resolutions made elsewhere are not seen at all (the
+// response cache bounds their staleness with a TTL).
+func (s *Service) Generations() (snapshot, findings uint64) {
+	if snap := s.snap.Load(); snap != nil {
+		snapshot = snap.Generation
+	}
+	return snapshot, s.findings.Load()
+}
+
+// FindingsChanged notes a change of the discrepancies made by this process
+// outside a pass (an acknowledgement, a resolution).
+func (s *Service) FindingsChanged() { s.findings.Add(1) }
+
+// runsSeen is what a refresh compares to tell whether reconciliation runs
+// started or ended since: the newest few runs, their ids and statuses (a
+// few, since runs of processes with one clock may start at the same time).
+func (s *Service) runsSeen(ctx context.Context) (string, error) {
+	runs, err := s.Store.ReconcileRuns(ctx, 5)
+	if err != nil {
+		return "", err
+	}
+	seen := make([]string, len(runs))
+	for i, r := range runs {
+		seen[i] = r.ID + "/" + string(r.Status)
+	}
+	slices.Sort(seen) // in any order: runs that started at once come in either
+	return strings.Join(seen, ";"), nil
+}
+
+// checkRuns bumps the findings' generation when the newest reconciliation
+// runs are not those seen last (another process's pass, or its end).
+func (s *Service) checkRuns(ctx context.Context) error {
+	seen, err := s.runsSeen(ctx)
+	if err != nil {
+		return err
+	}
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if seen != s.lastRun {
+		s.lastRun = seen
+		s.findings.Add(1)
+	}
 	return nil
 }
 
 // Refresh loads the newest stored rollup when it is newer than the served one,
 // and reloads the denominators and declared figures.
 func (s *Service) Refresh(ctx context.Context) error {
+	if err := s.checkRuns(ctx); err != nil {
+		return err
+	}
 	v, err := s.Store.LatestRollupVersion(ctx)
 	if err != nil {
 		return err
@@ -306,8 +402,19 @@ func (s *Service) Coverage(f reconcile.Filter, groupBy []reconcile.Dimension, g 
 	if err != nil {
 		return reconcile.Answer{}, nil, err
 	}
-	ans, err := snap.Rollup.Query(f, groupBy, g)
-	return ans, snap.Rollup, err
+	f, groupBy = normalize(snap.Rollup, f, groupBy)
+	if f.From > f.To { // nothing in range: no pass over the cells to save
+		ans, err := snap.Rollup.Query(f, groupBy, g)
+		return ans, snap.Rollup, err
+	}
+	v, err := s.answerCache().get(coverageKey(snap.Rollup.Version, f, groupBy, g), func() (any, int64, error) {
+		ans, err := snap.Rollup.Query(f, groupBy, g)
+		return ans, int64(len(ans.Rows))*rowBytes + 512, err
+	})
+	if err != nil {
+		return reconcile.Answer{}, nil, err
+	}
+	return v.(reconcile.Answer), snap.Rollup, nil
 }
 
 // UniversalCoverage answers the coverage rate of a year and area.
@@ -322,8 +429,14 @@ func (s *Service) UniversalCoverage(year int, area string) (reconcile.UCJ, *reco
 	if err := s.Areas.CheckArea(area); err != nil {
 		return reconcile.UCJ{}, nil, err
 	}
-	u, err := snap.Rollup.UniversalCoverage(year, area, snap.Denominator)
-	return u, snap.Rollup, err
+	v, err := s.answerCache().get(fmt.Sprintf("ucj\x00%d\x00%d\x00%s", snap.Generation, year, area), func() (any, int64, error) {
+		u, err := snap.Rollup.UniversalCoverage(year, area, snap.Denominator)
+		return u, 512, err
+	})
+	if err != nil {
+		return reconcile.UCJ{}, snap.Rollup, err
+	}
+	return v.(reconcile.UCJ), snap.Rollup, nil
 }
 
 // APBDProgram answers the city-funded programme of a year, with the year's
@@ -333,17 +446,33 @@ func (s *Service) APBDProgram(year int) (reconcile.Program, []reconcile.Declared
 	if err != nil {
 		return reconcile.Program{}, nil, nil, err
 	}
-	p, err := snap.Rollup.APBDProgram(year)
-	if err != nil {
-		return p, nil, snap.Rollup, err
+	type apbd struct {
+		p        reconcile.Program
+		declared []reconcile.DeclaredComparison
 	}
-	var declared []coverage.DeclaredTotal
-	for _, d := range snap.Declared {
-		if d.Year == year {
-			declared = append(declared, d)
+	v, err := s.answerCache().get(fmt.Sprintf("apbd\x00%d\x00%d", snap.Generation, year), func() (any, int64, error) {
+		p, err := snap.Rollup.APBDProgram(year)
+		if err != nil {
+			return nil, 0, err
 		}
+		var declared []coverage.DeclaredTotal
+		for _, d := range snap.Declared {
+			if d.Year == year {
+				declared = append(declared, d)
+			}
+		}
+		a := apbd{p, snap.Rollup.CompareDeclared(declared)}
+		size := 1024 + int64(len(a.declared))*declaredBytes
+		for _, l := range append(p.Categories, p.Total) {
+			size += 512 + int64(len(l.Months))*128
+		}
+		return a, size, nil
+	})
+	if err != nil {
+		return reconcile.Program{}, nil, snap.Rollup, err
 	}
-	return p, snap.Rollup.CompareDeclared(declared), snap.Rollup, nil
+	a := v.(apbd)
+	return a.p, slices.Clone(a.declared), snap.Rollup, nil
 }
 
 // DeclaredTotals compares the declared figures of a year (all when 0) with the
@@ -353,13 +482,21 @@ func (s *Service) DeclaredTotals(year int) ([]reconcile.DeclaredComparison, erro
 	if err != nil {
 		return nil, err
 	}
-	var declared []coverage.DeclaredTotal
-	for _, d := range snap.Declared {
-		if year == 0 || d.Year == year {
-			declared = append(declared, d)
+	v, err := s.answerCache().get(fmt.Sprintf("declared\x00%d\x00%d", snap.Generation, year), func() (any, int64, error) {
+		var declared []coverage.DeclaredTotal
+		for _, d := range snap.Declared {
+			if year == 0 || d.Year == year {
+				declared = append(declared, d)
+			}
 		}
+		ds := snap.Rollup.CompareDeclared(declared)
+		return ds, 256 + int64(len(ds))*declaredBytes, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return snap.Rollup.CompareDeclared(declared), nil
+	// A copy: callers filter the list in place.
+	return slices.Clone(v.([]reconcile.DeclaredComparison)), nil
 }
 
 // SetDeclaredTotal records a declared figure; the next reconciliation reports
@@ -453,4 +590,185 @@ func newRunID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return "reconcile-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// DefaultAnswerCacheBytes bounds the answers a Service keeps.
+const DefaultAnswerCacheBytes = 64 << 20
+
+// Estimated bytes of what answers hold, for the cache's bound.
+const (
+	rowBytes      = int64(unsafe.Sizeof(reconcile.Row{})) + 16 // and its bucket label
+	declaredBytes = int64(unsafe.Sizeof(reconcile.DeclaredComparison{})) + 64
+)
+
+func (s *Service) answerCache() *answerCache {
+	s.answersOnce.Do(func() {
+		n := s.AnswerCacheBytes
+		if n == 0 {
+			n = DefaultAnswerCacheBytes
+		}
+		s.answers = newAnswerCache(n)
+	})
+	return s.answers
+}
+
+// normalize writes a coverage question in one way of the ways it can be
+// written with the same answer: the range clamped to the rollup's, each
+// list sorted without repeats (an empty list, which matches nothing, stays
+// empty; nil matches everything), the grouping as a set in the dimensions'
+// order (rows are sorted the same whatever the grouping's order).
+func normalize(r *reconcile.Rollup, f reconcile.Filter, groupBy []reconcile.Dimension) (reconcile.Filter, []reconcile.Dimension) {
+	f.From = max(f.From, r.From)
+	if f.To == "" || f.To > r.To {
+		f.To = r.To
+	}
+	f.Categories, f.Payers, f.Segments = set(f.Categories), set(f.Payers), set(f.Segments)
+	f.Genders, f.AgeBands = set(f.Genders), set(f.AgeBands)
+	if f.CityFunded != nil {
+		f.CityFunded = new(*f.CityFunded)
+	}
+	var dims []reconcile.Dimension
+	for _, d := range reconcile.Dimensions {
+		if slices.Contains(groupBy, d) {
+			dims = append(dims, d)
+		}
+	}
+	for _, d := range groupBy { // unknown ones stay, for Query's error
+		if !slices.Contains(reconcile.Dimensions, d) && !slices.Contains(dims, d) {
+			dims = append(dims, d)
+		}
+	}
+	return f, dims
+}
+
+// set returns a sorted copy of l without repeats; nil stays nil.
+func set[T ~string](l []T) []T {
+	if l == nil {
+		return nil
+	}
+	out := slices.Clone(l)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// coverageKey is the answer cache's key of a normalized coverage question.
+func coverageKey(version int64, f reconcile.Filter, groupBy []reconcile.Dimension, g reconcile.Granularity) string {
+	b := make([]byte, 0, 128)
+	b = fmt.Appendf(b, "coverage\x00%d\x00%s\x00%s\x00%s\x00%s", version, f.From, f.To, f.AreaCode, g)
+	list := func(name string, vs []string) {
+		b = append(b, 0)
+		b = append(b, name...)
+		if vs == nil {
+			b = append(b, '*') // all
+			return
+		}
+		for _, v := range vs {
+			b = append(b, 1)
+			b = append(b, v...)
+		}
+	}
+	list("c", strs(f.Categories))
+	list("p", strs(f.Payers))
+	list("s", strs(f.Segments))
+	list("g", strs(f.Genders))
+	list("a", strs(f.AgeBands))
+	list("by", strs(groupBy))
+	switch {
+	case f.CityFunded == nil:
+	case *f.CityFunded:
+		b = append(b, "\x00funded"...)
+	default:
+		b = append(b, "\x00unfunded"...)
+	}
+	return string(b)
+}
+
+func strs[T ~string](l []T) []string {
+	if l == nil {
+		return nil
+	}
+	out := make([]string, len(l))
+	for i, v := range l {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// answerCache keeps computed answers, least recently used out first past
+// its bound in (estimated) bytes. A key is computed once however many ask
+// it at once; an error is handed to those waiting for it and not kept.
+// Answers are shared: callers must not modify them.
+type answerCache struct {
+	mu    sync.Mutex
+	max   int64
+	size  int64
+	m     map[string]*answer
+	order list.List // of *answer, most recent first
+}
+
+type answer struct {
+	key   string
+	ready chan struct{}
+	val   any
+	err   error
+	size  int64
+	elem  *list.Element
+}
+
+func newAnswerCache(max int64) *answerCache {
+	return &answerCache{max: max, m: map[string]*answer{}}
+}
+
+// get returns the answer of key, computing it when it is not kept.
+func (c *answerCache) get(key string, compute func() (any, int64, error)) (any, error) {
+	if c.max < 0 {
+		v, _, err := compute()
+		return v, err
+	}
+	c.mu.Lock()
+	if a := c.m[key]; a != nil {
+		if a.elem != nil {
+			c.order.MoveToFront(a.elem)
+		}
+		c.mu.Unlock()
+		<-a.ready
+		return a.val, a.err
+	}
+	a := &answer{key: key, ready: make(chan struct{})}
+	c.m[key] = a
+	c.mu.Unlock()
+
+	func() {
+		defer close(a.ready)
+		defer func() {
+			if p := recover(); p != nil {
+				a.err = fmt.Errorf("analytics: answer %q: panic: %v", key, p)
+			}
+		}()
+		a.val, a.size, a.err = compute()
+	}()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.m[key] != a: // dropped meanwhile
+	case a.err != nil || a.size > c.max:
+		delete(c.m, key)
+	default:
+		a.elem = c.order.PushFront(a)
+		c.size += a.size
+		for c.size > c.max {
+			old := c.order.Remove(c.order.Back()).(*answer)
+			delete(c.m, old.key)
+			c.size -= old.size
+		}
+	}
+	return a.val, a.err
+}
+
+// len returns the number of answers kept (tests).
+func (c *answerCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
 }

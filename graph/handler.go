@@ -81,6 +81,10 @@ type Config struct {
 	// RESPONSE_TOO_LARGE.
 	StoreCallsPerRequest int
 	MaxResponseBytes     int64
+
+	// ResponseCache bounds the cache of analytics answers replayed to
+	// callers of the same scope (respcache.go; zero: the defaults).
+	ResponseCache ResponseCache
 }
 
 // Request limits of /query.
@@ -139,11 +143,14 @@ func NewHandler(cfg Config) http.Handler {
 	// deadline, then the audited request, with its share of the store and
 	// its answer's budget (ratelimit.go, timeout.go, cors.go, body.go,
 	// requestlimits.go).
+	// The response cache (respcache.go) comes after the caller's rate: a
+	// replayed answer still needs a caller and counts against its rate.
 	limits := newRateLimiter(cfg.RateLimit, cfg.TrustedProxies, nil)
-	srv, transports := newServer(cfg, audit)
+	cache := newRespCache(cfg.ResponseCache, cfg.Analytics)
+	srv, transports := newServer(cfg, audit, cache)
 	mux.Handle("/query", cors(cfg.CORSOrigins, guardBody(transports, limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger,
-		limits.perCaller(withTimeout(timeout, cfg.Logger,
-			audit.middleware(withRequestLimits(slots, maxBytes, withLoaders(cfg.BatchWait, srv))))))))))
+		limits.perCaller(cache.middleware(withTimeout(timeout, cfg.Logger,
+			audit.middleware(withRequestLimits(slots, maxBytes, withLoaders(cfg.BatchWait, srv)))))))))))
 	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -168,7 +175,7 @@ func NewHandler(cfg Config) http.Handler {
 
 // newServer builds the GraphQL executor with its transports and extensions;
 // it returns the transports too, for guardBody.
-func newServer(cfg Config, audit *auditor) (*handler.Server, []graphql.Transport) {
+func newServer(cfg Config, audit *auditor, cache *respCache) (*handler.Server, []graphql.Transport) {
 	limit, depth := cfg.ComplexityLimit, cfg.MaxDepth
 	if limit <= 0 {
 		limit = DefaultComplexityLimit
@@ -188,7 +195,11 @@ func newServer(cfg Config, audit *auditor) (*handler.Server, []graphql.Transport
 		r.auditLog = throttledAuditLog{cfg.AuditLog}
 	}
 	if cfg.Analytics != nil && cfg.ReconcileLog != nil {
-		r.analytics, r.reconcileLog = &scopedAnalytics{cfg.Analytics}, scopedReconcileLog{throttledReconcileLog{cfg.ReconcileLog}}
+		var log ReconcileLog = cfg.ReconcileLog
+		if cache != nil {
+			log = notifyingReconcileLog{log, cache} // its discrepancy mutations invalidate the cached counts
+		}
+		r.analytics, r.reconcileLog = &scopedAnalytics{cfg.Analytics}, scopedReconcileLog{throttledReconcileLog{log}}
 	}
 	r.cost = newCostModel(cfg.Areas)
 	if r.analytics != nil {
@@ -234,6 +245,10 @@ func newServer(cfg Config, audit *auditor) (*handler.Server, []graphql.Transport
 	srv.AroundFields(maskDiscrepancyIDs(cfg.CursorKey)) // analysts' discrepancy ids (discrepancyid.go)
 	srv.AroundOperations(sseSubscriptionsOnly)          // no deadline over SSE: subscriptions only (timeout.go)
 	srv.AroundOperations(audit.operations)
+	if cache != nil {
+		srv.AroundOperations(cache.operations) // what a request to be cached asks (respcache.go)
+		srv.AroundResponses(cache.responses)
+	}
 	srv.AroundResponses(audit.responses)
 	srv.AroundResponses(limitResponse) // inside the audit's: it sees the answer as sent
 	srv.SetErrorPresenter(presenter(cfg.Logger))
