@@ -109,7 +109,7 @@ func (e *Engine) model(m *member) {
 	last := max(e.payMonth, m.billed[len(m.billed)-1].period)
 	var run []*month
 	open := false
-	for p := m.first; p <= last; p = p.AddMonths(1) {
+	for p := m.first; p <= last; p = e.cal.nextMonth(p) {
 		if !m.covers(p) {
 			continue
 		}
