@@ -15,7 +15,16 @@ import "github.com/cilegon/jamsostek/coverage"
 const cellPage = 1024
 
 type cellIndex struct {
-	packed                                            map[uint64]int32 // packed key -> cell number
+	// Within the rollup's months [lo, lo+span), a key's other dimensions
+	// (its row) find the cell numbers of all its months at once: a person's
+	// months follow one another in the same row, so most lookups reuse the
+	// last row and touch no map. Numbers in a row are cell number + 1, 0 for
+	// none yet.
+	lo, span                                          uint32
+	rows                                              map[uint64][]int32
+	lastRow                                           []int32
+	lastRest                                          uint64
+	packed                                            map[uint64]int32 // other packed keys -> cell number
 	wide                                              map[Key]int32    // keys that do not pack
 	pages                                             []*[cellPage]Measures
 	n                                                 int32
@@ -23,8 +32,13 @@ type cellIndex struct {
 	periods                                           map[uint32]coverage.Period // unpack's memo
 }
 
-func newCellIndex() cellIndex {
-	return cellIndex{packed: map[uint64]int32{}, wide: map[Key]int32{}}
+// newCellIndex returns an index whose rows span the months from to to.
+func newCellIndex(from, to coverage.Period) cellIndex {
+	x := cellIndex{rows: map[uint64][]int32{}, packed: map[uint64]int32{}, wide: map[Key]int32{}}
+	if lo, hi := periodNum(from), periodNum(to); lo < 1<<bitsPeriod && hi < 1<<bitsPeriod && lo <= hi && hi-lo < 1200 {
+		x.lo, x.span = lo, hi-lo+1
+	}
+	return x
 }
 
 // Bits of each dimension in a packed key (64 in all).
@@ -154,6 +168,22 @@ func (x *cellIndex) unpack(key uint64) Key {
 func (x *cellIndex) get(k *Key) *Measures {
 	var i int32
 	if pk, ok := x.pack(k); ok {
+		if off := uint32(pk&(1<<bitsPeriod-1)) - x.lo; off < x.span { // unsigned: below lo wraps over span
+			rest := pk >> bitsPeriod
+			row := x.lastRow
+			if row == nil || rest != x.lastRest {
+				if row = x.rows[rest]; row == nil {
+					row = make([]int32, x.span)
+					x.rows[rest] = row
+				}
+				x.lastRow, x.lastRest = row, rest
+			}
+			if row[off] == 0 {
+				row[off] = x.add() + 1
+			}
+			i = row[off] - 1
+			return &x.pages[i/cellPage][i%cellPage]
+		}
 		var found bool
 		if i, found = x.packed[pk]; !found {
 			i = x.add()
@@ -183,6 +213,14 @@ func (x *cellIndex) len() int { return int(x.n) }
 
 // each calls f with every cell, in no order.
 func (x *cellIndex) each(f func(k Key, m *Measures)) {
+	for rest, row := range x.rows {
+		for off, n := range row {
+			if n > 0 {
+				i := n - 1
+				f(x.unpack(rest<<bitsPeriod|uint64(x.lo+uint32(off))), &x.pages[i/cellPage][i%cellPage])
+			}
+		}
+	}
 	for pk, i := range x.packed {
 		f(x.unpack(pk), &x.pages[i/cellPage][i%cellPage])
 	}

@@ -11,7 +11,7 @@ import (
 // distinct values than a dimension's bits go to the wide map), and each
 // returns every cell with its key.
 func TestCellIndex(t *testing.T) {
-	x := newCellIndex()
+	x := newCellIndex("2024-02", "2024-12") // January in the packed map, the rest in rows
 	want := map[Key]int64{}
 	for i := range 40 { // 40 age bands: 16 pack, the rest do not
 		for j := range 3 {
@@ -25,8 +25,8 @@ func TestCellIndex(t *testing.T) {
 			want[k] = int64(i + 1)
 		}
 	}
-	if len(x.wide) == 0 || len(x.packed) == 0 {
-		t.Fatalf("packed %d, wide %d: want both", len(x.packed), len(x.wide))
+	if len(x.wide) == 0 || len(x.packed) == 0 || len(x.rows) == 0 {
+		t.Fatalf("rows %d, packed %d, wide %d: want all", len(x.rows), len(x.packed), len(x.wide))
 	}
 	if x.len() != len(want) {
 		t.Fatalf("%d cells, want %d", x.len(), len(want))

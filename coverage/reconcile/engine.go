@@ -123,7 +123,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Benefits == nil {
 		cfg.Benefits = coverage.DefaultRuleSet().Benefits
 	}
-	e := &Engine{cfg: cfg, cells: newCellIndex(), seen: map[string]bool{}, cal: newCalendar()}
+	e := &Engine{cfg: cfg, seen: map[string]bool{}, cal: newCalendar()}
 	e.today = JakartaDate(cfg.AsOf)
 	e.asOfMonth = e.today.Period()
 	e.payToday = JakartaDate(cfg.feedAsOf(coverage.FeedContributions))
@@ -137,6 +137,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.cfg.From > e.asOfMonth {
 		return nil, coverage.Errorf(coverage.EINVALID, "reconcile: first month %s is after the as-of month %s", e.cfg.From, e.asOfMonth)
 	}
+	e.cells = newCellIndex(e.cfg.From, e.asOfMonth)
 	return e, nil
 }
 
