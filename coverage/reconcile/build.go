@@ -24,7 +24,7 @@ func (e *Engine) inWindow(m coverage.Period) bool { return m >= e.cfg.From && m 
 // memberKey is the cell key of a membership in month m, with payer.
 func (pp *personPass) memberKey(m *member, mo coverage.Period, payer coverage.PayerType, cat coverage.Category) Key {
 	return Key{Period: mo, Kelurahan: m.p.KelurahanCode, Category: cat, Payer: payer, Segment: m.p.Segment,
-		Gender: m.p.Gender, AgeBand: BandOf(m.p.BirthDate, pp.e.endOf(mo))}
+		Gender: m.p.Gender, AgeBand: m.band(pp.e.endOf(mo))}
 }
 
 // categoryOf returns the roster category a membership carries in month m: the

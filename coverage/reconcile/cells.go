@@ -39,6 +39,11 @@ func BandOf(birth, on coverage.Date) AgeBand {
 	if on[5:] < birth[5:] {
 		age--
 	}
+	return bandOfAge(age)
+}
+
+// bandOfAge returns the band of an age in years.
+func bandOfAge(age int) AgeBand {
 	switch {
 	case age < 25:
 		return AgeUnder25

@@ -194,16 +194,34 @@ func (e *Engine) endOf(m coverage.Period) coverage.Date {
 // member is a membership with what its contributions tell, read through the
 // one month model of months.go.
 type member struct {
-	p        *coverage.Participant
-	contribs []*coverage.Contribution // ascending period
-	billed   []*month                 // every month with a bill, ascending
-	months   []*month                 // the months of the model (first bill to the as-of month, within coverage)
-	first    coverage.Period          // first month billed, "" if never
-	lapses   [][2]coverage.Period     // [third unpaid month, next paid month or ""), ascending
-	lastRun  []*month                 // the last run of 3 or more unpaid months, if still open
-	start    coverage.Period
-	end      coverage.Period // "" while open; at the latest the month of death
-	died     coverage.Date   // the person's death (a paid JKM death claim), "" if none
+	p         *coverage.Participant
+	contribs  []*coverage.Contribution // ascending period
+	billed    []*month                 // every month with a bill, ascending
+	months    []*month                 // the months of the model (first bill to the as-of month, within coverage)
+	first     coverage.Period          // first month billed, "" if never
+	lapses    [][2]coverage.Period     // [third unpaid month, next paid month or ""), ascending
+	lastRun   []*month                 // the last run of 3 or more unpaid months, if still open
+	start     coverage.Period
+	end       coverage.Period // "" while open; at the latest the month of death
+	died      coverage.Date   // the person's death (a paid JKM death claim), "" if none
+	birthYear int             // yearOf(p.BirthDate), once birthRead
+	birthRead bool
+}
+
+// band is BandOf(m.p.BirthDate, on), reading the birth year once.
+func (m *member) band(on coverage.Date) AgeBand {
+	birth := m.p.BirthDate
+	if len(birth) != 10 || len(on) != 10 || birth > on {
+		return AgeUnknown
+	}
+	if !m.birthRead {
+		m.birthYear, m.birthRead = yearOf(birth), true
+	}
+	age := yearOf(on) - m.birthYear
+	if on[5:] < birth[5:] {
+		age--
+	}
+	return bandOfAge(age)
 }
 
 // covers reports whether the membership's coverage dates include month m.

@@ -201,6 +201,17 @@ func (m *member) incomesIn(p coverage.Period) (incomes []int64, partlyUnknown bo
 	if len(m.p.IncomeHistory) == 0 {
 		return incomes, partlyUnknown
 	}
+	day1 := p.First()
+	during := false // a change after the first day of the month, within it
+	for _, c := range m.p.IncomeHistory {
+		if c.At > day1 && c.At.Period() == p {
+			during = true
+			break
+		}
+	}
+	if !during {
+		return incomes, partlyUnknown
+	}
 	changes := slices.Clone(m.p.IncomeHistory)
 	slices.SortStableFunc(changes, func(a, b coverage.IncomeChange) int { return cmp.Compare(a.At, b.At) })
 	for _, c := range changes {
