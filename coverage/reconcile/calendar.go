@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"strings"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -34,7 +35,7 @@ func (c *calendar) nextMonth(p coverage.Period) coverage.Period {
 	}
 	n := p.AddMonths(1)
 	if len(c.next) < memoLimit {
-		c.next[p] = n
+		c.next[coverage.Period(strings.Clone(string(p)))] = n // not a record's string: see Engine.own
 	}
 	return n
 }
@@ -46,7 +47,7 @@ func (c *calendar) lastDay(p coverage.Period) coverage.Date {
 	}
 	d := p.Last()
 	if len(c.last) < memoLimit {
-		c.last[p] = d
+		c.last[coverage.Period(strings.Clone(string(p)))] = d
 	}
 	return d
 }

@@ -1,6 +1,10 @@
 package reconcile
 
-import "github.com/cilegon/jamsostek/coverage"
+import (
+	"strings"
+
+	"github.com/cilegon/jamsostek/coverage"
+)
 
 // The rollup cells of a pass, indexed for the engine's hot path: every
 // person adds to dozens of cells, each found by its Key, seven strings. A
@@ -72,6 +76,7 @@ func (d *dict) id(s string) uint32 {
 		}
 		if !found {
 			id = uint32(len(d.vals))
+			s = strings.Clone(s) // kept: not a string of a record's document
 			d.vals = append(d.vals, s)
 			if len(d.vals) > dictLinear {
 				d.ids = make(map[string]uint32, 2*len(d.vals))
@@ -84,6 +89,7 @@ func (d *dict) id(s string) uint32 {
 		var ok bool
 		if id, ok = d.ids[s]; !ok {
 			id = uint32(len(d.vals))
+			s = strings.Clone(s)
 			d.vals = append(d.vals, s)
 			d.ids[s] = id
 		}
@@ -193,7 +199,10 @@ func (x *cellIndex) get(k *Key) *Measures {
 		var found bool
 		if i, found = x.wide[*k]; !found {
 			i = x.add()
-			x.wide[*k] = i
+			x.wide[Key{Period: coverage.Period(strings.Clone(string(k.Period))), Kelurahan: strings.Clone(k.Kelurahan),
+				Category: coverage.Category(strings.Clone(string(k.Category))), Payer: coverage.PayerType(strings.Clone(string(k.Payer))),
+				Segment: coverage.Segment(strings.Clone(string(k.Segment))), Gender: coverage.Gender(strings.Clone(string(k.Gender))),
+				AgeBand: AgeBand(strings.Clone(string(k.AgeBand)))}] = i
 		}
 	}
 	return &x.pages[i/cellPage][i%cellPage]

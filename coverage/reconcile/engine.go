@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -107,6 +108,7 @@ type Engine struct {
 	seen     map[string]bool
 	stats    Stats
 	cal      calendar
+	interned map[string]string // see intern
 }
 
 // New starts a pass.
@@ -123,7 +125,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Benefits == nil {
 		cfg.Benefits = coverage.DefaultRuleSet().Benefits
 	}
-	e := &Engine{cfg: cfg, seen: map[string]bool{}, cal: newCalendar()}
+	e := &Engine{cfg: cfg, seen: map[string]bool{}, cal: newCalendar(), interned: map[string]string{}}
 	e.today = JakartaDate(cfg.AsOf)
 	e.asOfMonth = e.today.Period()
 	e.payToday = JakartaDate(cfg.feedAsOf(coverage.FeedContributions))
@@ -174,8 +176,46 @@ func (e *Engine) find(subject string, f coverage.Finding) {
 		return
 	}
 	e.seen[f.ID] = true
-	e.findings = append(e.findings, f)
+	e.findings = append(e.findings, e.own(f))
 }
+
+// own returns the finding with strings of its own. The strings of a record
+// may share memory with the whole document it was decoded from (the store's
+// JSON decoder points them into its copy of the document): a finding kept
+// until Finish must not hold its person's documents alive, or the pass's
+// memory would grow with the records read instead of with the findings.
+// Values with few distinct strings (areas, categories, months) are shared.
+func (e *Engine) own(f coverage.Finding) coverage.Finding {
+	f.NIK, f.KPJ, f.ClaimNo = strings.Clone(f.NIK), strings.Clone(f.KPJ), strings.Clone(f.ClaimNo)
+	f.AreaCode = e.intern(f.AreaCode)
+	f.Category = coverage.Category(e.intern(string(f.Category)))
+	if len(f.Periods) > 0 {
+		ps := make([]coverage.Period, len(f.Periods))
+		for i, p := range f.Periods {
+			ps[i] = coverage.Period(e.intern(string(p)))
+		}
+		f.Periods = ps
+	}
+	return f
+}
+
+// intern returns a string equal to s of the engine's own (the same one for
+// the same value while fewer than internLimit values were seen).
+func (e *Engine) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := e.interned[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	if len(e.interned) < internLimit {
+		e.interned[v] = v
+	}
+	return v
+}
+
+const internLimit = 1 << 16
 
 // overdue reports whether a month's contribution is past its due date, the
 // 15th of the month: the contributions feed's as-of is at or after 00:00 WIB
@@ -257,7 +297,14 @@ func (e *Engine) Add(p *Person) error {
 	slices.SortFunc(p.Roster, func(a, b coverage.RosterEntry) int { return cmp.Compare(a.Category, b.Category) })
 	slices.SortFunc(p.Participants, func(a, b coverage.Participant) int { return cmp.Compare(a.KPJ, b.KPJ) })
 	slices.SortFunc(p.Contributions, func(a, b coverage.Contribution) int {
-		return cmp.Or(cmp.Compare(a.KPJ, b.KPJ), cmp.Compare(a.Period, b.Period), cmp.Compare(a.ID, b.ID))
+		// cmp.Or's order, comparing the next field only on a tie.
+		if c := cmp.Compare(a.KPJ, b.KPJ); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Period, b.Period); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
 	})
 	slices.SortFunc(p.Claims, func(a, b coverage.Claim) int { return cmp.Compare(a.ClaimNo, b.ClaimNo) })
 
