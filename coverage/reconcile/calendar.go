@@ -18,18 +18,35 @@ import (
 const memoLimit = 4096
 
 type calendar struct {
-	next  map[coverage.Period]coverage.Period
-	last  map[coverage.Period]coverage.Date
-	years map[int]*[12]coverage.Period
+	// Months written YYYY-MM within a hundred years before the as-of month
+	// are answered from tables indexed by periodNum (filled as asked);
+	// others from the memos.
+	base    uint32
+	nextTab []coverage.Period
+	lastTab []coverage.Date
+	next    map[coverage.Period]coverage.Period
+	last    map[coverage.Period]coverage.Date
+	years   map[int]*[12]coverage.Period
 }
 
-func newCalendar() calendar {
-	return calendar{next: map[coverage.Period]coverage.Period{}, last: map[coverage.Period]coverage.Date{},
+func newCalendar(asOf coverage.Period) calendar {
+	c := calendar{next: map[coverage.Period]coverage.Period{}, last: map[coverage.Period]coverage.Date{},
 		years: map[int]*[12]coverage.Period{}}
+	if n := periodNum(asOf); n < 1<<bitsPeriod && n >= 1200 {
+		c.base = n - 1200
+		c.nextTab, c.lastTab = make([]coverage.Period, 1201), make([]coverage.Date, 1201)
+	}
+	return c
 }
 
 // nextMonth is p.AddMonths(1).
 func (c *calendar) nextMonth(p coverage.Period) coverage.Period {
+	if i := periodNum(p) - c.base; i < uint32(len(c.nextTab)) { // unsigned: below base wraps
+		if c.nextTab[i] == "" {
+			c.nextTab[i] = p.AddMonths(1)
+		}
+		return c.nextTab[i]
+	}
 	if n, ok := c.next[p]; ok {
 		return n
 	}
@@ -42,6 +59,12 @@ func (c *calendar) nextMonth(p coverage.Period) coverage.Period {
 
 // lastDay is p.Last().
 func (c *calendar) lastDay(p coverage.Period) coverage.Date {
+	if i := periodNum(p) - c.base; i < uint32(len(c.lastTab)) {
+		if c.lastTab[i] == "" {
+			c.lastTab[i] = p.Last()
+		}
+		return c.lastTab[i]
+	}
 	if d, ok := c.last[p]; ok {
 		return d
 	}

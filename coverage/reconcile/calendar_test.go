@@ -9,8 +9,8 @@ import (
 
 // TestCalendarMatchesTime: the calendar's answers are package time's.
 func TestCalendarMatchesTime(t *testing.T) {
-	c := newCalendar()
-	for _, p := range []coverage.Period{"2024-01", "2024-02", "2023-12", "1999-12", "2024-11", "0001-01", "9999-12", "2024-13", "", "24-01", "2024-1"} {
+	c := newCalendar("2025-06")
+	for _, p := range []coverage.Period{"2024-01", "2024-02", "2023-12", "1999-12", "2024-11", "1925-06", "1925-05", "1925-07", "2025-06", "2025-07", "2026-01", "0001-01", "9999-12", "2024-13", "", "24-01", "2024-1"} {
 		for range 2 { // memoized the second time
 			if got, want := c.nextMonth(p), p.AddMonths(1); got != want {
 				t.Errorf("nextMonth(%q) = %q, want %q", p, got, want)

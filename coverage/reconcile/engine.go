@@ -125,9 +125,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Benefits == nil {
 		cfg.Benefits = coverage.DefaultRuleSet().Benefits
 	}
-	e := &Engine{cfg: cfg, seen: map[string]bool{}, cal: newCalendar(), interned: map[string]string{}}
+	e := &Engine{cfg: cfg, seen: map[string]bool{}, interned: map[string]string{}}
 	e.today = JakartaDate(cfg.AsOf)
 	e.asOfMonth = e.today.Period()
+	e.cal = newCalendar(e.asOfMonth)
 	e.payToday = JakartaDate(cfg.feedAsOf(coverage.FeedContributions))
 	e.payMonth = e.payToday.Period()
 	if e.cfg.From == "" {
