@@ -261,3 +261,21 @@ func scanWith[T any](ctx context.Context, s *Store, col string, sqlite bool, fro
 		}
 	}
 }
+
+// The decoders of the embedded engine's scans, for measurements that time
+// decoding alone on documents in the storage format (coverage/reconcile/synth
+// writes them).
+
+// DecodeRosterDoc decodes a stored roster document as ScanRoster does.
+func DecodeRosterDoc(b []byte) (coverage.RosterEntry, error) { return rosterFromSJSON(b) }
+
+// DecodeParticipantDoc decodes a stored participant document as
+// ScanParticipants does.
+func DecodeParticipantDoc(b []byte) (coverage.Participant, error) { return participantFromSJSON(b) }
+
+// DecodeContributionDoc decodes a stored contribution document as
+// ScanContributions does.
+func DecodeContributionDoc(b []byte) (coverage.Contribution, error) { return contributionFromSJSON(b) }
+
+// DecodeClaimDoc decodes a stored claim document as ScanClaims does.
+func DecodeClaimDoc(b []byte) (coverage.Claim, error) { return claimFromSJSON(b) }

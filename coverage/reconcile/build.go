@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"slices"
-	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
 )
@@ -16,12 +15,7 @@ const defaultFundedIncome = 1_000_000
 
 // cell returns the measures at k, creating them.
 func (e *Engine) cell(k Key) *Measures {
-	m := e.cells[k]
-	if m == nil {
-		m = &Measures{}
-		e.cells[k] = m
-	}
-	return m
+	return e.cells.get(&k)
 }
 
 // inWindow reports whether month m has cells.
@@ -30,7 +24,7 @@ func (e *Engine) inWindow(m coverage.Period) bool { return m >= e.cfg.From && m 
 // memberKey is the cell key of a membership in month m, with payer.
 func (pp *personPass) memberKey(m *member, mo coverage.Period, payer coverage.PayerType, cat coverage.Category) Key {
 	return Key{Period: mo, Kelurahan: m.p.KelurahanCode, Category: cat, Payer: payer, Segment: m.p.Segment,
-		Gender: m.p.Gender, AgeBand: BandOf(m.p.BirthDate, pp.e.endOf(mo))}
+		Gender: m.p.Gender, AgeBand: m.band(pp.e.endOf(mo))}
 }
 
 // categoryOf returns the roster category a membership carries in month m: the
@@ -87,7 +81,7 @@ func (pp *personPass) cells() {
 			if m.end != "" {
 				to = min(to, m.end)
 			}
-			for mo := from; mo <= to; mo = mo.AddMonths(1) {
+			for mo := from; mo <= to; mo = e.cal.nextMonth(mo) {
 				var meas Measures
 				if pp.active(m, mo) {
 					meas.Active = 1
@@ -172,12 +166,12 @@ func (pp *personPass) cells() {
 		if r.FundedUntil != "" {
 			to = min(to, r.FundedUntil)
 		}
-		for mo := from; mo <= to; mo = mo.AddMonths(1) {
+		for mo := from; mo <= to; mo = e.cal.nextMonth(mo) {
 			pp.rosterCell(r, mo, mo == from || mo.Month() == 1, nik, nikErr)
 		}
 		// An entry whose funding starts after the as-of month costs nothing
 		// yet, but counts in next year's cost as seen in the as-of month.
-		if r.FundedFrom > e.asOfMonth && fundedMonths(r, e.asOfMonth.Year()+1) > 0 {
+		if r.FundedFrom > e.asOfMonth && e.fundedMonths(r, e.asOfMonth.Year()+1) > 0 {
 			pp.rosterCell(r, e.asOfMonth, false, nik, nikErr)
 		}
 	}
@@ -219,7 +213,7 @@ func (pp *personPass) rosterCell(r *coverage.RosterEntry, mo coverage.Period, fi
 		if funded {
 			meas.FundedMonthlyDue = due
 		}
-		meas.FundedNextYearDue = due * int64(fundedMonths(r, mo.Year()+1))
+		meas.FundedNextYearDue = due * int64(e.fundedMonths(r, mo.Year()+1))
 	}
 	if !meas.zero() {
 		e.cell(k).Add(&meas, true)
@@ -227,9 +221,9 @@ func (pp *personPass) rosterCell(r *coverage.RosterEntry, mo coverage.Period, fi
 }
 
 // fundedMonths counts the months of a year a roster entry funds.
-func fundedMonths(r *coverage.RosterEntry, year int) int {
+func (e *Engine) fundedMonths(r *coverage.RosterEntry, year int) int {
 	n := 0
-	for mo := coverage.MakePeriod(year, time.January); mo <= coverage.MakePeriod(year, time.December); mo = mo.AddMonths(1) {
+	for _, mo := range e.cal.months(year) {
 		if r.FundedIn(mo) {
 			n++
 		}

@@ -35,10 +35,15 @@ func BandOf(birth, on coverage.Date) AgeBand {
 	if len(birth) != 10 || len(on) != 10 || birth > on {
 		return AgeUnknown
 	}
-	age := on.Time().Year() - birth.Time().Year()
+	age := yearOf(on) - yearOf(birth)
 	if on[5:] < birth[5:] {
 		age--
 	}
+	return bandOfAge(age)
+}
+
+// bandOfAge returns the band of an age in years.
+func bandOfAge(age int) AgeBand {
 	switch {
 	case age < 25:
 		return AgeUnder25
@@ -69,15 +74,27 @@ type Key struct {
 
 // Compare orders keys by each field in turn.
 func (k Key) Compare(o Key) int {
-	return cmp.Or(
-		cmp.Compare(k.Period, o.Period),
-		cmp.Compare(k.Kelurahan, o.Kelurahan),
-		cmp.Compare(k.Category, o.Category),
-		cmp.Compare(k.Payer, o.Payer),
-		cmp.Compare(k.Segment, o.Segment),
-		cmp.Compare(k.Gender, o.Gender),
-		cmp.Compare(k.AgeBand, o.AgeBand),
-	)
+	// Field by field, stopping at the first that differs (cmp.Or would
+	// compare them all: sorting the cells is most of Finish).
+	if c := cmp.Compare(k.Period, o.Period); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Kelurahan, o.Kelurahan); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Category, o.Category); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Payer, o.Payer); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Segment, o.Segment); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(k.Gender, o.Gender); c != 0 {
+		return c
+	}
+	return cmp.Compare(k.AgeBand, o.AgeBand)
 }
 
 // Kecamatan returns the 6-digit code of the key's kelurahan.

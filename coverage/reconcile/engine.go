@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -102,10 +103,12 @@ type Engine struct {
 	// payMonth its month: overdue, unpaid, lapse and funded-not-paid read them.
 	payToday coverage.Date
 	payMonth coverage.Period
-	cells    map[Key]*Measures
+	cells    cellIndex
 	findings []coverage.Finding
 	seen     map[string]bool
 	stats    Stats
+	cal      calendar
+	interned map[string]string // see intern
 }
 
 // New starts a pass.
@@ -122,9 +125,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Benefits == nil {
 		cfg.Benefits = coverage.DefaultRuleSet().Benefits
 	}
-	e := &Engine{cfg: cfg, cells: map[Key]*Measures{}, seen: map[string]bool{}}
+	e := &Engine{cfg: cfg, seen: map[string]bool{}, interned: map[string]string{}}
 	e.today = JakartaDate(cfg.AsOf)
 	e.asOfMonth = e.today.Period()
+	e.cal = newCalendar(e.asOfMonth)
 	e.payToday = JakartaDate(cfg.feedAsOf(coverage.FeedContributions))
 	e.payMonth = e.payToday.Period()
 	if e.cfg.From == "" {
@@ -136,6 +140,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.cfg.From > e.asOfMonth {
 		return nil, coverage.Errorf(coverage.EINVALID, "reconcile: first month %s is after the as-of month %s", e.cfg.From, e.asOfMonth)
 	}
+	e.cells = newCellIndex(e.cfg.From, e.asOfMonth)
 	return e, nil
 }
 
@@ -172,8 +177,46 @@ func (e *Engine) find(subject string, f coverage.Finding) {
 		return
 	}
 	e.seen[f.ID] = true
-	e.findings = append(e.findings, f)
+	e.findings = append(e.findings, e.own(f))
 }
+
+// own returns the finding with strings of its own. The strings of a record
+// may share memory with the whole document it was decoded from (the store's
+// JSON decoder points them into its copy of the document): a finding kept
+// until Finish must not hold its person's documents alive, or the pass's
+// memory would grow with the records read instead of with the findings.
+// Values with few distinct strings (areas, categories, months) are shared.
+func (e *Engine) own(f coverage.Finding) coverage.Finding {
+	f.NIK, f.KPJ, f.ClaimNo = strings.Clone(f.NIK), strings.Clone(f.KPJ), strings.Clone(f.ClaimNo)
+	f.AreaCode = e.intern(f.AreaCode)
+	f.Category = coverage.Category(e.intern(string(f.Category)))
+	if len(f.Periods) > 0 {
+		ps := make([]coverage.Period, len(f.Periods))
+		for i, p := range f.Periods {
+			ps[i] = coverage.Period(e.intern(string(p)))
+		}
+		f.Periods = ps
+	}
+	return f
+}
+
+// intern returns a string equal to s of the engine's own (the same one for
+// the same value while fewer than internLimit values were seen).
+func (e *Engine) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := e.interned[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	if len(e.interned) < internLimit {
+		e.interned[v] = v
+	}
+	return v
+}
+
+const internLimit = 1 << 16
 
 // overdue reports whether a month's contribution is past its due date, the
 // 15th of the month: the contributions feed's as-of is at or after 00:00 WIB
@@ -186,22 +229,40 @@ func (e *Engine) endOf(m coverage.Period) coverage.Date {
 	if m >= e.asOfMonth {
 		return e.today
 	}
-	return m.Last()
+	return e.cal.lastDay(m)
 }
 
 // member is a membership with what its contributions tell, read through the
 // one month model of months.go.
 type member struct {
-	p        *coverage.Participant
-	contribs []*coverage.Contribution // ascending period
-	billed   []*month                 // every month with a bill, ascending
-	months   []*month                 // the months of the model (first bill to the as-of month, within coverage)
-	first    coverage.Period          // first month billed, "" if never
-	lapses   [][2]coverage.Period     // [third unpaid month, next paid month or ""), ascending
-	lastRun  []*month                 // the last run of 3 or more unpaid months, if still open
-	start    coverage.Period
-	end      coverage.Period // "" while open; at the latest the month of death
-	died     coverage.Date   // the person's death (a paid JKM death claim), "" if none
+	p         *coverage.Participant
+	contribs  []*coverage.Contribution // ascending period
+	billed    []*month                 // every month with a bill, ascending
+	months    []*month                 // the months of the model (first bill to the as-of month, within coverage)
+	first     coverage.Period          // first month billed, "" if never
+	lapses    [][2]coverage.Period     // [third unpaid month, next paid month or ""), ascending
+	lastRun   []*month                 // the last run of 3 or more unpaid months, if still open
+	start     coverage.Period
+	end       coverage.Period // "" while open; at the latest the month of death
+	died      coverage.Date   // the person's death (a paid JKM death claim), "" if none
+	birthYear int             // yearOf(p.BirthDate), once birthRead
+	birthRead bool
+}
+
+// band is BandOf(m.p.BirthDate, on), reading the birth year once.
+func (m *member) band(on coverage.Date) AgeBand {
+	birth := m.p.BirthDate
+	if len(birth) != 10 || len(on) != 10 || birth > on {
+		return AgeUnknown
+	}
+	if !m.birthRead {
+		m.birthYear, m.birthRead = yearOf(birth), true
+	}
+	age := yearOf(on) - m.birthYear
+	if on[5:] < birth[5:] {
+		age--
+	}
+	return bandOfAge(age)
 }
 
 // covers reports whether the membership's coverage dates include month m.
@@ -237,7 +298,14 @@ func (e *Engine) Add(p *Person) error {
 	slices.SortFunc(p.Roster, func(a, b coverage.RosterEntry) int { return cmp.Compare(a.Category, b.Category) })
 	slices.SortFunc(p.Participants, func(a, b coverage.Participant) int { return cmp.Compare(a.KPJ, b.KPJ) })
 	slices.SortFunc(p.Contributions, func(a, b coverage.Contribution) int {
-		return cmp.Or(cmp.Compare(a.KPJ, b.KPJ), cmp.Compare(a.Period, b.Period), cmp.Compare(a.ID, b.ID))
+		// cmp.Or's order, comparing the next field only on a tie.
+		if c := cmp.Compare(a.KPJ, b.KPJ); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Period, b.Period); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
 	})
 	slices.SortFunc(p.Claims, func(a, b coverage.Claim) int { return cmp.Compare(a.ClaimNo, b.ClaimNo) })
 
@@ -304,11 +372,19 @@ func (e *Engine) Add(p *Person) error {
 
 // Finish compares the declared totals and returns the result.
 func (e *Engine) Finish() Result {
-	cells := make([]Cell, 0, len(e.cells))
-	for k, m := range e.cells {
-		cells = append(cells, Cell{Key: k, Measures: *m})
+	// Sort the keys, then copy the measures in order: cheaper than sorting
+	// the cells, each several times the size of its key.
+	type keyed struct {
+		k Key
+		m *Measures
 	}
-	slices.SortFunc(cells, func(a, b Cell) int { return a.Key.Compare(b.Key) })
+	keys := make([]keyed, 0, e.cells.len())
+	e.cells.each(func(k Key, m *Measures) { keys = append(keys, keyed{k, m}) })
+	slices.SortFunc(keys, func(a, b keyed) int { return a.k.Compare(b.k) })
+	cells := make([]Cell, len(keys))
+	for i, k := range keys {
+		cells[i] = Cell{Key: k.k, Measures: *k.m}
+	}
 	r := Rollup{AsOf: e.cfg.AsOf.UTC(), From: e.cfg.From, To: e.asOfMonth, Cells: cells}
 	r.Hash = hashCells(r.From, r.To, cells)
 	for _, d := range e.cfg.Declared {

@@ -31,7 +31,7 @@ func (pp *personPass) fundedNotPaid() {
 	var months []coverage.Period
 	var amount int64
 	var kpj string
-	for mo := first; mo <= e.payMonth; mo = mo.AddMonths(1) {
+	for mo := first; mo <= e.payMonth; mo = e.cal.nextMonth(mo) {
 		if !e.overdue(mo) || cityPaid[mo] || !pp.funded(mo) {
 			continue
 		}

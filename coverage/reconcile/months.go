@@ -79,22 +79,37 @@ func (mo *month) programs() []coverage.Program {
 // paid again; a pending month neither extends nor ends a run, and is lapsed
 // when it falls in a lapse.
 func (e *Engine) model(m *member) {
-	byPeriod := map[coverage.Period]*month{}
-	for _, c := range m.contribs {
-		mo := byPeriod[c.Period]
-		if mo == nil {
-			mo = &month{period: c.Period}
-			byPeriod[c.Period] = mo
-			m.billed = append(m.billed, mo)
-		}
-		mo.bills = append(mo.bills, c)
-		mo.due = max(mo.due, c.AmountDue)
-		mo.paid += c.AmountPaid
-	}
-	if len(m.billed) == 0 {
+	if len(m.contribs) == 0 {
 		return
 	}
-	slices.SortFunc(m.billed, func(a, b *month) int { return cmp.Compare(a.period, b.period) })
+	// The contributions come sorted by period (Engine.Add sorts them by KPJ,
+	// period and ID): a month's bills are consecutive, and the months come
+	// in order. One allocation holds the billed months.
+	if !slices.IsSortedFunc(m.contribs, func(a, b *coverage.Contribution) int { return cmp.Compare(a.Period, b.Period) }) {
+		slices.SortStableFunc(m.contribs, func(a, b *coverage.Contribution) int { return cmp.Compare(a.Period, b.Period) })
+	}
+	n := 1
+	for i := 1; i < len(m.contribs); i++ {
+		if m.contribs[i].Period != m.contribs[i-1].Period {
+			n++
+		}
+	}
+	billed := make([]month, 0, n)
+	m.billed = make([]*month, 0, n)
+	for i := 0; i < len(m.contribs); {
+		j := i + 1
+		for j < len(m.contribs) && m.contribs[j].Period == m.contribs[i].Period {
+			j++
+		}
+		billed = append(billed, month{period: m.contribs[i].Period, bills: m.contribs[i:j:j]})
+		mo := &billed[len(billed)-1]
+		for _, c := range mo.bills {
+			mo.due = max(mo.due, c.AmountDue)
+			mo.paid += c.AmountPaid
+		}
+		m.billed = append(m.billed, mo)
+		i = j
+	}
 	for _, mo := range m.billed {
 		switch {
 		case mo.paid >= mo.due:
@@ -109,12 +124,19 @@ func (e *Engine) model(m *member) {
 	last := max(e.payMonth, m.billed[len(m.billed)-1].period)
 	var run []*month
 	open := false
-	for p := m.first; p <= last; p = p.AddMonths(1) {
+	m.months = make([]*month, 0, len(m.billed)+1)
+	next := 0 // the first billed month not before p
+	for p := m.first; p <= last; p = e.cal.nextMonth(p) {
 		if !m.covers(p) {
 			continue
 		}
-		mo := byPeriod[p]
-		if mo == nil {
+		for next < len(m.billed) && m.billed[next].period < p {
+			next++
+		}
+		var mo *month
+		if next < len(m.billed) && m.billed[next].period == p {
+			mo = m.billed[next]
+		} else {
 			mo = &month{period: p, state: monthPending}
 			if e.overdue(p) {
 				mo.state = monthNotBilled
@@ -177,6 +199,17 @@ func (m *member) incomesIn(p coverage.Period) (incomes []int64, partlyUnknown bo
 		partlyUnknown = true
 	}
 	if len(m.p.IncomeHistory) == 0 {
+		return incomes, partlyUnknown
+	}
+	day1 := p.First()
+	during := false // a change after the first day of the month, within it
+	for _, c := range m.p.IncomeHistory {
+		if c.At > day1 && c.At.Period() == p {
+			during = true
+			break
+		}
+	}
+	if !during {
 		return incomes, partlyUnknown
 	}
 	changes := slices.Clone(m.p.IncomeHistory)

@@ -53,7 +53,7 @@ mutations=(
 	"jkk-death-multiple|coverage/ruleset.go|IncomeMultiple: 48,|IncomeMultiple: 60,"
 	"declared-amount|coverage/reconcile/engine.go|f.Amount = max(diff, -diff)|f.Amount = 16_800"
 	"kpj-nik-mismatch-amount|coverage/reconcile/orphans.go|f.Amount = paid + claimsPaid|f.Amount = paid"
-	"next-year-cost|coverage/reconcile/build.go|meas.FundedNextYearDue = due * int64(fundedMonths(r, mo.Year()+1))|meas.FundedNextYearDue = due * 12"
+	"next-year-cost|coverage/reconcile/build.go|meas.FundedNextYearDue = due * int64(e.fundedMonths(r, mo.Year()+1))|meas.FundedNextYearDue = due * 12"
 )
 
 only=${1:-}

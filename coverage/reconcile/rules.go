@@ -16,15 +16,15 @@ type personPass struct {
 	byKPJ   map[string]*member
 }
 
-// funding returns the roster entries funding month m.
-func (pp *personPass) funding(m coverage.Period) []*coverage.RosterEntry {
-	var out []*coverage.RosterEntry
+// fundingCount counts the roster entries funding month m.
+func (pp *personPass) fundingCount(m coverage.Period) int {
+	n := 0
 	for i := range pp.p.Roster {
 		if pp.p.Roster[i].FundedIn(m) {
-			out = append(out, &pp.p.Roster[i])
+			n++
 		}
 	}
-	return out
+	return n
 }
 
 func (pp *personPass) funded(m coverage.Period) bool {
@@ -229,8 +229,10 @@ func (pp *personPass) claimFindings() {
 
 // categoryIn returns the first roster category funding month m, "" if none.
 func (pp *personPass) categoryIn(m coverage.Period) coverage.Category {
-	if rs := pp.funding(m); len(rs) > 0 {
-		return rs[0].Category
+	for i := range pp.p.Roster {
+		if pp.p.Roster[i].FundedIn(m) {
+			return pp.p.Roster[i].Category
+		}
 	}
 	return ""
 }
@@ -255,9 +257,9 @@ func (pp *personPass) doubleFunding() {
 	}
 	var months []coverage.Period
 	var why []string
-	for mo := first; mo <= e.asOfMonth; mo = mo.AddMonths(1) {
+	for mo := first; mo <= e.asOfMonth; mo = e.cal.nextMonth(mo) {
 		var reasons []string
-		if len(pp.funding(mo)) >= 2 {
+		if pp.fundingCount(mo) >= 2 {
 			reasons = append(reasons, "rosters")
 		}
 		cities := 0
