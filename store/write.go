@@ -391,3 +391,37 @@ func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string
 	}
 	return out, nil
 }
+
+// Documents encodes records as Apply stores them (the record's fields, the
+// derived fields, _hash and _synced_at), for measuring the engine's own
+// InsertMany of the same documents (jamsostek bench). Tombstones are skipped.
+func Documents(recs []Record, now time.Time) ([]any, error) {
+	out := make([]any, 0, len(recs))
+	for i, r := range recs {
+		if r.Deleted {
+			continue
+		}
+		doc, _, err := document(r, now)
+		if err != nil {
+			return nil, fmt.Errorf("encode record %d of %d: %w", i+1, len(recs), err)
+		}
+		out = append(out, doc)
+	}
+	return out, nil
+}
+
+// InsertDocuments inserts documents (of Documents) into a feed's collection
+// with one unordered InsertMany, the driver splitting it into commands, and
+// nothing else: no hash check, no in-memory index. It is the baseline a sync
+// is measured against, in a database of its own.
+func (s *Store) InsertDocuments(ctx context.Context, feed coverage.Feed, docs []any) error {
+	name, ok := feedCollection[feed]
+	if !ok {
+		return coverage.Errorf(coverage.EINVALID, "unknown feed %q", feed)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	_, err := s.db.Collection(name).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	return err
+}
