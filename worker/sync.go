@@ -184,19 +184,27 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 	if pageSize <= 0 {
 		pageSize = 500
 	}
-	cursor := ""
+	// The next page is fetched and decoded while this one is written (the
+	// engine's writes and the feed's round trip and JSON overlap); the writes
+	// stay in page order, each page fenced by the lease just before.
+	pages := s.prefetch(ctx, run.ID, feed, since, pageSize)
+	defer pages.stop()
 	for {
-		page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: pageSize})
-		if err != nil {
-			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, err))
+		f, ok := <-pages.out
+		if !ok { // stopped: ctx ended
+			return run, fmt.Errorf("sync %s: %w", feed, context.Cause(ctx))
 		}
+		if f.err != nil {
+			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, f.err))
+		}
+		page := f.page
 		if page.Total != nil { // records in all pages of this run (from updated_since)
 			run.Total, run.TotalKnown = *page.Total, true
 		}
 		if err := keeper.renew(ctx); err != nil {
 			return run, fmt.Errorf("sync %s: %w", feed, err)
 		}
-		if err := s.writePage(ctx, &run, page); err != nil {
+		if err := s.writePage(ctx, &run, page, f.decoded); err != nil {
 			return run, fmt.Errorf("sync %s: %w", feed, err)
 		}
 		if s.Progress != nil {
@@ -208,8 +216,56 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 		if ctx.Err() != nil { // cancelled, shutting down or lease lost: stop between pages
 			return run, fmt.Errorf("sync %s: %w", feed, context.Cause(ctx))
 		}
-		cursor = *page.NextCursor
 	}
+}
+
+// fetched is a page of a feed, decoded, or the error fetching it.
+type fetched struct {
+	page    *Page
+	decoded decodedPage
+	err     error
+}
+
+// prefetcher fetches and decodes a feed's pages ahead of their writes, one
+// page ahead: out yields them in order and closes after the last page, after
+// an error, or once stopped.
+type prefetcher struct {
+	out    chan fetched
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (s *Syncer) prefetch(ctx context.Context, runID string, feed coverage.Feed, since time.Time, limit int) *prefetcher {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &prefetcher{out: make(chan fetched), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		defer close(p.out)
+		cursor := ""
+		for {
+			page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: limit})
+			f := fetched{page: page, err: err}
+			if err == nil {
+				f.decoded = s.decodePage(runID, feed, page.Data)
+			}
+			select {
+			case p.out <- f:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.NextCursor == nil || *page.NextCursor == "" {
+				return
+			}
+			cursor = *page.NextCursor
+		}
+	}()
+	return p
+}
+
+// stop ends the fetching and waits for it.
+func (p *prefetcher) stop() {
+	p.cancel()
+	<-p.done
 }
 
 // pageWriteTimeout bounds the writes of one page.
@@ -220,13 +276,14 @@ const pageWriteTimeout = time.Minute
 // shutdown does not cut this sequence (it takes effect between pages), so the
 // stored checkpoint is always the run's: a write cut mid-way could land on
 // the server after the client gave up, unknown to the run.
-func (s *Syncer) writePage(ctx context.Context, run *coverage.SyncRun, page *Page) error {
+func (s *Syncer) writePage(ctx context.Context, run *coverage.SyncRun, page *Page, d decodedPage) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pageWriteTimeout)
 	defer cancel()
-	counts, newest, err := s.applyPage(wctx, run.ID, run.Feed, page.Data)
+	counts, err := s.writeDecoded(wctx, run.Feed, d)
 	if err != nil {
 		return err
 	}
+	newest := d.newest
 	run.Counts.Add(counts)
 	run.AsOf = page.AsOf
 	if newest.After(run.Checkpoint) {
@@ -309,37 +366,49 @@ func (k *leaseKeeper) beat(ctx context.Context, log *slog.Logger) (stop func()) 
 	return func() { cancel(); <-done }
 }
 
-// applyPage decodes and validates a page, quarantines what fails, writes the
-// rest, and returns the counts and the newest updated_at seen.
-func (s *Syncer) applyPage(ctx context.Context, runID string, feed coverage.Feed, data []json.RawMessage) (coverage.SyncCounts, time.Time, error) {
-	counts := coverage.SyncCounts{Pages: 1, Read: int64(len(data))}
-	var newest time.Time
-	recs := make([]store.Record, 0, len(data))
-	var bad []coverage.Quarantined
+// decodedPage is a page decoded and validated: the records to write, those
+// to quarantine, and the newest updated_at seen.
+type decodedPage struct {
+	read   int
+	recs   []store.Record
+	bad    []coverage.Quarantined
+	newest time.Time
+}
+
+// decodePage decodes and validates a page's records.
+func (s *Syncer) decodePage(runID string, feed coverage.Feed, data []json.RawMessage) decodedPage {
+	d := decodedPage{read: len(data), recs: make([]store.Record, 0, len(data))}
 	now := time.Now().UTC()
 	for _, raw := range data {
 		rec, updated, err := decode(feed, raw, s.Areas)
-		if updated.After(newest) {
-			newest = updated
+		if updated.After(d.newest) {
+			d.newest = updated
 		}
 		if err != nil {
-			bad = append(bad, coverage.Quarantined{
+			d.bad = append(d.bad, coverage.Quarantined{
 				Feed: feed, RunID: runID, Key: rec.Key, Raw: string(raw), Reason: coverage.ErrorMessage(err), ReceivedAt: now,
 			})
 			continue
 		}
-		recs = append(recs, rec)
+		d.recs = append(d.recs, rec)
 	}
-	if err := s.Store.AddQuarantined(ctx, bad); err != nil {
-		return counts, newest, err
+	return d
+}
+
+// writeDecoded quarantines what failed, writes the rest, and returns the
+// counts.
+func (s *Syncer) writeDecoded(ctx context.Context, feed coverage.Feed, d decodedPage) (coverage.SyncCounts, error) {
+	counts := coverage.SyncCounts{Pages: 1, Read: int64(d.read)}
+	if err := s.Store.AddQuarantined(ctx, d.bad); err != nil {
+		return counts, err
 	}
-	counts.Quarantined = int64(len(bad))
-	written, err := s.Store.Apply(ctx, feed, recs)
+	counts.Quarantined = int64(len(d.bad))
+	written, err := s.Store.Apply(ctx, feed, d.recs)
 	if err != nil {
-		return counts, newest, err
+		return counts, err
 	}
 	written.Pages, written.Read, written.Quarantined = counts.Pages, counts.Read, counts.Quarantined
-	return written, newest, nil
+	return written, nil
 }
 
 // tombstone is what FEEDS.md sends for a deleted record: its key fields,
