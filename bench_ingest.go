@@ -127,30 +127,9 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 	}
 	syncer := &worker.Syncer{Store: s, Client: client, Areas: coverage.Cilegon(), PageSize: o.PageSize, Logger: logger}
 
-	var figs []benchFigure
-	perFeed := map[coverage.Feed]time.Duration{}
-	read := map[coverage.Feed]int64{}
-	var syncTime time.Duration
-	var syncRead, syncWritten int64
-	for _, f := range coverage.Feeds {
-		start := time.Now()
-		run, err := syncer.SyncFeed(ctx, f, "bench")
-		d := time.Since(start)
-		if err != nil {
-			return nil, nil, fmt.Errorf("first sync of %s: %w", f, err)
-		}
-		c := run.Counts
-		perFeed[f], read[f] = d, c.Read
-		syncTime += d
-		syncRead += c.Read
-		syncWritten += c.Inserted
-		step("first sync %-13s %8d read, %8d inserted, %5d quarantined, %4d pages in %8s (%.0f records/s)",
-			f, c.Read, c.Inserted, c.Quarantined, c.Pages, d.Round(time.Millisecond), perSecond(int(c.Read), d))
-	}
-	step("first sync: %d records read in %s (%.0f records/s)", syncRead, syncTime.Round(time.Millisecond), perSecond(int(syncRead), syncTime))
-
 	// The same engine's InsertMany of the same documents, in a database of
-	// its own. Encoding is not timed.
+	// its own, feed after feed beside the sync's (this machine is shared:
+	// interleaving gives both the same conditions). Encoding is not timed.
 	bdir := o.BaselineDir
 	if bdir == "" {
 		dir, err := os.MkdirTemp("", "jamsostek-bench-insertmany-*")
@@ -179,26 +158,45 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 	if err := bs.DropDatabase(ctx); err != nil {
 		return nil, nil, fmt.Errorf("empty the baseline database: %w", err)
 	}
-	var baseTime time.Duration
+
+	var figs []benchFigure
+	perFeed := map[coverage.Feed]time.Duration{}
+	read := map[coverage.Feed]int64{}
+	var syncTime, baseTime time.Duration
+	var syncRead int64
 	var baseDocs int
 	baseRate := map[coverage.Feed]float64{}
-	now := time.Now().UTC()
 	for _, f := range coverage.Feeds {
-		docs, err := store.Documents(feedRecords(ds, f), now)
+		start := time.Now()
+		run, err := syncer.SyncFeed(ctx, f, "bench")
+		d := time.Since(start)
+		if err != nil {
+			return nil, nil, fmt.Errorf("first sync of %s: %w", f, err)
+		}
+		c := run.Counts
+		perFeed[f], read[f] = d, c.Read
+		syncTime += d
+		syncRead += c.Read
+		step("first sync %-13s %8d read, %8d inserted, %5d quarantined, %4d pages in %8s (%.0f records/s)",
+			f, c.Read, c.Inserted, c.Quarantined, c.Pages, d.Round(time.Millisecond), perSecond(int(c.Read), d))
+
+		docs, err := store.Documents(feedRecords(ds, f), time.Now().UTC())
 		if err != nil {
 			return nil, nil, err
 		}
-		start := time.Now()
+		start = time.Now()
 		if err := bs.InsertDocuments(ctx, f, docs); err != nil {
 			return nil, nil, fmt.Errorf("InsertMany %s: %w", f, err)
 		}
-		d := time.Since(start)
+		d = time.Since(start)
 		baseTime += d
 		baseDocs += len(docs)
 		baseRate[f] = perSecond(len(docs), d)
 		step("InsertMany %-13s %8d documents in %8s (%.0f records/s)", f, len(docs), d.Round(time.Millisecond), baseRate[f])
 	}
-	step("InsertMany: %d documents in %s (%.0f records/s)", baseDocs, baseTime.Round(time.Millisecond), perSecond(baseDocs, baseTime))
+	step("first sync: %d records read in %s (%.0f records/s); InsertMany: %d documents in %s (%.0f records/s)",
+		syncRead, syncTime.Round(time.Millisecond), perSecond(int(syncRead), syncTime),
+		baseDocs, baseTime.Round(time.Millisecond), perSecond(baseDocs, baseTime))
 
 	// Rates: the sync's records are all it read (live records, tombstones
 	// and invalid ones, each decoded, validated, written or quarantined);

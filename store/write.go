@@ -28,6 +28,30 @@ type Record struct {
 	// with a newer one is left alone: a late or replayed page never overwrites
 	// or deletes a newer version. Zero skips the check.
 	UpdatedAt time.Time
+
+	enc *encoded // the document as stored, when Encode made it
+}
+
+// encoded is a record's document and content hash, made ahead of Apply.
+type encoded struct {
+	doc  bson.D
+	hash string
+}
+
+// Encode makes the documents Apply will write for records, ahead of Apply:
+// a sync encodes the next page while the database writes this one. now is
+// their _synced_at. A record's Value must not change after. A record that
+// does not encode is left to Apply, which reports it.
+func Encode(recs []Record, now time.Time) {
+	for i := range recs {
+		r := &recs[i]
+		if r.Deleted || r.enc != nil {
+			continue
+		}
+		if doc, hash, err := document(*r, now); err == nil {
+			r.enc = &encoded{doc: doc, hash: hash}
+		}
+	}
 }
 
 // Fields the store adds to every record document.
@@ -109,6 +133,8 @@ func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (c
 			counts.Unchanged++
 		case r.Deleted:
 			deletes = append(deletes, r)
+		case r.enc != nil:
+			upserts = append(upserts, upsert{value: r.Value, key: r.Key, hash: r.enc.hash, doc: r.enc.doc, updatedAt: r.UpdatedAt})
 		default:
 			doc, hash, err := document(r, now)
 			if err != nil {

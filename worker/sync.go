@@ -392,6 +392,7 @@ func (s *Syncer) decodePage(runID string, feed coverage.Feed, data []json.RawMes
 		}
 		d.recs = append(d.recs, rec)
 	}
+	store.Encode(d.recs, time.Now().UTC())
 	return d
 }
 
