@@ -18,6 +18,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -129,7 +131,11 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 
 	// The same engine's InsertMany of the same documents, in a database of
 	// its own, feed after feed beside the sync's (this machine is shared:
-	// interleaving gives both the same conditions). Encoding is not timed.
+	// interleaving gives both the same conditions), in the order the feed
+	// sends them (updated_at, key). Encoding is not timed. (In key order the
+	// engine inserts contributions about 1.3 to 1.6 times faster: its _id and
+	// field indexes are then appended to, not written all over; the feed's
+	// order is what any sync gets.)
 	bdir := o.BaselineDir
 	if bdir == "" {
 		dir, err := os.MkdirTemp("", "jamsostek-bench-insertmany-*")
@@ -180,7 +186,7 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 		step("first sync %-13s %8d read, %8d inserted, %5d quarantined, %4d pages in %8s (%.0f records/s)",
 			f, c.Read, c.Inserted, c.Quarantined, c.Pages, d.Round(time.Millisecond), perSecond(int(c.Read), d))
 
-		docs, err := store.Documents(feedRecords(ds, f), time.Now().UTC())
+		docs, err := store.Documents(inFeedOrder(feedRecords(ds, f)), time.Now().UTC())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -209,7 +215,7 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 	}
 	figs = append(figs, benchFigure{
 		Section: "ingest", Name: fmt.Sprintf("first sync, %d records over HTTP (scale %g, pages of %d)", syncRead, o.Scale, o.PageSize),
-		Value: syncRate, Unit: "records/s", Baseline: "InsertMany of the same documents, fresh database", Base: base,
+		Value: syncRate, Unit: "records/s", Baseline: "InsertMany of the same documents in the feed's order, fresh database", Base: base,
 		HigherIsBetter: true, Target: ">= 0.8x", Met: met(r >= 0.8),
 	})
 	for _, f := range []coverage.Feed{coverage.FeedParticipants, coverage.FeedContributions, coverage.FeedClaims} {
@@ -241,4 +247,30 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 	}
 	ok = true
 	return figs, s, nil
+}
+
+// inFeedOrder sorts records as the feeds send them: by updated_at, then key.
+func inFeedOrder(recs []store.Record) []store.Record {
+	at := func(v any) time.Time {
+		switch r := v.(type) {
+		case *coverage.Participant:
+			return r.UpdatedAt
+		case *coverage.Contribution:
+			return r.UpdatedAt
+		case *coverage.Claim:
+			return r.UpdatedAt
+		case *coverage.RosterEntry:
+			return r.UpdatedAt
+		case *coverage.WorkforceTarget:
+			return r.UpdatedAt
+		}
+		return time.Time{}
+	}
+	slices.SortStableFunc(recs, func(a, b store.Record) int {
+		if c := at(a.Value).Compare(at(b.Value)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return recs
 }
