@@ -28,6 +28,30 @@ type Record struct {
 	// with a newer one is left alone: a late or replayed page never overwrites
 	// or deletes a newer version. Zero skips the check.
 	UpdatedAt time.Time
+
+	enc *encoded // the document as stored, when Encode made it
+}
+
+// encoded is a record's document and content hash, made ahead of Apply.
+type encoded struct {
+	doc  bson.D
+	hash string
+}
+
+// Encode makes the documents Apply will write for records, ahead of Apply:
+// a sync encodes the next page while the database writes this one. now is
+// their _synced_at. A record's Value must not change after. A record that
+// does not encode is left to Apply, which reports it.
+func Encode(recs []Record, now time.Time) {
+	for i := range recs {
+		r := &recs[i]
+		if r.Deleted || r.enc != nil {
+			continue
+		}
+		if doc, hash, err := document(*r, now); err == nil {
+			r.enc = &encoded{doc: doc, hash: hash}
+		}
+	}
 }
 
 // Fields the store adds to every record document.
@@ -109,6 +133,8 @@ func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (c
 			counts.Unchanged++
 		case r.Deleted:
 			deletes = append(deletes, r)
+		case r.enc != nil:
+			upserts = append(upserts, upsert{value: r.Value, key: r.Key, hash: r.enc.hash, doc: r.enc.doc, updatedAt: r.UpdatedAt})
 		default:
 			doc, hash, err := document(r, now)
 			if err != nil {
@@ -392,4 +418,38 @@ func (s *Store) hashes(ctx context.Context, col *mongo.Collection, keys []string
 		out[row.ID] = version(row)
 	}
 	return out, nil
+}
+
+// Documents encodes records as Apply stores them (the record's fields, the
+// derived fields, _hash and _synced_at), for measuring the engine's own
+// InsertMany of the same documents (jamsostek bench). Tombstones are skipped.
+func Documents(recs []Record, now time.Time) ([]any, error) {
+	out := make([]any, 0, len(recs))
+	for i, r := range recs {
+		if r.Deleted {
+			continue
+		}
+		doc, _, err := document(r, now)
+		if err != nil {
+			return nil, fmt.Errorf("encode record %d of %d: %w", i+1, len(recs), err)
+		}
+		out = append(out, doc)
+	}
+	return out, nil
+}
+
+// InsertDocuments inserts documents (of Documents) into a feed's collection
+// with one unordered InsertMany, the driver splitting it into commands, and
+// nothing else: no hash check, no in-memory index. It is the baseline a sync
+// is measured against, in a database of its own.
+func (s *Store) InsertDocuments(ctx context.Context, feed coverage.Feed, docs []any) error {
+	name, ok := feedCollection[feed]
+	if !ok {
+		return coverage.Errorf(coverage.EINVALID, "unknown feed %q", feed)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	_, err := s.db.Collection(name).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	return err
 }

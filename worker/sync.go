@@ -53,6 +53,11 @@ type Syncer struct {
 	Owner string
 	// LeaseTTL is the lease's lifetime without renewal; default DefaultLeaseTTL.
 	LeaseTTL time.Duration
+	// WriteBatch is the most records written at once (with one lease
+	// renewal, checkpoint and run save) from the pages already fetched;
+	// default DefaultWriteBatch, never less than a page. A slow feed is
+	// written page by page.
+	WriteBatch int
 }
 
 // RunRequest asks for one run of one feed.
@@ -96,11 +101,12 @@ func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger strin
 // When another process holds the lease (or has run the request's tick) it
 // returns an ECONFLICT error wrapping store.ErrLeaseHeld and saves no run.
 //
-// Each page is fetched whole, then the lease is renewed (the fence: a process
-// that lost its lease stops before writing), then the page's records are
-// written, then the checkpoint (fenced by the lease generation) and the run's
-// progress are saved, in that order: a crash re-reads at most the page in
-// flight, and re-applying it changes nothing.
+// Each page is fetched whole (ahead of the writes), then the lease is renewed
+// (the fence: a process that lost its lease stops before writing), then the
+// records of the pages fetched so far (up to WriteBatch) are written, then the
+// checkpoint (fenced by the lease generation) and the run's progress are
+// saved, in that order: a crash re-reads at most the pages in flight, and
+// re-applying them changes nothing.
 func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun, err error) {
 	feed := req.Feed
 	log := s.logger().With("feed", feed)
@@ -184,51 +190,164 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 	if pageSize <= 0 {
 		pageSize = 500
 	}
-	cursor := ""
+	// The next pages are fetched, decoded and encoded while these are
+	// written (the engine's writes overlap the feed's round trips and the
+	// JSON); the pages already fetched are written together, up to
+	// writeBatch records, so that a fast feed costs one lease renewal,
+	// checkpoint and run save per batch instead of per page. The writes stay
+	// in page order, each batch fenced by the lease just before.
+	batch := s.writeBatch(pageSize)
+	pages := s.prefetch(ctx, run.ID, feed, since, pageSize, (batch+pageSize-1)/pageSize)
+	defer pages.stop()
 	for {
-		page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: pageSize})
-		if err != nil {
-			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, err))
+		f, ok := <-pages.out
+		if !ok { // stopped: ctx ended
+			return run, fmt.Errorf("sync %s: %w", feed, context.Cause(ctx))
 		}
-		if page.Total != nil { // records in all pages of this run (from updated_since)
-			run.Total, run.TotalKnown = *page.Total, true
+		if f.err != nil {
+			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, f.err))
+		}
+		got, n, last := []fetched{f}, len(f.page.Data), f.last()
+		var ferr error // a fetch failed after the pages of got: written first
+		closed := false
+	more:
+		for !last && n < batch {
+			select {
+			case g, ok := <-pages.out:
+				switch {
+				case !ok:
+					closed = true
+					break more
+				case g.err != nil:
+					ferr = g.err
+					break more
+				}
+				got, n, last = append(got, g), n+len(g.page.Data), g.last()
+			default:
+				break more
+			}
+		}
+		for _, g := range got {
+			if g.page.Total != nil { // records in all pages of this run (from updated_since)
+				run.Total, run.TotalKnown = *g.page.Total, true
+			}
 		}
 		if err := keeper.renew(ctx); err != nil {
 			return run, fmt.Errorf("sync %s: %w", feed, err)
 		}
-		if err := s.writePage(ctx, &run, page); err != nil {
+		if err := s.writePages(ctx, &run, got); err != nil {
 			return run, fmt.Errorf("sync %s: %w", feed, err)
 		}
 		if s.Progress != nil {
 			s.Progress(run)
 		}
-		if page.NextCursor == nil || *page.NextCursor == "" {
+		switch {
+		case ferr != nil:
+			return run, fmt.Errorf("sync %s: %w", feed, stopCause(ctx, ferr))
+		case last:
 			return run, nil
-		}
-		if ctx.Err() != nil { // cancelled, shutting down or lease lost: stop between pages
+		case closed || ctx.Err() != nil: // cancelled, shutting down or lease lost: stop between pages
 			return run, fmt.Errorf("sync %s: %w", feed, context.Cause(ctx))
 		}
-		cursor = *page.NextCursor
 	}
+}
+
+// DefaultWriteBatch is the records a sync writes at once when its feed
+// delivers faster than the database writes (Syncer.WriteBatch).
+const DefaultWriteBatch = 2000
+
+// writeBatch is the records written at once: at least a page.
+func (s *Syncer) writeBatch(pageSize int) int {
+	b := s.WriteBatch
+	if b <= 0 {
+		b = DefaultWriteBatch
+	}
+	return max(b, pageSize)
+}
+
+// fetched is a page of a feed, decoded, or the error fetching it.
+type fetched struct {
+	page    *Page
+	decoded decodedPage
+	err     error
+}
+
+// last reports whether the page is the feed's last.
+func (f fetched) last() bool { return f.page.NextCursor == nil || *f.page.NextCursor == "" }
+
+// prefetcher fetches and decodes a feed's pages ahead of their writes, up to
+// ahead pages (and the one it is fetching): out yields them in order and
+// closes after the last page, after an error, or once stopped.
+type prefetcher struct {
+	out    chan fetched
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (s *Syncer) prefetch(ctx context.Context, runID string, feed coverage.Feed, since time.Time, limit, ahead int) *prefetcher {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &prefetcher{out: make(chan fetched, max(ahead-1, 0)), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		defer close(p.out)
+		cursor := ""
+		for {
+			page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: limit})
+			f := fetched{page: page, err: err}
+			if err == nil {
+				f.decoded = s.decodePage(runID, feed, page.Data)
+			}
+			select {
+			case p.out <- f:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.NextCursor == nil || *page.NextCursor == "" {
+				return
+			}
+			cursor = *page.NextCursor
+		}
+	}()
+	return p
+}
+
+// stop ends the fetching and waits for it.
+func (p *prefetcher) stop() {
+	p.cancel()
+	<-p.done
 }
 
 // pageWriteTimeout bounds the writes of one page.
 const pageWriteTimeout = time.Minute
 
-// writePage writes a page's records, then the checkpoint (fenced by the
+// writePages writes the records of pages, then the checkpoint (fenced by the
 // run's lease generation), then the run's progress. A cancellation or a
-// shutdown does not cut this sequence (it takes effect between pages), so the
-// stored checkpoint is always the run's: a write cut mid-way could land on
-// the server after the client gave up, unknown to the run.
-func (s *Syncer) writePage(ctx context.Context, run *coverage.SyncRun, page *Page) error {
+// shutdown does not cut this sequence (it takes effect between writes), so
+// the stored checkpoint is always the run's: a write cut mid-way could land
+// on the server after the client gave up, unknown to the run.
+func (s *Syncer) writePages(ctx context.Context, run *coverage.SyncRun, pages []fetched) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pageWriteTimeout)
 	defer cancel()
-	counts, newest, err := s.applyPage(wctx, run.ID, run.Feed, page.Data)
+	d := pages[0].decoded
+	if len(pages) > 1 { // in page order: a key repeated later wins
+		d = decodedPage{}
+		for _, p := range pages {
+			d.read += p.decoded.read
+			d.recs = append(d.recs, p.decoded.recs...)
+			d.bad = append(d.bad, p.decoded.bad...)
+			if p.decoded.newest.After(d.newest) {
+				d.newest = p.decoded.newest
+			}
+		}
+	}
+	counts, err := s.writeDecoded(wctx, run.Feed, d)
 	if err != nil {
 		return err
 	}
+	counts.Pages = int64(len(pages))
+	newest := d.newest
 	run.Counts.Add(counts)
-	run.AsOf = page.AsOf
+	run.AsOf = pages[len(pages)-1].page.AsOf
 	if newest.After(run.Checkpoint) {
 		if err := s.Store.SaveCheckpoint(wctx, run.Feed, newest, run.ID, run.Generation); err != nil {
 			return err
@@ -309,37 +428,50 @@ func (k *leaseKeeper) beat(ctx context.Context, log *slog.Logger) (stop func()) 
 	return func() { cancel(); <-done }
 }
 
-// applyPage decodes and validates a page, quarantines what fails, writes the
-// rest, and returns the counts and the newest updated_at seen.
-func (s *Syncer) applyPage(ctx context.Context, runID string, feed coverage.Feed, data []json.RawMessage) (coverage.SyncCounts, time.Time, error) {
-	counts := coverage.SyncCounts{Pages: 1, Read: int64(len(data))}
-	var newest time.Time
-	recs := make([]store.Record, 0, len(data))
-	var bad []coverage.Quarantined
+// decodedPage is a page decoded and validated: the records to write, those
+// to quarantine, and the newest updated_at seen.
+type decodedPage struct {
+	read   int
+	recs   []store.Record
+	bad    []coverage.Quarantined
+	newest time.Time
+}
+
+// decodePage decodes and validates a page's records.
+func (s *Syncer) decodePage(runID string, feed coverage.Feed, data []json.RawMessage) decodedPage {
+	d := decodedPage{read: len(data), recs: make([]store.Record, 0, len(data))}
 	now := time.Now().UTC()
 	for _, raw := range data {
 		rec, updated, err := decode(feed, raw, s.Areas)
-		if updated.After(newest) {
-			newest = updated
+		if updated.After(d.newest) {
+			d.newest = updated
 		}
 		if err != nil {
-			bad = append(bad, coverage.Quarantined{
+			d.bad = append(d.bad, coverage.Quarantined{
 				Feed: feed, RunID: runID, Key: rec.Key, Raw: string(raw), Reason: coverage.ErrorMessage(err), ReceivedAt: now,
 			})
 			continue
 		}
-		recs = append(recs, rec)
+		d.recs = append(d.recs, rec)
 	}
-	if err := s.Store.AddQuarantined(ctx, bad); err != nil {
-		return counts, newest, err
+	store.Encode(d.recs, time.Now().UTC())
+	return d
+}
+
+// writeDecoded quarantines what failed, writes the rest, and returns the
+// counts.
+func (s *Syncer) writeDecoded(ctx context.Context, feed coverage.Feed, d decodedPage) (coverage.SyncCounts, error) {
+	counts := coverage.SyncCounts{Pages: 1, Read: int64(d.read)}
+	if err := s.Store.AddQuarantined(ctx, d.bad); err != nil {
+		return counts, err
 	}
-	counts.Quarantined = int64(len(bad))
-	written, err := s.Store.Apply(ctx, feed, recs)
+	counts.Quarantined = int64(len(d.bad))
+	written, err := s.Store.Apply(ctx, feed, d.recs)
 	if err != nil {
-		return counts, newest, err
+		return counts, err
 	}
 	written.Pages, written.Read, written.Quarantined = counts.Pages, counts.Read, counts.Quarantined
-	return written, newest, nil
+	return written, nil
 }
 
 // tombstone is what FEEDS.md sends for a deleted record: its key fields,
