@@ -358,7 +358,10 @@ func (s *Service) checkRuns(ctx context.Context) error {
 // and reloads the denominators and declared figures.
 func (s *Service) Refresh(ctx context.Context) error {
 	if err := s.checkRuns(ctx); err != nil {
-		return err
+		// The rollup is refreshed all the same; the findings' answers are
+		// kept no longer than the counts' TTL in any case.
+		s.findings.Add(1)
+		s.logger().Warn("reading the newest reconciliation runs failed: cached discrepancy counts dropped", "error", err)
 	}
 	v, err := s.Store.LatestRollupVersion(ctx)
 	if err != nil {

@@ -79,6 +79,9 @@ func (s *Store) RosterByNIK(ctx context.Context, niks []string) (map[string][]co
 // SQLite query.
 func memPages[T any](ctx context.Context, s *Store, l list, parents []string, p coverage.PageRequest, decode func(context.Context, []string) (map[string]T, error), find func(coverage.PageRequest) (map[string]memindex.Result, error)) (map[string]coverage.Page[T], error) {
 	p, err := checkPage(l, p)
+	if err == nil {
+		err = s.indexReady(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -244,6 +244,9 @@ func (s *Store) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFil
 		return nil, err
 	}
 	if s.mem != nil {
+		if err := s.indexReady(ctx); err != nil {
+			return nil, err
+		}
 		return s.mem.DiscrepancyCounts(f), nil
 	}
 	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "kind", Value: 1}})

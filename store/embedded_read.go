@@ -224,6 +224,9 @@ func (s *Store) refresh(ctx context.Context, col string, keys []string) error {
 	if s.mem == nil {
 		return nil
 	}
+	if !s.mem.Loading() {
+		return s.refreshLocked(ctx, col, keys)
+	}
 	s.memMu.Lock()
 	defer s.memMu.Unlock()
 	return s.refreshLocked(ctx, col, keys)

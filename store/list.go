@@ -142,6 +142,9 @@ func sortDoc(o coverage.Order) bson.D {
 func page[T any](ctx context.Context, s *Store, l list, q query, p coverage.PageRequest) (coverage.Page[T], error) {
 	var out coverage.Page[T]
 	p, err := checkPage(l, p)
+	if err == nil {
+		err = s.indexReady(ctx)
+	}
 	if err != nil {
 		return out, err
 	}

@@ -112,7 +112,7 @@ func decodeCells(b []byte, dst []reconcile.Cell) ([]reconcile.Cell, error) {
 		strs[i], b = string(b[:l]), b[l:]
 	}
 	nc, err := uv()
-	if err != nil || nc > uint64(len(b)) {
+	if err != nil || nc > uint64(len(b))/8 { // a cell takes 8 bytes at least: 7 key indexes and a mask
 		return dst, errBadCells
 	}
 	dst = growCells(dst, int(nc))

@@ -325,6 +325,9 @@ func isNamespaceExists(err error) bool {
 // DropDatabase removes every collection. Tests and `demo --fresh` use it.
 func (s *Store) DropDatabase(ctx context.Context) error {
 	s.waitLoad()
+	if s.mem != nil {
+		s.mem.Reset() // nothing dropped stays listed while the index reloads
+	}
 	if err := s.db.Drop(ctx); err != nil {
 		return err
 	}
@@ -335,6 +338,23 @@ func (s *Store) DropDatabase(ctx context.Context) error {
 		return s.loadIndex(ctx)
 	}
 	return nil
+}
+
+// indexReady waits until the record index is loaded (Config.IndexInBackground:
+// a few seconds after the start), or ctx ends: then the list answers
+// UNAVAILABLE, saying why, instead of waiting on.
+func (s *Store) indexReady(ctx context.Context) error {
+	select {
+	case <-s.mem.Ready():
+		return nil
+	default:
+	}
+	select {
+	case <-s.mem.Ready():
+		return nil
+	case <-ctx.Done():
+		return coverage.Errorf(coverage.EUNAVAILABLE, "the record lists are not ready yet: the embedded engine's record index is still loading after the start (seconds for a city; the log says when it is in, or why it failed); try again shortly")
+	}
 }
 
 // waitLoad waits for a background load of the record index to end.

@@ -163,8 +163,10 @@ func (s *Store) Apply(ctx context.Context, feed coverage.Feed, recs []Record) (c
 		}
 		return counts, errors.Join(err, s.refresh(ctx, name, keys))
 	}
-	s.memMu.Lock() // after a load's re-reads (loadIndex)
-	defer s.memMu.Unlock()
+	if s.mem.Loading() {
+		s.memMu.Lock() // after a load's re-reads (loadIndex)
+		defer s.memMu.Unlock()
+	}
 	s.mem.Delete(indexedCollections[name].list, w.deleted)
 	putRecords(s.mem, w.put)
 	return counts, nil

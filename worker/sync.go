@@ -317,7 +317,8 @@ func (p *prefetcher) stop() {
 	<-p.done
 }
 
-// pageWriteTimeout bounds the writes of one page.
+// pageWriteTimeout bounds the writes of one page; a batch of pages gets it
+// once per page.
 const pageWriteTimeout = time.Minute
 
 // writePages writes the records of pages, then the checkpoint (fenced by the
@@ -326,7 +327,7 @@ const pageWriteTimeout = time.Minute
 // the stored checkpoint is always the run's: a write cut mid-way could land
 // on the server after the client gave up, unknown to the run.
 func (s *Syncer) writePages(ctx context.Context, run *coverage.SyncRun, pages []fetched) error {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pageWriteTimeout)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(len(pages))*pageWriteTimeout)
 	defer cancel()
 	d := pages[0].decoded
 	if len(pages) > 1 { // in page order: a key repeated later wins

@@ -145,6 +145,18 @@ func (x *Index) MarkReady() {
 	close(x.ready)
 }
 
+// Loading reports whether the index is loading (NewLoading, until
+// MarkReady): a writer then orders its updates after the load's re-reads.
+// Once false it stays false.
+func (x *Index) Loading() bool {
+	select {
+	case <-x.ready:
+		return false
+	default:
+		return true
+	}
+}
+
 // Ready is closed once the index answers queries.
 func (x *Index) Ready() <-chan struct{} { return x.ready }
 
