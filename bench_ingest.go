@@ -174,7 +174,7 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 	perFeed := map[coverage.Feed]time.Duration{}
 	read := map[coverage.Feed]int64{}
 	var syncTime, baseTime time.Duration
-	var syncRead int64
+	var syncRead, syncStored int64
 	var baseDocs int
 	baseRate := map[coverage.Feed]float64{}
 	for _, f := range coverage.Feeds {
@@ -190,6 +190,7 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 		if counted {
 			syncTime += d
 			syncRead += c.Read
+			syncStored += c.Inserted + c.Updated
 		}
 		step("first sync %-13s %8d read, %8d inserted, %5d quarantined, %4d pages in %8s (%.0f records/s)",
 			f, c.Read, c.Inserted, c.Quarantined, c.Pages, d.Round(time.Millisecond), perSecond(int(c.Read), d))
@@ -215,10 +216,10 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 		syncRead, syncTime.Round(time.Millisecond), perSecond(int(syncRead), syncTime),
 		baseDocs, baseTime.Round(time.Millisecond), perSecond(baseDocs, baseTime))
 
-	// Rates: the sync's records are all it read (live records, tombstones
-	// and invalid ones, each decoded, validated, written or quarantined);
-	// InsertMany's the live documents.
-	syncRate := perSecond(int(syncRead), syncTime)
+	// Rates of the same documents: those the sync stored (it also read,
+	// decoded and set aside the tombstones and invalid records, about
+	// 0.02 % at scale 1, in its time) and those InsertMany inserted.
+	syncRate := perSecond(int(syncStored), syncTime)
 	base := perSecond(baseDocs, baseTime)
 	r := 0.0
 	if base > 0 {
@@ -229,7 +230,7 @@ func benchIngest(ctx context.Context, o benchIngestOptions, progress io.Writer) 
 		which = fmt.Sprint(o.BaselineFeeds)
 	}
 	figs = append(figs, benchFigure{
-		Section: "ingest", Name: fmt.Sprintf("first sync, %d records of %s over HTTP (scale %g, pages of %d)", syncRead, which, o.Scale, o.PageSize),
+		Section: "ingest", Name: fmt.Sprintf("first sync, %d documents stored of %s over HTTP (scale %g, pages of %d)", syncStored, which, o.Scale, o.PageSize),
 		Value: syncRate, Unit: "records/s", Baseline: "InsertMany of the same documents in the feed's order, fresh database", Base: base,
 		HigherIsBetter: true, Target: ">= 0.8x", Met: met(r >= 0.8),
 	})

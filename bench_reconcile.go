@@ -21,7 +21,7 @@ import (
 // benchReconcileOptions size the reconciliation's measurement.
 type benchReconcileOptions struct {
 	// Sizes are the synthetic cities measured, in people (NIKs; about 1.03
-	// memberships and 12.6 records each); default 100,000 and 1,000,000.
+	// memberships and 12.6 records each); nil: 100,000 and 1,000,000, empty: none.
 	Sizes []int
 	// Chunk is how many people are generated, encoded and measured at a time
 	// (default 1,000): the memory of the measurement is one chunk.
@@ -50,7 +50,7 @@ type syntheticRun struct {
 // scans (the pass of analytics.Service.Reconcile without its writes: the
 // store is left as it was).
 func benchReconcile(ctx context.Context, o benchReconcileOptions, s *store.Store, progress io.Writer) ([]benchFigure, error) {
-	if len(o.Sizes) == 0 {
+	if o.Sizes == nil { // an empty, non-nil list: no synthetic city
 		o.Sizes = []int{100_000, 1_000_000}
 	}
 	if o.Chunk <= 0 {

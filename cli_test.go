@@ -173,6 +173,14 @@ func TestFlagRanges(t *testing.T) {
 		{[]string{"bench-records", "--scale", "0"}, [2]string{}, "--scale"},
 		{[]string{"bench-records", "--clients", "0"}, [2]string{}, "--clients"},
 		{[]string{"bench-records", "--shape-timeout", "0s"}, [2]string{}, "--shape-timeout"},
+		{[]string{"bench", "--scale", "21"}, [2]string{}, "--scale"},
+		{[]string{"bench", "--clients", "0"}, [2]string{}, "--clients"},
+		{[]string{"bench", "--duration", "100ms"}, [2]string{}, "--duration"},
+		{[]string{"bench", "--participants", "10"}, [2]string{}, "--participants"},
+		{[]string{"bench", "--parts", "ingest,speed"}, [2]string{}, "unknown part"},
+		{[]string{"bench", "--parts", "analytics"}, [2]string{}, "--data-dir"},
+		{[]string{"bench", "--baseline", "claims"}, [2]string{}, "--baseline"},
+		{[]string{"serve", "--ops-addr", "localhost"}, [2]string{}, "--ops-addr"},
 		{[]string{"serve", "--log-level", "loud"}, [2]string{}, "log level"},
 		{[]string{"serve", "--no-such-flag"}, [2]string{}, "flag provided but not defined"},
 		{[]string{"reconcile", "now"}, [2]string{}, "unexpected arguments"},
@@ -188,7 +196,7 @@ func TestFlagRanges(t *testing.T) {
 			}
 			dir := filepath.Join(t.TempDir(), "data")
 			args := tc.args
-			if tc.args[0] != "feedsim" && tc.args[0] != "bench-records" && tc.args[0] != "keys" && tc.args[0] != "bogus" {
+			if tc.args[0] != "feedsim" && tc.args[0] != "bench-records" && tc.args[0] != "bench" && tc.args[0] != "keys" && tc.args[0] != "bogus" {
 				args = append([]string{tc.args[0], "--data-dir", dir}, tc.args[1:]...)
 			}
 			// Mistakes are found before the context is used: a command that

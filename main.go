@@ -31,7 +31,8 @@ Commands:
   demo      simulator + first sync + serve, with simulated Cilegon data
   reconcile reconcile the stored data once: discrepancies and coverage figures
   keys      API keys: keys create --name N --role R [--area CODE] [--expires 720h], keys list, keys revoke ID
-  bench-records  measure the record lists' latency on a simulated city (--scale 1: the whole city)
+  bench     measure ingest, reconciliation, the analytics under load and serve's start, each against a same-run baseline
+  bench-records measure the record lists' latency on a simulated city (--scale 1: the whole city)
 
 Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_ADDR            listen address of serve and demo (default :8080)
@@ -112,6 +113,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "bench" { // parses its own flags
+		return benchCommand(ctx, rest, stdout, stderr)
+	}
 	if cmd == "bench-records" { // parses its own flags
 		return benchRecordsCommand(ctx, rest, stdout, stderr)
 	}
