@@ -142,9 +142,6 @@ func sortDoc(o coverage.Order) bson.D {
 func page[T any](ctx context.Context, s *Store, l list, q query, p coverage.PageRequest) (coverage.Page[T], error) {
 	var out coverage.Page[T]
 	p, err := checkPage(l, p)
-	if err == nil {
-		err = s.indexReady(ctx)
-	}
 	if err != nil {
 		return out, err
 	}
@@ -202,6 +199,9 @@ func (s *Store) count(ctx context.Context, col *mongo.Collection, q query) (int6
 func memPage[T any](ctx context.Context, s *Store, l list, p coverage.PageRequest, decode func(context.Context, []string) (map[string]T, error), find func(coverage.PageRequest) (memindex.Result, error)) (coverage.Page[T], error) {
 	var out coverage.Page[T]
 	p, err := checkPage(l, p)
+	if err == nil {
+		err = s.indexReady(ctx)
+	}
 	if err != nil {
 		return out, err
 	}

@@ -344,6 +344,9 @@ func (s *Store) DropDatabase(ctx context.Context) error {
 // a few seconds after the start), or ctx ends: then the list answers
 // UNAVAILABLE, saying why, instead of waiting on.
 func (s *Store) indexReady(ctx context.Context) error {
+	if s.mem == nil {
+		return nil
+	}
 	select {
 	case <-s.mem.Ready():
 		return nil
