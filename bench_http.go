@@ -137,7 +137,7 @@ func benchAnalytics(ctx context.Context, o benchAnalyticsOptions, s *store.Store
 		if json.Unmarshal(answer, &errs) != nil || len(errs.Errors) > 0 {
 			return nil, fmt.Errorf("%s: the answer has errors: %.300s", q.name, answer)
 		}
-		got := benchLoad(ctx, client, o, func() error { _, err := post(apiURL); return err })
+		got := benchLoad(ctx, o, func() error { _, err := post(apiURL); return err })
 
 		bareURL, stopBare, err := benchServe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
@@ -147,7 +147,7 @@ func benchAnalytics(ctx context.Context, o benchAnalyticsOptions, s *store.Store
 		if err != nil {
 			return nil, err
 		}
-		bare := benchLoad(ctx, client, o, func() error { _, err := post(bareURL); return err })
+		bare := benchLoad(ctx, o, func() error { _, err := post(bareURL); return err })
 		stopBare()
 		if got.err != nil || bare.err != nil {
 			return nil, fmt.Errorf("%s: %v %v", q.name, got.err, bare.err)
@@ -213,7 +213,7 @@ type loadResult struct {
 // benchLoad runs do from o.Clients goroutines for o.Duration (after a
 // warm-up of a quarter of it, not counted) and returns the rate and the
 // latency percentiles of the requests that started in the timed window.
-func benchLoad(ctx context.Context, _ *http.Client, o benchAnalyticsOptions, do func() error) loadResult {
+func benchLoad(ctx context.Context, o benchAnalyticsOptions, do func() error) loadResult {
 	warm := o.Duration / 4
 	start := time.Now()
 	from, until := start.Add(warm), start.Add(warm+o.Duration)

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,47 +73,22 @@ func benchServeReady(ctx context.Context, dataDir, db string, year int, progress
 		return nil, fmt.Errorf("serve did not listen within 2 minutes")
 	}
 	listening := time.Since(start)
-	query := fmt.Sprintf(`{"query":"{ universalCoverage(year: %d) { current { rate participants } } }"}`, year)
-	var ready time.Duration
-	for ready == 0 {
-		if ctx.Err() != nil {
-			return nil, errors.New("serve did not answer the coverage rate within 2 minutes")
-		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/query", strings.NewReader(query))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+admin)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.Contains(string(body), `"participants"`) {
-				ready = time.Since(start)
-				break
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	url := "http://" + addr + "/query"
+	at, err := benchAnswered(ctx, url, admin, fmt.Sprintf(`{"query":"{ universalCoverage(year: %d) { current { rate participants } } }"}`, year),
+		`"participants"`, "the coverage rate")
+	if err != nil {
+		return nil, err
 	}
+	ready := at.Sub(start)
 	rss, hwm := procMemory(cmd.Process.Pid)
 	// The record lists answer once the record index is loaded (in the
 	// background on the embedded engine).
-	var listed time.Duration
-	for listed == 0 {
-		if ctx.Err() != nil {
-			return nil, errors.New("serve did not answer a record list within 2 minutes")
-		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/query",
-			strings.NewReader(`{"query":"{ contributions(first: 1, filter: {unpaid: true}) { totalCount } }"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+admin)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.Contains(string(body), `"totalCount"`) {
-				listed = time.Since(start)
-				break
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	at, err = benchAnswered(ctx, url, admin, `{"query":"{ contributions(first: 1, filter: {unpaid: true}) { totalCount } }"}`,
+		`"totalCount"`, "a record list")
+	if err != nil {
+		return nil, err
 	}
+	listed := at.Sub(start)
 	rss2, hwm2 := procMemory(cmd.Process.Pid)
 	fmt.Fprintf(progress, "serve: listening after %s, answered universalCoverage(year: %d) after %s; resident %s MiB (peak %s MiB); "+
 		"first record list (record index loaded) after %s, resident %s MiB (peak %s MiB)\n",
@@ -129,6 +103,21 @@ func benchServeReady(ctx context.Context, dataDir, db string, year int, progress
 		{Section: "serve", Name: "start to the first record list (record index loaded)", Value: listed.Seconds(), Unit: "s"},
 		{Section: "serve", Name: "resident memory with the record index (VmRSS)", Value: rss2, Unit: "MiB"},
 	}, nil
+}
+
+// benchAnswered asks query at url until an answer holds want, and returns
+// when one did; what names the question in the error when ctx ends first.
+func benchAnswered(ctx context.Context, url, key, query, want, what string) (time.Time, error) {
+	for {
+		if b, err := benchPost(ctx, http.DefaultClient, url, key, []byte(query)); err == nil && strings.Contains(string(b), want) {
+			return time.Now(), nil
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, fmt.Errorf("serve did not answer %s within 2 minutes", what)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // benchServeEnv is this process's environment without the variables that
