@@ -3,7 +3,6 @@ package coverage
 import (
 	"fmt"
 	"strconv"
-	"time"
 )
 
 // NIK is what the 16-digit national ID number (Nomor Induk Kependudukan) tells:
@@ -45,45 +44,83 @@ func CheckNIKShape(s string) error {
 // ParseNIK parses and checks a NIK: its shape, a plausible province code, a
 // real birth date and a non-zero serial.
 func ParseNIK(s string) (NIK, error) {
-	if err := CheckNIKShape(s); err != nil {
+	n, year, month, day, err := parseNIK(s)
+	if err != nil {
 		return NIK{}, err
 	}
-	n := NIK{
+	n.BirthDate = dateOfYMD(year, month, day)
+	return n, nil
+}
+
+// CheckNIK reports whether ParseNIK accepts s, with the same error, without
+// building what it tells (the reconciliation checks every person's NIK).
+func CheckNIK(s string) error {
+	_, _, _, _, err := parseNIK(s)
+	return err
+}
+
+// parseNIK is ParseNIK but for the birth date, returned as numbers.
+func parseNIK(s string) (n NIK, year, month, day int, err error) {
+	if err := CheckNIKShape(s); err != nil {
+		return NIK{}, 0, 0, 0, err
+	}
+	n = NIK{
 		Number:        s,
 		ProvinceCode:  s[0:2],
 		CityCode:      s[0:4],
 		KecamatanCode: s[0:6],
 		Gender:        GenderMale,
 	}
-	if p, _ := strconv.Atoi(n.ProvinceCode); p < 11 || p > 99 {
+	if p := num2(s[0:2]); p < 11 || p > 99 {
 		// The messages never quote the NIK's digits: a finding's detail and
 		// nikInfo.reason carry them to callers who see the NIK masked.
-		return NIK{}, Errorf(EINVALID, "NIK province code (digits 1-2) does not exist")
+		return NIK{}, 0, 0, 0, Errorf(EINVALID, "NIK province code (digits 1-2) does not exist")
 	}
 	if s[2:4] == "00" || s[4:6] == "00" {
-		return NIK{}, Errorf(EINVALID, "NIK area code (digits 1-6) is incomplete")
+		return NIK{}, 0, 0, 0, Errorf(EINVALID, "NIK area code (digits 1-6) is incomplete")
 	}
-	day, _ := strconv.Atoi(s[6:8])
-	month, _ := strconv.Atoi(s[8:10])
-	yy, _ := strconv.Atoi(s[10:12])
+	day, month = num2(s[6:8]), num2(s[8:10])
+	yy := num2(s[10:12])
 	if day > 40 {
 		day -= 40
 		n.Gender = GenderFemale
 	}
-	year := 1900 + yy
+	year = 1900 + yy
 	if yy <= NIKCenturyPivot {
 		year = 2000 + yy
 	}
-	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if day < 1 || month < 1 || month > 12 || t.Day() != day || int(t.Month()) != month {
-		return NIK{}, Errorf(EINVALID, "NIK birth date (digits 7-12) is not a real date")
+	if day < 1 || month < 1 || month > 12 || day > daysIn(year, month) {
+		return NIK{}, 0, 0, 0, Errorf(EINVALID, "NIK birth date (digits 7-12) is not a real date")
 	}
-	n.BirthDate = DateOf(t)
 	n.Serial, _ = strconv.Atoi(s[12:16])
 	if n.Serial == 0 {
-		return NIK{}, Errorf(EINVALID, "NIK serial (digits 13-16) is zero")
+		return NIK{}, 0, 0, 0, Errorf(EINVALID, "NIK serial (digits 13-16) is zero")
 	}
-	return n, nil
+	return n, year, month, day, nil
+}
+
+// num2 reads two ASCII digits (CheckNIKShape has checked them).
+func num2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
+
+// daysIn returns the number of days of a month of the Gregorian calendar.
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// dateOfYMD writes a date of years 0 to 9999 as YYYY-MM-DD, as DateOf would.
+func dateOfYMD(year, month, day int) Date {
+	b := [10]byte{byte('0' + year/1000), byte('0' + year/100%10), byte('0' + year/10%10), byte('0' + year%10), '-',
+		byte('0' + month/10), byte('0' + month%10), '-', byte('0' + day/10), byte('0' + day%10)}
+	return Date(b[:])
 }
 
 // FormatNIK builds a NIK from its parts; it is the inverse of ParseNIK.

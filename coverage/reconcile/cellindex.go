@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -236,4 +238,75 @@ func (x *cellIndex) each(f func(k Key, m *Measures)) {
 	for k, i := range x.wide {
 		f(k, &x.pages[i/cellPage][i%cellPage])
 	}
+}
+
+// sorted returns the cells in Key.Compare order. When every key packs, they
+// sort as integers: each dimension's numbers are replaced by their rank in
+// the sorted values of the dimension, the month (whose number already sorts
+// as its string) in the high bits, so that comparing two integers compares
+// the keys field by field. Otherwise the keys are compared as strings.
+func (x *cellIndex) sorted() []Cell {
+	cells := make([]Cell, 0, x.len())
+	if len(x.wide) > 0 {
+		type keyed struct {
+			k Key
+			m *Measures
+		}
+		keys := make([]keyed, 0, x.len())
+		x.each(func(k Key, m *Measures) { keys = append(keys, keyed{k, m}) })
+		slices.SortFunc(keys, func(a, b keyed) int { return a.k.Compare(b.k) })
+		for _, k := range keys {
+			cells = append(cells, Cell{Key: k.k, Measures: *k.m})
+		}
+		return cells
+	}
+	dims := [...]struct {
+		d    *dict
+		bits int
+	}{{&x.kelurahan, bitsKelurahan}, {&x.category, bitsCategory}, {&x.payer, bitsPayer},
+		{&x.segment, bitsSegment}, {&x.gender, bitsGender}, {&x.band, bitsBand}}
+	var ranks [len(dims)][]uint32
+	for i, f := range dims {
+		order := make([]uint32, len(f.d.vals))
+		for id := range order {
+			order[id] = uint32(id)
+		}
+		slices.SortFunc(order, func(a, b uint32) int { return cmp.Compare(f.d.vals[a], f.d.vals[b]) })
+		ranks[i] = make([]uint32, len(order))
+		for r, id := range order {
+			ranks[i][id] = uint32(r)
+		}
+	}
+	// sortKey reorders a packed key (month in the low bits, then the
+	// dimensions in the order of dims) into ranks, most significant first.
+	sortKey := func(pk uint64) uint64 {
+		sk := pk & (1<<bitsPeriod - 1)
+		pk >>= bitsPeriod
+		for i, f := range dims {
+			sk = sk<<f.bits | uint64(ranks[i][pk&(1<<f.bits-1)])
+			pk >>= f.bits
+		}
+		return sk
+	}
+	type packedCell struct {
+		sk, pk uint64
+		i      int32
+	}
+	all := make([]packedCell, 0, x.len())
+	for rest, row := range x.rows {
+		for off, n := range row {
+			if n > 0 {
+				pk := rest<<bitsPeriod | uint64(x.lo+uint32(off))
+				all = append(all, packedCell{sortKey(pk), pk, n - 1})
+			}
+		}
+	}
+	for pk, i := range x.packed {
+		all = append(all, packedCell{sortKey(pk), pk, i})
+	}
+	slices.SortFunc(all, func(a, b packedCell) int { return cmp.Compare(a.sk, b.sk) })
+	for _, c := range all {
+		cells = append(cells, Cell{Key: x.unpack(c.pk), Measures: x.pages[c.i/cellPage][c.i%cellPage]})
+	}
+	return cells
 }

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -53,6 +54,47 @@ func TestPeriodNum(t *testing.T) {
 	for _, p := range []coverage.Period{"", "2024-13", "2024-00", "2024-1", "24-01", "2024/01", "10000-01", "202a-01"} {
 		if n := periodNum(p); n < 1<<bitsPeriod {
 			t.Errorf("%q packs as %d", p, n)
+		}
+	}
+}
+
+// TestCellIndexSorted: sorted returns every cell once, with its measures, in
+// Key.Compare order, whether the keys pack (sorted as integers of ranks) or
+// some do not (sorted as strings), for values first seen in any order.
+func TestCellIndexSorted(t *testing.T) {
+	for _, wide := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(7, uint64(len(fmt.Sprint(wide)))))
+		pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
+		x := newCellIndex("2024-02", "2024-12") // 2023 and January in the packed map
+		want := map[Key]int64{}
+		for i := range 5000 {
+			k := Key{Period: coverage.Period(pick("2024-03", "2023-12", "2024-01", "2024-12", "2024-02", "2024-10")),
+				Kelurahan: pick("3672031002", "3672011001", "3672011010", "3601011001", ""),
+				Category:  coverage.Category(pick("", "MARBOT", "KADER", "RT_RW", "ADHOC_KPU")),
+				Payer:     coverage.PayerType(pick("PU", "APBD", "", "BPU_MANDIRI")),
+				Segment:   coverage.Segment(pick("BPU", "PU", "")),
+				Gender:    coverage.Gender(pick("F", "M", "")),
+				AgeBand:   AgeBand(pick("45-54", "15-24", "UNKNOWN", "25-34"))}
+			if wide && i%100 == 0 {
+				k.AgeBand = AgeBand(fmt.Sprint("band", i)) // 50 bands: past 16, keys stop packing
+			}
+			x.get(&k).Active += int64(i)
+			want[k] += int64(i)
+		}
+		if (len(x.wide) > 0) != wide {
+			t.Fatalf("wide=%v: %d wide keys", wide, len(x.wide))
+		}
+		cells := x.sorted()
+		if len(cells) != len(want) {
+			t.Fatalf("wide=%v: %d cells, want %d", wide, len(cells), len(want))
+		}
+		for i, c := range cells {
+			if c.Measures.Active != want[c.Key] {
+				t.Errorf("wide=%v: %+v: active %d, want %d", wide, c.Key, c.Measures.Active, want[c.Key])
+			}
+			if i > 0 && cells[i-1].Key.Compare(c.Key) >= 0 {
+				t.Fatalf("wide=%v: cell %d %+v not after %+v", wide, i, c.Key, cells[i-1].Key)
+			}
 		}
 	}
 }

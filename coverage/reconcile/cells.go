@@ -222,10 +222,14 @@ func hashCells(from, to coverage.Period, cells []Cell) string {
 		binary.LittleEndian.PutUint64(buf[:], uint64(v))
 		h.Write(buf[:])
 	}
+	var line []byte // a key's bytes, written at once (the same bytes as ever: the hash does not change)
 	for i := range cells {
 		k := &cells[i].Key
-		h.Write([]byte(string(k.Period) + "|" + k.Kelurahan + "|" + string(k.Category) + "|" + string(k.Payer) + "|" +
-			string(k.Segment) + "|" + string(k.Gender) + "|" + string(k.AgeBand) + "|"))
+		line = line[:0]
+		for _, f := range [...]string{string(k.Period), k.Kelurahan, string(k.Category), string(k.Payer), string(k.Segment), string(k.Gender), string(k.AgeBand)} {
+			line = append(append(line, f...), '|')
+		}
+		h.Write(line)
 		m := &cells[i].Measures
 		for _, v := range []int64{m.Active, m.New, m.Lapsed, m.Billed, m.DueAmount, m.PaidCount, m.PaidAmount,
 			m.UnpaidOverdue, m.Arrears, m.Funded, m.FundedEnrolled, m.FundedFirstYear, m.FundedMonthlyDue,

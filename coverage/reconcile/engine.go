@@ -109,6 +109,7 @@ type Engine struct {
 	stats    Stats
 	cal      calendar
 	interned map[string]string // see intern
+	scratch  scratch           // one person's working memory, reused (scratch.go)
 }
 
 // New starts a pass.
@@ -247,6 +248,7 @@ type member struct {
 	died      coverage.Date   // the person's death (a paid JKM death claim), "" if none
 	birthYear int             // yearOf(p.BirthDate), once birthRead
 	birthRead bool
+	n         int // its contributions, counted before contribs is carved (Engine.Add)
 }
 
 // band is BandOf(m.p.BirthDate, on), reading the birth year once.
@@ -309,10 +311,15 @@ func (e *Engine) Add(p *Person) error {
 	})
 	slices.SortFunc(p.Claims, func(a, b coverage.Claim) int { return cmp.Compare(a.ClaimNo, b.ClaimNo) })
 
-	members := make([]*member, len(p.Participants))
-	byKPJ := make(map[string]*member, len(p.Participants))
+	// The person's memberships, month model and maps live in the engine's
+	// scratch (scratch.go), reused by the next person: nothing of a person
+	// outlives Add (findings own their strings and periods).
+	sc := &e.scratch
+	sc.reset(len(p.Participants))
+	members, byKPJ := sc.ptrs, sc.byKPJ
 	for i := range p.Participants {
-		m := &member{p: &p.Participants[i], start: p.Participants[i].CoverageStart.Period(), end: p.Participants[i].CoverageEnd.Period()}
+		m := &sc.members[i]
+		*m = member{p: &p.Participants[i], start: p.Participants[i].CoverageStart.Period(), end: p.Participants[i].CoverageEnd.Period()}
 		members[i] = m
 		byKPJ[m.p.KPJ] = m
 	}
@@ -324,6 +331,15 @@ func (e *Engine) Add(p *Person) error {
 	// is PAID_AFTER_DEATH), and a claim for a later incident is outside
 	// coverage.
 	died := deathDate(p.Claims, byKPJ)
+	// Each membership's contributions in one slab: counted, carved, filled.
+	for i := range p.Contributions {
+		if m := byKPJ[p.Contributions[i].KPJ]; m != nil {
+			m.n++
+		}
+	}
+	for _, m := range members {
+		m.contribs = sc.contribs(m.n)
+	}
 	for i := range p.Contributions {
 		c := &p.Contributions[i]
 		m := byKPJ[c.KPJ]
@@ -357,7 +373,8 @@ func (e *Engine) Add(p *Person) error {
 	for _, m := range members {
 		e.model(m)
 	}
-	pp := &personPass{e: e, p: p, members: members, byKPJ: byKPJ}
+	pp := &sc.pass
+	*pp = personPass{e: e, p: p, members: members, byKPJ: byKPJ}
 	pp.rosterFindings()
 	pp.memberFindings()
 	pp.claimFindings()
@@ -372,19 +389,7 @@ func (e *Engine) Add(p *Person) error {
 
 // Finish compares the declared totals and returns the result.
 func (e *Engine) Finish() Result {
-	// Sort the keys, then copy the measures in order: cheaper than sorting
-	// the cells, each several times the size of its key.
-	type keyed struct {
-		k Key
-		m *Measures
-	}
-	keys := make([]keyed, 0, e.cells.len())
-	e.cells.each(func(k Key, m *Measures) { keys = append(keys, keyed{k, m}) })
-	slices.SortFunc(keys, func(a, b keyed) int { return a.k.Compare(b.k) })
-	cells := make([]Cell, len(keys))
-	for i, k := range keys {
-		cells[i] = Cell{Key: k.k, Measures: *k.m}
-	}
+	cells := e.cells.sorted()
 	r := Rollup{AsOf: e.cfg.AsOf.UTC(), From: e.cfg.From, To: e.asOfMonth, Cells: cells}
 	r.Hash = hashCells(r.From, r.To, cells)
 	for _, d := range e.cfg.Declared {

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cilegon/jamsostek/coverage"
 )
@@ -14,14 +15,20 @@ import (
 // force (JKK and JKM at Rp1,000,000, Rp16,800, when unknown).
 func (pp *personPass) fundedNotPaid() {
 	e, p := pp.e, pp.p
-	apbd := pp.apbd()
-	if len(p.Roster) == 0 || len(apbd) == 0 {
+	if len(p.Roster) == 0 {
 		return
 	}
-	cityPaid := map[coverage.Period]bool{}
+	apbd := pp.apbd()
+	if len(apbd) == 0 {
+		return
+	}
+	// The months the city paid something for: a few dozen at most, in a
+	// slice (a map per person was most of this rule's cost).
+	var buf [32]coverage.Period
+	cityPaid := buf[:0]
 	for i := range p.Contributions {
-		if c := &p.Contributions[i]; c.PayerType == coverage.PayerAPBD && c.AmountPaid > 0 {
-			cityPaid[c.Period] = true
+		if c := &p.Contributions[i]; c.PayerType == coverage.PayerAPBD && c.AmountPaid > 0 && !slices.Contains(cityPaid, c.Period) {
+			cityPaid = append(cityPaid, c.Period)
 		}
 	}
 	first := e.payMonth
@@ -32,7 +39,7 @@ func (pp *personPass) fundedNotPaid() {
 	var amount int64
 	var kpj string
 	for mo := first; mo <= e.payMonth; mo = e.cal.nextMonth(mo) {
-		if !e.overdue(mo) || cityPaid[mo] || !pp.funded(mo) {
+		if !e.overdue(mo) || slices.Contains(cityPaid, mo) || !pp.funded(mo) {
 			continue
 		}
 		var city *member

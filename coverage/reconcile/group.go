@@ -52,12 +52,15 @@ func (c *cursor[T]) advance() {
 		c.err, c.ok = err, false
 		return
 	}
-	nik := c.nikf(&v)
+	// The NIK is read from c.cur, not from &v: v's address passed to a
+	// function value would move every record to the heap.
+	c.cur = v
+	nik := c.nikf(&c.cur)
 	if c.ok && nik < c.nik {
 		c.err, c.ok = fmt.Errorf("reconcile: the %s stream is not in NIK order", c.name), false
 		return
 	}
-	c.cur, c.nik, c.ok = v, nik, true
+	c.nik, c.ok = nik, true
 }
 
 // take appends the records of nik to dst.

@@ -94,8 +94,8 @@ func (e *Engine) model(m *member) {
 			n++
 		}
 	}
-	billed := make([]month, 0, n)
-	m.billed = make([]*month, 0, n)
+	billed := e.scratch.months(n)
+	m.billed = e.scratch.monthPtrs(n)
 	for i := 0; i < len(m.contribs); {
 		j := i + 1
 		for j < len(m.contribs) && m.contribs[j].Period == m.contribs[i].Period {
@@ -124,7 +124,7 @@ func (e *Engine) model(m *member) {
 	last := max(e.payMonth, m.billed[len(m.billed)-1].period)
 	var run []*month
 	open := false
-	m.months = make([]*month, 0, len(m.billed)+1)
+	m.months = e.scratch.monthPtrs(len(m.billed) + 1)
 	next := 0 // the first billed month not before p
 	for p := m.first; p <= last; p = e.cal.nextMonth(p) {
 		if !m.covers(p) {
@@ -137,7 +137,8 @@ func (e *Engine) model(m *member) {
 		if next < len(m.billed) && m.billed[next].period == p {
 			mo = m.billed[next]
 		} else {
-			mo = &month{period: p, state: monthPending}
+			mo = &e.scratch.months(1)[:1][0]
+			*mo = month{period: p, state: monthPending}
 			if e.overdue(p) {
 				mo.state = monthNotBilled
 				if inc, ok := m.monthIncome(p); ok && m.p.Segment == coverage.SegmentBPU {
@@ -189,9 +190,11 @@ func (m *member) incomeAt(d coverage.Date) (int64, bool) {
 	return inc, found
 }
 
-// incomesIn returns the declared incomes in force on some day of month p, in
-// order, and whether the income is unknown on some day of it.
-func (m *member) incomesIn(p coverage.Period) (incomes []int64, partlyUnknown bool) {
+// incomesIn appends to incomes the declared incomes in force on some day of
+// month p, in order, and reports whether the income is unknown on some day of
+// it. The callers pass a buffer of their own stack: one month's incomes are
+// read once, not kept.
+func (m *member) incomesIn(p coverage.Period, incomes []int64) (_ []int64, partlyUnknown bool) {
 	first, ok := m.incomeAt(p.First())
 	if ok {
 		incomes = append(incomes, first)
@@ -225,7 +228,8 @@ func (m *member) incomesIn(p coverage.Period) (incomes []int64, partlyUnknown bo
 // monthIncome returns the income a month is priced at when no bill says: the
 // income in force on its first day, else the first declared during it.
 func (m *member) monthIncome(p coverage.Period) (int64, bool) {
-	incomes, _ := m.incomesIn(p)
+	var buf [4]int64
+	incomes, _ := m.incomesIn(p, buf[:0])
 	if len(incomes) == 0 {
 		return 0, false
 	}

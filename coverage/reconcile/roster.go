@@ -80,7 +80,7 @@ func (pp *personPass) rosterFindings() {
 	if len(p.Roster) == 0 && len(pp.members) == 0 {
 		return
 	}
-	if _, err := coverage.ParseNIK(p.NIK); err != nil {
+	if err := coverage.CheckNIK(p.NIK); err != nil {
 		where := "membership"
 		if len(p.Roster) > 0 {
 			where = "roster entry and membership"

@@ -14,6 +14,9 @@ type personPass struct {
 	p       *Person
 	members []*member // by KPJ
 	byKPJ   map[string]*member
+
+	apbdList []*member // apbd's answer, once apbdRead
+	apbdRead bool
 }
 
 // fundingCount counts the roster entries funding month m.
@@ -38,13 +41,17 @@ func (pp *personPass) funded(m coverage.Period) bool {
 
 // apbd returns the memberships paid by the city.
 func (pp *personPass) apbd() []*member {
-	var out []*member
-	for _, m := range pp.members {
-		if m.p.PayerType == coverage.PayerAPBD {
-			out = append(out, m)
+	if !pp.apbdRead {
+		out := pp.e.scratch.apbd[:0]
+		for _, m := range pp.members {
+			if m.p.PayerType == coverage.PayerAPBD {
+				out = append(out, m)
+			}
 		}
+		pp.apbdList, pp.apbdRead = out, true
+		pp.e.scratch.apbd = out[:0] // the next person's, grown
 	}
-	return out
+	return pp.apbdList
 }
 
 // primary returns the membership that carries the person's roster category in

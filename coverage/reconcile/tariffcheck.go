@@ -43,7 +43,8 @@ func (e *Engine) tariffMismatch(m *member) (months []coverage.Period, amount int
 			off += miss
 			bad = true
 		}
-		incomes, partlyUnknown := m.incomesIn(mo.period)
+		var buf [4]int64
+		incomes, partlyUnknown := m.incomesIn(mo.period, buf[:0])
 		diff, checked := e.dueDiff(mo.due, progs, incomes, partlyUnknown, mo.period)
 		switch {
 		case !checked:
