@@ -2,11 +2,13 @@ package graph
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"hash/maphash"
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +56,14 @@ import (
 // misses of one key run once; the others wait and replay its answer (when
 // their generations are the same). The cache is bounded in bytes,
 // least recently used out first.
+//
+// Compression: an answer of gzipMin bytes or more is also kept gzipped,
+// compressed once when it is kept, and replayed so to callers whose
+// Accept-Encoding takes gzip (every browser's does): the dashboard's larger
+// answers shrink about tenfold on the wire, and no request pays for
+// compressing them. Replayed answers carry Content-Length and
+// Vary: Accept-Encoding. The first answer of a question, and everything not
+// kept, go out as gqlgen writes them.
 
 // Defaults of ResponseCache.
 const (
@@ -61,6 +71,7 @@ const (
 	DefaultCountsTTL          = 5 * time.Second
 	maxCachedRequest          = 16 << 10 // longer request bodies are not cached
 	entryOverhead             = 256      // bytes an entry takes beside its key and body
+	gzipMin                   = 1 << 10  // shorter answers are not kept gzipped
 )
 
 // ResponseCache configures the response cache of /query.
@@ -133,6 +144,9 @@ type cacheEntry struct {
 	hash       uint64
 	key        string
 	body       []byte
+	gz         []byte // body gzipped; nil when short or incompressible
+	bodyLen    []string
+	gzLen      []string // Content-Length values, written once
 	ctype      []string
 	pass       bool // a request that is never kept: served without the cache
 	deps       dep
@@ -275,7 +289,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 				return
 			}
 			c.hits.Add(1)
-			replay(w, e)
+			replay(w, r, e)
 			return
 		}
 		f := c.flights[h]
@@ -294,7 +308,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			select {
 			case <-f.done:
 				if e := f.entry; e != nil && !e.pass && e.gens == g {
-					replay(w, e)
+					replay(w, r, e)
 					return
 				}
 			case <-r.Context().Done():
@@ -329,6 +343,7 @@ func (c *respCache) fill(w http.ResponseWriter, r *http.Request, next http.Handl
 		case st.cacheable() && !rec.over && rec.status == http.StatusOK && rec.buf.Len() > 0:
 			e = &cacheEntry{hash: h, key: f.key, body: bytes.Clone(rec.buf.Bytes()), ctype: slices.Clone(w.Header().Values("Content-Type")),
 				deps: st.deps, gens: g, filled: c.now()}
+			e.compress()
 			c.add(e)
 		case st.ineligible():
 			// The same request will never be kept (a mutation, a record):
@@ -355,7 +370,26 @@ func (c *respCache) touch(e *cacheEntry) {
 	c.head.next = e
 }
 
-func (e *cacheEntry) bytes() int64 { return int64(len(e.key) + len(e.body) + entryOverhead) }
+func (e *cacheEntry) bytes() int64 {
+	return int64(len(e.key) + len(e.body) + len(e.gz) + entryOverhead)
+}
+
+// compress keeps the body gzipped too when it is long enough and shrinks,
+// and the Content-Length of each.
+func (e *cacheEntry) compress() {
+	e.bodyLen = []string{strconv.Itoa(len(e.body))}
+	if len(e.body) < gzipMin {
+		return
+	}
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression) // once per answer kept, replayed many times
+	_, _ = zw.Write(e.body)
+	if zw.Close() != nil || b.Len() >= len(e.body) {
+		return
+	}
+	e.gz = bytes.Clone(b.Bytes())
+	e.gzLen = []string{strconv.Itoa(len(e.gz))}
+}
 
 // add keeps e, in place of any entry of its hash, and drops the least
 // recently used entries past the bound.
@@ -387,12 +421,54 @@ func (c *respCache) remove(e *cacheEntry) {
 	c.size -= e.bytes()
 }
 
-// replay writes a kept answer.
-func replay(w http.ResponseWriter, e *cacheEntry) {
+// replay writes a kept answer, gzipped when the caller takes it.
+func replay(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
+	h := w.Header()
 	if e.ctype != nil {
-		w.Header()["Content-Type"] = e.ctype
+		h["Content-Type"] = e.ctype
+	}
+	h.Add("Vary", "Accept-Encoding")
+	if e.gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h["Content-Encoding"] = gzipEncoding
+		h["Content-Length"] = e.gzLen
+		_, _ = w.Write(e.gz)
+		return
+	}
+	if e.bodyLen != nil {
+		h["Content-Length"] = e.bodyLen
 	}
 	_, _ = w.Write(e.body)
+}
+
+var gzipEncoding = []string{"gzip"}
+
+// acceptsGzip reports whether Accept-Encoding values take gzip (RFC 9110,
+// 12.5.3): named with a non-zero weight, or not named and "*" with one.
+func acceptsGzip(values []string) bool {
+	gzip, star := -1, -1 // -1 not named, 0 refused, 1 accepted
+	for _, v := range values {
+		for part := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(part, ";")
+			ok := 1
+			for p := range strings.SplitSeq(params, ";") {
+				if k, q, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if w, err := strconv.ParseFloat(strings.TrimSpace(q), 64); err != nil || w <= 0 {
+						ok = 0
+					}
+				}
+			}
+			switch name = strings.TrimSpace(name); {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				gzip = max(gzip, ok)
+			case name == "*":
+				star = max(star, ok)
+			}
+		}
+	}
+	if gzip >= 0 {
+		return gzip == 1
+	}
+	return star == 1
 }
 
 // recorder passes a response through and keeps a copy of it, up to max bytes.

@@ -1,12 +1,16 @@
 package graph_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -366,5 +370,62 @@ func TestResponseCacheAfterRateLimit(t *testing.T) {
 	cf.handler.ServeHTTP(w, req)
 	if w.Code != http.StatusUnauthorized {
 		t.Errorf("no credentials: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestResponseCacheGzip: a replayed answer of gzipMin bytes or more goes
+// gzipped to a caller whose Accept-Encoding takes gzip, and decompresses to
+// the bytes everyone else gets; a caller refusing gzip, or not naming it,
+// gets the plain bytes; a short answer is never gzipped. Every replay says
+// Vary: Accept-Encoding and its Content-Length.
+func TestResponseCacheGzip(t *testing.T) {
+	cf := newCacheFixture(t, graph.Config{})
+	ask := func(q, acceptEncoding string) *httptest.ResponseRecorder {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": q})
+		req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer viewer-key")
+		if acceptEncoding != "" {
+			req.Header.Set("Accept-Encoding", acceptEncoding)
+		}
+		w := httptest.NewRecorder()
+		cf.handler.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, w.Code, w.Body)
+		}
+		return w
+	}
+	long := `{ coverage(filter: {from: "2024-01"}, groupBy: [KELURAHAN], granularity: MONTH) { totalRows rows(first: 100) { bucket kelurahanCode measures { activeParticipants contributionsDue contributionsPaid } } } }`
+	first := ask(long, "gzip") // the fill: as gqlgen wrote it
+	plain := first.Body.String()
+	if len(plain) < 1<<10 || first.Header().Get("Content-Encoding") != "" {
+		t.Fatalf("the first answer: %d bytes, Content-Encoding %q", len(plain), first.Header().Get("Content-Encoding"))
+	}
+	zipped := ask(long, "gzip, deflate, br")
+	if zipped.Header().Get("Content-Encoding") != "gzip" || !slices.Contains(zipped.Header().Values("Vary"), "Accept-Encoding") {
+		t.Fatalf("a replay to a gzip caller: headers %v", zipped.Header())
+	}
+	if n, _ := strconv.Atoi(zipped.Header().Get("Content-Length")); n != zipped.Body.Len() || n*3 > len(plain) {
+		t.Errorf("gzipped: Content-Length %q for %d bytes, plain %d", zipped.Header().Get("Content-Length"), zipped.Body.Len(), len(plain))
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || string(unzipped) != plain {
+		t.Errorf("gunzipped replay differs from the answer (%v): %.200s", err, unzipped)
+	}
+	for _, ae := range []string{"", "gzip;q=0", "br", "identity"} {
+		w := ask(long, ae)
+		if w.Header().Get("Content-Encoding") != "" || w.Body.String() != plain || w.Header().Get("Content-Length") != strconv.Itoa(len(plain)) {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, Content-Length %q, %d bytes (want %d plain)",
+				ae, w.Header().Get("Content-Encoding"), w.Header().Get("Content-Length"), w.Body.Len(), len(plain))
+		}
+	}
+	ask(qUCJ, "gzip")
+	if short := ask(qUCJ, "gzip"); short.Header().Get("Content-Encoding") != "" || short.Body.Len() >= 1<<10 {
+		t.Errorf("a short answer (%d bytes): Content-Encoding %q", short.Body.Len(), short.Header().Get("Content-Encoding"))
 	}
 }
