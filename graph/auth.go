@@ -90,10 +90,12 @@ func authenticate(auth Authenticator, areas *coverage.Areas, logger *slog.Logger
 		}
 		var (
 			p   Principal
-			err error = coverage.Errorf(coverage.EUNAUTHENTICATED, "this server accepts no credentials")
+			err error
 		)
 		if auth != nil {
 			p, err = auth(r)
+		} else {
+			err = coverage.Errorf(coverage.EUNAUTHENTICATED, "this server accepts no credentials")
 		}
 		if err == nil && p.Role.Rank() == 0 {
 			err = coverage.Errorf(coverage.EUNAUTHENTICATED, "the credentials carry no known role")

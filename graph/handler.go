@@ -139,18 +139,19 @@ func NewHandler(cfg Config) http.Handler {
 		maxBytes = DefaultMaxResponseBytes
 	}
 	// Outside in: CORS (a refused origin runs nothing), the body's size, the
-	// rate of failed authentications, authentication, the caller's rate, the
-	// deadline, then the audited request, with its share of the store and
-	// its answer's budget (ratelimit.go, timeout.go, cors.go, body.go,
-	// requestlimits.go).
+	// rate of failed authentications, authentication, the caller's rate, a
+	// JSON body that decodes, the deadline, then the audited request, with
+	// its share of the store and its answer's budget (ratelimit.go,
+	// timeout.go, cors.go, body.go, requestlimits.go).
 	// The response cache (respcache.go) comes after the caller's rate: a
-	// replayed answer still needs a caller and counts against its rate.
+	// replayed answer still needs a caller and counts against its rate; and
+	// before the body's decoding (body.go), which a replay does not need.
 	limits := newRateLimiter(cfg.RateLimit, cfg.TrustedProxies, nil)
 	cache := newRespCache(cfg.ResponseCache, cfg.Analytics)
 	srv, transports := newServer(cfg, audit, cache)
 	mux.Handle("/query", cors(cfg.CORSOrigins, guardBody(transports, limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger,
-		limits.perCaller(cache.middleware(withTimeout(timeout, cfg.Logger,
-			audit.middleware(withRequestLimits(slots, maxBytes, withLoaders(cfg.BatchWait, srv)))))))))))
+		limits.perCaller(cache.middleware(decodableBody(withTimeout(timeout, cfg.Logger,
+			audit.middleware(withRequestLimits(slots, maxBytes, withLoaders(cfg.BatchWait, srv))))))))))))
 	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
