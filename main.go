@@ -39,7 +39,7 @@ Run "jamsostek <command> --help" for its flags. Environment:
   MONGODB_URI               MongoDB connection string; unset: embedded FerretDB
   MONGODB_DATABASE          database name (default jamsostek; demo: jamsostek_demo)
   JAMSOSTEK_DATA_DIR        embedded engine's directory (default ./data; demo: jamsostek/demo in the user's cache directory)
-  JAMSOSTEK_FEED_BASE_URL   base URL of the feeds (FEEDS.md)
+  JAMSOSTEK_FEED_BASE_URL   base URL of the feeds (docs/feeds.md)
   JAMSOSTEK_FEED_TOKEN      bearer token of the feeds
   JAMSOSTEK_FEED_PAGE_SIZE  records asked per page, 1 to 5000 (default 500)
   JAMSOSTEK_SYNC_SCHEDULE   cron schedule in Asia/Jakarta time (default "0 2 * * *")
