@@ -14,12 +14,14 @@
   var endpoint = root.getAttribute('data-endpoint') || '/query';
   var placeholder = '<key>';
   var hint = '{\n  "Authorization": "Bearer ' + placeholder + '"\n}';
-  var defaultQuery = '# Jamsostek Kota Cilegon: the GraphQL API at ' + endpoint + '.\n' +
+  var defaultQuery = '# Jamsostek Kota Cilegon: GraphQL at ' + endpoint + '.\n' +
     '#\n' +
-    '# Every request needs an API key: in the Headers tab below, replace <key>\n' +
-    '# in {"Authorization": "Bearer <key>"} with yours (jamsostek demo prints\n' +
-    '# one; jamsostek keys create makes one). Then run this query with the\n' +
-    '# play button or Ctrl-Enter.\n' +
+    '# Every request needs an API key. In the\n' +
+    '# Headers tab below, replace <key> with\n' +
+    '# yours (jamsostek demo prints one;\n' +
+    '# jamsostek keys create makes one), then\n' +
+    '# run this query: the play button or\n' +
+    '# Ctrl-Enter.\n' +
     '{\n  me {\n    name\n    role\n  }\n}\n';
 
   function failed(message) {
@@ -98,7 +100,7 @@
         schemaMissing = true;
       }
       return Promise.resolve(errorResult((introspection ? 'GraphiQL reads the schema (docs, completion) with your API key too. ' : '') +
-        'No API key yet: in the Headers tab below, replace ' + placeholder + ' in {"Authorization": "Bearer ' +
+        'No API key yet: in the Headers tab (under the query editor), replace ' + placeholder + ' in {"Authorization": "Bearer ' +
         placeholder + '"} with your key (jamsostek demo prints one; jamsostek keys create makes one), then run the query.',
         'UNAUTHENTICATED'));
     }
