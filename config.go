@@ -263,7 +263,7 @@ accepted too):
 Prints a report per file and its rejected rows; exits 1 when a row was
 rejected (the valid rows are written all the same). Importing a file again
 changes nothing.`},
-	"feedsim": {"feedsim [flags]", `Serves the five feeds of a simulated Kota Cilegon (FEEDS.md) over HTTP until
+	"feedsim": {"feedsim [flags]", `Serves the five feeds of a simulated Kota Cilegon (docs/feeds.md) over HTTP until
 stopped, for "sync" and "serve" to pull from; the fault flags make it misbehave
 as a real feed server may. Uses no database.`},
 	"demo": {"demo [flags]", `Starts the feed simulator on a free loopback port, syncs it into the database

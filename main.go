@@ -39,7 +39,7 @@ Run "jamsostek <command> --help" for its flags. Environment:
   MONGODB_URI               MongoDB connection string; unset: embedded FerretDB
   MONGODB_DATABASE          database name (default jamsostek; demo: jamsostek_demo)
   JAMSOSTEK_DATA_DIR        embedded engine's directory (default ./data; demo: jamsostek/demo in the user's cache directory)
-  JAMSOSTEK_FEED_BASE_URL   base URL of the feeds (FEEDS.md)
+  JAMSOSTEK_FEED_BASE_URL   base URL of the feeds (docs/feeds.md)
   JAMSOSTEK_FEED_TOKEN      bearer token of the feeds
   JAMSOSTEK_FEED_PAGE_SIZE  records asked per page, 1 to 5000 (default 500)
   JAMSOSTEK_SYNC_SCHEDULE   cron schedule in Asia/Jakarta time (default "0 2 * * *")
@@ -61,6 +61,8 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_RATE_LIMIT      per API key, else per address (default "20/s burst 40"; off)
   JAMSOSTEK_TRUSTED_PROXIES reverse proxies whose X-Forwarded-For names the client
   JAMSOSTEK_REQUEST_TIMEOUT a request's deadline (default 30s)
+  JAMSOSTEK_STORE_CALLS_PER_REQUEST database calls one request may have in flight, 1 to 64 (default 4)
+  JAMSOSTEK_MAX_RESPONSE_MIB largest answer in MiB, 1 to 1024 (default 8)
   JAMSOSTEK_CORS_ORIGINS    web origins that may call the API from a browser
   JAMSOSTEK_AUDIT_RETENTION how long audit entries are kept (default 400d)
   JAMSOSTEK_OPS_ADDR        operators' listener (Go profiler), e.g. 127.0.0.1:6060 (default none)

@@ -283,7 +283,7 @@ type SyncRun struct {
 
 	// Live progress, saved after every page while the run goes.
 	Total       int64     // records the feed said the run would read; 0 with TotalKnown false when it did not say
-	TotalKnown  bool      // the feed told its size (FEEDS.md's optional "total")
+	TotalKnown  bool      // the feed told its size (docs/feeds.md's optional "total")
 	HeartbeatAt time.Time // when the run last reported progress
 	Owner       string    // the process running it (host, pid)
 	Tick        time.Time // the scheduled time the run was for; zero for a manual run

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Feed names one of the five feeds of FEEDS.md.
+// Feed names one of the five feeds of docs/feeds.md.
 type Feed string
 
 const (

@@ -70,7 +70,7 @@ func DefaultRuleSet() RuleSet {
 }
 
 // DefaultBenefits are the benefit ceilings of PP 82/2019 (in force from
-// 2 December 2019, amending PP 44/2015 on JKK and JKM), DOMAIN.md "Benefits":
+// 2 December 2019, amending PP 44/2015 on JKK and JKM), docs/domain.md "Benefits":
 // the JKM death benefit of Rp42,000,000 is a Rp20,000,000 lump sum, a
 // periodic benefit of 24 x Rp500,000 = Rp12,000,000 (paid at once) and
 // Rp10,000,000 for the funeral; a death by work accident (JKK) pays 48 times

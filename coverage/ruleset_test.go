@@ -11,7 +11,7 @@ import (
 )
 
 // TestDefaultRuleSet: the shipped regulation is valid and holds the benefit
-// ceilings of PP 82/2019 (DOMAIN.md, "Benefits"), written out here.
+// ceilings of PP 82/2019 (docs/domain.md, "Benefits"), written out here.
 func TestDefaultRuleSet(t *testing.T) {
 	rs := coverage.DefaultRuleSet()
 	if err := rs.Validate(); err != nil {

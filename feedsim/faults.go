@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Faults makes the server misbehave the way FEEDS.md says a client must
+// Faults makes the server misbehave the way docs/feeds.md says a client must
 // survive. Each rate is the share of requests that get the fault (0 to 1). The
 // zero value is a well-behaved server.
 //

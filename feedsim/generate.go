@@ -1,4 +1,4 @@
-// Package feedsim simulates the five feeds of FEEDS.md for Kota Cilegon:
+// Package feedsim simulates the five feeds of docs/feeds.md for Kota Cilegon:
 // deterministic, realistic data (participants, contributions, claims, the city's
 // rosters and the workforce denominators) with planted reconciliation errors,
 // invalid records and tombstones, served over HTTP exactly per the contract. It
@@ -28,7 +28,7 @@ type Config struct {
 }
 
 // DefaultAsOf is the snapshot time of the simulated feeds: the week the August
-// 2024 figures of DOMAIN.md were reported.
+// 2024 figures of docs/domain.md were reported.
 var DefaultAsOf = time.Date(2024, 8, 22, 0, 0, 0, 0, time.UTC)
 
 // Bounds of Config.
@@ -168,8 +168,8 @@ var PlantKinds = []string{
 const (
 	workforce2024 = 199_240 // BPS employed, simulated
 	workforce2023 = 193_610
-	ucjTarget2025 = 176_000 // DOMAIN.md: the target agreed by the city and BPJS
-	coverage2024  = 0.53    // active participants / employed, DOMAIN.md
+	ucjTarget2025 = 176_000 // docs/domain.md: the target agreed by the city and BPJS
+	coverage2024  = 0.53    // active participants / employed, docs/domain.md
 	coverage2023  = 0.47    // "up 6 points on the year before"
 	endedOthers   = 6_500   // members outside the rosters whose membership ended in 2023-2024
 	plantsPerKind = 5

@@ -104,7 +104,7 @@ func TestGenerateOtherAsOf(t *testing.T) {
 	}
 }
 
-// TestScaleOne checks the figures of DOMAIN.md on the whole city.
+// TestScaleOne checks the figures of docs/domain.md on the whole city.
 func TestScaleOne(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates the whole city")
@@ -135,10 +135,10 @@ func TestScaleOne(t *testing.T) {
 	}
 	a24, a23 := active(ds, coverage.DateOf(ds.AsOf)), active(ds, "2023-12-31")
 	if r := float64(a24) / float64(w24); math.Abs(r-0.53) > 0.0005 {
-		t.Errorf("active at as-of / 2024 workforce: got %d / %d = %.4f, want 0.530 (DOMAIN.md)", a24, w24, r)
+		t.Errorf("active at as-of / 2024 workforce: got %d / %d = %.4f, want 0.530 (docs/domain.md)", a24, w24, r)
 	}
 	if r := float64(a23) / float64(w23); math.Abs(r-0.47) > 0.0005 {
-		t.Errorf("active at 2023-12-31 / 2023 workforce: got %d / %d = %.4f, want 0.470 (DOMAIN.md: up 6 points)", a23, w23, r)
+		t.Errorf("active at 2023-12-31 / 2023 workforce: got %d / %d = %.4f, want 0.470 (docs/domain.md: up 6 points)", a23, w23, r)
 	}
 	if n := len(ds.Participants); n < 100_000 || n > 140_000 {
 		t.Errorf("participants: got %d, want on the order of 110,000", n)

@@ -33,7 +33,7 @@ var (
 )
 
 // categorySpec is a city-funded category: its 2024 head count at scale 1 (the
-// figures of DOMAIN.md), the agency that vouches for it, who its people are, and
+// figures of docs/domain.md), the agency that vouches for it, who its people are, and
 // when the city funds them.
 type categorySpec struct {
 	category    coverage.Category

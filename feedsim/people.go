@@ -162,7 +162,7 @@ func (g *gen) cityFunded() {
 				pp.fate = fateTerminated
 			}
 			// Deaths while covered, in 2024 and later: the roster is the city's
-			// 2024 list (DOMAIN.md), so every entry is funded in some month of 2024.
+			// 2024 list (docs/domain.md), so every entry is funded in some month of 2024.
 			lo := maxTime(start, jan2024)
 			hi := g.today.AddDate(0, 0, -10)
 			if !pp.end.IsZero() {

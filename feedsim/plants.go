@@ -268,7 +268,7 @@ func (g *gen) openFunded(months int) func(*person) bool {
 	}
 }
 
-// plantRules plants the cases of the issue-12 rules (i12-rules.md): money
+// plantRules plants the cases of the issue-12 rules (docs/reconciliation.md): money
 // the city owes or paid wrongly, claims above their benefit, records under
 // the wrong NIK, and the month model's duplicates, partial payments, billing
 // gaps and lapses, as realistic data. Each case k times, at least twice so

@@ -12,7 +12,7 @@ import (
 // a misreading of a rule would hide in both. TestOwnRules pins these on
 // hand-computed values; TestNoSharedRuleCode keeps the package off that code.
 
-// bpuDue is the monthly BPU contribution of DOMAIN.md ("BPU contributions",
+// bpuDue is the monthly BPU contribution of docs/domain.md ("BPU contributions",
 // Permenaker 5/2021, in force for every simulated month): JKK 1% of the
 // declared income, at least Rp10,000; JKM Rp6,800; JHT 2%, at least Rp20,000.
 // Simulated BPU members have no other program.
@@ -33,7 +33,7 @@ func bpuDue(programs []coverage.Program, income int64) int64 {
 	return sum
 }
 
-// makeNIK writes a NIK as DOMAIN.md ("NIK") describes it: the 6-digit area
+// makeNIK writes a NIK as docs/domain.md ("NIK") describes it: the 6-digit area
 // (province, city, kecamatan) where the person was first registered, the birth
 // date DDMMYY with 40 added to the day for a woman, and a 4-digit serial from
 // 0001.
@@ -57,7 +57,7 @@ func makeNIK(kecamatan string, birth time.Time, female bool, serial int) string 
 
 func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
-// monthState is a month of a membership billed per month, as i12-rules.md
+// monthState is a month of a membership billed per month, as docs/reconciliation.md
 // ("The month of a membership") reads it.
 type monthState uint8
 

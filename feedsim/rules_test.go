@@ -134,7 +134,7 @@ func TestDueMonthAtWIBMidnight(t *testing.T) {
 	}
 }
 
-// TestLedger reads hand-made records with the month model of i12-rules.md.
+// TestLedger reads hand-made records with the month model of docs/reconciliation.md.
 func TestLedger(t *testing.T) {
 	m := func(p string) mon { return monOfPeriod(coverage.Period(p)) }
 	rec := func(p string, due, paid int64) coverage.Contribution {

@@ -18,13 +18,13 @@ import (
 	"github.com/cilegon/jamsostek/coverage"
 )
 
-// Page sizes of FEEDS.md.
+// Page sizes of docs/feeds.md.
 const (
 	DefaultLimit = 500
 	MaxLimit     = 5000
 )
 
-// Server serves a Dataset over HTTP exactly as FEEDS.md describes: records
+// Server serves a Dataset over HTTP exactly as docs/feeds.md describes: records
 // (live, tombstones and invalid ones interleaved) in ascending (updated_at, key)
 // order, resumable cursors, inclusive updated_since, bearer authentication. It
 // is safe for concurrent use.

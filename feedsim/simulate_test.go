@@ -57,7 +57,7 @@ func asOfMonth(ds *Dataset) coverage.Period {
 	return coverage.PeriodOf(ds.AsOf.In(time.FixedZone("WIB", 7*3600)))
 }
 
-// monthView is a membership's months as i12-rules.md reads them, written here
+// monthView is a membership's months as docs/reconciliation.md reads them, written here
 // a second time, apart from readLedger: the highest amount due and the sum paid
 // of each billed month from the first billed one to the as-of month, within
 // the coverage dates.
@@ -239,7 +239,7 @@ func checkContributions(t *testing.T, ds *Dataset) {
 	}
 }
 
-// hand is DOMAIN.md's BPU tariff, written out a third time for the tests.
+// hand is docs/domain.md's BPU tariff, written out a third time for the tests.
 func hand(programs []coverage.Program, income int64) int64 {
 	var sum int64
 	for _, p := range programs {

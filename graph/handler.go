@@ -13,11 +13,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph/internal/generated"
+	"github.com/cilegon/jamsostek/web"
 )
 
 // Config is what the API serves and how.
@@ -152,7 +152,7 @@ func NewHandler(cfg Config) http.Handler {
 	mux.Handle("/query", cors(cfg.CORSOrigins, guardBody(transports, limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger,
 		limits.perCaller(cache.middleware(decodableBody(withTimeout(timeout, cfg.Logger,
 			audit.middleware(withRequestLimits(slots, maxBytes, withLoaders(cfg.BatchWait, srv))))))))))))
-	mux.Handle("GET /{$}", playground.Handler("Jamsostek Kota Cilegon", "/query"))
+	web.Mount(mux, "/query") // GET / GraphiQL, GET /graphiql/assets/ its files, embedded (web/)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -18,7 +18,7 @@ import (
 	"github.com/cilegon/jamsostek/coverage"
 )
 
-// Page is one page of a feed as FEEDS.md defines it.
+// Page is one page of a feed as docs/feeds.md defines it.
 type Page struct {
 	Data       []json.RawMessage `json:"data"`
 	NextCursor *string           `json:"next_cursor"`

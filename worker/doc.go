@@ -1,4 +1,4 @@
-// Package worker pulls the feeds of FEEDS.md into the store: a feed client
+// Package worker pulls the feeds of docs/feeds.md into the store: a feed client
 // (go-resty v2) with per-attempt deadlines, retries and Retry-After; a syncer
 // that validates each record, quarantines what fails, writes the rest
 // idempotently and advances a per-feed checkpoint only after a page's writes are

@@ -13,7 +13,7 @@ import (
 	"github.com/cilegon/jamsostek/coverage"
 )
 
-// Fuzz tests of what a feed server sends (FEEDS.md): a page's body, read by
+// Fuzz tests of what a feed server sends (docs/feeds.md): a page's body, read by
 // the client, and each record of it, decoded and validated for its feed.
 // Whatever comes, the client returns a page or an error, and a record is a
 // store record or an EINVALID error (quarantined), never a panic.

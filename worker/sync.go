@@ -475,7 +475,7 @@ func (s *Syncer) writeDecoded(ctx context.Context, feed coverage.Feed, d decoded
 	return written, nil
 }
 
-// tombstone is what FEEDS.md sends for a deleted record: its key fields,
+// tombstone is what docs/feeds.md sends for a deleted record: its key fields,
 // "deleted": true and updated_at.
 type tombstone struct {
 	Deleted   bool      `json:"deleted"`

@@ -145,7 +145,7 @@ func same[T any](t *testing.T, name string, want, got []T, key func(T) string) {
 }
 
 // TestSyncSurvivesFeedFaults pulls a simulated city through each fault of
-// FEEDS.md alone and all together, and checks the database ends exactly as the
+// docs/feeds.md alone and all together, and checks the database ends exactly as the
 // simulator's data, record for record.
 func TestSyncSurvivesFeedFaults(t *testing.T) {
 	ds, err := feedsim.Generate(feedsim.Config{Seed: 21, Scale: 0.01})

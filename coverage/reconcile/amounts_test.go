@@ -2,7 +2,7 @@
 // planted discrepancy of simulated cities found and nothing else, the figures
 // against sums over the simulator's records, and the rupiah at stake of every
 // finding kind on records built by hand (TestAmountsByHand), whose expected
-// amounts are literals worked out from DOMAIN.md's rates, never computed with
+// amounts are literals worked out from docs/domain.md's rates, never computed with
 // the production tariff table.
 //
 // The simulator bills with the production tariffs, so the simulated cities
@@ -29,7 +29,7 @@ import (
 	"github.com/cilegon/jamsostek/feedsim"
 )
 
-// The tariffs the hand-built records are billed with (DOMAIN.md, BPU):
+// The tariffs the hand-built records are billed with (docs/domain.md, BPU):
 // JKK 1% of declared income, at least Rp10,000; JKM Rp6,800 flat; JHT 2% of
 // declared income, at least Rp20,000. Written out, not looked up.
 const (

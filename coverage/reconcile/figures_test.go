@@ -188,7 +188,7 @@ func TestFiguresMatchTheRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Arrears by month (DOMAIN.md, one bill a month): a month's due is the
+	// Arrears by month (docs/domain.md, one bill a month): a month's due is the
 	// highest of its bills, its payments add up, and it is in arrears when
 	// overdue and not paid in full, within the membership's coverage (ended
 	// by a paid death claim of the person). Records under another NIK's KPJ
@@ -280,7 +280,7 @@ func TestFiguresMatchTheRecords(t *testing.T) {
 	}
 }
 
-// TestDomainFigures loads the figures of DOMAIN.md: the 2024 roster of 19,185
+// TestDomainFigures loads the figures of docs/domain.md: the 2024 roster of 19,185
 // city-funded workers (declared as 17,000), contributions paid by BPJS of
 // Rp480,457,660 and claims paid of Rp790,000,000.
 func TestDomainFigures(t *testing.T) {

@@ -194,7 +194,7 @@ func sameSet(t *testing.T, what string, got, want map[string]bool) {
 
 // TestAmountsAtStake checks the rupiah of every finding of a simulated city
 // against its records, kind by kind; every kind the simulator plants must be
-// among them. Tariffs are worked out here from DOMAIN.md's rates (bpuTariff),
+// among them. Tariffs are worked out here from docs/domain.md's rates (bpuTariff),
 // not read from the production table the simulator bills with; months are
 // read as the spec's month model says: a month's due is the highest amount
 // due of its records, its payment their sum, and a month not billed is owed
@@ -345,7 +345,7 @@ func TestAmountsAtStake(t *testing.T) {
 	}
 }
 
-// bpuTariff is DOMAIN.md's BPU contribution for a declared income, written out
+// bpuTariff is docs/domain.md's BPU contribution for a declared income, written out
 // independently of coverage.BPUTariffs: JKK 1% of the income, at least
 // Rp10,000; JKM Rp6,800; JHT 2%, at least Rp20,000. Other programs have no BPU
 // tariff: the whole amount due is then off.
@@ -366,7 +366,7 @@ func bpuTariff(programs []coverage.Program, income int64) int64 {
 	return sum
 }
 
-// benefitCeiling is DOMAIN.md's most a paid claim may be, written out
+// benefitCeiling is docs/domain.md's most a paid claim may be, written out
 // independently of coverage.DefaultRuleSet: JKM death lump sum Rp20,000,000,
 // periodic Rp12,000,000, funeral Rp10,000,000; JKK death 48 x the declared
 // monthly income.

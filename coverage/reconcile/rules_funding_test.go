@@ -2,7 +2,7 @@ package reconcile_test
 
 // City money on records built by hand: DOUBLE_FUNDED by two APBD
 // memberships, FUNDED_NOT_PAID and PAID_AFTER_DEATH. Tariffs written out
-// (DOMAIN.md): JKK+JKM at Rp1,000,000 = 16,800, with JHT 36,800; JKK+JKM at
+// (docs/domain.md): JKK+JKM at Rp1,000,000 = 16,800, with JHT 36,800; JKK+JKM at
 // Rp2,000,000 = 26,800.
 
 import (

@@ -3,7 +3,7 @@ package reconcile_test
 // The one month model of issue 12, on records built by hand: duplicates,
 // partial payments, billing gaps, pending months, lapses, and the time rules
 // (the Asia/Jakarta date, the overdue boundary at 00:00 WIB on the 16th, the
-// contributions feed's own as-of). Tariffs written out (DOMAIN.md): JKK+JKM at
+// contributions feed's own as-of). Tariffs written out (docs/domain.md): JKK+JKM at
 // Rp1,000,000 = 16,800; at Rp2,000,000 = 26,800.
 
 import (

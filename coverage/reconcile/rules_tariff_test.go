@@ -2,7 +2,7 @@ package reconcile_test
 
 // TARIFF_MISMATCH on records built by hand: the declared income in force in
 // the month (Participant.IncomeHistory), unknown months counted, JKK and JKM
-// compulsory for BPU. Tariffs written out (DOMAIN.md): JKK 1% (at least
+// compulsory for BPU. Tariffs written out (docs/domain.md): JKK 1% (at least
 // 10,000), JKM 6,800, JHT 2% (at least 20,000).
 
 import (

@@ -7,7 +7,7 @@ import (
 )
 
 // bpuCompulsory are the programs every BPU membership must be billed for
-// (DOMAIN.md: JKK and JKM are compulsory for non-wage workers).
+// (docs/domain.md: JKK and JKM are compulsory for non-wage workers).
 var bpuCompulsory = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM}
 
 // tariffMismatch checks each billed month of a BPU membership (TARIFF_MISMATCH):
