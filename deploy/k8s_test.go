@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/graph"
 	"github.com/cilegon/jamsostek/worker"
 )
@@ -409,9 +411,36 @@ func checkConfigValues(t *testing.T, m *manifests) {
 			case "JAMSOSTEK_SYNC_SCHEDULE":
 				_, err = worker.ParseSchedule(v)
 			case "JAMSOSTEK_LEASE_TTL", "JAMSOSTEK_STOP_GRACE", "JAMSOSTEK_KEY_CACHE_TTL", "JAMSOSTEK_REQUEST_TIMEOUT":
-				_, err = time.ParseDuration(v)
+				// the ranges config.go's checkRanges and parseConfig enforce
+				limits := map[string][2]time.Duration{
+					"JAMSOSTEK_LEASE_TTL":       {300 * time.Millisecond, 24 * time.Hour},
+					"JAMSOSTEK_STOP_GRACE":      {0, time.Hour},
+					"JAMSOSTEK_KEY_CACHE_TTL":   {0, auth.MaxKeyCacheTTL},
+					"JAMSOSTEK_REQUEST_TIMEOUT": {time.Second, 1 << 62},
+				}[k]
+				var d time.Duration
+				if d, err = time.ParseDuration(v); err == nil && (d < limits[0] || d > limits[1]) {
+					t.Errorf("%s: out of the range jamsostek accepts, %s to %s", where, limits[0], limits[1])
+				}
 			case "JAMSOSTEK_FEED_PAGE_SIZE", "JAMSOSTEK_STORE_CALLS_PER_REQUEST", "JAMSOSTEK_MAX_RESPONSE_MIB":
-				_, err = strconv.Atoi(v)
+				limit := map[string]int{"JAMSOSTEK_FEED_PAGE_SIZE": 5000, "JAMSOSTEK_STORE_CALLS_PER_REQUEST": 64, "JAMSOSTEK_MAX_RESPONSE_MIB": 1024}[k]
+				var n int
+				if n, err = strconv.Atoi(v); err == nil && (n < 1 || n > limit) {
+					t.Errorf("%s: out of the range jamsostek accepts, 1 to %d", where, limit)
+				}
+			case "JAMSOSTEK_LOG_FORMAT":
+				if v != "text" && v != "json" {
+					t.Errorf("%s: want text or json", where)
+				}
+			case "JAMSOSTEK_LOG_LEVEL":
+				var l slog.Level
+				err = l.UnmarshalText([]byte(v))
+			case "JAMSOSTEK_AUDIT_RETENTION":
+				if d, ok := strings.CutSuffix(v, "d"); !ok {
+					_, err = time.ParseDuration(v)
+				} else if n, e := strconv.Atoi(d); e != nil || n < 1 {
+					t.Errorf("%s: want days (400d) or a duration", where)
+				}
 			case "JAMSOSTEK_ADDR", "JAMSOSTEK_OPS_ADDR":
 				_, _, err = net.SplitHostPort(v)
 			case "JAMSOSTEK_FEED_BASE_URL":
