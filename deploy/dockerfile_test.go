@@ -306,6 +306,50 @@ func TestDockerignore(t *testing.T) {
 			t.Errorf(".dockerignore leaves out %s, which the build needs", keep)
 		}
 	}
+	// Files the binary embeds (//go:embed) must reach the build.
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if n := d.Name(); rel != "." && (strings.HasPrefix(n, ".") || n == "testdata" || n == "deploy" || n == "data") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			pats, ok := strings.CutPrefix(strings.TrimSpace(line), "//go:embed ")
+			if !ok {
+				continue
+			}
+			for _, pat := range strings.Fields(pats) {
+				pat = strings.TrimPrefix(strings.Trim(pat, "`\""), "all:")
+				matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), pat))
+				for _, m := range matches {
+					_ = filepath.WalkDir(m, func(f string, d os.DirEntry, err error) error {
+						if err == nil && !d.IsDir() {
+							if r, _ := filepath.Rel(root, f); ignored(filepath.ToSlash(r)) {
+								t.Errorf(".dockerignore leaves out %s, which %s embeds", r, rel)
+							}
+						}
+						return nil
+					})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, drop := range []string{".git/config", ".env", "deploy/compose/.env", "data/LOCK", "graph/handler_test.go"} {
 		if !ignored(drop) {
 			t.Errorf(".dockerignore sends %s to the build", drop)
