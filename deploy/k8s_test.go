@@ -351,6 +351,14 @@ func checkAPI(t *testing.T, m *manifests, d *appsv1.Deployment) map[string]strin
 			t.Errorf("%s: %s probe on port %s, the API listens on %d", where, kind, p.HTTPGet.Port.String(), port)
 		}
 	}
+	if a := d.Spec.Template.Annotations; a["prometheus.io/scrape"] == "true" && a["prometheus.io/port"] != strconv.Itoa(port) {
+		t.Errorf("%s: Prometheus would scrape port %s; /metrics is on the API's port %d", where, a["prometheus.io/port"], port)
+	}
+	for _, tsc := range d.Spec.Template.Spec.TopologySpreadConstraints {
+		if !selects(t, tsc.LabelSelector, d) {
+			t.Errorf("%s: a topology spread constraint does not select the API pods", where)
+		}
+	}
 	probe("readiness", c.ReadinessProbe, "/readyz")
 	probe("liveness", c.LivenessProbe, "/healthz")
 	if c.StartupProbe != nil {

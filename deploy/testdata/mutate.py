@@ -87,6 +87,10 @@ M+=[
 (B+'kustomization.yaml','JAMSOSTEK_AUDIT_RETENTION=400d','JAMSOSTEK_AUDIT_RETENTION=400days',0),
 (B+'kustomization.yaml','JAMSOSTEK_LEASE_TTL=2m','JAMSOSTEK_LEASE_TTL=100ms',0),
 ]
+M+=[
+(B+'api-deployment.yaml','prometheus.io/port: "8080"','prometheus.io/port: "9090"',0),
+(B+'api-deployment.yaml','              app.kubernetes.io/component: api\n','              app.kubernetes.io/component: apis\n',0),
+]
 ok=True
 for f,old,new,occ in M:
     if old==new: continue
