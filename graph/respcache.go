@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/internal/gzipaccept"
 )
 
 // The response cache replays the answers of repeated analytics questions
@@ -428,7 +429,7 @@ func replay(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
 		h["Content-Type"] = e.ctype
 	}
 	h.Add("Vary", "Accept-Encoding")
-	if e.gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+	if e.gz != nil && gzipaccept.Accepts(r.Header.Values("Accept-Encoding")) {
 		h["Content-Encoding"] = gzipEncoding
 		h["Content-Length"] = e.gzLen
 		_, _ = w.Write(e.gz)
@@ -441,35 +442,6 @@ func replay(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
 }
 
 var gzipEncoding = []string{"gzip"}
-
-// acceptsGzip reports whether Accept-Encoding values take gzip (RFC 9110,
-// 12.5.3): named with a non-zero weight, or not named and "*" with one.
-func acceptsGzip(values []string) bool {
-	gzip, star := -1, -1 // -1 not named, 0 refused, 1 accepted
-	for _, v := range values {
-		for part := range strings.SplitSeq(v, ",") {
-			name, params, _ := strings.Cut(part, ";")
-			ok := 1
-			for p := range strings.SplitSeq(params, ";") {
-				if k, q, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.EqualFold(strings.TrimSpace(k), "q") {
-					if w, err := strconv.ParseFloat(strings.TrimSpace(q), 64); err != nil || w <= 0 {
-						ok = 0
-					}
-				}
-			}
-			switch name = strings.TrimSpace(name); {
-			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
-				gzip = max(gzip, ok)
-			case name == "*":
-				star = max(star, ok)
-			}
-		}
-	}
-	if gzip >= 0 {
-		return gzip == 1
-	}
-	return star == 1
-}
 
 // recorder passes a response through and keeps a copy of it, up to max bytes.
 type recorder struct {

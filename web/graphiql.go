@@ -18,6 +18,8 @@ import (
 	"path"
 	"strings"
 	"sync"
+
+	"github.com/cilegon/jamsostek/internal/gzipaccept"
 )
 
 //go:embed graphiql/index.html graphiql/boot.js graphiql/boot.css graphiql/vendor
@@ -150,7 +152,7 @@ func (g *GraphiQL) ServeAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := a.body
-	if acceptsGzip(r) {
+	if gzipaccept.Accepts(r.Header.Values("Accept-Encoding")) {
 		if z := a.gzip(); z != nil {
 			h.Set("Content-Encoding", "gzip")
 			body = z
@@ -176,19 +178,6 @@ func (a *asset) gzip() []byte {
 		}
 	})
 	return a.gzipped
-}
-
-// acceptsGzip reports whether the request's Accept-Encoding takes gzip (and
-// does not refuse it with q=0).
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
 }
 
 func securityHeaders(h http.Header) {
