@@ -82,21 +82,28 @@ func (pp *personPass) cells() {
 				to = min(to, m.end)
 			}
 			for mo := from; mo <= to; mo = e.cal.nextMonth(mo) {
-				var meas Measures
+				// Four counts, added to the cell's own (a whole Measures
+				// zeroed, compared and added every member-month cost more
+				// than the lookup).
+				var active, people, isNew, lapsed int64
 				if pp.active(m, mo) {
-					meas.Active = 1
+					active = 1
 					if pp.personCell(mo) == m {
-						meas.People = 1
+						people = 1
 					}
 				}
 				if mo == m.start {
-					meas.New = 1
+					isNew = 1
 				}
 				if m.end == mo || slices.ContainsFunc(m.lapses, func(l [2]coverage.Period) bool { return l[0] == mo }) {
-					meas.Lapsed = 1
+					lapsed = 1
 				}
-				if !meas.zero() {
-					e.cell(pp.memberKey(m, mo, p.PayerType, pp.categoryOf(m, mo))).Add(&meas, true)
+				if active|isNew|lapsed != 0 {
+					c := e.cell(pp.memberKey(m, mo, p.PayerType, pp.categoryOf(m, mo)))
+					c.Active += active
+					c.People += people
+					c.New += isNew
+					c.Lapsed += lapsed
 				}
 			}
 		}
