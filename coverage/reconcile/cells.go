@@ -217,21 +217,19 @@ type Rollup struct {
 func hashCells(from, to coverage.Period, cells []Cell) string {
 	h := sha256.New()
 	h.Write([]byte(from + "|" + to + "|"))
-	var buf [8]byte
-	num := func(v int64) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(v))
-		h.Write(buf[:])
-	}
-	var line []byte // a key's bytes, written at once (the same bytes as ever: the hash does not change)
+	// A cell's bytes, written at once (the same bytes as ever, in the same
+	// order: the hash does not change): its key's fields each followed by
+	// "|", then its measures as little-endian int64.
+	var line []byte
+	num := func(v int64) { line = binary.LittleEndian.AppendUint64(line, uint64(v)) }
 	for i := range cells {
 		k := &cells[i].Key
 		line = line[:0]
 		for _, f := range [...]string{string(k.Period), k.Kelurahan, string(k.Category), string(k.Payer), string(k.Segment), string(k.Gender), string(k.AgeBand)} {
 			line = append(append(line, f...), '|')
 		}
-		h.Write(line)
 		m := &cells[i].Measures
-		for _, v := range []int64{m.Active, m.New, m.Lapsed, m.Billed, m.DueAmount, m.PaidCount, m.PaidAmount,
+		for _, v := range [...]int64{m.Active, m.New, m.Lapsed, m.Billed, m.DueAmount, m.PaidCount, m.PaidAmount,
 			m.UnpaidOverdue, m.Arrears, m.Funded, m.FundedEnrolled, m.FundedFirstYear, m.FundedMonthlyDue,
 			m.People, m.FundedNextYearDue} {
 			num(v)
@@ -242,6 +240,7 @@ func hashCells(from, to coverage.Period, cells []Cell) string {
 			num(c.PaidCount)
 			num(c.PaidAmount)
 		}
+		h.Write(line)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
