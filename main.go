@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Asia/Jakarta without the host's zoneinfo
+
+	"github.com/cilegon/jamsostek/observe"
 )
 
 const usage = `jamsostek: employment social security coverage for a city (Kota Cilegon).
@@ -165,8 +167,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
+	// The lines of a request carry its id (observe.LogHandler).
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(observe.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(observe.LogHandler(slog.NewTextHandler(w, opts)))
 }

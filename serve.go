@@ -18,6 +18,7 @@ import (
 	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph"
+	"github.com/cilegon/jamsostek/observe"
 	"github.com/cilegon/jamsostek/store"
 	"github.com/cilegon/jamsostek/worker"
 )
@@ -103,14 +104,26 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	// goroutines started here end before serveWith does.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := startOps(ctx, cfg.OpsAddr, logger, &wg); err != nil {
+	obs, err := newObservability(ctx, cfg, s, logger)
+	if err != nil {
+		return err
+	}
+	defer obs.close(logger)
+	if err := startOps(ctx, cfg.OpsAddr, obs.metrics.Handler(), logger, &wg); err != nil {
 		return err
 	}
 
 	svc := newAnalytics(s, cfg, logger)
+	svc.Finished, svc.Tracer = obs.metrics.ReconcileRun, obs.tracer
+	obs.watchRollup(svc)
 	jobs, err := feedJobs(cfg, s, logger)
 	if err != nil {
 		return err
+	}
+	for _, j := range jobs {
+		if j.Syncer != nil {
+			j.Syncer.Tracer = obs.tracer
+		}
 	}
 	// The reconciliations of this process: after each sync that changed
 	// data, and one now when the stored data is newer than the figures (a
@@ -120,7 +133,10 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	if len(jobs) > 0 {
 		manager = &worker.Manager{Jobs: jobs, Store: s, Logger: logger, StopGrace: cfg.StopGrace}
 		rec.Busy = func() bool { return len(manager.Running()) > 0 }
-		manager.AfterRun = rec.AfterRun
+		manager.AfterRun = func(ctx context.Context, run coverage.SyncRun) {
+			obs.metrics.SyncRun(ctx, run)
+			rec.AfterRun(ctx, run)
+		}
 	}
 	wg.Add(1)
 	go func() {
@@ -171,7 +187,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		Areas:                coverage.Cilegon(),
 		Introspection:        cfg.Introspection,
 		Logger:               logger,
-		Ready:                s.Ping,
+		Ready:                readiness(s, svc),
 		Analytics:            svc,
 		ReconcileLog:         s,
 		Authenticate:         authenticate,
@@ -185,10 +201,14 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		CORSOrigins:          cfg.CORSOrigins,
 		StoreCallsPerRequest: cfg.StoreCalls,
 		MaxResponseBytes:     int64(cfg.MaxResponseMiB) << 20,
+		Metrics:              graphMetrics{obs.metrics},
+		MetricsHandler:       obs.metrics.Handler(),
 	})
 	// The server's write timeout leaves the request timeout room to answer
 	// TIMEOUT itself.
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	// Outside everything: the request id, the request's span and its
+	// duration (package observe).
+	srv := &http.Server{Handler: observe.Middleware(obs.metrics, obs.tracer, handler), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: max(2*time.Minute, cfg.RequestTimeout+10*time.Second)}
 	addr := ln.Addr().String()
 	logger.Info("GraphQL API listening", "addr", addr, "graphiql", "http://"+displayHost(addr)+"/", "endpoint", "/query")

@@ -138,6 +138,7 @@ type cacheEntry struct {
 	deps       dep
 	gens       gens
 	filled     time.Time
+	op         OperationObserver // the series its replays are observed in; nil: none
 	prev, next *cacheEntry
 }
 
@@ -234,6 +235,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		start := time.Now()
 		kb := keyBufs.Get().(*keyBuf)
 		defer func() {
 			if kb.body.Cap() <= 4*maxCachedRequest { // a large body's buffer is not kept
@@ -275,7 +277,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 				return
 			}
 			c.hits.Add(1)
-			replay(w, e)
+			replay(w, e, start)
 			return
 		}
 		f := c.flights[h]
@@ -294,7 +296,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			select {
 			case <-f.done:
 				if e := f.entry; e != nil && !e.pass && e.gens == g {
-					replay(w, e)
+					replay(w, e, start)
 					return
 				}
 			case <-r.Context().Done():
@@ -328,7 +330,7 @@ func (c *respCache) fill(w http.ResponseWriter, r *http.Request, next http.Handl
 		switch {
 		case st.cacheable() && !rec.over && rec.status == http.StatusOK && rec.buf.Len() > 0:
 			e = &cacheEntry{hash: h, key: f.key, body: bytes.Clone(rec.buf.Bytes()), ctype: slices.Clone(w.Header().Values("Content-Type")),
-				deps: st.deps, gens: g, filled: c.now()}
+				deps: st.deps, gens: g, filled: c.now(), op: st.op}
 			c.add(e)
 		case st.ineligible():
 			// The same request will never be kept (a mutation, a record):
@@ -388,11 +390,14 @@ func (c *respCache) remove(e *cacheEntry) {
 }
 
 // replay writes a kept answer.
-func replay(w http.ResponseWriter, e *cacheEntry) {
+func replay(w http.ResponseWriter, e *cacheEntry, start time.Time) {
 	if e.ctype != nil {
 		w.Header()["Content-Type"] = e.ctype
 	}
 	_, _ = w.Write(e.body)
+	if e.op != nil {
+		e.op.Observe(time.Since(start), true)
+	}
 }
 
 // recorder passes a response through and keeps a copy of it, up to max bytes.
@@ -441,6 +446,7 @@ type cacheState struct {
 	failed   bool
 	answered bool // its response came back, without errors
 	eligible bool
+	op       OperationObserver // its operation's series (observer.responses)
 }
 
 type cacheStateKey struct{}

@@ -88,6 +88,10 @@ type Store struct {
 	// exactly {_id: value} (the embedded FerretDB): there, reads of many keys go
 	// one key at a time instead of {_id: {$in: [...]}}, which would scan.
 	idLookups bool
+	// held are the leases this process holds (job -> generation), for
+	// HeldLeases: set when one is acquired, dropped when it is released or
+	// found lost.
+	held sync.Map
 }
 
 var (

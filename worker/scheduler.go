@@ -247,12 +247,12 @@ func (m *Manager) unfinished(ctx context.Context, feed coverage.Feed) *coverage.
 // runJob runs one feed in this process unless it already runs here; the
 // lease decides between processes.
 func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run coverage.SyncRun, err error) {
-	logger := m.logger().With("feed", j.Feed)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	if req.ID == "" {
 		req.ID = newRunID(j.Feed)
 	}
+	logger := m.logger().With("feed", j.Feed, "run", req.ID)
 	m.mu.Lock()
 	if m.active == nil {
 		m.active = map[coverage.Feed]*activeRun{}
@@ -291,9 +291,9 @@ func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run covera
 		switch {
 		case !run.FinishedAt.IsZero():
 		case errors.Is(err, ErrCancelled) || errors.Is(err, ErrShutdown):
-			logger.Warn("sync cancelled", "run", run.ID, "trigger", req.Trigger)
+			logger.Warn("sync cancelled", "trigger", req.Trigger)
 		default:
-			logger.Error("sync failed", "run", run.ID, "trigger", req.Trigger, "error", err)
+			logger.Error("sync failed", "trigger", req.Trigger, "error", err)
 		}
 	}
 	if m.AfterRun != nil {
