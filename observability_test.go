@@ -278,7 +278,7 @@ func TestObservability(t *testing.T) {
 	for _, l := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(l, "sync run finished") {
 			lines++
-			if !regexp.MustCompile(`run=\d{8}T\d{6}Z-`+"(workforce|roster|participants|contributions|claims)-").MatchString(l) {
+			if !regexp.MustCompile(`run=\d{8}T\d{6}Z-` + "(workforce|roster|participants|contributions|claims)-").MatchString(l) {
 				t.Errorf("a sync line without its run id: %s", l)
 			}
 		}
