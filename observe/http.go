@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // RequestIDHeader is the header a request id comes in and goes back in.
@@ -60,11 +61,10 @@ func newRequestID() string {
 // pattern it reads after the request): each request gets a request id (the
 // client's X-Request-Id when well-formed, else a new one; echoed in the
 // response), a span when tracing is on, and its duration observed by route
-// and status class. m and t may be nil (no metrics; the global tracer
-// provider, a no-op unless set).
+// and status class. m and t may be nil (no metrics; no spans).
 func Middleware(m *Metrics, t trace.Tracer, next http.Handler) http.Handler {
-	if t == nil {
-		t = NoopTracer()
+	if _, isNoop := t.(noop.Tracer); isNoop {
+		t = nil // no span to start: not even a no-op one (a context each)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -72,9 +72,12 @@ func Middleware(m *Metrics, t trace.Tracer, next http.Handler) http.Handler {
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		w.Header().Set(RequestIDHeader, id)
+		w.Header()[RequestIDHeader] = []string{id} // canonical already
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx, span := t.Start(ctx, "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer))
+		var span trace.Span
+		if t != nil {
+			ctx, span = t.Start(ctx, "HTTP", trace.WithSpanKind(trace.SpanKindServer))
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
@@ -83,6 +86,9 @@ func Middleware(m *Metrics, t trace.Tracer, next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		m.observeHTTP(r.Pattern, status, time.Since(start))
+		if span == nil {
+			return
+		}
 		if span.IsRecording() {
 			route := r.Pattern
 			if route == "" {

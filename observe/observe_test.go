@@ -191,3 +191,20 @@ func TestMiddleware(t *testing.T) {
 		t.Fatalf("spans: %d, first %q", len(spans), spans[0].Name())
 	}
 }
+
+// BenchmarkMiddleware is the middleware's cost per request (metrics on, no
+// tracing), to compare with the ~40 µs of a cached analytics answer.
+func BenchmarkMiddleware(b *testing.B) {
+	m := observe.New()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/query", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("{}")) })
+	h := observe.Middleware(m, observe.NoopTracer(), mux)
+	r := httptest.NewRequest(http.MethodPost, "/query", nil)
+	r.Header.Set(observe.RequestIDHeader, "bench-1")
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Body.Reset()
+		h.ServeHTTP(w, r)
+	}
+}
