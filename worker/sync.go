@@ -57,8 +57,9 @@ type Syncer struct {
 	Owner string
 	// LeaseTTL is the lease's lifetime without renewal; default DefaultLeaseTTL.
 	LeaseTTL time.Duration
-	// Tracer, when set, makes a span of each run ("sync <feed>") and of
-	// each batch of pages written ("sync write"); nil: none.
+	// Tracer, when set, makes a span of each run ("sync <feed>"), with
+	// children for each page fetched and decoded ("sync page") and each
+	// batch of pages written ("sync write"); nil: none.
 	Tracer trace.Tracer
 	// WriteBatch is the most records written at once (with one lease
 	// renewal, checkpoint and run save) from the pages already fetched;
@@ -312,10 +313,21 @@ func (s *Syncer) prefetch(ctx context.Context, runID string, feed coverage.Feed,
 		defer close(p.out)
 		cursor := ""
 		for {
-			page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: limit})
+			fctx, span := ctx, trace.Span(nil)
+			if s.Tracer != nil {
+				fctx, span = s.Tracer.Start(ctx, "sync page")
+			}
+			page, err := s.Client.Fetch(fctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: limit})
 			f := fetched{page: page, err: err}
 			if err == nil {
 				f.decoded = s.decodePage(runID, feed, page.Data)
+			}
+			if span != nil {
+				span.SetAttributes(attribute.Int("jamsostek.records", len(page.Data)), attribute.Int("jamsostek.quarantined", len(f.decoded.bad)))
+				if err != nil {
+					span.SetStatus(codes.Error, "fetch failed")
+				}
+				span.End()
 			}
 			select {
 			case p.out <- f:
