@@ -65,9 +65,10 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_REQUEST_TIMEOUT a request's deadline (default 30s)
   JAMSOSTEK_CORS_ORIGINS    web origins that may call the API from a browser
   JAMSOSTEK_AUDIT_RETENTION how long audit entries are kept (default 400d)
-  JAMSOSTEK_OPS_ADDR        operators' listener (Go profiler), e.g. 127.0.0.1:6060 (default none)
+  JAMSOSTEK_OPS_ADDR        operators' listener (Go profiler, /metrics), e.g. 127.0.0.1:6060 (default none)
   JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
   JAMSOSTEK_LOG_FORMAT      text or json (default text)
+  OTEL_EXPORTER_OTLP_ENDPOINT  OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 (default none: no traces)
   GOMEMLIMIT                the Go heap's soft limit (default 90% of the container's cgroup memory limit, if any)
 
 Exit status: 0 done, 1 failed, 2 a mistake in the command line or the configuration.
