@@ -115,7 +115,6 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 
 	svc := newAnalytics(s, cfg, logger)
 	svc.Finished, svc.Tracer = obs.metrics.ReconcileRun, obs.tracer
-	obs.watchRollup(svc)
 	jobs, err := feedJobs(cfg, s, logger)
 	if err != nil {
 		return err
@@ -160,6 +159,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		<-ctx.Done()
 		return nil
 	}
+	obs.watchRollup(svc) // the rollup an API serves (a worker loads none until it reconciles)
 	startAnalytics(ctx, svc, logger, &wg)
 	if err := startAuditRetention(ctx, s, cfg.AuditRetention, logger, &wg); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -85,7 +86,7 @@ func Middleware(m *Metrics, t trace.Tracer, next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		m.observeHTTP(r.Pattern, status, time.Since(start))
+		m.observeHTTP(r.Pattern, strings.HasPrefix(sw.Header().Get("Content-Type"), "text/event-stream"), status, time.Since(start))
 		if span == nil {
 			return
 		}

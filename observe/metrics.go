@@ -223,8 +223,8 @@ func (m *Metrics) route(pattern string) *routeObservers {
 		return v.(*routeObservers)
 	}
 	label := pattern
-	if label == "" {
-		label = "none"
+	if label == "" || label == streamSuffix {
+		label = "none" + label
 	}
 	var r routeObservers
 	for i := range r {
@@ -234,15 +234,23 @@ func (m *Metrics) route(pattern string) *routeObservers {
 	return v.(*routeObservers)
 }
 
+// streamSuffix marks the route label of event streams (GraphQL
+// subscriptions over server-sent events), which last as long as the
+// client listens: apart, so that they do not count in the route's latency.
+const streamSuffix = " (stream)"
+
 // observeHTTP records one request of a route pattern (patterns are the
-// server's own: a client cannot add any).
-func (m *Metrics) observeHTTP(pattern string, status int, d time.Duration) {
+// server's own: a client cannot add any); stream: an event stream.
+func (m *Metrics) observeHTTP(pattern string, stream bool, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
 	c := status/100 - 1
 	if c < 0 || c > 4 {
 		c = 4
+	}
+	if stream {
+		pattern += streamSuffix
 	}
 	m.route(pattern)[c].Observe(d.Seconds())
 }

@@ -179,7 +179,19 @@ func TestMiddleware(t *testing.T) {
 		}
 	}
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/nowhere", nil))
+	// An event stream lasts as long as its client listens: apart.
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.(http.Flusher).Flush()
+	})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/events", nil))
 	fams := scrape(t, m.Handler())
+	if s := find(fams, "jamsostek_http_request_duration_seconds", "route", "GET /events (stream)", "code", "2xx"); s == nil || s.GetHistogram().GetSampleCount() != 1 {
+		t.Errorf("event stream: %v", s)
+	}
+	if s := find(fams, "jamsostek_http_request_duration_seconds", "route", "GET /events"); s != nil {
+		t.Errorf("an event stream counted with the route's requests: %v", s)
+	}
 	if s := find(fams, "jamsostek_http_request_duration_seconds", "route", "GET /things/{id}", "code", "4xx"); s == nil || s.GetHistogram().GetSampleCount() != 4 {
 		t.Errorf("route GET /things/{id} 4xx: %v", s)
 	}
@@ -187,7 +199,7 @@ func TestMiddleware(t *testing.T) {
 		t.Errorf("no route 4xx: %v", s)
 	}
 	spans := rec.Ended()
-	if len(spans) != 5 || spans[0].Name() != "HTTP GET /things/{id}" || spans[4].Name() != "HTTP none" {
+	if len(spans) != 6 || spans[0].Name() != "HTTP GET /things/{id}" || spans[4].Name() != "HTTP none" {
 		t.Fatalf("spans: %d, first %q", len(spans), spans[0].Name())
 	}
 }
