@@ -96,7 +96,7 @@ func TestObservability(t *testing.T) {
 	free.Close()
 	const admin = "observability-test-admin"
 	cfg, err := parseConfig("serve", []string{"--data-dir", t.TempDir(), "--database", testDatabase(t), "--addr", "127.0.0.1:0", "--ops-addr", opsAddr,
-		"--feed-base-url", feeds.URL, "--feed-token", "tok", "--feeds-config", "", "--admin-key", admin, "--log-level", "info"}, io.Discard)
+		"--feed-base-url", feeds.URL, "--feed-token", "tok", "--feeds-config", "", "--admin-key", admin, "--log-level", "debug"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,6 +233,19 @@ func TestObservability(t *testing.T) {
 	resp, _ = post(`query Named { syncRuns(first: 1) { id } }`, "no spaces allowed")
 	if got := resp.Header.Get("X-Request-Id"); !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(got) {
 		t.Errorf("a malformed request id is replaced with a new one: %q", got)
+	}
+	// A refused request: its log line names it.
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/query", strings.NewReader(`{"query":"{ city { code } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer not-a-key")
+	req.Header.Set("X-Request-Id", "refused-7")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a bad key: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if !regexp.MustCompile(`(?m)^.*authentication refused.*request_id=refused-7.*$`).MatchString(logs.String()) {
+		t.Errorf("the refused request's log line lacks its request id:\n%s", logs.String())
 	}
 	fams = scrapeURL(t, metricsURL)
 	if got := value(fams, "jamsostek_graphql_operation_duration_seconds", "operation", op, "cached", "false"); got != max(before, 0)+2 {
