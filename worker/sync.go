@@ -323,9 +323,10 @@ func (s *Syncer) prefetch(ctx context.Context, runID string, feed coverage.Feed,
 				f.decoded = s.decodePage(runID, feed, page.Data)
 			}
 			if span != nil {
-				span.SetAttributes(attribute.Int("jamsostek.records", len(page.Data)), attribute.Int("jamsostek.quarantined", len(f.decoded.bad)))
-				if err != nil {
+				if err != nil { // page is nil
 					span.SetStatus(codes.Error, "fetch failed")
+				} else {
+					span.SetAttributes(attribute.Int("jamsostek.records", len(page.Data)), attribute.Int("jamsostek.quarantined", len(f.decoded.bad)))
 				}
 				span.End()
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	otelcodes "go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -65,5 +66,27 @@ func TestSyncTraceAndLogs(t *testing.T) {
 		if !strings.Contains(l, "run="+run.ID) {
 			t.Errorf("a line of the run without its id: %s", l)
 		}
+	}
+}
+
+// TestSyncTraceOfAFailedFetch: a traced run whose feed fails ends with its
+// page span marked failed (and no crash on the missing page).
+func TestSyncTraceOfAFailedFetch(t *testing.T) {
+	s := storetest.Open(t)
+	rec := tracetest.NewSpanRecorder()
+	syncer := newSyncer(t, s, "http://127.0.0.1:1", 50) // nothing listens there
+	syncer.Tracer = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("test")
+	syncer.Logger = slog.New(slog.DiscardHandler)
+	if _, err := syncer.SyncFeed(context.Background(), coverage.FeedClaims, "test"); err == nil {
+		t.Fatal("a sync of a feed that does not answer succeeded")
+	}
+	var failed []string
+	for _, sp := range rec.Ended() {
+		if sp.Status().Code == otelcodes.Error {
+			failed = append(failed, sp.Name())
+		}
+	}
+	if strings.Join(failed, ",") != "sync page,sync claims" {
+		t.Errorf("failed spans %v, want the page's and the run's", failed)
 	}
 }
