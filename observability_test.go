@@ -281,6 +281,19 @@ func TestObservability(t *testing.T) {
 		t.Errorf("unchanged participants %v after a second sync, %v before", got, unchanged)
 	}
 
+	// Nothing personal in the exposition.
+	mr, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(mr.Body)
+	mr.Body.Close()
+	for _, p := range ds.Participants {
+		if bytes.Contains(text, []byte(p.NIK)) || bytes.Contains(text, []byte(p.Name)) || bytes.Contains(text, []byte(p.KPJ)) {
+			t.Fatalf("/metrics shows participant data (%s)", p.KPJ)
+		}
+	}
+
 	// The ops listener serves the same registry.
 	if ops := scrapeURL(t, "http://"+opsAddr+"/metrics"); value(ops, "jamsostek_sync_runs_total", "feed", "participants", "outcome", "succeeded") != 2 {
 		t.Errorf("the ops listener's metrics differ")
