@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/coverage"
@@ -36,8 +38,12 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*store.Sto
 // (store.Config.IndexInBackground): its coverage figures answer at once, its
 // record lists once the index is in.
 func openStoreWith(ctx context.Context, cfg config, logger *slog.Logger, background bool) (*store.Store, error) {
+	var monitor *event.CommandMonitor
+	if background && observe.TracingConfigured() { // serve, worker: spans of the driver's commands
+		monitor = observe.MongoMonitor()
+	}
 	s, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: logger,
-		IndexInBackground: background})
+		IndexInBackground: background, Monitor: monitor})
 	if err != nil {
 		return nil, err
 	}
