@@ -187,3 +187,45 @@ func TestMetricsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestPrometheusConfig: the example configuration loads strictly, loads
+// alerts.yml, and scrapes /metrics.
+func TestPrometheusConfig(t *testing.T) {
+	data, err := os.ReadFile("../deploy/prometheus/prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Global struct {
+			ScrapeInterval     string `yaml:"scrape_interval"`
+			EvaluationInterval string `yaml:"evaluation_interval"`
+		} `yaml:"global"`
+		RuleFiles     []string `yaml:"rule_files"`
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			MetricsPath   string `yaml:"metrics_path"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.UnmarshalWithOptions(data, &cfg, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
+		t.Fatalf("prometheus.yml: %v", err)
+	}
+	for _, d := range []string{cfg.Global.ScrapeInterval, cfg.Global.EvaluationInterval} {
+		if _, err := model.ParseDuration(d); err != nil {
+			t.Errorf("interval %q: %v", d, err)
+		}
+	}
+	if len(cfg.RuleFiles) != 1 || cfg.RuleFiles[0] != "alerts.yml" {
+		t.Errorf("rule_files %v, want [alerts.yml]", cfg.RuleFiles)
+	}
+	if len(cfg.ScrapeConfigs) != 2 {
+		t.Fatalf("%d scrape configs, want the API's and the worker's", len(cfg.ScrapeConfigs))
+	}
+	for _, s := range cfg.ScrapeConfigs {
+		if s.MetricsPath != "/metrics" || len(s.StaticConfigs) == 0 || len(s.StaticConfigs[0].Targets) == 0 {
+			t.Errorf("scrape config %+v", s)
+		}
+	}
+}
