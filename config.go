@@ -28,28 +28,24 @@ const defaultSchedule = "0 2 * * *"
 // config is parsed once, from the environment and then the flags, and passed
 // down explicitly.
 type config struct {
-	Addr    string
-	OpsAddr string // the operators' listener (ops.go: pprof); "" none
-	// MetricsCountsEvery is how long the metrics serve the store's counts
-	// (quarantine, open discrepancies, last runs) before a scrape reads them
-	// again; 0: observe.DefaultStoreCountsEvery. No flag: tests set it.
-	MetricsCountsEvery time.Duration
-	MongoURI           string
-	Database           string
-	DataDir            string
-	FeedBaseURL        string
-	FeedToken          string
-	PageSize           int
-	Schedule           string
-	FeedsConfig        string        // path of the feeds configuration file (YAML); "" for the defaults
-	LeaseTTL           time.Duration // lifetime of a sync's lease without renewal
-	StopGrace          time.Duration // how long syncs in progress may finish at shutdown
-	Introspection      bool
-	AdminKey           string // API key of the admin role; "" refuses every mutation
-	LogLevel           slog.Level
-	LogFormat          string
-	RulesFile          string           // JSON rule set of the reconciliation (tariffs, benefit ceilings); "" the defaults
-	Rules              coverage.RuleSet // read from RulesFile by parseConfig
+	Addr          string
+	OpsAddr       string // the operators' listener (ops.go: pprof); "" none
+	MongoURI      string
+	Database      string
+	DataDir       string
+	FeedBaseURL   string
+	FeedToken     string
+	PageSize      int
+	Schedule      string
+	FeedsConfig   string        // path of the feeds configuration file (YAML); "" for the defaults
+	LeaseTTL      time.Duration // lifetime of a sync's lease without renewal
+	StopGrace     time.Duration // how long syncs in progress may finish at shutdown
+	Introspection bool
+	AdminKey      string // API key of the admin role; "" refuses every mutation
+	LogLevel      slog.Level
+	LogFormat     string
+	RulesFile     string           // JSON rule set of the reconciliation (tariffs, benefit ceilings); "" the defaults
+	Rules         coverage.RuleSet // read from RulesFile by parseConfig
 
 	// limits of the API and the audit log (serve, demo): docs/security.md
 	Preset         string          // "development" or "production"
@@ -84,6 +80,11 @@ type config struct {
 
 	// keys create|list|revoke
 	Key keyArgs
+
+	// MetricsCountsEvery is how long the metrics serve the store's counts
+	// (quarantine, open discrepancies, last runs) before a scrape reads them
+	// again; 0: observe.DefaultStoreCountsEvery. No flag: tests set it.
+	MetricsCountsEvery time.Duration
 }
 
 // keyArgs are the arguments of `keys create` and `keys revoke`.
