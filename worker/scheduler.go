@@ -252,7 +252,8 @@ func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run covera
 	if req.ID == "" {
 		req.ID = newRunID(j.Feed)
 	}
-	logger := m.logger().With("feed", j.Feed, "run", req.ID)
+	base := m.logger().With("feed", j.Feed)
+	logger := base.With("run", req.ID) // a run that took place: its lines name it
 	m.mu.Lock()
 	if m.active == nil {
 		m.active = map[coverage.Feed]*activeRun{}
@@ -279,10 +280,10 @@ func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run covera
 	run, err = j.Syncer.Run(ctx, req)
 	if err != nil {
 		if run.Generation == 0 { // no lease: another process has it, nothing ran
-			if errors.Is(err, store.ErrLeaseHeld) {
-				logger.Info("sync skipped", "trigger", req.Trigger, "reason", err)
+			if errors.Is(err, store.ErrLeaseHeld) { // no run: no run id
+				base.Info("sync skipped", "trigger", req.Trigger, "reason", err)
 			} else { // the database did not answer, say
-				logger.Error("sync failed: could not take the feed's lease", "trigger", req.Trigger, "error", err)
+				base.Error("sync failed: could not take the feed's lease", "trigger", req.Trigger, "error", err)
 			}
 			return run, err
 		}
