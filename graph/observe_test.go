@@ -4,18 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph"
 	"github.com/cilegon/jamsostek/observe"
+	"github.com/cilegon/jamsostek/store"
 )
 
 // graphMetrics is how serve gives the handler its metrics.
@@ -186,6 +192,49 @@ func TestReadyzDegraded(t *testing.T) {
 		f.handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		if w.Code != c.code || w.Body.String() != c.body {
 			t.Errorf("Ready %v: %d %q, want %d %q", c.err, w.Code, w.Body, c.code, c.body)
+		}
+	}
+}
+
+// TestTraceReachesTheDriver: with the driver's command monitor installed
+// (as serve does when tracing is on), a store call's commands are spans
+// under the call's: HTTP > graphql > store SyncRuns > mongodb find.
+func TestTraceReachesTheDriver(t *testing.T) {
+	ctx := context.Background()
+	cfg := store.Config{URI: os.Getenv("MONGODB_URI"), DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), Monitor: observe.MongoMonitor()}
+	if cfg.URI != "" {
+		cfg.Database = "jamsostek_test_trace_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if cfg.URI != "" {
+			_ = s.DropDatabase(ctx)
+		}
+		_ = s.Close(ctx)
+	}()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	h := observe.Middleware(nil, tp.Tracer("test"), graph.NewHandler(graph.Config{Records: s, SyncLog: s, Areas: coverage.Cilegon(),
+		Authenticate: testAuth, CursorKey: testCursorKey, Logger: slog.New(slog.DiscardHandler)}))
+	f := &fixture{store: s, handler: h}
+	if code, resp := f.post(t, `{ syncRuns(first: 3) { id } }`, nil); code != 200 || len(resp.Errors) > 0 {
+		t.Fatalf("%d %+v", code, resp.Errors)
+	}
+	byName := map[string]sdktrace.ReadOnlySpan{}
+	for _, sp := range rec.Ended() {
+		byName[sp.Name()] = sp
+	}
+	chain := []string{"HTTP /query", "graphql query:syncRuns", "store SyncRuns", "mongodb find"}
+	for i := 1; i < len(chain); i++ {
+		child, parent := byName[chain[i]], byName[chain[i-1]]
+		if child == nil || parent == nil {
+			t.Fatalf("spans %v, want the chain %v", names(rec.Ended()), chain)
+		}
+		if child.Parent().SpanID() != parent.SpanContext().SpanID() {
+			t.Errorf("%s is not %s's child", chain[i], chain[i-1])
 		}
 	}
 }
