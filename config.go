@@ -80,6 +80,11 @@ type config struct {
 
 	// keys create|list|revoke
 	Key keyArgs
+
+	// MetricsCountsEvery is how long the metrics serve the store's counts
+	// (quarantine, open discrepancies, last runs) before a scrape reads them
+	// again; 0: observe.DefaultStoreCountsEvery. No flag: tests set it.
+	MetricsCountsEvery time.Duration
 }
 
 // keyArgs are the arguments of `keys create` and `keys revoke`.
@@ -459,7 +464,7 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	switch cmd {
 	case "serve", "worker", "demo":
-		fs.StringVar(&c.OpsAddr, "ops-addr", env("JAMSOSTEK_OPS_ADDR", ""), "listen address of the operators' endpoints (/debug/pprof/), host:port, e.g. 127.0.0.1:6060; they need no key, so bind it to loopback or a network only operators reach; empty: off (env JAMSOSTEK_OPS_ADDR)")
+		fs.StringVar(&c.OpsAddr, "ops-addr", env("JAMSOSTEK_OPS_ADDR", ""), "listen address of the operators' endpoints (/debug/pprof/, /metrics), host:port, e.g. 127.0.0.1:6060; they need no key, so bind it to loopback or a network only operators reach; empty: off (env JAMSOSTEK_OPS_ADDR)")
 	}
 	switch cmd {
 	case "serve", "worker":

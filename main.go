@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Asia/Jakarta without the host's zoneinfo
+
+	"github.com/cilegon/jamsostek/observe"
 )
 
 const usage = `jamsostek: employment social security coverage for a city (Kota Cilegon).
@@ -65,9 +67,10 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_MAX_RESPONSE_MIB largest answer in MiB, 1 to 1024 (default 8)
   JAMSOSTEK_CORS_ORIGINS    web origins that may call the API from a browser
   JAMSOSTEK_AUDIT_RETENTION how long audit entries are kept (default 400d)
-  JAMSOSTEK_OPS_ADDR        operators' listener (Go profiler), e.g. 127.0.0.1:6060 (default none)
+  JAMSOSTEK_OPS_ADDR        operators' listener (Go profiler, /metrics), e.g. 127.0.0.1:6060 (default none)
   JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
   JAMSOSTEK_LOG_FORMAT      text or json (default text)
+  OTEL_EXPORTER_OTLP_ENDPOINT  OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 (default none: no traces)
   GOMEMLIMIT                the Go heap's soft limit (default 90% of the container's cgroup memory limit, if any)
 
 Exit status: 0 done, 1 failed, 2 a mistake in the command line or the configuration.
@@ -167,8 +170,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
+	// The lines of a request carry its id (observe.LogHandler).
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(observe.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(observe.LogHandler(slog.NewTextHandler(w, opts)))
 }

@@ -18,14 +18,19 @@ import (
 //	/debug/pprof/profile   CPU profile (?seconds=30)
 //	/debug/pprof/heap      heap profile (allocs, goroutine, block, mutex: likewise)
 //	/debug/pprof/trace     execution trace
+//	/metrics               the Prometheus metrics (as on the API's listener;
+//	                       the only place a worker without API serves them)
 //
 // It asks for no key: bind it to loopback (127.0.0.1:6060) or to a network
 // only operators reach. A profile is read with
 // `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30`.
 
 // opsHandler serves the operators' endpoints.
-func opsHandler() http.Handler {
+func opsHandler(metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -37,7 +42,7 @@ func opsHandler() http.Handler {
 // startOps takes the operators' address and serves it until ctx ends; ""
 // starts nothing. A listener on an address other hosts can reach is
 // allowed, with a warning.
-func startOps(ctx context.Context, addr string, logger *slog.Logger, wg *sync.WaitGroup) error {
+func startOps(ctx context.Context, addr string, metrics http.Handler, logger *slog.Logger, wg *sync.WaitGroup) error {
 	if addr == "" {
 		return nil
 	}
@@ -52,7 +57,7 @@ func startOps(ctx context.Context, addr string, logger *slog.Logger, wg *sync.Wa
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := serveHTTP(ctx, ln, opsHandler()); err != nil && err != http.ErrServerClosed {
+		if err := serveHTTP(ctx, ln, opsHandler(metrics)); err != nil && err != http.ErrServerClosed {
 			logger.Error("operators' listener stopped", "error", err)
 		}
 	}()

@@ -14,10 +14,13 @@ import (
 	"syscall"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/event"
+
 	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph"
+	"github.com/cilegon/jamsostek/observe"
 	"github.com/cilegon/jamsostek/store"
 	"github.com/cilegon/jamsostek/worker"
 )
@@ -35,8 +38,12 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*store.Sto
 // (store.Config.IndexInBackground): its coverage figures answer at once, its
 // record lists once the index is in.
 func openStoreWith(ctx context.Context, cfg config, logger *slog.Logger, background bool) (*store.Store, error) {
+	var monitor *event.CommandMonitor
+	if background && observe.TracingConfigured() { // serve, worker: spans of the driver's commands
+		monitor = observe.MongoMonitor()
+	}
 	s, err := store.Open(ctx, store.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: logger,
-		IndexInBackground: background})
+		IndexInBackground: background, Monitor: monitor})
 	if err != nil {
 		return nil, err
 	}
@@ -103,14 +110,25 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	// goroutines started here end before serveWith does.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := startOps(ctx, cfg.OpsAddr, logger, &wg); err != nil {
+	obs, err := newObservability(ctx, cfg, s, logger)
+	if err != nil {
+		return err
+	}
+	defer obs.close(logger)
+	if err := startOps(ctx, cfg.OpsAddr, obs.metrics.Handler(), logger, &wg); err != nil {
 		return err
 	}
 
 	svc := newAnalytics(s, cfg, logger)
+	svc.Finished, svc.Tracer = obs.metrics.ReconcileRun, obs.tracer
 	jobs, err := feedJobs(cfg, s, logger)
 	if err != nil {
 		return err
+	}
+	for _, j := range jobs {
+		if j.Syncer != nil {
+			j.Syncer.Tracer = obs.tracer
+		}
 	}
 	// The reconciliations of this process: after each sync that changed
 	// data, and one now when the stored data is newer than the figures (a
@@ -120,7 +138,10 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 	if len(jobs) > 0 {
 		manager = &worker.Manager{Jobs: jobs, Store: s, Logger: logger, StopGrace: cfg.StopGrace}
 		rec.Busy = func() bool { return len(manager.Running()) > 0 }
-		manager.AfterRun = rec.AfterRun
+		manager.AfterRun = func(ctx context.Context, run coverage.SyncRun) {
+			obs.metrics.SyncRun(ctx, run)
+			rec.AfterRun(ctx, run)
+		}
 	}
 	wg.Add(1)
 	go func() {
@@ -144,6 +165,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		<-ctx.Done()
 		return nil
 	}
+	obs.watchRollup(svc) // the rollup an API serves (a worker loads none until it reconciles)
 	startAnalytics(ctx, svc, logger, &wg)
 	if err := startAuditRetention(ctx, s, cfg.AuditRetention, logger, &wg); err != nil {
 		return err
@@ -171,7 +193,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		Areas:                coverage.Cilegon(),
 		Introspection:        cfg.Introspection,
 		Logger:               logger,
-		Ready:                s.Ping,
+		Ready:                readiness(s, svc),
 		Analytics:            svc,
 		ReconcileLog:         s,
 		Authenticate:         authenticate,
@@ -185,10 +207,14 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		CORSOrigins:          cfg.CORSOrigins,
 		StoreCallsPerRequest: cfg.StoreCalls,
 		MaxResponseBytes:     int64(cfg.MaxResponseMiB) << 20,
+		Metrics:              graphMetrics{obs.metrics},
+		MetricsHandler:       obs.metrics.Handler(),
 	})
 	// The server's write timeout leaves the request timeout room to answer
 	// TIMEOUT itself.
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	// Outside everything: the request id, the request's span and its
+	// duration (package observe).
+	srv := &http.Server{Handler: observe.Middleware(obs.metrics, obs.tracer, handler), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: max(2*time.Minute, cfg.RequestTimeout+10*time.Second)}
 	addr := ln.Addr().String()
 	logger.Info("GraphQL API listening", "addr", addr, "graphiql", "http://"+displayHost(addr)+"/", "endpoint", "/query")

@@ -32,6 +32,10 @@ import (
 	"time"
 	"unsafe"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/store"
@@ -112,6 +116,12 @@ type Service struct {
 	LeaseTTL time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+
+	// Finished, when set, is called with each pass this process ends
+	// (succeeded or failed), after it is saved: the metrics.
+	Finished func(coverage.ReconcileRun)
+	// Tracer, when set, makes a span of each pass ("reconcile"); nil: none.
+	Tracer trace.Tracer
 
 	// AnswerCacheBytes bounds the answers kept per rollup version and
 	// question (answerCache); 0: DefaultAnswerCacheBytes, negative: none.
@@ -204,6 +214,17 @@ func (s *Service) dataAsOf(ctx context.Context) (time.Time, map[coverage.Feed]ti
 // ErrReconciling). ReconcileWhenFree waits for it instead.
 func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.ReconcileRun, err error) {
 	id := newRunID()
+	if s.Tracer != nil {
+		var span trace.Span
+		ctx, span = s.Tracer.Start(ctx, "reconcile", trace.WithAttributes(attribute.String("jamsostek.run_id", id), attribute.String("jamsostek.trigger", trigger)))
+		defer func() {
+			span.SetAttributes(attribute.String("jamsostek.status", string(run.Status)), attribute.Int64("jamsostek.rollup_version", run.RollupVersion))
+			if err != nil {
+				span.SetStatus(codes.Error, "reconciliation failed")
+			}
+			span.End()
+		}()
+	}
 	lease, err := s.takeLease(ctx, id)
 	if err != nil {
 		return run, err
@@ -245,6 +266,9 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 		log.Info("reconciliation finished", "status", run.Status, "people", run.People, "read", run.Read,
 			"found", run.Findings.Found, "opened", run.Findings.Opened, "resolved", run.Findings.Resolved,
 			"version", run.RollupVersion, "cells", run.Cells, "seconds", run.FinishedAt.Sub(run.StartedAt).Seconds(), "error", run.Error)
+		if s.Finished != nil {
+			s.Finished(run)
+		}
 	}()
 	cfg, err := s.EngineConfig(ctx)
 	if err != nil {

@@ -90,7 +90,7 @@ func (s *Service) takeLease(ctx context.Context, runID string) (store.Lease, err
 func (s *Service) abandonRuns(ctx context.Context, l store.Lease) {
 	runs, err := s.Store.ReconcileRuns(ctx, 100)
 	if err != nil {
-		s.logger().Warn("read reconciliation runs", "error", err)
+		s.logger().Warn("read reconciliation runs", "run", l.RunID, "error", err)
 		return
 	}
 	for _, r := range runs {
@@ -100,7 +100,7 @@ func (s *Service) abandonRuns(ctx context.Context, l store.Lease) {
 		r.Status, r.FinishedAt = coverage.RunFailed, s.now()
 		r.Error = "abandoned: its process stopped before the end (the reconciliation's lease was free again at " + l.AcquiredAt.UTC().Format(time.RFC3339) + ")"
 		if err := s.Store.SaveReconcileRun(ctx, r); err != nil {
-			s.logger().Warn("mark an abandoned reconciliation run", "run", r.ID, "error", err)
+			s.logger().Warn("mark an abandoned reconciliation run", "run", l.RunID, "abandoned", r.ID, "error", err)
 		}
 	}
 }
@@ -127,7 +127,7 @@ func (s *Service) hold(ctx context.Context, l store.Lease, lost context.CancelCa
 					lost(err)
 					return
 				case err != nil && ctx.Err() == nil:
-					s.logger().Warn("reconciliation lease renewal failed", "error", err)
+					s.logger().Warn("reconciliation lease renewal failed", "run", l.RunID, "error", err)
 				case err == nil:
 					l = nl
 				}
@@ -140,7 +140,7 @@ func (s *Service) hold(ctx context.Context, l store.Lease, lost context.CancelCa
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer rcancel()
 		if err := s.Store.ReleaseLease(rctx, l); err != nil {
-			s.logger().Warn("release reconciliation lease", "error", err)
+			s.logger().Warn("release reconciliation lease", "run", l.RunID, "error", err)
 		}
 	}
 }

@@ -136,7 +136,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (coverage.Principal, error
 	}
 	p, err := a.Credentials(r.Context(), creds)
 	if err != nil {
-		a.log.Debug("authentication refused", "remote", r.RemoteAddr, "reason", coverage.ErrorMessage(err), "error", err)
+		a.log.DebugContext(r.Context(), "authentication refused", "remote", r.RemoteAddr, "reason", coverage.ErrorMessage(err), "error", err)
 	}
 	return p, err
 }
@@ -191,7 +191,7 @@ func (a *Authenticator) apiKey(ctx context.Context, creds string) (coverage.Prin
 	}
 	k, found, err := a.cache.get(ctx, id)
 	if err != nil {
-		a.log.Warn("cannot read an API key", "id", id, "error", err)
+		a.log.WarnContext(ctx, "cannot read an API key", "id", id, "error", err)
 		return coverage.Principal{}, &coverage.Error{Code: coverage.EUNAVAILABLE, Message: "cannot check the API key now: the database does not answer; try again", Err: err}
 	}
 	// Unknown id and wrong secret read alike.

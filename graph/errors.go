@@ -35,10 +35,15 @@ var extensionCodes = map[string]string{
 //   - a coverage error shows its code (extensionCodes) and user-safe message;
 //   - any other error, or an unknown code, is internal: logged with its detail
 //     and shown as "internal error" with code INTERNAL.
-func presenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
+//
+// Each error is counted by its code in metrics, when set.
+func presenter(logger *slog.Logger, metrics Metrics) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := present(ctx, logger, err)
 		countError(ctx, gerr) // the error's share of the answer (requestlimits.go)
+		if metrics != nil {
+			metrics.GraphQLError(errorCode(gerr.Extensions))
+		}
 		return gerr
 	}
 }

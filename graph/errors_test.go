@@ -45,7 +45,7 @@ func TestPresenterMapsCodes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var log bytes.Buffer
-			got := presenter(slog.New(slog.NewTextHandler(&log, nil)))(context.Background(), tc.err)
+			got := presenter(slog.New(slog.NewTextHandler(&log, nil)), nil)(context.Background(), tc.err)
 			if got.Message != tc.message {
 				t.Errorf("message: got %q, want %q", got.Message, tc.message)
 			}
@@ -66,7 +66,7 @@ func TestPresenterKeepsQueryErrors(t *testing.T) {
 	// Parse, validation, complexity and depth errors carry gqlgen's own code.
 	verr := gqlerror.Errorf(`Cannot query field "nama" on type "Participant".`)
 	verr.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
-	got := presenter(slog.New(slog.DiscardHandler))(context.Background(), verr)
+	got := presenter(slog.New(slog.DiscardHandler), nil)(context.Background(), verr)
 	if got.Message != verr.Message || got.Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
 		t.Errorf("got %q %v, want the validation error unchanged", got.Message, got.Extensions)
 	}
@@ -80,7 +80,7 @@ func TestRecoverLogsOnceAndHidesThePanic(t *testing.T) {
 	if code := coverage.ErrorCode(err); code != coverage.EINTERNAL {
 		t.Fatalf("code: got %q, want %q", code, coverage.EINTERNAL)
 	}
-	got := presenter(logger)(ctx, err)
+	got := presenter(logger, nil)(ctx, err)
 	if got.Message != "internal error" || got.Extensions["code"] != "INTERNAL" {
 		t.Errorf("got %q %v, want internal error INTERNAL", got.Message, got.Extensions)
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -85,6 +86,14 @@ type Config struct {
 	// ResponseCache bounds the cache of analytics answers replayed to
 	// callers of the same scope (respcache.go; zero: the defaults).
 	ResponseCache ResponseCache
+
+	// Metrics receives the GraphQL operations' durations (replays from the
+	// response cache included) and errors by code (observe.go); nil: none.
+	// MetricsHandler, when set, is served at GET /metrics. Spans of the
+	// operations and of the store calls are made when the request's context
+	// carries a recording span (package observe's middleware starts one).
+	Metrics        Metrics
+	MetricsHandler http.Handler
 }
 
 // Request limits of /query.
@@ -103,10 +112,13 @@ const (
 //	GET  /         GraphiQL, pointed at /query
 //	     /query    GraphQL over GET, POST (JSON) and multipart forms
 //	GET  /healthz  200 "ok" while the process serves
-//	GET  /readyz   200 "ready" when Config.Ready returns nil, else 503 and the reason
+//	GET  /readyz   200 "ready" when Config.Ready returns nil ("ready: " and the
+//	               reason when it returns Degraded), else 503 and the reason
+//	GET  /metrics  Config.MetricsHandler (Prometheus), when set
 //
 // Every request to /query is authenticated (auth.go) and audited (audit.go);
-// /, /healthz and /readyz are open (GraphiQL's page carries no data).
+// /, /healthz, /readyz and /metrics are open (GraphiQL's page carries no
+// data; the metrics nothing personal: docs/observability.md).
 //
 // It panics if Records, SyncLog or Areas is nil, or CursorKey is not
 // CursorKeySize bytes.
@@ -157,12 +169,21 @@ func NewHandler(cfg Config) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if cfg.MetricsHandler != nil {
+		mux.Handle("GET /metrics", cfg.MetricsHandler)
+	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if cfg.Ready != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 			defer cancel()
-			if err := cfg.Ready(ctx); err != nil {
+			err := cfg.Ready(ctx)
+			var degraded Degraded
+			if errors.As(err, &degraded) {
+				_, _ = w.Write([]byte("ready: " + string(degraded) + "\n"))
+				return
+			}
+			if err != nil {
 				cfg.Logger.WarnContext(ctx, "not ready", "error", err)
 				w.WriteHeader(http.StatusServiceUnavailable)
 				_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
@@ -210,6 +231,7 @@ func newServer(cfg Config, audit *auditor, cache *respCache) (*handler.Server, [
 	gc.Directives.PersonalData = personalData
 
 	srv := handler.New(generated.NewExecutableSchema(gc))
+	srv.AroundResponses(observer{cfg.Metrics}.responses) // the operation's duration and span (observe.go)
 	transports := []graphql.Transport{
 		transport.Options{},
 		transport.SSE{}, // subscriptions; before POST, which would take the request
@@ -252,10 +274,17 @@ func newServer(cfg Config, audit *auditor, cache *respCache) (*handler.Server, [
 	}
 	srv.AroundResponses(audit.responses)
 	srv.AroundResponses(limitResponse) // inside the audit's: it sees the answer as sent
-	srv.SetErrorPresenter(presenter(cfg.Logger))
+	srv.SetErrorPresenter(presenter(cfg.Logger, cfg.Metrics))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	return srv, transports
 }
+
+// Degraded is what Config.Ready returns when the API is ready but does not
+// serve everything (no coverage rollup yet, say): /readyz answers 200
+// "ready: " and the reason.
+type Degraded string
+
+func (d Degraded) Error() string { return string(d) }
 
 // shortOnly is a cache that does not keep queries longer than maxCachedQuery
 // bytes (size tells a query's length from an entry).

@@ -11,6 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cilegon/jamsostek/coverage"
 )
@@ -111,13 +113,27 @@ func take(ctx context.Context, sem chan struct{}) (release func(), err error) {
 }
 
 // slotted runs a store call in one of the request's slots.
-func slotted(ctx context.Context, call func() error) error {
+//
+// When the request is traced, the call is a span named "store <name>" (its
+// wait for a slot included).
+func slotted(ctx context.Context, name string, call func(ctx context.Context) error) (err error) {
+	callCtx := ctx
+	if parent := trace.SpanFromContext(ctx); parent.IsRecording() {
+		var span trace.Span
+		callCtx, span = parent.TracerProvider().Tracer(tracerName).Start(ctx, "store "+name, trace.WithSpanKind(trace.SpanKindClient))
+		defer func() {
+			if err != nil {
+				span.SetStatus(codes.Error, "store call failed")
+			}
+			span.End()
+		}()
+	}
 	release, err := acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	return call()
+	return call(callCtx) // the store's own spans (its driver's commands) under this one
 }
 
 // figure computes an answer from the rollup in memory, one at a time in a
@@ -139,10 +155,10 @@ func figure(ctx context.Context, call func() error) error {
 }
 
 // slot runs a store call that returns a value in one of the request's slots.
-func slot[T any](ctx context.Context, call func() (T, error)) (T, error) {
+func slot[T any](ctx context.Context, name string, call func(ctx context.Context) (T, error)) (T, error) {
 	var v T
-	err := slotted(ctx, func() (err error) {
-		v, err = call()
+	err := slotted(ctx, name, func(ctx context.Context) (err error) {
+		v, err = call(ctx)
 		return err
 	})
 	return v, err
@@ -274,41 +290,51 @@ type throttledRecords struct{ next coverage.Records }
 var _ coverage.Records = throttledRecords{}
 
 func (t throttledRecords) Participants(ctx context.Context, f coverage.ParticipantFilter, p coverage.PageRequest) (coverage.Page[coverage.Participant], error) {
-	return slot(ctx, func() (coverage.Page[coverage.Participant], error) { return t.next.Participants(ctx, f, p) })
+	return slot(ctx, "Participants", func(ctx context.Context) (coverage.Page[coverage.Participant], error) {
+		return t.next.Participants(ctx, f, p)
+	})
 }
 
 func (t throttledRecords) Participant(ctx context.Context, kpj string) (*coverage.Participant, error) {
-	return slot(ctx, func() (*coverage.Participant, error) { return t.next.Participant(ctx, kpj) })
+	return slot(ctx, "Participant", func(ctx context.Context) (*coverage.Participant, error) { return t.next.Participant(ctx, kpj) })
 }
 
 func (t throttledRecords) Contributions(ctx context.Context, f coverage.ContributionFilter, p coverage.PageRequest) (coverage.Page[coverage.Contribution], error) {
-	return slot(ctx, func() (coverage.Page[coverage.Contribution], error) { return t.next.Contributions(ctx, f, p) })
+	return slot(ctx, "Contributions", func(ctx context.Context) (coverage.Page[coverage.Contribution], error) {
+		return t.next.Contributions(ctx, f, p)
+	})
 }
 
 func (t throttledRecords) Claims(ctx context.Context, f coverage.ClaimFilter, p coverage.PageRequest) (coverage.Page[coverage.Claim], error) {
-	return slot(ctx, func() (coverage.Page[coverage.Claim], error) { return t.next.Claims(ctx, f, p) })
+	return slot(ctx, "Claims", func(ctx context.Context) (coverage.Page[coverage.Claim], error) { return t.next.Claims(ctx, f, p) })
 }
 
 func (t throttledRecords) Roster(ctx context.Context, f coverage.RosterFilter, p coverage.PageRequest) (coverage.Page[coverage.RosterEntry], error) {
-	return slot(ctx, func() (coverage.Page[coverage.RosterEntry], error) { return t.next.Roster(ctx, f, p) })
+	return slot(ctx, "Roster", func(ctx context.Context) (coverage.Page[coverage.RosterEntry], error) {
+		return t.next.Roster(ctx, f, p)
+	})
 }
 
 func (t throttledRecords) Workforce(ctx context.Context, f coverage.WorkforceFilter) ([]coverage.WorkforceTarget, error) {
-	return slot(ctx, func() ([]coverage.WorkforceTarget, error) { return t.next.Workforce(ctx, f) })
+	return slot(ctx, "Workforce", func(ctx context.Context) ([]coverage.WorkforceTarget, error) { return t.next.Workforce(ctx, f) })
 }
 
 func (t throttledRecords) ContributionsByKPJ(ctx context.Context, kpjs []string, f coverage.ContributionFilter, p coverage.PageRequest) (map[string]coverage.Page[coverage.Contribution], error) {
-	return slot(ctx, func() (map[string]coverage.Page[coverage.Contribution], error) {
+	return slot(ctx, "ContributionsByKPJ", func(ctx context.Context) (map[string]coverage.Page[coverage.Contribution], error) {
 		return t.next.ContributionsByKPJ(ctx, kpjs, f, p)
 	})
 }
 
 func (t throttledRecords) ClaimsByKPJ(ctx context.Context, kpjs []string, f coverage.ClaimFilter, p coverage.PageRequest) (map[string]coverage.Page[coverage.Claim], error) {
-	return slot(ctx, func() (map[string]coverage.Page[coverage.Claim], error) { return t.next.ClaimsByKPJ(ctx, kpjs, f, p) })
+	return slot(ctx, "ClaimsByKPJ", func(ctx context.Context) (map[string]coverage.Page[coverage.Claim], error) {
+		return t.next.ClaimsByKPJ(ctx, kpjs, f, p)
+	})
 }
 
 func (t throttledRecords) RosterByNIK(ctx context.Context, niks []string) (map[string][]coverage.RosterEntry, error) {
-	return slot(ctx, func() (map[string][]coverage.RosterEntry, error) { return t.next.RosterByNIK(ctx, niks) })
+	return slot(ctx, "RosterByNIK", func(ctx context.Context) (map[string][]coverage.RosterEntry, error) {
+		return t.next.RosterByNIK(ctx, niks)
+	})
 }
 
 type throttledSyncLog struct{ next coverage.SyncLog }
@@ -316,15 +342,17 @@ type throttledSyncLog struct{ next coverage.SyncLog }
 var _ coverage.SyncLog = throttledSyncLog{}
 
 func (t throttledSyncLog) SyncRuns(ctx context.Context, feed coverage.Feed, first int) ([]coverage.SyncRun, error) {
-	return slot(ctx, func() ([]coverage.SyncRun, error) { return t.next.SyncRuns(ctx, feed, first) })
+	return slot(ctx, "SyncRuns", func(ctx context.Context) ([]coverage.SyncRun, error) { return t.next.SyncRuns(ctx, feed, first) })
 }
 
 func (t throttledSyncLog) SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error) {
-	return slot(ctx, func() (*coverage.SyncRun, error) { return t.next.SyncRun(ctx, id) })
+	return slot(ctx, "SyncRun", func(ctx context.Context) (*coverage.SyncRun, error) { return t.next.SyncRun(ctx, id) })
 }
 
 func (t throttledSyncLog) Quarantine(ctx context.Context, f coverage.QuarantineFilter, p coverage.PageRequest) (coverage.Page[coverage.Quarantined], error) {
-	return slot(ctx, func() (coverage.Page[coverage.Quarantined], error) { return t.next.Quarantine(ctx, f, p) })
+	return slot(ctx, "Quarantine", func(ctx context.Context) (coverage.Page[coverage.Quarantined], error) {
+		return t.next.Quarantine(ctx, f, p)
+	})
 }
 
 type throttledReconcileLog struct{ next ReconcileLog }
@@ -332,27 +360,35 @@ type throttledReconcileLog struct{ next ReconcileLog }
 var _ ReconcileLog = throttledReconcileLog{}
 
 func (t throttledReconcileLog) Discrepancies(ctx context.Context, f coverage.DiscrepancyFilter, p coverage.PageRequest) (coverage.Page[coverage.Discrepancy], error) {
-	return slot(ctx, func() (coverage.Page[coverage.Discrepancy], error) { return t.next.Discrepancies(ctx, f, p) })
+	return slot(ctx, "Discrepancies", func(ctx context.Context) (coverage.Page[coverage.Discrepancy], error) {
+		return t.next.Discrepancies(ctx, f, p)
+	})
 }
 
 func (t throttledReconcileLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error) {
-	return slot(ctx, func() (map[coverage.DiscrepancyKind]int64, error) { return t.next.DiscrepancyCounts(ctx, f) })
+	return slot(ctx, "DiscrepancyCounts", func(ctx context.Context) (map[coverage.DiscrepancyKind]int64, error) {
+		return t.next.DiscrepancyCounts(ctx, f)
+	})
 }
 
 func (t throttledReconcileLog) Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error) {
-	return slot(ctx, func() (*coverage.Discrepancy, error) { return t.next.Discrepancy(ctx, id) })
+	return slot(ctx, "Discrepancy", func(ctx context.Context) (*coverage.Discrepancy, error) { return t.next.Discrepancy(ctx, id) })
 }
 
 func (t throttledReconcileLog) AcknowledgeDiscrepancy(ctx context.Context, id, by string, at time.Time) (*coverage.Discrepancy, error) {
-	return slot(ctx, func() (*coverage.Discrepancy, error) { return t.next.AcknowledgeDiscrepancy(ctx, id, by, at) })
+	return slot(ctx, "AcknowledgeDiscrepancy", func(ctx context.Context) (*coverage.Discrepancy, error) {
+		return t.next.AcknowledgeDiscrepancy(ctx, id, by, at)
+	})
 }
 
 func (t throttledReconcileLog) ResolveDiscrepancy(ctx context.Context, id, by, note string, at time.Time) (*coverage.Discrepancy, error) {
-	return slot(ctx, func() (*coverage.Discrepancy, error) { return t.next.ResolveDiscrepancy(ctx, id, by, note, at) })
+	return slot(ctx, "ResolveDiscrepancy", func(ctx context.Context) (*coverage.Discrepancy, error) {
+		return t.next.ResolveDiscrepancy(ctx, id, by, note, at)
+	})
 }
 
 func (t throttledReconcileLog) ReconcileRuns(ctx context.Context, first int) ([]coverage.ReconcileRun, error) {
-	return slot(ctx, func() ([]coverage.ReconcileRun, error) { return t.next.ReconcileRuns(ctx, first) })
+	return slot(ctx, "ReconcileRuns", func(ctx context.Context) ([]coverage.ReconcileRun, error) { return t.next.ReconcileRuns(ctx, first) })
 }
 
 type throttledAuditLog struct{ next AuditLog }
@@ -360,9 +396,11 @@ type throttledAuditLog struct{ next AuditLog }
 var _ AuditLog = throttledAuditLog{}
 
 func (t throttledAuditLog) Append(ctx context.Context, e coverage.AuditEntry) error {
-	return slotted(ctx, func() error { return t.next.Append(ctx, e) })
+	return slotted(ctx, "Append", func(ctx context.Context) error { return t.next.Append(ctx, e) })
 }
 
 func (t throttledAuditLog) AuditEntries(ctx context.Context, f coverage.AuditFilter, p coverage.PageRequest) (coverage.Page[coverage.AuditEntry], error) {
-	return slot(ctx, func() (coverage.Page[coverage.AuditEntry], error) { return t.next.AuditEntries(ctx, f, p) })
+	return slot(ctx, "AuditEntries", func(ctx context.Context) (coverage.Page[coverage.AuditEntry], error) {
+		return t.next.AuditEntries(ctx, f, p)
+	})
 }

@@ -153,6 +153,7 @@ type cacheEntry struct {
 	deps       dep
 	gens       gens
 	filled     time.Time
+	op         OperationObserver // the series its replays are observed in; nil: none
 	prev, next *cacheEntry
 }
 
@@ -249,6 +250,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		start := time.Now()
 		kb := keyBufs.Get().(*keyBuf)
 		defer func() {
 			if kb.body.Cap() <= 4*maxCachedRequest { // a large body's buffer is not kept
@@ -290,7 +292,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 				return
 			}
 			c.hits.Add(1)
-			replay(w, r, e)
+			replay(w, r, e, start)
 			return
 		}
 		f := c.flights[h]
@@ -309,7 +311,7 @@ func (c *respCache) middleware(next http.Handler) http.Handler {
 			select {
 			case <-f.done:
 				if e := f.entry; e != nil && !e.pass && e.gens == g {
-					replay(w, r, e)
+					replay(w, r, e, start)
 					return
 				}
 			case <-r.Context().Done():
@@ -343,7 +345,7 @@ func (c *respCache) fill(w http.ResponseWriter, r *http.Request, next http.Handl
 		switch {
 		case st.cacheable() && !rec.over && rec.status == http.StatusOK && rec.buf.Len() > 0:
 			e = &cacheEntry{hash: h, key: f.key, body: bytes.Clone(rec.buf.Bytes()), ctype: slices.Clone(w.Header().Values("Content-Type")),
-				deps: st.deps, gens: g, filled: c.now()}
+				deps: st.deps, gens: g, filled: c.now(), op: st.op}
 			e.compress()
 			c.add(e)
 		case st.ineligible():
@@ -422,8 +424,9 @@ func (c *respCache) remove(e *cacheEntry) {
 	c.size -= e.bytes()
 }
 
-// replay writes a kept answer, gzipped when the caller takes it.
-func replay(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
+// replay writes a kept answer, gzipped when the caller takes it, and counts
+// it as its operation's (served from the cache) when it has one.
+func replay(w http.ResponseWriter, r *http.Request, e *cacheEntry, start time.Time) {
 	h := w.Header()
 	if e.ctype != nil {
 		h["Content-Type"] = e.ctype
@@ -433,12 +436,15 @@ func replay(w http.ResponseWriter, r *http.Request, e *cacheEntry) {
 		h["Content-Encoding"] = gzipEncoding
 		h["Content-Length"] = e.gzLen
 		_, _ = w.Write(e.gz)
-		return
+	} else {
+		if e.bodyLen != nil {
+			h["Content-Length"] = e.bodyLen
+		}
+		_, _ = w.Write(e.body)
 	}
-	if e.bodyLen != nil {
-		h["Content-Length"] = e.bodyLen
+	if e.op != nil {
+		e.op.Observe(time.Since(start), true)
 	}
-	_, _ = w.Write(e.body)
 }
 
 var gzipEncoding = []string{"gzip"}
@@ -489,6 +495,7 @@ type cacheState struct {
 	failed   bool
 	answered bool // its response came back, without errors
 	eligible bool
+	op       OperationObserver // its operation's series (observer.responses)
 }
 
 type cacheStateKey struct{}

@@ -411,13 +411,17 @@ func (a scopedAnalytics) DeclaredTotals(ctx context.Context, year int) ([]reconc
 }
 
 func (a scopedAnalytics) Reconcile(ctx context.Context, trigger string) (coverage.ReconcileRun, error) {
-	return slot(ctx, func() (coverage.ReconcileRun, error) { return a.next.Reconcile(ctx, trigger) })
+	return slot(ctx, "Reconcile", func(ctx context.Context) (coverage.ReconcileRun, error) { return a.next.Reconcile(ctx, trigger) })
 }
 
 func (a scopedAnalytics) SetDeclaredTotal(ctx context.Context, d coverage.DeclaredTotal) (reconcile.DeclaredComparison, error) {
-	return slot(ctx, func() (reconcile.DeclaredComparison, error) { return a.next.SetDeclaredTotal(ctx, d) })
+	return slot(ctx, "SetDeclaredTotal", func(ctx context.Context) (reconcile.DeclaredComparison, error) {
+		return a.next.SetDeclaredTotal(ctx, d)
+	})
 }
 
 func (a scopedAnalytics) SetWorkforceTarget(ctx context.Context, w coverage.WorkforceTarget, by string) (coverage.WorkforceTarget, error) {
-	return slot(ctx, func() (coverage.WorkforceTarget, error) { return a.next.SetWorkforceTarget(ctx, w, by) })
+	return slot(ctx, "SetWorkforceTarget", func(ctx context.Context) (coverage.WorkforceTarget, error) {
+		return a.next.SetWorkforceTarget(ctx, w, by)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -182,6 +183,7 @@ func (s *Store) AcquireLease(ctx context.Context, r LeaseRequest) (Lease, error)
 		return Lease{}, err
 	}
 	// Only the newest generation's successor matters: older claims can go.
+	s.held.Store(r.Job, gen)
 	_, _ = claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: generationClaim(r.Job, gen-1)}})
 	if !tick.IsZero() {
 		// A tick older than the lease's last tick is refused by that alone;
@@ -249,6 +251,7 @@ func (s *Store) abandon(ctx context.Context, job string, prev leaseDoc, newRun s
 func (s *Store) RenewLease(ctx context.Context, l Lease, ttl time.Duration) (Lease, error) {
 	if lost, err := s.superseded(ctx, l.Job, l.Generation); err != nil || lost {
 		if err == nil {
+			s.held.CompareAndDelete(l.Job, l.Generation)
 			err = lostLease(l.Job, l.Generation)
 		}
 		return l, err
@@ -260,6 +263,7 @@ func (s *Store) RenewLease(ctx context.Context, l Lease, ttl time.Duration) (Lea
 		bson.D{{Key: "$set", Value: bson.D{{Key: "expires_at", Value: now.Add(ttl)}}}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
+		s.held.CompareAndDelete(l.Job, l.Generation)
 		return l, lostLease(l.Job, l.Generation)
 	}
 	if err != nil {
@@ -271,6 +275,7 @@ func (s *Store) RenewLease(ctx context.Context, l Lease, ttl time.Duration) (Lea
 // ReleaseLease frees a lease the holder still has, keeping the generation and
 // the last tick. Releasing a lease taken over since does nothing.
 func (s *Store) ReleaseLease(ctx context.Context, l Lease) error {
+	s.held.CompareAndDelete(l.Job, l.Generation)
 	_, err := s.db.Collection(colLeases).UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: l.Job}, {Key: "generation", Value: l.Generation}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "expires_at", Value: time.Unix(0, 0).UTC()}, {Key: "run_id", Value: ""}, {Key: "cancel_run", Value: ""}}}})
@@ -278,6 +283,19 @@ func (s *Store) ReleaseLease(ctx context.Context, l Lease) error {
 		return fmt.Errorf("release lease %s: %w", l.Job, err)
 	}
 	return nil
+}
+
+// HeldLeases returns the jobs whose lease this process holds (acquired
+// through this Store, not released, not found lost), sorted; for the
+// lease-holder metric.
+func (s *Store) HeldLeases() []string {
+	var jobs []string
+	s.held.Range(func(k, _ any) bool {
+		jobs = append(jobs, k.(string))
+		return true
+	})
+	slices.Sort(jobs)
+	return jobs
 }
 
 // LastTick returns the newest scheduled tick a job ran for, or the zero time.

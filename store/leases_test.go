@@ -298,3 +298,48 @@ func TestLatestSucceededRun(t *testing.T) {
 		t.Fatalf("after 30 failures: %+v %v, want run ok", r, err)
 	}
 }
+
+// TestHeldLeases: the leases this process holds, for the lease-holder
+// metric: acquired ones, until released or found lost; a takeover by
+// another holder through the same store is that holder's.
+func TestHeldLeases(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	if h := s.HeldLeases(); len(h) != 0 {
+		t.Fatalf("held before any: %v", h)
+	}
+	a, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "claims", Owner: "a", RunID: "run-a", TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "reconcile", Owner: "a", RunID: "rec-a", TTL: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := fmt.Sprint(s.HeldLeases()); h != "[claims reconcile]" {
+		t.Errorf("held %s, want [claims reconcile]", h)
+	}
+	if err := s.ReleaseLease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if h := fmt.Sprint(s.HeldLeases()); h != "[claims]" {
+		t.Errorf("held after a release %s, want [claims]", h)
+	}
+	// a stalls past its TTL; b takes the job over: a's renewal finds it lost.
+	b, err := s.AcquireLease(ctx, store.LeaseRequest{Job: "claims", Owner: "b", RunID: "run-b", TTL: time.Minute, Now: time.Now().Add(2 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RenewLease(ctx, a, time.Minute); !errors.Is(err, store.ErrLeaseLost) {
+		t.Fatalf("renewal of a lease taken over: %v", err)
+	}
+	if h := fmt.Sprint(s.HeldLeases()); h != "[claims]" {
+		t.Errorf("held after a's loss %s, want b's [claims]", h)
+	}
+	if err := s.ReleaseLease(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if h := s.HeldLeases(); len(h) != 0 {
+		t.Errorf("held after every release: %v", h)
+	}
+}

@@ -12,6 +12,23 @@ import (
 	"github.com/cilegon/jamsostek/coverage"
 )
 
+// QuarantineCounts returns the number of quarantine entries of each feed
+// (every distinct rejected record kept, corrected or not: what the
+// quarantine holds, not what is still to fix; CurrentQuarantine is that).
+// One count per feed: cheap enough for a metric refreshed every few
+// seconds.
+func (s *Store) QuarantineCounts(ctx context.Context) (map[coverage.Feed]int64, error) {
+	out := make(map[coverage.Feed]int64, len(coverage.Feeds))
+	for _, f := range coverage.Feeds {
+		n, err := s.db.Collection(colQuarantine).CountDocuments(ctx, bson.D{{Key: "feed", Value: string(f)}})
+		if err != nil {
+			return nil, fmt.Errorf("count quarantine of %s: %w", f, err)
+		}
+		out[f] = n
+	}
+	return out, nil
+}
+
 // CurrentQuarantine returns the records of a feed its syncs rejected and
 // that are still rejected, sorted by id. The quarantine keeps every distinct
 // rejected record as received, for good (a repeated one is one entry); what

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/description"
@@ -67,6 +68,9 @@ type Config struct {
 	// at once, and the record lists wait until the index is loaded (a few
 	// seconds for a city). Writes meanwhile are applied as usual.
 	IndexInBackground bool
+	// Monitor, when set, sees every command the driver sends (tracing:
+	// observe.MongoMonitor); nil: none, and no cost.
+	Monitor *event.CommandMonitor
 }
 
 // Store is the MongoDB adapter. It is safe for concurrent use.
@@ -88,6 +92,10 @@ type Store struct {
 	// exactly {_id: value} (the embedded FerretDB): there, reads of many keys go
 	// one key at a time instead of {_id: {$in: [...]}}, which would scan.
 	idLookups bool
+	// held are the leases this process holds (job -> generation), for
+	// HeldLeases: set when one is acquired, dropped when it is released or
+	// found lost.
+	held sync.Map
 }
 
 var (
@@ -123,6 +131,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		SetBSONOptions(&options.BSONOptions{UseJSONStructTags: true, NilSliceAsEmpty: true}).
 		SetServerSelectionTimeout(10 * time.Second).
 		SetAppName("jamsostek")
+	if cfg.Monitor != nil {
+		opts.SetMonitor(cfg.Monitor)
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		s.closeEmbedded(ctx)

@@ -247,12 +247,13 @@ func (m *Manager) unfinished(ctx context.Context, feed coverage.Feed) *coverage.
 // runJob runs one feed in this process unless it already runs here; the
 // lease decides between processes.
 func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run coverage.SyncRun, err error) {
-	logger := m.logger().With("feed", j.Feed)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	if req.ID == "" {
 		req.ID = newRunID(j.Feed)
 	}
+	base := m.logger().With("feed", j.Feed)
+	logger := base.With("run", req.ID) // a run that took place: its lines name it
 	m.mu.Lock()
 	if m.active == nil {
 		m.active = map[coverage.Feed]*activeRun{}
@@ -279,10 +280,10 @@ func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run covera
 	run, err = j.Syncer.Run(ctx, req)
 	if err != nil {
 		if run.Generation == 0 { // no lease: another process has it, nothing ran
-			if errors.Is(err, store.ErrLeaseHeld) {
-				logger.Info("sync skipped", "trigger", req.Trigger, "reason", err)
+			if errors.Is(err, store.ErrLeaseHeld) { // no run: no run id
+				base.Info("sync skipped", "trigger", req.Trigger, "reason", err)
 			} else { // the database did not answer, say
-				logger.Error("sync failed: could not take the feed's lease", "trigger", req.Trigger, "error", err)
+				base.Error("sync failed: could not take the feed's lease", "trigger", req.Trigger, "error", err)
 			}
 			return run, err
 		}
@@ -291,9 +292,9 @@ func (m *Manager) runJob(ctx context.Context, j Job, req RunRequest) (run covera
 		switch {
 		case !run.FinishedAt.IsZero():
 		case errors.Is(err, ErrCancelled) || errors.Is(err, ErrShutdown):
-			logger.Warn("sync cancelled", "run", run.ID, "trigger", req.Trigger)
+			logger.Warn("sync cancelled", "trigger", req.Trigger)
 		default:
-			logger.Error("sync failed", "run", run.ID, "trigger", req.Trigger, "error", err)
+			logger.Error("sync failed", "trigger", req.Trigger, "error", err)
 		}
 	}
 	if m.AfterRun != nil {

@@ -14,6 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/store"
 )
@@ -53,6 +57,10 @@ type Syncer struct {
 	Owner string
 	// LeaseTTL is the lease's lifetime without renewal; default DefaultLeaseTTL.
 	LeaseTTL time.Duration
+	// Tracer, when set, makes a span of each run ("sync <feed>"), with
+	// children for each page fetched and decoded ("sync page") and each
+	// batch of pages written ("sync write"); nil: none.
+	Tracer trace.Tracer
 	// WriteBatch is the most records written at once (with one lease
 	// renewal, checkpoint and run save) from the pages already fetched;
 	// default DefaultWriteBatch, never less than a page. A slow feed is
@@ -109,9 +117,22 @@ func (s *Syncer) SyncFeed(ctx context.Context, feed coverage.Feed, trigger strin
 // re-applying them changes nothing.
 func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun, err error) {
 	feed := req.Feed
-	log := s.logger().With("feed", feed)
 	if req.ID == "" {
 		req.ID = newRunID(feed)
+	}
+	log := s.logger().With("feed", feed, "run", req.ID) // every line of the run names it
+	if s.Tracer != nil {
+		var span trace.Span
+		ctx, span = s.Tracer.Start(ctx, "sync "+string(feed), trace.WithAttributes(attribute.String("jamsostek.feed", string(feed)),
+			attribute.String("jamsostek.run_id", req.ID), attribute.String("jamsostek.trigger", req.Trigger)))
+		defer func() {
+			span.SetAttributes(attribute.String("jamsostek.status", string(run.Status)), attribute.Int64("jamsostek.pages", run.Counts.Pages),
+				attribute.Int64("jamsostek.records", run.Counts.Read), attribute.Int64("jamsostek.quarantined", run.Counts.Quarantined))
+			if err != nil { // the error's text may quote a feed's answer: not in the span
+				span.SetStatus(codes.Error, "sync run "+string(run.Status))
+			}
+			span.End()
+		}()
 	}
 	run = coverage.SyncRun{ID: req.ID, Feed: feed, Trigger: req.Trigger, Status: coverage.RunRunning, StartedAt: time.Now().UTC(), Owner: s.owner(), Tick: req.Tick.UTC()}
 	lease, err := s.Store.AcquireLease(ctx, store.LeaseRequest{Job: string(feed), Owner: run.Owner, RunID: run.ID, TTL: s.ttl(), Tick: req.Tick})
@@ -149,7 +170,7 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("sync %s: panic: %v", feed, p)
-			log.Error("sync run panicked", "run", run.ID, "panic", p, "stack", string(debug.Stack()))
+			log.Error("sync run panicked", "panic", p, "stack", string(debug.Stack()))
 		}
 		run.FinishedAt = time.Now().UTC()
 		run.HeartbeatAt = run.FinishedAt
@@ -180,7 +201,7 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 		case coverage.RunCancelled:
 			level = slog.LevelWarn
 		}
-		log.Log(context.WithoutCancel(ctx), level, "sync run finished", "run", run.ID, "trigger", run.Trigger, "status", run.Status, "pages", run.Counts.Pages,
+		log.Log(context.WithoutCancel(ctx), level, "sync run finished", "trigger", run.Trigger, "status", run.Status, "pages", run.Counts.Pages,
 			"read", run.Counts.Read, "inserted", run.Counts.Inserted, "updated", run.Counts.Updated,
 			"unchanged", run.Counts.Unchanged, "deleted", run.Counts.Deleted,
 			"quarantined", run.Counts.Quarantined, "error", run.Error)
@@ -292,10 +313,22 @@ func (s *Syncer) prefetch(ctx context.Context, runID string, feed coverage.Feed,
 		defer close(p.out)
 		cursor := ""
 		for {
-			page, err := s.Client.Fetch(ctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: limit})
+			fctx, span := ctx, trace.Span(nil)
+			if s.Tracer != nil {
+				fctx, span = s.Tracer.Start(ctx, "sync page")
+			}
+			page, err := s.Client.Fetch(fctx, FetchRequest{Feed: feed, Cursor: cursor, UpdatedSince: since, Limit: limit})
 			f := fetched{page: page, err: err}
 			if err == nil {
 				f.decoded = s.decodePage(runID, feed, page.Data)
+			}
+			if span != nil {
+				if err != nil { // page is nil
+					span.SetStatus(codes.Error, "fetch failed")
+				} else {
+					span.SetAttributes(attribute.Int("jamsostek.records", len(page.Data)), attribute.Int("jamsostek.quarantined", len(f.decoded.bad)))
+				}
+				span.End()
 			}
 			select {
 			case p.out <- f:
@@ -326,7 +359,17 @@ const pageWriteTimeout = time.Minute
 // shutdown does not cut this sequence (it takes effect between writes), so
 // the stored checkpoint is always the run's: a write cut mid-way could land
 // on the server after the client gave up, unknown to the run.
-func (s *Syncer) writePages(ctx context.Context, run *coverage.SyncRun, pages []fetched) error {
+func (s *Syncer) writePages(ctx context.Context, run *coverage.SyncRun, pages []fetched) (err error) {
+	if s.Tracer != nil {
+		var span trace.Span
+		ctx, span = s.Tracer.Start(ctx, "sync write", trace.WithAttributes(attribute.Int("jamsostek.pages", len(pages))))
+		defer func() {
+			if err != nil {
+				span.SetStatus(codes.Error, "write failed")
+			}
+			span.End()
+		}()
+	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(len(pages))*pageWriteTimeout)
 	defer cancel()
 	d := pages[0].decoded
