@@ -74,12 +74,23 @@ func (pp *personPass) cells() {
 	e := pp.e
 	for _, m := range pp.members {
 		p := m.p
+		// The cells the stock loop found, by month from base: a contribution
+		// of the membership's own payer in one of those months has the same
+		// key (memberKey of the same membership, month and payer), so it
+		// takes the cell without building and looking up the key again.
+		var stock []*Measures
+		var base uint32
 		// Stocks and flows of membership.
 		if m.start != "" {
 			from := max(m.start, e.cfg.From)
 			to := e.asOfMonth
 			if m.end != "" {
 				to = min(to, m.end)
+			}
+			if lo, hi := periodNum(from), periodNum(to); lo <= hi && hi < 1<<bitsPeriod {
+				base = lo
+				stock = carve(&e.scratch.cellSlab, int(hi-lo+1))[:hi-lo+1]
+				clear(stock)
 			}
 			for mo := from; mo <= to; mo = e.cal.nextMonth(mo) {
 				// Four counts, added to the cell's own (a whole Measures
@@ -104,6 +115,9 @@ func (pp *personPass) cells() {
 					c.People += people
 					c.New += isNew
 					c.Lapsed += lapsed
+					if off := periodNum(mo) - base; off < uint32(len(stock)) {
+						stock[off] = c
+					}
 				}
 			}
 		}
@@ -112,7 +126,15 @@ func (pp *personPass) cells() {
 			if !e.inWindow(c.Period) {
 				continue
 			}
-			meas := e.cell(pp.memberKey(m, c.Period, c.PayerType, pp.categoryOf(m, c.Period)))
+			var meas *Measures
+			if c.PayerType == p.PayerType {
+				if off := periodNum(c.Period) - base; off < uint32(len(stock)) {
+					meas = stock[off]
+				}
+			}
+			if meas == nil {
+				meas = e.cell(pp.memberKey(m, c.Period, c.PayerType, pp.categoryOf(m, c.Period)))
+			}
 			meas.Billed++
 			meas.DueAmount += c.AmountDue
 			meas.PaidAmount += c.AmountPaid

@@ -12,15 +12,16 @@ import "github.com/cilegon/jamsostek/coverage"
 // Nothing carved from it may outlive Add: findings own their strings and
 // periods (Engine.own), cells their keys (cellIndex).
 type scratch struct {
-	members []member
-	ptrs    []*member
-	byKPJ   map[string]*member // small, or a map of its own for a big person
-	small   map[string]*member
-	cslab   []*coverage.Contribution
-	mslab   []month
-	pslab   []*month
-	apbd    []*member  // personPass.apbd
-	pass    personPass // the person's pass
+	members  []member
+	ptrs     []*member
+	byKPJ    map[string]*member // small, or a map of its own for a big person
+	small    map[string]*member
+	cslab    []*coverage.Contribution
+	mslab    []month
+	pslab    []*month
+	cellSlab []*Measures // personPass.cells: a membership's stock cells by month
+	apbd     []*member   // personPass.apbd
+	pass     personPass  // the person's pass
 }
 
 // bigPerson is the membership count past which a person gets a map of its own:
@@ -48,7 +49,7 @@ func (s *scratch) reset(n int) {
 	}
 	// The slabs start over; carving zeroes nothing: every caller writes
 	// what it takes before reading it.
-	s.cslab, s.mslab, s.pslab = s.cslab[:0], s.mslab[:0], s.pslab[:0]
+	s.cslab, s.mslab, s.pslab, s.cellSlab = s.cslab[:0], s.mslab[:0], s.pslab[:0], s.cellSlab[:0]
 }
 
 // carve returns a slice of length 0 and capacity n from the end of *slab,
