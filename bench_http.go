@@ -147,7 +147,9 @@ func benchAnalytics(ctx context.Context, o benchAnalyticsOptions, s *store.Store
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", q.name, err)
 		}
-		got := benchLoad(ctx, o, func() func() error { return benchConnFor(apiURL, keys[q.role], body).expect(len(wire), len(answer)) })
+		got := benchLoad(ctx, o, func() (func() error, func()) {
+			return benchConnFor(apiURL, keys[q.role], body).expect(len(wire), len(answer))
+		})
 
 		bareURL, stopBare, err := benchServe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
@@ -161,7 +163,7 @@ func benchAnalytics(ctx context.Context, o benchAnalyticsOptions, s *store.Store
 		if err != nil {
 			return nil, err
 		}
-		bare := benchLoad(ctx, o, func() func() error { return benchConnFor(bareURL, keys[q.role], body).expect(len(wire)) })
+		bare := benchLoad(ctx, o, func() (func() error, func()) { return benchConnFor(bareURL, keys[q.role], body).expect(len(wire)) })
 		stopBare()
 		if got.err != nil || bare.err != nil {
 			return nil, fmt.Errorf("%s: %v %v", q.name, got.err, bare.err)
@@ -227,7 +229,7 @@ type loadResult struct {
 // benchLoad runs o.Clients clients, each made by client, for o.Duration
 // (after a warm-up of a quarter of it, not counted) and returns the rate and
 // the latency percentiles of the requests that started in the timed window.
-func benchLoad(ctx context.Context, o benchAnalyticsOptions, client func() func() error) loadResult {
+func benchLoad(ctx context.Context, o benchAnalyticsOptions, client func() (do func() error, done func())) loadResult {
 	warm := o.Duration / 4
 	start := time.Now()
 	from, until := start.Add(warm), start.Add(warm+o.Duration)
@@ -239,7 +241,8 @@ func benchLoad(ctx context.Context, o benchAnalyticsOptions, client func() func(
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			do := client()
+			do, done := client()
+			defer done()
 			own := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil {
 				t := time.Now()
@@ -309,6 +312,9 @@ func (c *benchConn) round(keep *bytes.Buffer) (http.Header, int64, error) {
 		c.conn = nil
 		return nil, 0, err
 	}
+	// A round never waits longer than a minute: a stalled server fails the
+	// load rather than hanging it.
+	_ = c.conn.SetDeadline(time.Now().Add(time.Minute))
 	if _, err := c.conn.Write(c.req); err != nil {
 		return fail(err)
 	}
@@ -339,22 +345,28 @@ func (c *benchConn) round(keep *bytes.Buffer) (http.Header, int64, error) {
 func (c *benchConn) capture() ([]byte, http.Header, error) {
 	var b bytes.Buffer
 	h, _, err := c.round(&b)
+	c.close()
+	return b.Bytes(), h, err
+}
+
+// close ends the client's connection.
+func (c *benchConn) close() {
 	if c.conn != nil {
 		_ = c.conn.Close()
+		c.conn = nil
 	}
-	return b.Bytes(), h, err
 }
 
 // expect returns the client's request, failing on an answer of a size
 // other than the sizes given: the answer as replayed, gzipped, and as
 // gqlgen writes it when the cache fills again (discrepancy counts expire
 // after 5 s, within a load).
-func (c *benchConn) expect(sizes ...int) func() error {
+func (c *benchConn) expect(sizes ...int) (func() error, func()) {
 	return func() error {
 		_, n, err := c.round(nil)
 		if err == nil && !slices.Contains(sizes, int(n)) {
 			err = fmt.Errorf("an answer of %d bytes, want one of %v", n, sizes)
 		}
 		return err
-	}
+	}, c.close
 }

@@ -24,10 +24,18 @@ import (
 	"github.com/cilegon/jamsostek/graph"
 )
 
-// scrapeURL reads a /metrics endpoint, parsed as Prometheus does.
-func scrapeURL(t *testing.T, url string) map[string]*dto.MetricFamily {
+// scrapeURL reads a /metrics endpoint, parsed as Prometheus does, with key
+// as its bearer credentials ("": none, as on the operators' listener).
+func scrapeURL(t *testing.T, url, key string) map[string]*dto.MetricFamily {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +127,15 @@ func TestObservability(t *testing.T) {
 	addr, stop := serveOn(t, cfg, s, logger)
 	defer stop()
 	metricsURL := "http://" + addr + "/metrics"
+	// On the API's listener the metrics need an analyst's or an admin's key.
+	if resp, err := http.Get(metricsURL); err != nil {
+		t.Error(err)
+	} else {
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET /metrics without a key: %d, want 401", resp.StatusCode)
+		}
+	}
 
 	// The catch-up syncs of every feed at start, then the reconciliation.
 	var fams map[string]*dto.MetricFamily
@@ -133,7 +150,7 @@ func TestObservability(t *testing.T) {
 			value(fams, "jamsostek_lease_held", "lease", analytics.LeaseJob) == 0
 	}
 	for end := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		fams = scrapeURL(t, metricsURL)
+		fams = scrapeURL(t, metricsURL, admin)
 		if done() {
 			break
 		}
@@ -247,7 +264,7 @@ func TestObservability(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^.*authentication refused.*request_id=refused-7.*$`).MatchString(logs.String()) {
 		t.Errorf("the refused request's log line lacks its request id:\n%s", logs.String())
 	}
-	fams = scrapeURL(t, metricsURL)
+	fams = scrapeURL(t, metricsURL, admin)
 	if got := value(fams, "jamsostek_graphql_operation_duration_seconds", "operation", op, "cached", "false"); got != max(before, 0)+2 {
 		t.Errorf("%s answered %v times, before %v, want 2 more", op, got, before)
 	}
@@ -269,7 +286,7 @@ func TestObservability(t *testing.T) {
 	unchanged := value(fams, "jamsostek_sync_records_total", "feed", "participants", "outcome", "unchanged")
 	post(`mutation { triggerSync(feed: PARTICIPANTS) { id } }`, "")
 	for end := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		fams = scrapeURL(t, metricsURL)
+		fams = scrapeURL(t, metricsURL, admin)
 		if value(fams, "jamsostek_sync_runs_total", "feed", "participants", "outcome", "succeeded") == 2 {
 			break
 		}
@@ -295,7 +312,7 @@ func TestObservability(t *testing.T) {
 	}
 
 	// The ops listener serves the same registry.
-	if ops := scrapeURL(t, "http://"+opsAddr+"/metrics"); value(ops, "jamsostek_sync_runs_total", "feed", "participants", "outcome", "succeeded") != 2 {
+	if ops := scrapeURL(t, "http://"+opsAddr+"/metrics", ""); value(ops, "jamsostek_sync_runs_total", "feed", "participants", "outcome", "succeeded") != 2 {
 		t.Errorf("the ops listener's metrics differ")
 	}
 

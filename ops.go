@@ -18,8 +18,9 @@ import (
 //	/debug/pprof/profile   CPU profile (?seconds=30)
 //	/debug/pprof/heap      heap profile (allocs, goroutine, block, mutex: likewise)
 //	/debug/pprof/trace     execution trace
-//	/metrics               the Prometheus metrics (as on the API's listener;
-//	                       the only place a worker without API serves them)
+//	/metrics               the Prometheus metrics, without a key (on the API's
+//	                       listener they need an analyst's; the only place a
+//	                       worker without API serves them)
 //
 // It asks for no key: bind it to loopback (127.0.0.1:6060) or to a network
 // only operators reach. A profile is read with

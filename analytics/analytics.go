@@ -216,7 +216,7 @@ func (s *Service) Reconcile(ctx context.Context, trigger string) (run coverage.R
 	id := newRunID()
 	if s.Tracer != nil {
 		var span trace.Span
-		ctx, span = s.Tracer.Start(ctx, "reconcile", trace.WithAttributes(attribute.String("jamsostek.run_id", id), attribute.String("jamsostek.trigger", trigger)))
+		ctx, span = s.Tracer.Start(ctx, "reconcile", trace.WithAttributes(attribute.String("jamsostek.run_id", id), attribute.String("jamsostek.trigger", coverage.TriggerKind(trigger))))
 		defer func() {
 			span.SetAttributes(attribute.String("jamsostek.status", string(run.Status)), attribute.Int64("jamsostek.rollup_version", run.RollupVersion))
 			if err != nil {

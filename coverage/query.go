@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -364,4 +365,12 @@ type SyncLog interface {
 	SyncRuns(ctx context.Context, feed Feed, first int) ([]SyncRun, error)
 	SyncRun(ctx context.Context, id string) (*SyncRun, error)
 	Quarantine(ctx context.Context, f QuarantineFilter, p PageRequest) (Page[Quarantined], error)
+}
+
+// TriggerKind returns what started a run without who: the part of a trigger
+// before ":" ("api" of "api:<caller's name>"), for places that must not carry
+// a person's name, such as exported trace spans.
+func TriggerKind(trigger string) string {
+	kind, _, _ := strings.Cut(trigger, ":")
+	return kind
 }

@@ -114,11 +114,11 @@ const (
 //	GET  /healthz  200 "ok" while the process serves
 //	GET  /readyz   200 "ready" when Config.Ready returns nil ("ready: " and the
 //	               reason when it returns Degraded), else 503 and the reason
-//	GET  /metrics  Config.MetricsHandler (Prometheus), when set
+//	GET  /metrics  Config.MetricsHandler (Prometheus), when set, to analysts and admins
 //
 // Every request to /query is authenticated (auth.go) and audited (audit.go);
-// /, /healthz, /readyz and /metrics are open (GraphiQL's page carries no
-// data; the metrics nothing personal: docs/observability.md).
+// /, /healthz and /readyz are open (GraphiQL's page carries no data);
+// /metrics needs an analyst's or an admin's credentials (docs/observability.md).
 //
 // It panics if Records, SyncLog or Areas is nil, or CursorKey is not
 // CursorKeySize bytes.
@@ -170,7 +170,13 @@ func NewHandler(cfg Config) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	if cfg.MetricsHandler != nil {
-		mux.Handle("GET /metrics", cfg.MetricsHandler)
+		// The metrics tell city-wide figures the access policy keeps from
+		// viewers and officers (open discrepancies by kind, sync outcomes,
+		// the quarantine): on the API's listener they need an analyst's or
+		// an admin's credentials, as Prometheus sends them
+		// (authorization.credentials_file), and failed attempts count like
+		// /query's. The operators' listener (ops.go) serves them open.
+		mux.Handle("GET /metrics", limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger, metricsAccess(cfg.MetricsHandler))))
 	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -285,6 +291,23 @@ func newServer(cfg Config, audit *auditor, cache *respCache) (*handler.Server, [
 type Degraded string
 
 func (d Degraded) Error() string { return string(d) }
+
+// MetricsRole is the lowest role that may read /metrics on the API's
+// listener: the analyst sees the city's sync runs and discrepancies through
+// the API too.
+const MetricsRole = coverage.RoleAnalyst
+
+// metricsAccess lets callers of MetricsRole and above through, and answers
+// 403 to the others.
+func metricsAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := PrincipalFrom(r.Context()); !ok || p.Role.Rank() < MetricsRole.Rank() || p.Area != "" {
+			writeError(w, http.StatusForbidden, "FORBIDDEN", "the metrics need an analyst's or an admin's credentials")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // shortOnly is a cache that does not keep queries longer than maxCachedQuery
 // bytes (size tells a query's length from an entry).

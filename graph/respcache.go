@@ -385,7 +385,7 @@ func (e *cacheEntry) compress() {
 		return
 	}
 	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression) // once per answer kept, replayed many times
+	zw, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression) // once per answer kept, while its twins wait: not the slowest level
 	_, _ = zw.Write(e.body)
 	if zw.Close() != nil || b.Len() >= len(e.body) {
 		return

@@ -204,6 +204,10 @@ func TestPrometheusConfig(t *testing.T) {
 		ScrapeConfigs []struct {
 			JobName       string `yaml:"job_name"`
 			MetricsPath   string `yaml:"metrics_path"`
+			Authorization *struct {
+				Type            string `yaml:"type"`
+				CredentialsFile string `yaml:"credentials_file"`
+			} `yaml:"authorization"`
 			StaticConfigs []struct {
 				Targets []string `yaml:"targets"`
 			} `yaml:"static_configs"`
@@ -226,6 +230,11 @@ func TestPrometheusConfig(t *testing.T) {
 	for _, s := range cfg.ScrapeConfigs {
 		if s.MetricsPath != "/metrics" || len(s.StaticConfigs) == 0 || len(s.StaticConfigs[0].Targets) == 0 {
 			t.Errorf("scrape config %+v", s)
+		}
+		// The API's listener answers /metrics to an analyst's or an
+		// admin's key only (graph.MetricsRole).
+		if s.JobName == "jamsostek-api" && (s.Authorization == nil || s.Authorization.Type != "Bearer" || s.Authorization.CredentialsFile == "") {
+			t.Errorf("scrape config %s: no bearer credentials for the API's /metrics", s.JobName)
 		}
 	}
 }

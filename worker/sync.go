@@ -124,7 +124,7 @@ func (s *Syncer) Run(ctx context.Context, req RunRequest) (run coverage.SyncRun,
 	if s.Tracer != nil {
 		var span trace.Span
 		ctx, span = s.Tracer.Start(ctx, "sync "+string(feed), trace.WithAttributes(attribute.String("jamsostek.feed", string(feed)),
-			attribute.String("jamsostek.run_id", req.ID), attribute.String("jamsostek.trigger", req.Trigger)))
+			attribute.String("jamsostek.run_id", req.ID), attribute.String("jamsostek.trigger", coverage.TriggerKind(req.Trigger))))
 		defer func() {
 			span.SetAttributes(attribute.String("jamsostek.status", string(run.Status)), attribute.Int64("jamsostek.pages", run.Counts.Pages),
 				attribute.Int64("jamsostek.records", run.Counts.Read), attribute.Int64("jamsostek.quarantined", run.Counts.Quarantined))
