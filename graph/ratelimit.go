@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cilegon/jamsostek/internal/httpstatus"
 )
 
 // Rate limits of /query: a token bucket per caller. A caller is the API key's
@@ -251,9 +253,9 @@ func (rl *rateLimiter) authFailures(next http.Handler) http.Handler {
 			return
 		}
 		refund := &authRefund{refund: func() { rl.failures.refund(key) }}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstatus.Writer{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), authRefundKey{}, refund)))
-		if sw.status != http.StatusUnauthorized {
+		if sw.Status != http.StatusUnauthorized {
 			refund.do()
 		}
 	})
@@ -286,31 +288,6 @@ func tooMany(w http.ResponseWriter, wait time.Duration, why string) {
 	msg := fmt.Sprintf("rate limit exceeded: %s; retry after %d s", why, secs)
 	_, _ = w.Write([]byte(`{"errors":[{"message":` + quoteJSON(msg) + `,"extensions":{"code":"RATE_LIMITED","retryAfter":` + strconv.Itoa(secs) + `}}]}`))
 }
-
-// statusWriter notes the status of a response. It passes Flush on (the SSE
-// transport needs it) and unwraps for http.ResponseController.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ParseTrustedProxies reads a comma-separated list of addresses and CIDR
 // prefixes ("10.0.0.0/8, 192.168.1.10").

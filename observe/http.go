@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/cilegon/jamsostek/internal/httpstatus"
 )
 
 // RequestIDHeader is the header a request id comes in and goes back in.
@@ -79,10 +81,10 @@ func Middleware(m *Metrics, t trace.Tracer, next http.Handler) http.Handler {
 		if t != nil {
 			ctx, span = t.Start(ctx, "HTTP", trace.WithSpanKind(trace.SpanKindServer))
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstatus.Writer{ResponseWriter: w}
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
-		status := sw.status
+		status := sw.Status
 		if status == 0 {
 			status = http.StatusOK
 		}
@@ -105,38 +107,6 @@ func Middleware(m *Metrics, t trace.Tracer, next http.Handler) http.Handler {
 		span.End()
 	})
 }
-
-// statusWriter notes the status of a response.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush passes on a flush (server-sent events need it).
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		if w.status == 0 {
-			w.status = http.StatusOK
-		}
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // LogHandler adds to each record logged with a request's context the
 // request's id ("request_id"). (The sync and reconciliation runs log
