@@ -246,15 +246,15 @@
     return e ? e.message : null;
   }
 
+  // One request per section: a section the server cannot answer (a field
+  // the key may not ask, an older server) shows a note, the others stand.
   const Q_BOOT = `query DashboardBoot {
   me { name role areaCode }
-  city { code name }
   areas { code name kelurahan { code name } }
   latest: coverage(filter: {areaCode: "${CITY}"}) { from to rollup { version asOf builtAt runId } }
-  feedFreshness { feed lastSucceededAt asOf latestStatus latestStartedAt }
 }`;
 
-  const Q_MAIN = `query DashboardMain($year: Int!, $from: Period!, $to: Period!) {
+  const Q_UCJ = `query DashboardUCJ($year: Int!, $from: Period!, $to: Period!) {
   ucj: universalCoverage(year: $year, areaCode: "${CITY}") {
     current { year month participants workforce basis source rate }
     previous { year month participants workforce basis source rate }
@@ -262,14 +262,24 @@
   }
   workforce(areaCode: "${CITY}") { year workforce basis source }
   trend: coverage(filter: {areaCode: "${CITY}", from: $from, to: $to}, granularity: MONTH) { rows { bucket from to measures { activeParticipants } } }
+}`;
+
+  const Q_APBD = `query DashboardAPBD($year: Int!) {
   apbdProgram(year: $year) {
     year from to
     categories { ...Line }
     total { ...Line months { period funded fundedEnrolled contributionsPaid claimsPaid } }
   }
-  discrepancyCounts(filter: {statuses: [OPEN]}) { total byKind { kind count amount } }
 }
 fragment Line on ApbdLine { category categoryName workers contributionsDue contributionsPaid claimsPaidCount claimsPaid net lossRatio monthlyCost nextYearCost }`;
+
+  const Q_DISC = `query DashboardDiscrepancies {
+  discrepancyCounts(filter: {statuses: [OPEN]}) { total byKind { kind count amount } }
+}`;
+
+  const Q_FRESH = `query DashboardFreshness {
+  feedFreshness { feed lastSucceededAt asOf latestStatus latestStartedAt }
+}`;
 
   function areasQuery(codes) {
     const fields = codes.map((c) => `a${c}: universalCoverage(year: $year, areaCode: "${c}") { ...U }`).join('\n  ');
@@ -277,7 +287,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
   }
 
   // ---- rendering ---------------------------------------------------------------
-  function renderFreshness(boot) {
+  function renderRollup(boot) {
     const r = boot.latest && boot.latest.rollup;
     if (r) {
       fill('asof-value', fig('rollup.asOf', r.asOf, fmt.time));
@@ -286,9 +296,12 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
       fill('rollup-line', 'Angka dasbor berasal dari hasil rekonsiliasi versi ', fig('rollup.version', r.version, fmt.int),
         ': data per ', fig('rollup.asOf', r.asOf, fmt.time), ', dihitung ulang ', fig('rollup.builtAt', r.builtAt, fmt.time), '.');
     }
-    const feeds = boot.feedFreshness;
+  }
+
+  function renderFreshness(d, errors) {
+    const feeds = d.feedFreshness;
     if (!feeds) {
-      fill('feed-table', el('p', { class: 'note', text: 'Kesegaran data tidak tersedia untuk kunci ini.' }));
+      fill('feed-table', el('p', { class: 'note', text: fieldError(errors, 'feedFreshness') || 'Kesegaran data tidak tersedia untuk kunci ini.' }));
       return;
     }
     fill('feed-table', table('Kesegaran setiap sumber data', ['Sumber data', 'Terakhir berhasil', 'Data per', 'Penarikan terakhir', 'Status'],
@@ -337,7 +350,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
   function renderAreas(areas, answers, errors) {
     const get = (code) => answers && answers['a' + code];
     const kec = areas.map((a) => ({ code: a.code, name: a.name, u: get(a.code) }));
-    if (!answers) {
+    if (!answers || !Object.keys(answers).length) {
       fill('kec-chart', el('p', { class: 'note', text: (errors[0] && errors[0].message) || 'Tidak tersedia.' }));
     } else {
       const maxRate = Math.max(0.01, ...kec.map((k) => (k.u && k.u.current.rate) || 0));
@@ -396,7 +409,8 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
         el('td', { class: 'num' }, fig(`kel.${r.code}.rate`, r.u && r.u.current.rate, fmt.pct), meter(r.u && r.u.current.rate)),
         el('td', { class: 'num' }, fig(`kel.${r.code}.participants`, r.u && r.u.current.participants, fmt.int)),
         el('td', { class: 'num' }, fig(`kel.${r.code}.workforce`, r.u && r.u.current.workforce, fmt.int))))));
-    fill('kel-table', t);
+    const known = rows.filter((r) => r.u && r.u.current.workforce != null).length;
+    fill('kel-table', known < rows.length ? el('p', { class: 'note', text: known ? `Penyebut hanya tersedia untuk ${known} dari ${rows.length} kelurahan; tanpa penyebut, tingkat cakupan tidak dapat dihitung (—).` : 'Data penyebut (jumlah pekerja) per kelurahan belum tersedia, sehingga tingkat cakupan per kelurahan tidak dapat dihitung (—); jumlah peserta aktif tetap ditampilkan.' }) : null, t);
     $('kel-title').textContent = st.filter ? 'Kelurahan di Kecamatan ' + (st.rows.find((r) => r.kecCode === st.filter) || {}).kec : 'Semua kelurahan';
   }
   function meter(rate) {
@@ -521,6 +535,15 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
     $('key').focus();
   }
 
+  // section runs one section's request and draws it; a failure other than
+  // the key's is shown in the section.
+  function section(promise, render, failId) {
+    return promise.then((r) => render(r.data || {}, r.errors), (e) => {
+      if (e instanceof AuthError) throw e;
+      fill(failId, el('p', { class: 'note error', text: 'Bagian ini gagal dimuat: ' + e.message }));
+    });
+  }
+
   async function load() {
     $('signin').hidden = true;
     $('signout').hidden = false;
@@ -530,11 +553,10 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
     try {
       const boot = await gql(Q_BOOT);
       const b = boot.data;
-      renderFreshness(b);
+      renderRollup(b);
       if (!b.latest) throw new Error(fieldError(boot.errors, 'latest') || 'Angka belum tersedia: rekonsiliasi pertama belum berjalan.');
       const to = b.latest.to, year = +to.slice(0, 4);
       for (const e of document.querySelectorAll('.year')) e.textContent = String(year);
-      const from = `${year - 1}-01`;
       const areas = b.areas || [];
       const codes = areas.flatMap((a) => [a.code, ...a.kelurahan.map((k) => k.code)]);
       exportParams = {
@@ -542,15 +564,14 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
         apbd: { year: String(year) },
         'discrepancy-summary': { statuses: 'OPEN' },
       };
-      const [main, byArea] = await Promise.all([
-        gql(Q_MAIN, { year, from, to }),
-        codes.length ? gql(areasQuery(codes), { year }).catch((e) => { if (e instanceof AuthError) throw e; return { data: null, errors: [{ message: e.message }] }; }) : Promise.resolve({ data: {}, errors: [] }),
-      ]);
-      renderUCJ(main.data, year, main.errors);
-      renderAreas(areas, byArea.data, byArea.errors);
-      renderAPBD(main.data, main.errors);
-      renderDiscrepancies(main.data, main.errors);
       $('dashboard').hidden = false;
+      await Promise.all([
+        section(gql(Q_UCJ, { year, from: `${year - 1}-01`, to }), (d, errs) => renderUCJ(d, year, errs), 'ucj-cards'),
+        section(codes.length ? gql(areasQuery(codes), { year }) : Promise.resolve({ data: {}, errors: [] }), (d, errs) => renderAreas(areas, d, errs), 'kec-chart'),
+        section(gql(Q_APBD, { year }), renderAPBD, 'apbd-cards'),
+        section(gql(Q_DISC), renderDiscrepancies, 'disc-cards'),
+        section(gql(Q_FRESH), renderFreshness, 'feed-table'),
+      ]);
       status('');
       document.body.dataset.state = 'ready';
     } catch (e) {
