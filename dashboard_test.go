@@ -170,6 +170,43 @@ func TestDashboardInChromium(t *testing.T) {
 	browsertest.CheckOffline(t, rec, base, 8)
 	_, _, before := rec.Snapshot()
 
+	// An export button: a GET of /export/ with the key in the header, not
+	// in the URL. (Its answer is the export handler's business, docs/exports.md.)
+	t.Run("export", func(t *testing.T) {
+		if _, err := chromedp.Run(tab, chromedp.Steps(chromedp.EmulateReset(),
+			chromedp.Click(`button[data-export="coverage"][data-format="csv"]`))); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var found *browsertest.Request
+			for _, r := range rec.Requests() {
+				if strings.Contains(r.URL, "/export/") {
+					found = &r
+				}
+			}
+			if found != nil {
+				if found.Method != "GET" || !strings.HasPrefix(found.URL, base+"/export/coverage.csv?") || found.Authorization != "Bearer "+key || strings.Contains(found.URL, key) {
+					t.Errorf("the export request: %+v", *found)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the export button made no request")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if _, err := chromedp.Run(tab, chromedp.Poll[bool](`!document.querySelector('button[data-export="coverage"][data-format="csv"]').disabled`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Errorf("the export button stays disabled: %v", err)
+		}
+		// A server without the export handler answers 404: the page says so.
+		if msg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById('export-msg').hidden ? '' : document.getElementById('export-msg').textContent`)); msg != "" {
+			t.Logf("the export: %s", msg)
+		}
+	})
+
+
 	// A wrong key: back to the sign-in form, with a message.
 	t.Run("wrong key", func(t *testing.T) {
 		if _, err := chromedp.Run(tab, chromedp.Steps(
@@ -195,10 +232,11 @@ func TestDashboardInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitReady(t, tab, rec)
-		// The 401 is the browser's note of the refused key; nothing else.
+		// The 401 is the browser's note of the refused key, the 404 that of a
+		// server without the export handler; nothing else.
 		_, _, problems := rec.Snapshot()
 		for _, p := range problems[len(before):] {
-			if !strings.Contains(p, "status of 401") {
+			if !strings.Contains(p, "status of 401") && !(strings.Contains(p, "status of 404") && strings.Contains(p, "/export/")) {
 				t.Errorf("browser: %s", p)
 			}
 		}

@@ -80,6 +80,7 @@ func Start(ctx context.Context, t testing.TB, path string, width, height int) (c
 type Recorder struct {
 	mu       sync.Mutex
 	urls     []string
+	requests []Request
 	bodies   []string // of POSTs, with the Authorization header: "auth|body"
 	problems []string
 }
@@ -93,6 +94,8 @@ func (b *Recorder) listen(ev any) {
 	switch e := ev.(type) {
 	case *network.EventRequestWillBeSent:
 		b.urls = append(b.urls, e.Request.URL)
+		auth, _ := e.Request.Headers["Authorization"].(string)
+		b.requests = append(b.requests, Request{Method: e.Request.Method, URL: e.Request.URL, Authorization: auth})
 		if e.Request.Method == "POST" {
 			var body strings.Builder
 			for _, p := range e.Request.PostDataEntries {
@@ -126,6 +129,18 @@ func describe(o *runtime.RemoteObject) string {
 		return o.Description
 	}
 	return string(o.Value)
+}
+
+// Request is a request the page made.
+type Request struct {
+	Method, URL, Authorization string
+}
+
+// Requests returns the requests the page made so far.
+func (b *Recorder) Requests() []Request {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Request(nil), b.requests...)
 }
 
 // Snapshot returns what was recorded so far.

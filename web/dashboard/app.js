@@ -131,7 +131,7 @@
 
   // lineChart: months on x, one series of values, and a stepped target line.
   function lineChart({ points, target, title, desc, yFormat }) {
-    const W = 960, H = 360, L = 70, R = 20, T = 20, B = 56;
+    const W = 960, H = 360, L = 70, R = 40, T = 20, B = 56;
     const svg = svgRoot(W, H, title, desc);
     const max = niceMax(Math.max(...points.map((p) => p.value), ...target.map((p) => p.value || 0)) * 1.05);
     const x = (i) => L + (points.length <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (points.length - 1));
@@ -141,9 +141,12 @@
       svg.append(s('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }), s('text', { x: L - 8, y: y(v) + 5, 'text-anchor': 'end', class: 'axis' }, yFormat(v)));
     }
     const step = Math.max(1, Math.ceil(points.length / 10));
+    let shownYear = '';
     points.forEach((p, i) => {
-      if (i % step === 0 || i === points.length - 1) {
-        const lab = fmt.monthShort(p.period) + (p.period.endsWith('-01') || i === 0 ? ' ' + p.period.slice(0, 4) : '');
+      if ((points.length - 1 - i) % step === 0) {
+        const y = p.period.slice(0, 4);
+        const lab = fmt.monthShort(p.period) + (y !== shownYear ? ' ' + y : '');
+        shownYear = y;
         svg.append(s('text', { x: x(i), y: H - B + 22, 'text-anchor': 'middle', class: 'axis' }, lab));
       }
     });
