@@ -167,12 +167,16 @@
   }
 
   // hbars: horizontal bars, one or two series per row.
-  function hbars({ rows, series, title, desc, format, max: fixedMax, markers }) {
-    const rowH = series.length > 1 ? 44 : 30, W = 960, L = 270, R = 150, T = 10;
+  function hbars({ rows, series, title, desc, format, max: fixedMax, ticks }) {
+    const rowH = series.length > 1 ? 44 : 30, W = 960, L = 270, R = 150, T = ticks ? 30 : 10;
     const H = T + rows.length * rowH + (series.length > 1 ? 36 : 10);
     const svg = svgRoot(W, H, title, desc);
     const max = fixedMax || niceMax(Math.max(...rows.flatMap((r) => series.map((sr) => r[sr.key] || 0))));
     const x = (v) => ((W - L - R) * Math.max(0, v || 0)) / max;
+    for (const tk of ticks || []) {
+      svg.append(s('line', { x1: L + x(tk), x2: L + x(tk), y1: T - 6, y2: T + rows.length * rowH, class: 'grid' }),
+        s('text', { x: L + x(tk), y: T - 10, 'text-anchor': 'middle', class: 'axis' }, format(tk)));
+    }
     rows.forEach((r, i) => {
       const y0 = T + i * rowH;
       svg.append(s('text', { x: L - 10, y: y0 + rowH / 2 + 5, 'text-anchor': 'end', class: 'label' }, r.label));
@@ -183,9 +187,6 @@
         svg.append(s('rect', { x: L, y, width: Math.max(v ? 1 : 0, x(v)), height: bh - 2, class: sr.cls, rx: 2 }, s('title', {}, `${r.label}, ${sr.name}: ${format(v)}`)));
         svg.append(s('text', { x: L + x(v) + 6, y: y + bh / 2 + 4, class: 'value' }, format(v)));
       });
-      if (markers && r.marker != null) {
-        svg.append(s('line', { x1: L + x(r.marker), x2: L + x(r.marker), y1: y0 + 2, y2: y0 + rowH - 2, class: 'marker' }));
-      }
     });
     if (series.length > 1) {
       const g = s('g', { class: 'legend', transform: `translate(${L},${H - 10})` });
@@ -356,11 +357,10 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
     if (!answers || !Object.keys(answers).length) {
       fill('kec-chart', el('p', { class: 'note', text: (errors[0] && errors[0].message) || 'Tidak tersedia.' }));
     } else {
-      const maxRate = Math.max(0.01, ...kec.map((k) => (k.u && k.u.current.rate) || 0));
       fill('kec-chart', hbars({
         rows: kec.map((k) => ({ label: k.name, rate: k.u ? k.u.current.rate : null })),
         series: [{ key: 'rate', name: 'Tingkat cakupan', cls: 'bar-a' }],
-        format: fmt.pct, max: Math.min(1, niceMax(maxRate * 1.1)) || 1,
+        format: fmt.pct, max: 1, ticks: [0, 0.25, 0.5, 0.75, 1],
         title: 'Tingkat cakupan per kecamatan', desc: 'Peserta aktif dibagi penyebut setiap kecamatan. Tabel data di bawah grafik.',
       }));
       fill('kec-table', table('Cakupan per kecamatan', ['Kecamatan', 'Tingkat cakupan', 'Peserta aktif', 'Penyebut', 'Perubahan'],
