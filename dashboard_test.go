@@ -206,7 +206,6 @@ func TestDashboardInChromium(t *testing.T) {
 		}
 	})
 
-
 	// A wrong key: back to the sign-in form, with a message.
 	t.Run("wrong key", func(t *testing.T) {
 		if _, err := chromedp.Run(tab, chromedp.Steps(
