@@ -151,7 +151,7 @@ func TestDashboardInChromium(t *testing.T) {
   for (const e of document.querySelectorAll('body *')) {
     if (e.closest('.table-wrap') || e.closest('.sr')) continue;
     const r = e.getBoundingClientRect();
-    if (r.width && r.right > w + 1) return (e.id || e.className || e.tagName) + ' ends at ' + r.right + ' px in ' + w;
+    if (r.width && r.right > w + 1) return e.tagName + (e.id ? '#' + e.id : '') + ' ' + (e.getAttribute('class') || '') + ' "' + (e.textContent || '').slice(0, 40) + '" ends at ' + r.right + ' px in ' + w;
   }
   return '';
 })()`))

@@ -130,8 +130,12 @@
   const compactRp = (v) => (v >= 1e9 ? nfShort.format(v / 1e9) + ' M' : v >= 1e6 ? nfShort.format(v / 1e6) + ' jt' : nf.format(v));
 
   // lineChart: months on x, one series of values, and a stepped target line.
+  // A narrow screen (a phone) gets charts drawn for its width: a narrower
+  // view box, so that their type stays readable, and bars under their labels.
+  const narrow = () => window.innerWidth < 640;
+
   function lineChart({ points, target, title, desc, yFormat }) {
-    const W = 960, H = 360, L = 70, R = 40, T = 20, B = 56;
+    const W = narrow() ? 400 : 960, H = narrow() ? 300 : 360, L = 64, R = 36, T = 20, B = 56;
     const svg = svgRoot(W, H, title, desc);
     const max = niceMax(Math.max(...points.map((p) => p.value), ...target.map((p) => p.value || 0)) * 1.05);
     const x = (i) => L + (points.length <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (points.length - 1));
@@ -140,7 +144,7 @@
       const v = (max * k) / 4;
       svg.append(s('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid' }), s('text', { x: L - 8, y: y(v) + 5, 'text-anchor': 'end', class: 'axis' }, yFormat(v)));
     }
-    const step = Math.max(1, Math.ceil(points.length / 10));
+    const step = Math.max(1, Math.ceil(points.length / (narrow() ? 4 : 10)));
     let shownYear = '';
     points.forEach((p, i) => {
       if ((points.length - 1 - i) % step === 0) {
@@ -160,37 +164,42 @@
     if (d) svg.append(s('path', { d, class: 'target' }));
     svg.append(s('path', { d: points.map((p, i) => `${i ? 'L' : 'M'}${x(i)},${y(p.value)}`).join(' '), class: 'series' }));
     points.forEach((p, i) => svg.append(s('circle', { cx: x(i), cy: y(p.value), r: 4, class: 'dot' }, s('title', {}, `${fmt.period(p.period)}: ${fmt.int(p.value)} peserta aktif`))));
-    svg.append(s('g', { class: 'legend', transform: `translate(${L},${H - 14})` },
+    svg.append(s('g', { class: 'legend', transform: `translate(${narrow() ? 0 : L},${H - 14})` },
       s('line', { x1: 0, x2: 26, y1: -5, y2: -5, class: 'series' }), s('text', { x: 32, y: 0 }, 'Peserta aktif'),
-      s('line', { x1: 170, x2: 196, y1: -5, y2: -5, class: 'target' }), s('text', { x: 202, y: 0 }, 'Target (penyebut UCJ)')));
+      s('line', { x1: 150, x2: 176, y1: -5, y2: -5, class: 'target' }), s('text', { x: 182, y: 0 }, 'Target (penyebut UCJ)')));
     return svg;
   }
 
-  // hbars: horizontal bars, one or two series per row.
-  function hbars({ rows, series, title, desc, format, max: fixedMax, ticks }) {
-    const rowH = series.length > 1 ? 44 : 30, W = 960, L = 270, R = 150, T = ticks ? 30 : 10;
+  // hbars: horizontal bars, one or two series per row; on a narrow screen
+  // each row's label stands above its bars.
+  function hbars({ rows, series, title, desc, format, tickFormat, max: fixedMax, ticks, labelWidth }) {
+    const thin = narrow();
+    const W = thin ? 400 : 960, L = thin ? 0 : labelWidth || 270, R = thin ? 140 : 150, T = ticks ? 30 : 10;
+    const labelH = thin ? 24 : 0, barsH = series.length > 1 ? 34 : 20;
+    const rowH = labelH + barsH + (thin ? 12 : 10);
     const H = T + rows.length * rowH + (series.length > 1 ? 36 : 10);
     const svg = svgRoot(W, H, title, desc);
     const max = fixedMax || niceMax(Math.max(...rows.flatMap((r) => series.map((sr) => r[sr.key] || 0))));
     const x = (v) => ((W - L - R) * Math.max(0, v || 0)) / max;
     for (const tk of ticks || []) {
       svg.append(s('line', { x1: L + x(tk), x2: L + x(tk), y1: T - 6, y2: T + rows.length * rowH, class: 'grid' }),
-        s('text', { x: L + x(tk), y: T - 10, 'text-anchor': 'middle', class: 'axis' }, format(tk)));
+        s('text', { x: L + x(tk), y: T - 10, 'text-anchor': tk === 0 ? 'start' : tk === max ? 'end' : 'middle', class: 'axis' }, (tickFormat || format)(tk)));
     }
     rows.forEach((r, i) => {
       const y0 = T + i * rowH;
-      svg.append(s('text', { x: L - 10, y: y0 + rowH / 2 + 5, 'text-anchor': 'end', class: 'label' }, r.label));
-      const bh = (rowH - 10) / series.length;
+      if (thin) svg.append(s('text', { x: 0, y: y0 + 18, class: 'label' }, r.label));
+      else svg.append(s('text', { x: L - 10, y: y0 + rowH / 2 + 5, 'text-anchor': 'end', class: 'label' }, r.label));
+      const bh = barsH / series.length;
       series.forEach((sr, j) => {
         const v = r[sr.key];
-        const y = y0 + 4 + j * bh;
+        const y = y0 + labelH + 5 + j * bh;
         svg.append(s('rect', { x: L, y, width: Math.max(v ? 1 : 0, x(v)), height: bh - 2, class: sr.cls, rx: 2 }, s('title', {}, `${r.label}, ${sr.name}: ${format(v)}`)));
-        svg.append(s('text', { x: L + x(v) + 6, y: y + bh / 2 + 4, class: 'value' }, format(v)));
+        svg.append(s('text', { x: L + x(v) + 6, y: y + bh / 2 + 5, class: 'value' }, format(v)));
       });
     });
     if (series.length > 1) {
       const g = s('g', { class: 'legend', transform: `translate(${L},${H - 10})` });
-      series.forEach((sr, j) => g.append(s('rect', { x: j * 240, y: -12, width: 16, height: 12, class: sr.cls }), s('text', { x: j * 240 + 22, y: 0 }, sr.name)));
+      series.forEach((sr, j) => g.append(s('rect', { x: j * 200, y: -12, width: 16, height: 12, class: sr.cls }), s('text', { x: j * 200 + 22, y: 0 }, sr.name)));
       svg.append(g);
     }
     return svg;
@@ -198,7 +207,7 @@
 
   // vbars: vertical bars by month.
   function vbars({ points, title, desc, format }) {
-    const W = 960, H = 300, L = 70, R = 20, T = 20, B = 40;
+    const W = narrow() ? 400 : 960, H = narrow() ? 260 : 300, L = 64, R = 12, T = 20, B = 40;
     const svg = svgRoot(W, H, title, desc);
     const max = niceMax(Math.max(...points.map((p) => p.value)) * 1.05);
     const bw = (W - L - R) / Math.max(1, points.length);
@@ -360,7 +369,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
       fill('kec-chart', hbars({
         rows: kec.map((k) => ({ label: k.name, rate: k.u ? k.u.current.rate : null })),
         series: [{ key: 'rate', name: 'Tingkat cakupan', cls: 'bar-a' }],
-        format: fmt.pct, max: 1, ticks: [0, 0.25, 0.5, 0.75, 1],
+        format: fmt.pct, max: 1, ticks: narrow() ? [0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1], tickFormat: (v) => nf.format(v * 100) + NB + '%',
         title: 'Tingkat cakupan per kecamatan', desc: 'Peserta aktif dibagi penyebut setiap kecamatan. Tabel data di bawah grafik.',
       }));
       fill('kec-table', table('Cakupan per kecamatan', ['Kecamatan', 'Tingkat cakupan', 'Peserta aktif', 'Penyebut', 'Perubahan'],
@@ -400,7 +409,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
     });
     const head = KEL_COLS.map((c) => {
       const active = st.sort === c.key;
-      return el('th', { scope: 'col', class: c.key === 'name' || c.key === 'kec' ? null : 'num', 'aria-sort': active ? (st.dir > 0 ? 'ascending' : 'descending') : 'none' },
+      return el('th', { scope: 'col', class: c.key === 'kec' ? 'col-kec' : c.key === 'name' ? null : 'num', 'aria-sort': active ? (st.dir > 0 ? 'ascending' : 'descending') : 'none' },
         el('button', { type: 'button', class: 'sort', 'data-sort': c.key, onclick: () => { st.dir = st.sort === c.key ? -st.dir : (c.key === 'name' || c.key === 'kec' ? 1 : -1); st.sort = c.key; renderKel(); $('kel-table').querySelector(`[data-sort="${c.key}"]`).focus(); } },
           c.label, el('span', { class: 'arrow', 'aria-hidden': 'true', text: active ? (st.dir > 0 ? ' ▲' : ' ▼') : ' ↕' })));
     });
@@ -408,7 +417,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
       el('caption', { class: 'sr', text: 'Cakupan per kelurahan; tombol judul kolom mengurutkan.' }),
       el('thead', {}, el('tr', {}, head)),
       el('tbody', {}, rows.map((r) => el('tr', {},
-        el('th', { scope: 'row', text: r.name }), el('td', { text: r.kec }),
+        el('th', { scope: 'row', text: r.name }), el('td', { class: 'col-kec', text: r.kec }),
         el('td', { class: 'num' }, fig(`kel.${r.code}.rate`, r.u && r.u.current.rate, fmt.pct), meter(r.u && r.u.current.rate)),
         el('td', { class: 'num' }, fig(`kel.${r.code}.participants`, r.u && r.u.current.participants, fmt.int)),
         el('td', { class: 'num' }, fig(`kel.${r.code}.workforce`, r.u && r.u.current.workforce, fmt.int))))));
@@ -481,11 +490,12 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
       fill('disc-table');
       return;
     }
-    fill('disc-chart', hbars({
-      rows: kinds.map((k) => ({ label: KINDS[k.kind] || k.kind, amount: k.amount })),
+    const withMoney = kinds.filter((k) => k.amount > 0);
+    fill('disc-chart', withMoney.length ? hbars({
+      rows: withMoney.map((k) => ({ label: KINDS[k.kind] || k.kind, amount: k.amount })), labelWidth: 400,
       series: [{ key: 'amount', name: 'Rupiah dipertaruhkan', cls: 'bar-c' }], format: fmt.rpShort,
-      title: 'Rupiah dipertaruhkan per jenis temuan terbuka', desc: 'Batang: jumlah rupiah yang dipertaruhkan oleh temuan terbuka setiap jenis. Tabel di bawah grafik.',
-    }));
+      title: 'Rupiah dipertaruhkan per jenis temuan terbuka', desc: 'Batang: jumlah rupiah yang dipertaruhkan oleh temuan terbuka setiap jenis yang menyangkut uang. Semua jenis ada di tabel di bawah grafik.',
+    }) : null);
     fill('disc-table', table('Temuan terbuka per jenis', ['Jenis temuan', 'Jumlah', 'Rupiah dipertaruhkan'],
       kinds.map((k) => [KINDS[k.kind] || k.kind, fig(`disc.${k.kind}.count`, k.count, fmt.int), fig(`disc.${k.kind}.amount`, k.amount, fmt.rp)])));
   }
@@ -540,8 +550,13 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
 
   // section runs one section's request and draws it; a failure other than
   // the key's is shown in the section.
+  let redraws = [];
   function section(promise, render, failId) {
-    return promise.then((r) => render(r.data || {}, r.errors), (e) => {
+    return promise.then((r) => {
+      const draw = () => render(r.data || {}, r.errors);
+      redraws.push(draw);
+      draw();
+    }, (e) => {
       if (e instanceof AuthError) throw e;
       fill(failId, el('p', { class: 'note error', text: 'Bagian ini gagal dimuat: ' + e.message }));
     });
@@ -568,6 +583,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
         'discrepancy-summary': { statuses: 'OPEN' },
       };
       $('dashboard').hidden = false;
+      redraws = [];
       await Promise.all([
         section(gql(Q_UCJ, { year, from: `${year - 1}-01`, to }), (d, errs) => renderUCJ(d, year, errs), 'ucj-cards'),
         section(codes.length ? gql(areasQuery(codes), { year }) : Promise.resolve({ data: {}, errors: [] }), (d, errs) => renderAreas(areas, d, errs), 'kec-chart'),
@@ -610,6 +626,18 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
     $('signout').addEventListener('click', () => signOut('Anda telah keluar.'));
     $('refresh').addEventListener('click', () => load());
     $('kel-filter').addEventListener('change', (ev) => { kelState.filter = ev.target.value; renderKel(); });
+    // Turning a phone, or resizing a window across the phone's width, draws
+    // the charts again for the new width.
+    let wasNarrow = narrow(), timer = 0;
+    window.addEventListener('resize', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (narrow() !== wasNarrow) {
+          wasNarrow = narrow();
+          for (const d of redraws) d();
+        }
+      }, 150);
+    });
     for (const b of document.querySelectorAll('button.export')) b.addEventListener('click', () => download(b.dataset.export, b.dataset.format, b));
     if (key) load();
     else {
