@@ -109,6 +109,33 @@ func TestDashboardInChromium(t *testing.T) {
 		}
 	})
 
+	// The kelurahan table sorts from the keyboard: focus a column's button,
+	// press Enter.
+	t.Run("keyboard", func(t *testing.T) {
+		if _, err := chromedp.Run(tab, chromedp.Steps(
+			chromedp.Focus(`#kel-table button[data-sort="participants"]`),
+			chromedp.KeyEvent("\r"),
+		)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
+  const th = document.activeElement.closest('th');
+  const v = Array.from(document.querySelectorAll('#kel-table tbody [data-figure$=".participants"]'), e => e.dataset.value);
+  return [th ? th.getAttribute('aria-sort') : 'focus lost', String(v.length), ...v.slice(0, 2)];
+})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) < 4 || got[0] != "descending" || got[1] != "43" {
+			t.Fatalf("after Enter on the participants column: %q", got)
+		}
+		a, _ := strconv.Atoi(got[2])
+		b, _ := strconv.Atoi(got[3])
+		if a < b {
+			t.Errorf("kelurahan not sorted by participants, most first: %d then %d", a, b)
+		}
+	})
+
 	shots := os.Getenv("JAMSOSTEK_UPDATE_SCREENSHOTS") != ""
 	shot := func(name string, full bool) {
 		if !shots {
