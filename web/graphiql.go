@@ -2,8 +2,8 @@
 // binary: GraphiQL at / (graphiql.go), with its scripts and style sheets
 // vendored from the npm registry under graphiql/vendor/ (update-graphiql.sh,
 // docs/web.md), and the mayor's office dashboard at /dashboard
-// (dashboard.go, docs/dashboard.md). Nothing is loaded from another host, so the pages work on a
-// network without internet.
+// (dashboard.go, docs/dashboard.md). Nothing is loaded from another host, so
+// the pages work on a network without internet.
 package web
 
 import (
@@ -75,7 +75,7 @@ func newAssetSet(fsys fs.FS, dir, prefix string) (*assetSet, error) {
 		case ".css":
 			ct = "text/css; charset=utf-8"
 		default:
-			return nil
+			return nil // the page, licences, sums: not assets
 		}
 		body, err := fs.ReadFile(fsys, p)
 		if err != nil {
