@@ -229,7 +229,7 @@ func TestDashboardPage(t *testing.T) {
 	if len(scripts) != 1 || !bytes.Contains(scripts[0][1], []byte(`src="`+DashboardAssetPrefix)) {
 		t.Errorf("scripts %q, want app.js under %s only", scripts, DashboardAssetPrefix)
 	}
-	urls := regexp.MustCompile(`(?:src|href)="(` + DashboardAssetPrefix + `[^"]+)"`).FindAllSubmatch(page, -1)
+	urls := regexp.MustCompile(`(?:src|href)="(`+DashboardAssetPrefix+`[^"]+)"`).FindAllSubmatch(page, -1)
 	if len(urls) != 2 {
 		t.Errorf("%d asset URLs, want app.js and app.css", len(urls))
 	}
