@@ -41,7 +41,7 @@ var dashboardLine = regexp.MustCompile(`demo: the mayor's office dashboard \(vie
 // projector}.png.
 func TestDashboardInChromium(t *testing.T) {
 	chromium := browsertest.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 
 	demoCtx, stopDemo := context.WithCancel(ctx)
@@ -323,8 +323,8 @@ func waitForDashboard(t *testing.T, r io.Reader, done <-chan error) (base, key s
 		return m[1], m[2]
 	case err := <-done:
 		t.Fatalf("demo ended before serving: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("demo printed no dashboard URL in 2 minutes")
+	case <-time.After(4 * time.Minute):
+		t.Fatal("demo printed no dashboard URL in 4 minutes")
 	}
 	return "", ""
 }
