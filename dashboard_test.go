@@ -143,6 +143,9 @@ func TestDashboardInChromium(t *testing.T) {
 		if !shots {
 			return
 		}
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.scrollTo(0, 0), document.activeElement.blur(), true`)); err != nil {
+			t.Fatal(err)
+		}
 		action := chromedp.CaptureScreenshot()
 		if full {
 			action = chromedp.FullScreenshot(100)

@@ -492,7 +492,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
     }
     const withMoney = kinds.filter((k) => k.amount > 0);
     fill('disc-chart', withMoney.length ? hbars({
-      rows: withMoney.map((k) => ({ label: KINDS[k.kind] || k.kind, amount: k.amount })), labelWidth: 400,
+      rows: withMoney.map((k) => ({ label: KINDS[k.kind] || k.kind, amount: k.amount })), labelWidth: 440,
       series: [{ key: 'amount', name: 'Rupiah dipertaruhkan', cls: 'bar-c' }], format: fmt.rpShort,
       title: 'Rupiah dipertaruhkan per jenis temuan terbuka', desc: 'Batang: jumlah rupiah yang dipertaruhkan oleh temuan terbuka setiap jenis yang menyangkut uang. Semua jenis ada di tabel di bawah grafik.',
     }) : null);
@@ -538,6 +538,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
     sessionStorage.removeItem(KEY);
     $('dashboard').hidden = true;
     $('asof').hidden = true;
+    $('who').hidden = true;
     $('signout').hidden = true;
     $('refresh').hidden = true;
     $('signin').hidden = false;
@@ -572,6 +573,11 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
       const boot = await gql(Q_BOOT);
       const b = boot.data;
       renderRollup(b);
+      if (b.me) {
+        const role = { VIEWER: 'viewer', OFFICER: 'petugas', ANALYST: 'analis', ADMIN: 'admin' }[b.me.role] || b.me.role;
+        $('who').textContent = `Masuk sebagai ${b.me.name} (peran ${role}${b.me.areaCode ? ', wilayah ' + b.me.areaCode : ''})`;
+        $('who').hidden = false;
+      }
       if (!b.latest) throw new Error(fieldError(boot.errors, 'latest') || 'Angka belum tersedia: rekonsiliasi pertama belum berjalan.');
       const to = b.latest.to, year = +to.slice(0, 4);
       for (const e of document.querySelectorAll('.year')) e.textContent = String(year);
