@@ -23,16 +23,20 @@ var (
 	apiFlags = []string{"addr", "admin-key", "audit-retention", "cors-origins", "introspection", "jwt-area-claim", "jwt-audience",
 		"jwt-hs256-secret", "jwt-issuer", "jwt-jwks-file", "jwt-jwks-url", "jwt-role-claim", "key-cache-ttl", "max-response-mib",
 		"preset", "rate-limit", "request-timeout", "store-calls-per-request", "trusted-proxies"}
+	// the long-running commands' operators' listener (ops.go: probes,
+	// metrics, the profiler when asked for)
+	opsFlags = []string{"ops-addr", "pprof"}
 	// the simulator (feedsim.Config, feedsim.Faults): no database
 	simFlags = []string{"as-of", "scale", "seed"}
 
 	commandFlags = map[string][][]string{
-		"serve":  {logFlags, dbFlags, feedFlags, apiFlags, {"ops-addr", "schedule", "stop-grace"}},
-		"worker": {logFlags, dbFlags, feedFlags, {"ops-addr", "schedule", "stop-grace"}},
+		// serve --worker=false: the API alone (the worker processes sync)
+		"serve":  {logFlags, dbFlags, feedFlags, apiFlags, opsFlags, {"schedule", "stop-grace", "worker"}},
+		"worker": {logFlags, dbFlags, feedFlags, opsFlags, {"schedule", "stop-grace"}},
 		"sync":   {logFlags, dbFlags, feedFlags, {"feed", "full", "no-reconcile", "once"}},
 		// demo runs its own simulator (so no feed URL, token or file, and no
 		// schedule: it syncs once an hour) and then serves.
-		"demo":          {logFlags, dbFlags, apiFlags, simFlags, {"lease-ttl", "ops-addr", "page-size", "rules-file"}},
+		"demo":          {logFlags, dbFlags, apiFlags, simFlags, opsFlags, {"lease-ttl", "page-size", "rules-file"}},
 		"reconcile":     {logFlags, dbFlags, {"lease-ttl", "rules-file"}},
 		"import-roster": {logFlags, dbFlags},
 		"feedsim": {logFlags, simFlags, {"addr", "error-rate", "fault-seed", "latency", "rate-limit", "repeat-page", "repeat-record",
