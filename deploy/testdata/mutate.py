@@ -169,7 +169,7 @@ for entry in M:
             r=subprocess.run([TEST],cwd=R+'deploy',capture_output=True,text=True,timeout=120)
         else:
             pkg={'observe':'./observe/','root':'.'}[target[0]]
-            r=subprocess.run(['go','test','-count=1','-run',target[1],pkg],cwd=R,capture_output=True,text=True,timeout=600)
+            r=subprocess.run(['go','test','-count=1','-run',target[1],pkg],cwd=R,capture_output=True,text=True,errors='replace',timeout=600)
     finally:
         open(p,'w').write(orig)
     msg=[l.strip() for l in (r.stdout+r.stderr).splitlines() if l.strip().startswith(('compose','k8s','Dockerfile','.docker','docs','secret','deploy','prometheus')) or '_test.go:' in l or l.startswith('./')]
