@@ -262,11 +262,11 @@ func gqlErrors(t *testing.T, addr, key, query string) (codes, messages []string)
 	return codes, messages
 }
 
-// TestServeWithoutWorker: serve --worker=false (JAMSOSTEK_WORKER=false)
+// TestOpsServeWithoutWorker: serve --worker=false (JAMSOSTEK_WORKER=false)
 // serves the API and never pulls the feeds, even when they are configured;
 // triggerSync answers UNAVAILABLE saying where syncs run, cancelSync goes
 // through the database (an unknown run is NOT_FOUND, not UNAVAILABLE).
-func TestServeWithoutWorker(t *testing.T) {
+func TestOpsServeWithoutWorker(t *testing.T) {
 	var asked atomic.Int64
 	feeds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		asked.Add(1)
