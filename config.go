@@ -279,8 +279,8 @@ stopped, for "sync" and "serve" to pull from; the fault flags make it misbehave
 as a real feed server may. Uses no database.`},
 	"demo": {"demo [flags]", `Starts the feed simulator on a free loopback port, syncs it into the database
 jamsostek_demo (emptied at every start), reconciles, then serves the API on
---addr as serve does, and prints the URL to open and two API keys: the
-admin's and a viewer's.`},
+--addr as serve does, and prints the URLs to open (GraphiQL, and the mayor's
+office dashboard signed in with a new viewer key) and the admin key.`},
 	"reconcile": {"reconcile [flags]", `Reconciles the stored data once: the rosters against membership,
 contributions and claims (discrepancies), and the rollup behind the coverage
 figures. serve and worker also run it after each scheduled sync that changed

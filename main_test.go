@@ -579,7 +579,7 @@ func testDatabase(t *testing.T) string {
 
 var (
 	openURL   = regexp.MustCompile(`demo: open (http://\S+/) `)
-	viewerKey = regexp.MustCompile(`demo: the dashboard \(viewer role\) signs in with  Authorization: Bearer (jsk_\S+)`)
+	viewerKey = regexp.MustCompile(`demo: the mayor's office dashboard \(viewer\): http://\S+/dashboard#key=(jsk_\S+)`)
 )
 
 // waitForURL reads the demo's output until it has printed the URL to open
