@@ -161,7 +161,7 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	e.cfg.Logger.InfoContext(r.Context(), "export", "export", job.name, "format", job.format, "principal", job.caller.Name,
-		"role", job.caller.Role, "area", job.caller.AreaCode, "rows", job.rows, "requests", job.api.requests, "bytes", job.out.n,
+		"role", job.caller.Role, "area", deref(job.caller.AreaCode), "rows", job.rows, "requests", job.api.requests, "bytes", job.out.n,
 		"duration", e.cfg.Now().Sub(start))
 }
 
