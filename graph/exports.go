@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -504,12 +505,27 @@ type exportJob struct {
 
 // The caller and the city, asked with the first page of every export.
 type exportCaller struct {
-	Name     string  `json:"name"`
-	Role     string  `json:"role"`
-	AreaCode *string `json:"areaCode"`
-	Area     *struct {
-		Name string `json:"name"`
-	} `json:"area"`
+	Name     string      `json:"name"`
+	Role     string      `json:"role"`
+	AreaCode *string     `json:"areaCode"`
+	Area     *exportArea `json:"area"`
+}
+
+// exportArea is an area as the API names it.
+type exportArea struct {
+	Name  string `json:"name"`
+	Level string `json:"level"`
+}
+
+// words names an area with its level: "Kecamatan Cibeber".
+func (a *exportArea) words() string {
+	switch a.Level {
+	case "KECAMATAN":
+		return "Kecamatan " + a.Name
+	case "KELURAHAN":
+		return "Kelurahan " + a.Name
+	}
+	return a.Name
 }
 
 type exportHead struct {
@@ -518,9 +534,7 @@ type exportHead struct {
 		Code string `json:"code"`
 		Name string `json:"name"`
 	} `json:"city"`
-	FilterArea *struct {
-		Name string `json:"name"`
-	} `json:"filterArea"`
+	FilterArea *exportArea `json:"filterArea"`
 }
 
 type exportRollup struct {
@@ -531,9 +545,9 @@ type exportRollup struct {
 // headFields asks the caller, the city and the area of the filter (whose
 // variable is $areaCode).
 func (j *exportJob) headFields() (fields, vars string) {
-	fields = `me { name role areaCode area { name } } city { code name }`
+	fields = `me { name role areaCode area { name level } } city { code name }`
 	if j.p["areaCode"] != nil {
-		return fields + ` filterArea: area(code: $areaCode) { name }`, `, $areaCode: String!`
+		return fields + ` filterArea: area(code: $areaCode) { name level }`, `, $areaCode: String!`
 	}
 	return fields, ""
 }
@@ -558,7 +572,7 @@ func (j *exportJob) open(title string, head exportHead, rollup exportRollup, fil
 	if a := head.Me.AreaCode; a != nil {
 		by += ", wilayah " + *a
 		if head.Me.Area != nil {
-			by += " " + head.Me.Area.Name
+			by += " " + head.Me.Area.words()
 		}
 	}
 	j.meta = export.Meta{Title: title, Filters: filters, AsOf: rollup.AsOf, RollupVersion: rollup.Version,
@@ -575,12 +589,12 @@ func (j *exportJob) areaFilter(head exportHead) export.Filter {
 	case j.p["areaCode"] != nil:
 		f.Value = j.str("areaCode")
 		if head.FilterArea != nil {
-			f.Value += " " + head.FilterArea.Name
+			f.Value += " " + head.FilterArea.words()
 		}
 	case head.Me.AreaCode != nil:
 		f.Value = *head.Me.AreaCode
 		if head.Me.Area != nil {
-			f.Value += " " + head.Me.Area.Name
+			f.Value += " " + head.Me.Area.words()
 		}
 		f.Value += " (wilayah pengguna)"
 	default:
@@ -717,10 +731,8 @@ func (j *exportJob) coverage() error {
 	groups := j.list("groupBy")
 	grouped := func(d reconcile.Dimension) bool { return slices.Contains(groups, string(d)) }
 	filters := []export.Filter{j.areaFilter(first.exportHead)}
-	from, to := deref(res.From), deref(res.To)
-	if from == "" {
-		from, to = j.str("from"), j.str("to")
-	}
+	// The months asked for, else those the answer holds.
+	from, to := cmp.Or(j.str("from"), deref(res.From)), cmp.Or(j.str("to"), deref(res.To))
 	if from != "" || to != "" {
 		filters = append(filters, export.Filter{Label: "Periode", Value: monthRange(from, to)})
 	}

@@ -605,8 +605,8 @@ func TestExports(t *testing.T) {
 			want, roll := wantCoverage(t, x, "officer-key", map[string]any{"payers": []string{"APBD", "SELF"}}, []string{"KECAMATAN", "PAYER"}, "")
 			w := x.get(t, "officer-key", "/export/coverage."+format+"?groupBy=KECAMATAN&groupBy=PAYER&payers=APBD,SELF")
 			rep := parse(t, format, w.Body.Bytes())
-			checkHead(t, w, format, "coverage", rep, "Cakupan kepesertaan BPJS Ketenagakerjaan", roll, "camat-cibeber (OFFICER, wilayah 367201 Cibeber)",
-				"Wilayah: 367201 Cibeber (wilayah pengguna)", "Pembayar: APBD (kota), mandiri")
+			checkHead(t, w, format, "coverage", rep, "Cakupan kepesertaan BPJS Ketenagakerjaan", roll, "camat-cibeber (OFFICER, wilayah 367201 Kecamatan Cibeber)",
+				"Wilayah: 367201 Kecamatan Cibeber (wilayah pengguna)", "Pembayar: APBD (kota), mandiri")
 			check(t, format, "coverage", rep.tables[0], want)
 			for _, r := range rep.tables[0][1:] {
 				if r[2] != "367201" {
@@ -637,8 +637,8 @@ func TestExports(t *testing.T) {
 			want, ds, roll := wantDiscrepancies(t, x, "officer-key", filter)
 			w := x.get(t, "officer-key", "/export/discrepancies."+format+"?kinds=UNPAID_MONTHS,FUNDED_NOT_PAID&kinds=DOUBLE_FUNDED&statuses=OPEN")
 			rep := parse(t, format, w.Body.Bytes())
-			checkHead(t, w, format, "discrepancies", rep, "Daftar temuan rekonsiliasi", roll, "camat-cibeber (OFFICER, wilayah 367201 Cibeber)",
-				"Jenis temuan: Iuran belum dibayar, Didanai tetapi iuran tidak dibayar, Didanai ganda", "Status: terbuka", "Wilayah: 367201 Cibeber (wilayah pengguna)")
+			checkHead(t, w, format, "discrepancies", rep, "Daftar temuan rekonsiliasi", roll, "camat-cibeber (OFFICER, wilayah 367201 Kecamatan Cibeber)",
+				"Jenis temuan: Iuran belum dibayar, Didanai tetapi iuran tidak dibayar, Didanai ganda", "Status: terbuka", "Wilayah: 367201 Kecamatan Cibeber (wilayah pengguna)")
 			check(t, format, "discrepancies", rep.tables[0], want)
 			if len(ds) != 3 {
 				t.Errorf("the officer has %d discrepancies, want Cibeber's 3", len(ds))
@@ -846,7 +846,7 @@ func TestExportDiscrepancySummary(t *testing.T) {
 	for _, format := range formats {
 		for _, tc := range []struct{ key, by, area string }{
 			{"viewer-key", "dashboard (VIEWER)", "Wilayah: 3672 Kota Cilegon (seluruh kota)"},
-			{"officer-key", "camat-cibeber (OFFICER, wilayah 367201 Cibeber)", "Wilayah: 367201 Cibeber (wilayah pengguna)"},
+			{"officer-key", "camat-cibeber (OFFICER, wilayah 367201 Kecamatan Cibeber)", "Wilayah: 367201 Kecamatan Cibeber (wilayah pengguna)"},
 		} {
 			var ans struct {
 				Coverage          struct{ Rollup apiRollup }
