@@ -27,7 +27,7 @@ import (
 // as a spreadsheet (package export) from the answers of the API itself. The
 // handler turns the URL's parameters into GraphQL requests and runs them
 // through the /query handler in-process, each a new POST with the caller's
-// Authorization, X-Request-Id, X-Forwarded-For and address: authentication,
+// Authorization, Origin, X-Request-Id, X-Forwarded-For, Host and address: authentication,
 // the rate limit, the access policy, the officer's area, the masking of
 // personal data and the audit apply to an export exactly as to the API. An
 // error of the API becomes the HTTP status of its code (exportStatus), and
@@ -343,7 +343,10 @@ func (a *exportAPI) ask(op, query string, vars map[string]any, out any, patient 
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		for _, h := range []string{"Authorization", "X-Request-Id", "X-Forwarded-For"} {
+		// Origin too: a page of another origin is refused by /query's CORS
+		// policy before anything runs (the answer carries no CORS headers
+		// anyway, so no other origin could read it).
+		for _, h := range []string{"Authorization", "Origin", "X-Request-Id", "X-Forwarded-For"} {
 			if v := a.orig.Header.Values(h); len(v) > 0 {
 				req.Header[h] = slices.Clone(v)
 			}

@@ -826,6 +826,19 @@ func TestExportRefusals(t *testing.T) {
 		}
 	}
 
+	// A page of another origin is refused by the API's CORS policy; the
+	// server's own passes.
+	for origin, want := range map[string]int{"https://evil.example": http.StatusForbidden, "http://example.com": http.StatusOK} {
+		req := httptest.NewRequest(http.MethodGet, "/export/coverage.csv", nil)
+		req.Header.Set("Authorization", "Bearer viewer-key")
+		req.Header.Set("Origin", origin)
+		w := httptest.NewRecorder()
+		x.ex.ServeHTTP(w, req)
+		if w.Code != want || w.Header().Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("Origin %s: %d %v %s, want %d", origin, w.Code, w.Header(), w.Body, want)
+		}
+	}
+
 	// Without the reconciliation the API cannot answer: 503.
 	f := newFixture(t, graph.Config{})
 	ex := graph.ExportHandler(f.handler, graph.ExportConfig{Logger: slog.New(slog.DiscardHandler)})
