@@ -137,10 +137,15 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	job.ctx, job.api = ctx, &exportAPI{query: e.query, orig: r, ctx: ctx}
 	defer job.out.close()
 	err = exportKinds[job.name].run(job)
-	if err == nil && job.w != nil {
-		err = job.w.Close()
+	if job.w != nil { // after an error too: the XLSX writer's temporary files go
+		if cerr := job.w.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err != nil {
+		if r.Context().Err() != nil {
+			return // the client went away
+		}
 		if ctx.Err() == context.DeadlineExceeded && r.Context().Err() == nil {
 			err = &exportError{status: http.StatusServiceUnavailable, code: "UNAVAILABLE",
 				msg: fmt.Sprintf("the export took longer than %s: narrow it with its filters (%s)", e.cfg.Timeout, strings.Join(job.params, ", "))}
