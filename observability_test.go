@@ -207,9 +207,12 @@ func TestObservability(t *testing.T) {
 	}
 	total := int64(0)
 	for _, k := range coverage.DiscrepancyKinds {
-		total += open[k]
-		if got := value(fams, "jamsostek_discrepancies_open", "kind", string(k)); got != float64(open[k]) {
-			t.Errorf("open %s: %v, stored %d", k, got, open[k])
+		total += open[k].Count
+		if got := value(fams, "jamsostek_discrepancies_open", "kind", string(k)); got != float64(open[k].Count) {
+			t.Errorf("open %s: %v, stored %d", k, got, open[k].Count)
+		}
+		if got := value(fams, "jamsostek_discrepancies_open_rupiah", "kind", string(k)); got != float64(open[k].Amount) {
+			t.Errorf("open %s: Rp %v, stored %d", k, got, open[k].Amount)
 		}
 	}
 	if total == 0 {

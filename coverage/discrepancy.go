@@ -136,10 +136,17 @@ type DiscrepancyFilter struct {
 	Period     Period // concerns this month
 }
 
+// KindTally is how many discrepancies of one kind match, and the rupiah at
+// stake in them (the sum of their Amount).
+type KindTally struct {
+	Count  int64
+	Amount int64
+}
+
 // Discrepancies reads and updates stored discrepancies.
 type Discrepancies interface {
 	Discrepancies(ctx context.Context, f DiscrepancyFilter, p PageRequest) (Page[Discrepancy], error)
-	DiscrepancyCounts(ctx context.Context, f DiscrepancyFilter) (map[DiscrepancyKind]int64, error)
+	DiscrepancyCounts(ctx context.Context, f DiscrepancyFilter) (map[DiscrepancyKind]KindTally, error)
 	Discrepancy(ctx context.Context, id string) (*Discrepancy, error)
 	AcknowledgeDiscrepancy(ctx context.Context, id, by string, at time.Time) (*Discrepancy, error)
 	ResolveDiscrepancy(ctx context.Context, id, by, note string, at time.Time) (*Discrepancy, error)

@@ -363,6 +363,9 @@ type QuarantineFilter struct {
 // SyncLog reads sync runs and quarantined records.
 type SyncLog interface {
 	SyncRuns(ctx context.Context, feed Feed, first int) ([]SyncRun, error)
+	// LatestSucceededRun is a feed's newest SUCCEEDED run, however many
+	// failed since; nil when none has.
+	LatestSucceededRun(ctx context.Context, feed Feed) (*SyncRun, error)
 	SyncRun(ctx context.Context, id string) (*SyncRun, error)
 	Quarantine(ctx context.Context, f QuarantineFilter, p PageRequest) (Page[Quarantined], error)
 }

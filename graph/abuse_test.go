@@ -57,6 +57,10 @@ func (*memRecords) ClaimsByKPJ(context.Context, []string, coverage.ClaimFilter, 
 func (*memRecords) RosterByNIK(context.Context, []string) (map[string][]coverage.RosterEntry, error) {
 	return nil, nil
 }
+func (*memRecords) LatestSucceededRun(context.Context, coverage.Feed) (*coverage.SyncRun, error) {
+	return nil, nil
+}
+
 func (*memRecords) SyncRuns(context.Context, coverage.Feed, int) ([]coverage.SyncRun, error) {
 	return nil, nil
 }

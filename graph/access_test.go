@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -119,6 +120,13 @@ func TestAccessMatrix(t *testing.T) {
 	allKinds := `[{"kind":"UNPAID_MONTHS","count":2},{"kind":"INACTIVE_3_MONTHS","count":2},{"kind":"CLAIM_OUTSIDE_COVERAGE","count":2},{"kind":"DOUBLE_FUNDED","count":1},{"kind":"DECLARED_TOTAL_MISMATCH","count":1},{"kind":"FUNDED_NOT_PAID","count":3}]`
 	cibeberKinds := `[{"kind":"UNPAID_MONTHS","count":1},{"kind":"DOUBLE_FUNDED","count":1},{"kind":"FUNDED_NOT_PAID","count":1}]`
 
+	// Times only, the same for every role: what the dashboard shows.
+	fresh := `[{"feed":"WORKFORCE","lastSucceededAt":null,"asOf":null,"latestStatus":null,"latestStartedAt":null},` +
+		`{"feed":"ROSTER","lastSucceededAt":null,"asOf":null,"latestStatus":null,"latestStartedAt":null},` +
+		`{"feed":"PARTICIPANTS","lastSucceededAt":"2024-08-22T01:01:00Z","asOf":"2024-08-22T01:00:00Z","latestStatus":"SUCCEEDED","latestStartedAt":"2024-08-22T01:00:00Z"},` +
+		`{"feed":"CONTRIBUTIONS","lastSucceededAt":null,"asOf":null,"latestStatus":"RUNNING","latestStartedAt":"2024-08-22T01:04:00Z"},` +
+		`{"feed":"CLAIMS","lastSucceededAt":null,"asOf":null,"latestStatus":"FAILED","latestStartedAt":"2024-08-22T01:02:00Z"}]`
+
 	rows := []matrixRow{
 		// Reference: everyone.
 		{name: "me", query: `f: me { name role areaCode }`, want: [4]cell{
@@ -152,6 +160,8 @@ func TestAccessMatrix(t *testing.T) {
 		{name: "discrepancyCounts", query: `f: discrepancyCounts { total byKind { kind count } }`, want: [4]cell{
 			`{"total":11,"byKind":` + allKinds + `}`, `{"total":3,"byKind":` + cibeberKinds + `}`,
 			`{"total":11,"byKind":` + allKinds + `}`, `{"total":11,"byKind":` + allKinds + `}`}},
+
+		{name: "feedFreshness", query: `f: feedFreshness { feed lastSucceededAt asOf latestStatus latestStartedAt }`, want: [4]cell{fresh, fresh, fresh, fresh}},
 
 		// Records: officer (its area), analyst (masked), admin.
 		{name: "participants", query: `f: participants(first: 1) { totalCount edges { node { kpj nik name birthDate birthYear } } }`, want: [4]cell{
@@ -555,5 +565,73 @@ func TestAudit(t *testing.T) {
 		client.Var("after", log.AuditLog.Edges[0].Cursor))
 	if len(next.AuditLog.Edges) != 1 || next.AuditLog.Edges[0].Node.Operation != "Masked" {
 		t.Errorf("auditLog, second page: got %+v", next.AuditLog)
+	}
+}
+
+// TestDiscrepancyCountsAmount: the rupiah at stake by kind is the sum of the
+// listed discrepancies' amounts, city-wide for the admin and within its area
+// for the officer, and the viewer (who may not list them) is told the
+// admin's figures.
+func TestDiscrepancyCountsAmount(t *testing.T) {
+	f := accessFixture(t, graph.Config{})
+	type kindCount struct {
+		Kind   string
+		Count  int
+		Amount int64
+	}
+	sums := func(key string) map[string]kindCount {
+		_, resp := f.postAs(t, key, `{ f: discrepancies(first: 1000) { totalCount edges { node { kind amount } } } }`, nil)
+		var d struct {
+			F struct {
+				TotalCount int
+				Edges      []struct {
+					Node struct {
+						Kind   string
+						Amount int64
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(resp.Data, &d); err != nil || len(resp.Errors) > 0 || d.F.TotalCount != len(d.F.Edges) {
+			t.Fatalf("list: %v %+v %s", err, resp.Errors, resp.Data)
+		}
+		out := map[string]kindCount{}
+		for _, e := range d.F.Edges {
+			k := out[e.Node.Kind]
+			k.Kind, k.Count, k.Amount = e.Node.Kind, k.Count+1, k.Amount+e.Node.Amount
+			out[e.Node.Kind] = k
+		}
+		return out
+	}
+	counts := func(key string) map[string]kindCount {
+		_, resp := f.postAs(t, key, `{ f: discrepancyCounts { total byKind { kind count amount } } }`, nil)
+		var d struct{ F struct{ ByKind []kindCount } }
+		if err := json.Unmarshal(resp.Data, &d); err != nil || len(resp.Errors) > 0 {
+			t.Fatalf("counts: %v %+v %s", err, resp.Errors, resp.Data)
+		}
+		out := map[string]kindCount{}
+		for _, k := range d.F.ByKind {
+			out[k.Kind] = k
+		}
+		return out
+	}
+	admin, officer, viewer := keyOf(matrixRoles[3]), keyOf(matrixRoles[1]), keyOf(matrixRoles[0])
+	all := sums(admin)
+	var rupiah int64
+	for _, k := range all {
+		rupiah += k.Amount
+	}
+	if rupiah == 0 {
+		t.Fatalf("the fixture's discrepancies are worth nothing: %+v", all)
+	}
+	if got := counts(admin); !reflect.DeepEqual(got, all) {
+		t.Errorf("admin: counts %+v, listed %+v", got, all)
+	}
+	if got := counts(viewer); !reflect.DeepEqual(got, all) {
+		t.Errorf("viewer: counts %+v, the admin's list %+v", got, all)
+	}
+	own := sums(officer)
+	if got := counts(officer); !reflect.DeepEqual(got, own) || reflect.DeepEqual(own, all) {
+		t.Errorf("officer: counts %+v, listed in its area %+v (city %+v)", got, own, all)
 	}
 }

@@ -258,7 +258,7 @@ func (r *resolver) discrepancies(ctx context.Context, f coverage.DiscrepancyFilt
 		return nil, err
 	}
 	// countsByKind is one more count: made only when it is asked for.
-	var counts map[coverage.DiscrepancyKind]int64
+	var counts map[coverage.DiscrepancyKind]coverage.KindTally
 	if slices.ContainsFunc(graphql.CollectFieldsCtx(ctx, []string{"DiscrepancyConnection"}), func(f graphql.CollectedField) bool { return f.Name == "countsByKind" }) {
 		if counts, err = r.reconcileLog.DiscrepancyCounts(ctx, f); err != nil {
 			return nil, err
@@ -276,11 +276,11 @@ func (r *resolver) discrepancies(ctx context.Context, f coverage.DiscrepancyFilt
 }
 
 // kindCounts lists the kinds with discrepancies, in the kinds' order.
-func kindCounts(counts map[coverage.DiscrepancyKind]int64) []model.KindCount {
+func kindCounts(counts map[coverage.DiscrepancyKind]coverage.KindTally) []model.KindCount {
 	out := []model.KindCount{}
 	for _, k := range coverage.DiscrepancyKinds {
-		if n := counts[k]; n > 0 {
-			out = append(out, model.KindCount{Kind: k, Count: int(n)})
+		if n := counts[k]; n.Count > 0 {
+			out = append(out, model.KindCount{Kind: k, Count: int(n.Count), Amount: n.Amount})
 		}
 	}
 	return out

@@ -220,6 +220,7 @@ func newCostModel(areas *coverage.Areas) *costModel {
 		"Query.rosterImports":                listOf(firstOr(20, 100), 1),
 		"Query.declaredTotals":               listOf(fixed(declaredFigures), 0),
 		"Query.discrepancyCounts":            aggregate(countCost),
+		"Query.feedFreshness":                listOf(fixed(len(coverage.Feeds)), 2*len(coverage.Feeds)), // two finds per feed
 		"Query.universalCoverage":            aggregate(aggregateCost),
 		"Query.apbdProgram":                  aggregate(aggregateCost),
 		"Query.coverage":                     coverageCost,

@@ -56,6 +56,7 @@ func TestCosts(t *testing.T) {
 		{`{ discrepancies(first: 10) { totalCount } }`, 1 + countCost + 10},
 		{`{ discrepancies(first: 10) { countsByKind { kind } } }`, 1 + countCost + 10 + countCost + 1 + len(coverage.DiscrepancyKinds)},
 		{`{ discrepancyCounts { total } }`, 1 + countCost},
+		{`{ feedFreshness { feed asOf } }`, 1 + 2*5 + 5},
 		{`{ coverage { totals { activeParticipants } } }`, 1 + aggregateCost + 1 + 1},
 		{`{ coverage(groupBy: [KECAMATAN], granularity: QUARTER) { rows { bucket } } }`, 1 + aggregateCost + 12 + 1 + 117}, // 9 x 13 quarters
 		{`{ coverage(groupBy: [KECAMATAN], granularity: QUARTER) { rows(first: 10) { bucket } } }`, 1 + aggregateCost + 12 + 1 + 10},

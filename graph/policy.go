@@ -53,6 +53,7 @@ var (
 	ruleReference  = Rule{RoleViewer, KindReference, AreaFree}
 	ruleAggregate  = Rule{RoleViewer, KindAggregate, AreaScoped}
 	ruleCityWide   = Rule{RoleViewer, KindAggregate, AreaDenied} // an aggregate with no answer per area
+	ruleFreshness  = Rule{RoleViewer, KindAggregate, AreaFree}   // when the feeds last synced: the same for every area
 	ruleRecord     = Rule{RoleOfficer, KindRecord, AreaScoped}
 	ruleOperations = Rule{RoleAnalyst, KindOperations, AreaDenied}
 	ruleAdmin      = Rule{RoleAdmin, KindAdmin, AreaDenied}
@@ -70,6 +71,7 @@ var policy = map[string]Rule{
 	"Query.apbdProgram":       ruleCityWide,
 	"Query.declaredTotals":    ruleAggregate,
 	"Query.discrepancyCounts": ruleAggregate,
+	"Query.feedFreshness":     ruleFreshness,
 	"Query.participants":      ruleRecord,
 	"Query.participant":       ruleRecord,
 	"Query.participantByNik":  ruleRecord,

@@ -345,6 +345,10 @@ func (t throttledSyncLog) SyncRuns(ctx context.Context, feed coverage.Feed, firs
 	return slot(ctx, "SyncRuns", func(ctx context.Context) ([]coverage.SyncRun, error) { return t.next.SyncRuns(ctx, feed, first) })
 }
 
+func (t throttledSyncLog) LatestSucceededRun(ctx context.Context, feed coverage.Feed) (*coverage.SyncRun, error) {
+	return slot(ctx, "LatestSucceededRun", func(ctx context.Context) (*coverage.SyncRun, error) { return t.next.LatestSucceededRun(ctx, feed) })
+}
+
 func (t throttledSyncLog) SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error) {
 	return slot(ctx, "SyncRun", func(ctx context.Context) (*coverage.SyncRun, error) { return t.next.SyncRun(ctx, id) })
 }
@@ -365,8 +369,8 @@ func (t throttledReconcileLog) Discrepancies(ctx context.Context, f coverage.Dis
 	})
 }
 
-func (t throttledReconcileLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error) {
-	return slot(ctx, "DiscrepancyCounts", func(ctx context.Context) (map[coverage.DiscrepancyKind]int64, error) {
+func (t throttledReconcileLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]coverage.KindTally, error) {
+	return slot(ctx, "DiscrepancyCounts", func(ctx context.Context) (map[coverage.DiscrepancyKind]coverage.KindTally, error) {
 		return t.next.DiscrepancyCounts(ctx, f)
 	})
 }

@@ -59,7 +59,7 @@ type countedLog struct {
 	counts atomic.Int64
 }
 
-func (l *countedLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error) {
+func (l *countedLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]coverage.KindTally, error) {
 	l.counts.Add(1)
 	return l.ReconcileLog.DiscrepancyCounts(ctx, f)
 }

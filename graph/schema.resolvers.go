@@ -444,7 +444,30 @@ func (r *queryResolver) DiscrepancyCounts(ctx context.Context, filter *model.Dis
 	}
 	out := &model.DiscrepancyCounts{ByKind: kindCounts(counts)}
 	for _, n := range counts {
-		out.Total += int(n)
+		out.Total += int(n.Count)
+	}
+	return out, nil
+}
+
+func (r *queryResolver) FeedFreshness(ctx context.Context) ([]model.FeedFreshness, error) {
+	out := make([]model.FeedFreshness, 0, len(coverage.Feeds))
+	for _, f := range coverage.Feeds {
+		ff := model.FeedFreshness{Feed: f}
+		latest, err := r.syncLog.SyncRuns(ctx, f, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(latest) > 0 {
+			ff.LatestStatus, ff.LatestStartedAt = &latest[0].Status, opt(latest[0].StartedAt)
+		}
+		ok, err := r.syncLog.LatestSucceededRun(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if ok != nil {
+			ff.LastSucceededAt, ff.AsOf = opt(ok.FinishedAt), opt(ok.AsOf)
+		}
+		out = append(out, ff)
 	}
 	return out, nil
 }

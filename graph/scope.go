@@ -250,6 +250,13 @@ func (s scopedSyncLog) SyncRuns(ctx context.Context, feed coverage.Feed, first i
 	return s.next.SyncRuns(ctx, feed, first)
 }
 
+func (s scopedSyncLog) LatestSucceededRun(ctx context.Context, feed coverage.Feed) (*coverage.SyncRun, error) {
+	if _, err := scopeOf(ctx); err != nil {
+		return nil, err
+	}
+	return s.next.LatestSucceededRun(ctx, feed)
+}
+
 func (s scopedSyncLog) SyncRun(ctx context.Context, id string) (*coverage.SyncRun, error) {
 	if _, err := scopeOf(ctx); err != nil {
 		return nil, err
@@ -281,10 +288,10 @@ func (s scopedReconcileLog) Discrepancies(ctx context.Context, f coverage.Discre
 	return pg, err
 }
 
-func (s scopedReconcileLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error) {
+func (s scopedReconcileLog) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]coverage.KindTally, error) {
 	if ok, err := restrict(ctx, &f.AreaCode, f.NIK); !ok {
 		auditSelection[coverage.Discrepancy](ctx, err, nil, byNIK(f.NIK))
-		return map[coverage.DiscrepancyKind]int64{}, err
+		return map[coverage.DiscrepancyKind]coverage.KindTally{}, err
 	}
 	counts, err := s.next.DiscrepancyCounts(ctx, f)
 	auditSelection[coverage.Discrepancy](ctx, err, nil, byNIK(f.NIK))

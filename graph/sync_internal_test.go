@@ -15,6 +15,10 @@ type stuckSyncLog struct{ reads atomic.Int64 }
 func (s *stuckSyncLog) SyncRuns(context.Context, coverage.Feed, int) ([]coverage.SyncRun, error) {
 	return nil, nil
 }
+func (s *stuckSyncLog) LatestSucceededRun(context.Context, coverage.Feed) (*coverage.SyncRun, error) {
+	return nil, nil
+}
+
 func (s *stuckSyncLog) SyncRun(_ context.Context, id string) (*coverage.SyncRun, error) {
 	s.reads.Add(1)
 	return &coverage.SyncRun{ID: id, Status: coverage.RunRunning}, nil

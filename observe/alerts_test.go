@@ -43,8 +43,8 @@ func (fakeCounts) QuarantineCounts(context.Context) (map[coverage.Feed]int64, er
 	return map[coverage.Feed]int64{coverage.FeedRoster: 3}, nil
 }
 
-func (fakeCounts) DiscrepancyCounts(context.Context, coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error) {
-	return map[coverage.DiscrepancyKind]int64{coverage.KindUnpaidMonths: 2}, nil
+func (fakeCounts) DiscrepancyCounts(context.Context, coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]coverage.KindTally, error) {
+	return map[coverage.DiscrepancyKind]coverage.KindTally{coverage.KindUnpaidMonths: {Count: 2, Amount: 150000}}, nil
 }
 
 func (fakeCounts) SyncRuns(context.Context, coverage.Feed, int) ([]coverage.SyncRun, error) {

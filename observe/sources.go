@@ -81,7 +81,7 @@ func (m *Metrics) WatchAuditFailures(n func() int64) {
 // StoreCounts is what the metrics read from the database: cheap counts.
 type StoreCounts interface {
 	QuarantineCounts(ctx context.Context) (map[coverage.Feed]int64, error)
-	DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error)
+	DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]coverage.KindTally, error)
 	SyncRuns(ctx context.Context, feed coverage.Feed, first int) ([]coverage.SyncRun, error)
 	ReconcileRuns(ctx context.Context, first int) ([]coverage.ReconcileRun, error)
 }
@@ -94,7 +94,7 @@ const DefaultStoreCountsEvery = 30 * time.Second
 const storeCountsTimeout = 5 * time.Second
 
 // WatchStore exposes jamsostek_quarantine_records{feed} and
-// jamsostek_discrepancies_open{kind}, and fills the last-success gauges
+// jamsostek_discrepancies_open{kind} with jamsostek_discrepancies_open_rupiah{kind}, and fills the last-success gauges
 // from the stored runs (of every process): read at a scrape at most every
 // `every` (0: DefaultStoreCountsEvery), else the counts of the last read.
 // A failed read keeps the last counts and sets
@@ -112,6 +112,7 @@ func (m *Metrics) WatchStore(s StoreCounts, every time.Duration, logger *slog.Lo
 	c := &storeCollector{m: m, s: s, every: every, log: logger,
 		quarantine: prometheus.NewDesc(Namespace+"_quarantine_records", "Records the syncs rejected and kept in the quarantine, by feed (corrected or not).", []string{"feed"}, nil),
 		open:       prometheus.NewDesc(Namespace+"_discrepancies_open", "Open discrepancies (neither acknowledged nor resolved), by kind.", []string{"kind"}, nil),
+		openRupiah: prometheus.NewDesc(Namespace+"_discrepancies_open_rupiah", "Rupiah at stake in the open discrepancies, by kind.", []string{"kind"}, nil),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: "store_counts_errors_total",
 			Help: "Failed reads of the counts the metrics take from the database (the last counts are served meanwhile)."}),
 	}
@@ -124,15 +125,20 @@ type storeCollector struct {
 	every            time.Duration
 	log              *slog.Logger
 	quarantine, open *prometheus.Desc
+	openRupiah       *prometheus.Desc
 	errors           prometheus.Counter
 
 	mu    sync.Mutex // one refresh at a time; the others serve its counts
 	read  time.Time
 	quar  map[coverage.Feed]int64
-	kinds map[coverage.DiscrepancyKind]int64
+	kinds map[coverage.DiscrepancyKind]coverage.KindTally
 }
 
-func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.quarantine; ch <- c.open }
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.quarantine
+	ch <- c.open
+	ch <- c.openRupiah
+}
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
@@ -145,7 +151,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, k := range coverage.DiscrepancyKinds {
 		if c.kinds != nil {
-			ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(c.kinds[k]), string(k))
+			ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(c.kinds[k].Count), string(k))
+			ch <- prometheus.MustNewConstMetric(c.openRupiah, prometheus.GaugeValue, float64(c.kinds[k].Amount), string(k))
 		}
 	}
 }

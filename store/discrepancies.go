@@ -238,7 +238,7 @@ func (s *Store) Discrepancies(ctx context.Context, f coverage.DiscrepancyFilter,
 }
 
 // DiscrepancyCounts counts the matching discrepancies by kind.
-func (s *Store) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]int64, error) {
+func (s *Store) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFilter) (map[coverage.DiscrepancyKind]coverage.KindTally, error) {
 	q, err := discrepancyQuery(f)
 	if err != nil {
 		return nil, err
@@ -249,18 +249,19 @@ func (s *Store) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFil
 		}
 		return s.mem.DiscrepancyCounts(f), nil
 	}
-	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "kind", Value: 1}})
-	if len(q.d) == 0 && !s.idLookups {
-		opts.SetHint(bson.D{{Key: "kind", Value: 1}, {Key: "_id", Value: 1}}) // covered: no document read
-	}
+	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "kind", Value: 1}, {Key: "amount", Value: 1}})
 	cur, err := s.db.Collection(colDiscrepancies).Find(ctx, q.doc(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("count discrepancies: %w", err)
 	}
 	defer cur.Close(ctx)
-	out := map[coverage.DiscrepancyKind]int64{}
+	out := map[coverage.DiscrepancyKind]coverage.KindTally{}
 	for cur.Next(ctx) {
-		out[coverage.DiscrepancyKind(cur.Current.Lookup("kind").StringValue())]++
+		k := coverage.DiscrepancyKind(cur.Current.Lookup("kind").StringValue())
+		n := out[k]
+		n.Count++
+		n.Amount += lookupInt64(cur.Current, "amount")
+		out[k] = n
 	}
 	return out, cur.Err()
 }
@@ -322,4 +323,10 @@ func (s *Store) transition(ctx context.Context, id string, from []coverage.Discr
 		return nil, coverage.Errorf(coverage.ECONFLICT, "discrepancy %s is %s, not %v", id, d.Status, from)
 	}
 	return d, nil
+}
+
+// lookupInt64 reads an integer field of a raw document: 0 when absent.
+func lookupInt64(d bson.Raw, key string) int64 {
+	n, _ := d.Lookup(key).AsInt64OK()
+	return n
 }

@@ -450,16 +450,20 @@ func (x *Index) Discrepancies(f coverage.DiscrepancyFilter, p coverage.PageReque
 }
 
 // DiscrepancyCounts counts the matching discrepancies by kind.
-func (x *Index) DiscrepancyCounts(f coverage.DiscrepancyFilter) map[coverage.DiscrepancyKind]int64 {
+func (x *Index) DiscrepancyCounts(f coverage.DiscrepancyFilter) map[coverage.DiscrepancyKind]coverage.KindTally {
 	<-x.ready
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	q := x.discrepancyQuery(f)
 	t := x.discrepancies
-	out := map[coverage.DiscrepancyKind]int64{}
+	out := map[coverage.DiscrepancyKind]coverage.KindTally{}
 	for i := range t.rows {
 		if t.keys[i] != "" && q.match(&t.rows[i]) {
-			out[coverage.DiscrepancyKind(x.syms.name(t.rows[i].kind))]++
+			k := coverage.DiscrepancyKind(x.syms.name(t.rows[i].kind))
+			n := out[k]
+			n.Count++
+			n.Amount += t.rows[i].amount
+			out[k] = n
 		}
 	}
 	return out

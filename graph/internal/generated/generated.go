@@ -284,6 +284,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	FeedFreshness struct {
+		AsOf            func(childComplexity int) int
+		Feed            func(childComplexity int) int
+		LastSucceededAt func(childComplexity int) int
+		LatestStartedAt func(childComplexity int) int
+		LatestStatus    func(childComplexity int) int
+	}
+
 	FindingCounts struct {
 		Found     func(childComplexity int) int
 		Opened    func(childComplexity int) int
@@ -294,8 +302,9 @@ type ComplexityRoot struct {
 	}
 
 	KindCount struct {
-		Count func(childComplexity int) int
-		Kind  func(childComplexity int) int
+		Amount func(childComplexity int) int
+		Count  func(childComplexity int) int
+		Kind   func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -401,6 +410,7 @@ type ComplexityRoot struct {
 		Discrepancies     func(childComplexity int, filter *model.DiscrepancyFilter, orderBy *model.Order, first *int, after *string) int
 		Discrepancy       func(childComplexity int, id string) int
 		DiscrepancyCounts func(childComplexity int, filter *model.DiscrepancyCountsFilter) int
+		FeedFreshness     func(childComplexity int) int
 		Me                func(childComplexity int) int
 		Participant       func(childComplexity int, kpj string) int
 		ParticipantByNik  func(childComplexity int, nik string) int
@@ -643,6 +653,7 @@ type QueryResolver interface {
 	Discrepancies(ctx context.Context, filter *model.DiscrepancyFilter, orderBy *model.Order, first *int, after *string) (*model.DiscrepancyConnection, error)
 	Discrepancy(ctx context.Context, id string) (*coverage.Discrepancy, error)
 	DiscrepancyCounts(ctx context.Context, filter *model.DiscrepancyCountsFilter) (*model.DiscrepancyCounts, error)
+	FeedFreshness(ctx context.Context) ([]model.FeedFreshness, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
 	DeclaredTotals(ctx context.Context, year *int) ([]model.DeclaredTotal, error)
 	ReconcileRuns(ctx context.Context, first *int) ([]coverage.ReconcileRun, error)
@@ -1707,6 +1718,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DiscrepancyEdge.Node(childComplexity), true
 
+	case "FeedFreshness.asOf":
+		if e.ComplexityRoot.FeedFreshness.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedFreshness.AsOf(childComplexity), true
+	case "FeedFreshness.feed":
+		if e.ComplexityRoot.FeedFreshness.Feed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedFreshness.Feed(childComplexity), true
+	case "FeedFreshness.lastSucceededAt":
+		if e.ComplexityRoot.FeedFreshness.LastSucceededAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedFreshness.LastSucceededAt(childComplexity), true
+	case "FeedFreshness.latestStartedAt":
+		if e.ComplexityRoot.FeedFreshness.LatestStartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedFreshness.LatestStartedAt(childComplexity), true
+	case "FeedFreshness.latestStatus":
+		if e.ComplexityRoot.FeedFreshness.LatestStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedFreshness.LatestStatus(childComplexity), true
+
 	case "FindingCounts.found":
 		if e.ComplexityRoot.FindingCounts.Found == nil {
 			break
@@ -1744,6 +1786,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FindingCounts.Updated(childComplexity), true
 
+	case "KindCount.amount":
+		if e.ComplexityRoot.KindCount.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCount.Amount(childComplexity), true
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
 			break
@@ -2294,6 +2342,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DiscrepancyCounts(childComplexity, args["filter"].(*model.DiscrepancyCountsFilter)), true
+	case "Query.feedFreshness":
+		if e.ComplexityRoot.Query.FeedFreshness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.FeedFreshness(childComplexity), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -3401,6 +3455,20 @@ enum Feed {
   CLAIMS
 }
 
+"How fresh one feed's data is."
+type FeedFreshness {
+  "The feed."
+  feed: Feed!
+  "When the latest successful sync of the feed finished; null when none has."
+  lastSucceededAt: Time
+  "The feed's snapshot time of that sync: the data are as of then; null when none has succeeded."
+  asOf: Time
+  "State of the feed's latest run (which may be running or have failed); null when none has run."
+  latestStatus: RunStatus
+  "When the feed's latest run started; null when none has run."
+  latestStartedAt: Time
+}
+
 "State of a sync run."
 enum RunStatus {
   "Still pulling."
@@ -4108,6 +4176,13 @@ extend type Query {
   "How many discrepancies match, in all and by kind, without the records: the discrepancy figures every role may see (an officer's, of its area)."
   discrepancyCounts("Which discrepancies; all when omitted." filter: DiscrepancyCountsFilter): DiscrepancyCounts
 
+  """
+  How fresh each feed's data is: its latest successful sync and its latest run,
+  one entry per feed in the Feed enum's order. Times only, no counts or errors
+  (those are syncRuns', for analysts): every role may ask.
+  """
+  feedFreshness: [FeedFreshness!]
+
   "Who read personal data, when, with which operation, which fields and about how many people; newest first. ADMIN only."
   auditLog(
     "Which entries; all when omitted."
@@ -4730,6 +4805,8 @@ type KindCount {
   kind: DiscrepancyKind!
   "How many."
   count: Int!
+  "Rupiah at stake in them: the sum of their amounts (docs/reconciliation.md, per kind)."
+  amount: Rupiah!
 }
 
 "Counts of a reconciliation pass against the stored discrepancies."
@@ -5333,6 +5410,22 @@ func (ec *executionContext) childFields_DiscrepancyEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_FeedFreshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "feed":
+		return ec.fieldContext_FeedFreshness_feed(ctx, field)
+	case "lastSucceededAt":
+		return ec.fieldContext_FeedFreshness_lastSucceededAt(ctx, field)
+	case "asOf":
+		return ec.fieldContext_FeedFreshness_asOf(ctx, field)
+	case "latestStatus":
+		return ec.fieldContext_FeedFreshness_latestStatus(ctx, field)
+	case "latestStartedAt":
+		return ec.fieldContext_FeedFreshness_latestStartedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedFreshness", field.Name)
+}
+
 func (ec *executionContext) childFields_FindingCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "found":
@@ -5357,6 +5450,8 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 		return ec.fieldContext_KindCount_kind(ctx, field)
 	case "count":
 		return ec.fieldContext_KindCount_count(ctx, field)
+	case "amount":
+		return ec.fieldContext_KindCount_amount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
 }
@@ -10855,6 +10950,121 @@ func (ec *executionContext) fieldContext_DiscrepancyEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _FeedFreshness_feed(ctx context.Context, field graphql.CollectedField, obj *model.FeedFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedFreshness_feed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Feed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Feed) graphql.Marshaler {
+			return ec.marshalNFeed2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedFreshness_feed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedFreshness", field, false, false, "Feed")
+}
+
+func (ec *executionContext) _FeedFreshness_lastSucceededAt(ctx context.Context, field graphql.CollectedField, obj *model.FeedFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedFreshness_lastSucceededAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSucceededAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FeedFreshness_lastSucceededAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedFreshness", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FeedFreshness_asOf(ctx context.Context, field graphql.CollectedField, obj *model.FeedFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedFreshness_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FeedFreshness_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedFreshness", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FeedFreshness_latestStatus(ctx context.Context, field graphql.CollectedField, obj *model.FeedFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedFreshness_latestStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatestStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *coverage.RunStatus) graphql.Marshaler {
+			return ec.marshalORunStatus2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FeedFreshness_latestStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedFreshness", field, false, false, "RunStatus")
+}
+
+func (ec *executionContext) _FeedFreshness_latestStartedAt(ctx context.Context, field graphql.CollectedField, obj *model.FeedFreshness) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedFreshness_latestStartedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatestStartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FeedFreshness_latestStartedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedFreshness", field, false, false, "Time")
+}
+
 func (ec *executionContext) _FindingCounts_found(ctx context.Context, field graphql.CollectedField, obj *coverage.FindingCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11037,6 +11247,29 @@ func (ec *executionContext) _KindCount_count(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KindCount_amount(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCount_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCount_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Rupiah")
 }
 
 func (ec *executionContext) _Mutation_reconcileNow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -13713,6 +13946,38 @@ func (ec *executionContext) fieldContext_Query_discrepancyCounts(ctx context.Con
 	if fc.Args, err = ec.field_Query_discrepancyCounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_feedFreshness(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_feedFreshness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().FeedFreshness(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FeedFreshness) graphql.Marshaler {
+			return ec.marshalOFeedFreshness2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐFeedFreshnessᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_feedFreshness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedFreshness(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -20332,6 +20597,59 @@ func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var feedFreshnessImplementors = []string{"FeedFreshness"}
+
+func (ec *executionContext) _FeedFreshness(ctx context.Context, sel ast.SelectionSet, obj *model.FeedFreshness) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedFreshnessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedFreshness")
+		case "feed":
+			out.Values[i] = ec._FeedFreshness_feed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSucceededAt":
+			out.Values[i] = ec._FeedFreshness_lastSucceededAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._FeedFreshness_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "latestStatus":
+			out.Values[i] = ec._FeedFreshness_latestStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "latestStartedAt":
+			out.Values[i] = ec._FeedFreshness_latestStartedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var findingCountsImplementors = []string{"FindingCounts"}
 
 func (ec *executionContext) _FindingCounts(ctx context.Context, sel ast.SelectionSet, obj *coverage.FindingCounts) graphql.Marshaler {
@@ -20408,6 +20726,11 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 			}
 		case "count":
 			out.Values[i] = ec._KindCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._KindCount_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21190,6 +21513,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_discrepancyCounts(ctx, field)
+				})
+		case "feedFreshness":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_feedFreshness(ctx, field)
 				})
 		case "auditLog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -23113,6 +23442,10 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNFeedFreshness2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐFeedFreshness(ctx context.Context, sel ast.SelectionSet, v model.FeedFreshness) graphql.Marshaler {
+	return ec._FeedFreshness(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNFindingCounts2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFindingCounts(ctx context.Context, sel ast.SelectionSet, v coverage.FindingCounts) graphql.Marshaler {
 	return ec._FindingCounts(ctx, sel, &v)
 }
@@ -24617,6 +24950,25 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOFeedFreshness2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐFeedFreshnessᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FeedFreshness) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFeedFreshness2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐFeedFreshness(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -25085,6 +25437,40 @@ func (ec *executionContext) unmarshalORosterOrder2ᚖgithubᚗcomᚋcilegonᚋja
 	res, err := ec.unmarshalInputRosterOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) unmarshalORunStatus2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus(ctx context.Context, v any) (*coverage.RunStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalORunStatus2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORunStatus2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus(ctx context.Context, sel ast.SelectionSet, v *coverage.RunStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalORunStatus2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus[*v])
+	return res
+}
+
+var (
+	unmarshalORunStatus2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus = map[string]coverage.RunStatus{
+		"RUNNING":   coverage.RunRunning,
+		"SUCCEEDED": coverage.RunSucceeded,
+		"FAILED":    coverage.RunFailed,
+		"CANCELLED": coverage.RunCancelled,
+	}
+	marshalORunStatus2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐRunStatus = map[coverage.RunStatus]string{
+		coverage.RunRunning:   "RUNNING",
+		coverage.RunSucceeded: "SUCCEEDED",
+		coverage.RunFailed:    "FAILED",
+		coverage.RunCancelled: "CANCELLED",
+	}
+)
 
 func (ec *executionContext) unmarshalORupiah2ᚖint64(ctx context.Context, v any) (*int64, error) {
 	if v == nil {

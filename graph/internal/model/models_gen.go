@@ -401,12 +401,28 @@ type DiscrepancyFilter struct {
 	Period *coverage.Period `json:"period,omitempty"`
 }
 
+// How fresh one feed's data is.
+type FeedFreshness struct {
+	// The feed.
+	Feed coverage.Feed `json:"feed"`
+	// When the latest successful sync of the feed finished; null when none has.
+	LastSucceededAt *time.Time `json:"lastSucceededAt,omitempty"`
+	// The feed's snapshot time of that sync: the data are as of then; null when none has succeeded.
+	AsOf *time.Time `json:"asOf,omitempty"`
+	// State of the feed's latest run (which may be running or have failed); null when none has run.
+	LatestStatus *coverage.RunStatus `json:"latestStatus,omitempty"`
+	// When the feed's latest run started; null when none has run.
+	LatestStartedAt *time.Time `json:"latestStartedAt,omitempty"`
+}
+
 // How many discrepancies of a kind.
 type KindCount struct {
 	// The kind.
 	Kind coverage.DiscrepancyKind `json:"kind"`
 	// How many.
 	Count int `json:"count"`
+	// Rupiah at stake in them: the sum of their amounts (docs/reconciliation.md, per kind).
+	Amount int64 `json:"amount"`
 }
 
 // Changes. Every mutation needs the ADMIN role; others get null and FORBIDDEN.
