@@ -45,9 +45,11 @@ func (c *csvWriter) Table(t Table) error {
 		c.write(Neutralize(m.Title))
 		c.write(labelFilter, Neutralize(m.filterText()))
 		c.write(labelAsOf, csvTime(m.AsOf))
+		version := noVersion
 		if m.RollupVersion > 0 {
-			c.write(labelVersion, strconv.Itoa(m.RollupVersion))
+			version = strconv.Itoa(m.RollupVersion)
 		}
+		c.write(labelVersion, version)
 		c.write(labelGenerated, csvTime(m.GeneratedAt))
 		c.write(labelBy, Neutralize(m.By))
 		c.write()

@@ -102,6 +102,7 @@ const (
 	labelGenerated = "Dibuat"
 	labelBy        = "Oleh"
 	noFilter       = "tidak ada: semua data yang boleh dilihat pengguna ini"
+	noVersion      = "tidak ada"
 )
 
 // filterText is the filters in words, one line.

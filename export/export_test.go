@@ -331,3 +331,37 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	}
 }
+
+// TestEmptyTable: a table without rows is still a table (an XLSX table
+// needs two rows: its header and an empty one).
+func TestEmptyTable(t *testing.T) {
+	for _, f := range []export.Format{export.CSV, export.XLSX} {
+		var buf bytes.Buffer
+		w, _ := export.New(f, &buf, export.Meta{Title: "Kosong"})
+		if err := w.Table(export.Table{Columns: second}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if f == export.CSV {
+			if !strings.HasSuffix(buf.String(), "\r\n\r\nKategori,Biaya (Rp)\r\n") || !strings.Contains(buf.String(), "Filter,tidak ada") ||
+				!strings.Contains(buf.String(), "Versi rollup,tidak ada\r\n") {
+				t.Errorf("CSV: %q", buf.String())
+			}
+			continue
+		}
+		x, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables, _ := x.GetTables("Tabel 1")
+		if v, _ := x.GetCellValue("Tabel 1", "A8"); v != "Kategori" || len(tables) != 1 || tables[0].Range != "A8:B9" {
+			t.Errorf("XLSX: A8 %q, tables %+v", v, tables)
+		}
+		if v, _ := x.GetCellValue("Tabel 1", "B4"); v != "tidak ada" {
+			t.Errorf("XLSX: no rollup version shows %q", v)
+		}
+		x.Close()
+	}
+}

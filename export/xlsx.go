@@ -156,7 +156,7 @@ func (x *xlsxWriter) Table(t Table) error {
 		{label(labelBy), text(m.By)},
 	}
 	if m.RollupVersion == 0 {
-		block[3] = []any{label(labelVersion), text("-")}
+		block[3] = []any{label(labelVersion), text(noVersion)}
 	}
 	for _, r := range block {
 		if err := x.setRow(r, nil); err != nil {
