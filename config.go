@@ -29,7 +29,9 @@ const defaultSchedule = "0 2 * * *"
 // down explicitly.
 type config struct {
 	Addr          string
-	OpsAddr       string // the operators' listener (ops.go: pprof); "" none
+	OpsAddr       string // the operators' listener (ops.go: /healthz, /readyz, /metrics); "" none
+	Pprof         bool   // the operators' listener also serves the Go profiler (/debug/pprof/)
+	NoWorker      bool   // serve: the API alone, no sync worker (--worker=false, JAMSOSTEK_WORKER=false)
 	MongoURI      string
 	Database      string
 	DataDir       string
@@ -106,8 +108,8 @@ func (c config) String() string {
 		}
 		return "****"
 	}
-	return fmt.Sprintf("addr=%s ops_addr=%s mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s stop_grace=%s introspection=%t admin_key=%s",
-		c.Addr, c.OpsAddr, maskURI(c.MongoURI), c.Database, c.DataDir, maskURI(c.FeedBaseURL), mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.StopGrace, c.Introspection, mask(c.AdminKey)) +
+	return fmt.Sprintf("addr=%s ops_addr=%s pprof=%t worker=%t mongodb_uri=%s database=%s data_dir=%s feed_base_url=%s feed_token=%s feeds_config=%s page_size=%d schedule=%q lease_ttl=%s stop_grace=%s introspection=%t admin_key=%s",
+		c.Addr, c.OpsAddr, c.Pprof, !c.NoWorker, maskURI(c.MongoURI), c.Database, c.DataDir, maskURI(c.FeedBaseURL), mask(c.FeedToken), c.FeedsConfig, c.PageSize, c.Schedule, c.LeaseTTL, c.StopGrace, c.Introspection, mask(c.AdminKey)) +
 		fmt.Sprintf(" key_cache_ttl=%s jwt_jwks_url=%s jwt_jwks_file=%s jwt_hs256_secret=%s jwt_issuer=%s jwt_audience=%s jwt_role_claim=%s jwt_area_claim=%s",
 			c.KeyCacheTTL, maskURI(c.JWT.JWKSURL), c.JWT.JWKSFile, mask(c.JWT.HS256Secret), c.JWT.Issuer, c.JWT.Audience, c.JWT.RoleClaim, c.JWT.AreaClaim) +
 		c.apiLimitsString()
@@ -240,12 +242,16 @@ var commandHelp = map[string]commandInfo{
 	"serve": {"serve [flags]", `Serves the GraphQL API on --addr (GraphiQL at /, the endpoint at /query) and
 runs the sync worker: each feed on its schedule, a reconciliation after each
 sync that changed data, and one at start when the stored data is newer than
-the coverage figures. Runs until SIGINT or SIGTERM. Several replicas may
-share one MongoDB database. Without MONGODB_URI the data is in the embedded
-engine under --data-dir (one process at a time).`},
+the coverage figures. --worker=false serves the API alone (the syncs run in
+"jamsostek worker" processes; triggerSync answers UNAVAILABLE). Runs until
+SIGINT or SIGTERM. Several replicas may share one MongoDB database. Without
+MONGODB_URI the data is in the embedded engine under --data-dir (one process
+at a time).`},
 	"worker": {"worker [flags]", `Runs the sync worker alone (no API): each feed on its schedule, a
 reconciliation after each sync that changed data (and at start when the
-stored data is newer than the coverage figures), until SIGINT or SIGTERM.`},
+stored data is newer than the coverage figures), until SIGINT or SIGTERM.
+Its probes and metrics are on --ops-addr: /healthz, /readyz (the database
+answers), /metrics.`},
 	"sync": {"sync --once [--feed F,...] [--full] [flags]", `Pulls every feed (or those of --feed) once from JAMSOSTEK_FEED_BASE_URL (or
 the feeds file) into the database, prints one line per feed, and exits: 0 when
 every feed synced, 1 when one failed. Then it reconciles (discrepancies and
@@ -423,6 +429,24 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	if err != nil {
 		return c, fmt.Errorf("JAMSOSTEK_INTROSPECTION=%q: want true or false", os.Getenv("JAMSOSTEK_INTROSPECTION"))
 	}
+	// The profiler is off unless asked for: the operators' port may be
+	// opened to the monitoring namespace, which has no business with
+	// profiles (docs/deployment.md).
+	envBool := func(name, def string, used bool) (bool, error) {
+		b, err := strconv.ParseBool(env(name, def))
+		if err != nil && used {
+			return false, fmt.Errorf("%s=%q: want true or false", name, os.Getenv(name))
+		}
+		return b, nil
+	}
+	pprofOn, err := envBool("JAMSOSTEK_PPROF", "false", cmd == "serve" || cmd == "worker" || cmd == "demo")
+	if err != nil {
+		return c, err
+	}
+	workerOn, err := envBool("JAMSOSTEK_WORKER", "true", cmd == "serve")
+	if err != nil {
+		return c, err
+	}
 	keyCacheTTL, err := envDuration("JAMSOSTEK_KEY_CACHE_TTL", auth.DefaultKeyCacheTTL.String())
 	if err != nil {
 		return c, err
@@ -464,7 +488,11 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	switch cmd {
 	case "serve", "worker", "demo":
-		fs.StringVar(&c.OpsAddr, "ops-addr", env("JAMSOSTEK_OPS_ADDR", ""), "listen address of the operators' endpoints (/debug/pprof/, /metrics), host:port, e.g. 127.0.0.1:6060; they need no key, so bind it to loopback or a network only operators reach; empty: off (env JAMSOSTEK_OPS_ADDR)")
+		fs.StringVar(&c.OpsAddr, "ops-addr", env("JAMSOSTEK_OPS_ADDR", ""), "listen address of the operators' endpoints (/healthz, /readyz, /metrics; /debug/pprof/ with --pprof), host:port, e.g. 127.0.0.1:6060 or :6060 in a pod; they need no key, so bind it to loopback or a network only operators reach; empty: off (env JAMSOSTEK_OPS_ADDR)")
+		fs.BoolVar(&c.Pprof, "pprof", pprofOn, "also serve the Go profiler at /debug/pprof/ on --ops-addr (needs --ops-addr); profiles show the process's memory, so leave it off where the monitoring system reaches that port (env JAMSOSTEK_PPROF)")
+	}
+	if cmd == "serve" {
+		fs.BoolVar(&workerOn, "worker", workerOn, "run the sync worker in this process (when feeds are configured); false: the API alone, its triggerSync answers UNAVAILABLE and jamsostek worker processes run the syncs (env JAMSOSTEK_WORKER)")
 	}
 	switch cmd {
 	case "serve", "worker":
@@ -549,6 +577,10 @@ func parseConfig(cmd string, args []string, stderr io.Writer) (config, error) {
 	}
 	if err := c.Level(level); err != nil {
 		return c, err
+	}
+	c.NoWorker = cmd == "serve" && !workerOn
+	if c.Pprof && c.OpsAddr == "" {
+		return c, errors.New("--pprof (JAMSOSTEK_PPROF) serves the profiler on the operators' listener: set --ops-addr (JAMSOSTEK_OPS_ADDR) too, e.g. 127.0.0.1:6060")
 	}
 	if cmd == "serve" || cmd == "demo" {
 		if err := c.apiLimits(fs, rateLimit, proxies, cors, retention); err != nil {

@@ -23,16 +23,20 @@ var (
 	apiFlags = []string{"addr", "admin-key", "audit-retention", "cors-origins", "introspection", "jwt-area-claim", "jwt-audience",
 		"jwt-hs256-secret", "jwt-issuer", "jwt-jwks-file", "jwt-jwks-url", "jwt-role-claim", "key-cache-ttl", "max-response-mib",
 		"preset", "rate-limit", "request-timeout", "store-calls-per-request", "trusted-proxies"}
+	// the long-running commands' operators' listener (ops.go: probes,
+	// metrics, the profiler when asked for)
+	opsFlags = []string{"ops-addr", "pprof"}
 	// the simulator (feedsim.Config, feedsim.Faults): no database
 	simFlags = []string{"as-of", "scale", "seed"}
 
 	commandFlags = map[string][][]string{
-		"serve":  {logFlags, dbFlags, feedFlags, apiFlags, {"ops-addr", "schedule", "stop-grace"}},
-		"worker": {logFlags, dbFlags, feedFlags, {"ops-addr", "schedule", "stop-grace"}},
+		// serve --worker=false: the API alone (the worker processes sync)
+		"serve":  {logFlags, dbFlags, feedFlags, apiFlags, opsFlags, {"schedule", "stop-grace", "worker"}},
+		"worker": {logFlags, dbFlags, feedFlags, opsFlags, {"schedule", "stop-grace"}},
 		"sync":   {logFlags, dbFlags, feedFlags, {"feed", "full", "no-reconcile", "once"}},
 		// demo runs its own simulator (so no feed URL, token or file, and no
 		// schedule: it syncs once an hour) and then serves.
-		"demo":          {logFlags, dbFlags, apiFlags, simFlags, {"lease-ttl", "ops-addr", "page-size", "rules-file"}},
+		"demo":          {logFlags, dbFlags, apiFlags, simFlags, opsFlags, {"lease-ttl", "page-size", "rules-file"}},
 		"reconcile":     {logFlags, dbFlags, {"lease-ttl", "rules-file"}},
 		"import-roster": {logFlags, dbFlags},
 		"feedsim": {logFlags, simFlags, {"addr", "error-rate", "fault-seed", "latency", "rate-limit", "repeat-page", "repeat-record",
@@ -111,8 +115,9 @@ func TestCommandFlags(t *testing.T) {
 // is one of its flags, and each of its flags without a variable is named in
 // its row (bench's and bench-records' in their sections' "Flags:"). Every
 // variable a flag names is in the Configuration table, which has no other
-// variable than `jamsostek --help` lists; where a row names the commands of
-// its variable, they are those that have its flag.
+// variable than `jamsostek --help` lists; each row names the flags that
+// carry its variable and exactly the commands that have them. The table
+// "Flags by command" names every flag of each command.
 func TestReadmeTablesMatchFlags(t *testing.T) {
 	b, err := os.ReadFile("README.md")
 	if err != nil {
@@ -154,7 +159,8 @@ func TestReadmeTablesMatchFlags(t *testing.T) {
 	}
 	rows["bench"] += " " + section("## Measuring performance")
 	rows["bench-records"] += " " + section("## Measuring record queries")
-	envOf := map[string][]string{} // variable -> commands whose flags name it
+	envOf := map[string][]string{}  // variable -> commands whose flags name it
+	flagOf := map[string][]string{} // variable -> the flags that name it
 	for command := range commandFlags {
 		row, ok := rows[command]
 		if !ok {
@@ -167,6 +173,7 @@ func TestReadmeTablesMatchFlags(t *testing.T) {
 			has[f.name] = true
 			if f.env != "" {
 				envOf[f.env] = append(envOf[f.env], strings.Fields(command)[0])
+				flagOf[f.env] = append(flagOf[f.env], f.name)
 			} else if !slices.Contains(flagsIn(row), f.name) && !slices.Contains(logFlags, f.name) {
 				t.Errorf("README.md's row of %s does not name --%s", command, f.name)
 			}
@@ -177,11 +184,19 @@ func TestReadmeTablesMatchFlags(t *testing.T) {
 			}
 		}
 	}
-	// The Configuration table.
+	// The Configuration table: variable | flag | commands | default |
+	// meaning. The flag column names the flags that carry the variable
+	// (`--token` (`feedsim`) where a command names it otherwise), the
+	// commands column exactly the commands with such a flag; a variable no
+	// flag carries (OTEL_*, GOMEMLIMIT) says "none".
 	config := section("### Configuration")
-	tableVars := map[string]string{} // variable -> its meaning
-	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| [^|]* \\| (.*) \\|$").FindAllStringSubmatch(config, -1) {
-		tableVars[m[1]] = m[2]
+	type configRow struct{ flags, commands, meaning string }
+	tableVars := map[string]configRow{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| ([^|]*) \\| ([^|]*) \\| [^|]* \\| (.*) \\|$").FindAllStringSubmatch(config, -1) {
+		if _, dup := tableVars[m[1]]; dup {
+			t.Errorf("README.md's Configuration table has %s twice", m[1])
+		}
+		tableVars[m[1]] = configRow{flags: m[2], commands: m[3], meaning: m[4]}
 	}
 	if len(tableVars) < 20 {
 		t.Fatalf("README.md's Configuration table: only %d variables found", len(tableVars))
@@ -195,24 +210,50 @@ func TestReadmeTablesMatchFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, &usageOut, &usageOut); err != nil {
 		t.Fatal(err)
 	}
-	known := "serve|worker|sync|demo|reconcile|feedsim|import-roster|keys"
-	list := regexp.MustCompile("((?:`(?:" + known + ")`(?:, | and )?)+)")
-	for env, meaning := range tableVars {
+	for env, row := range tableVars {
 		if !regexp.MustCompile(`(?m)^  ` + env + `\s`).MatchString(usageOut.String()) {
 			t.Errorf("README.md's Configuration table has %s, which jamsostek --help does not list", env)
 		}
-		m := list.FindStringSubmatch(meaning)
-		if m == nil || strings.Count(m[1], "`") < 4 || len(envOf[env]) == 0 {
-			continue // the row does not name its commands, or no flag has the variable (GOMEMLIMIT)
-		}
 		var named []string
-		for _, c := range regexp.MustCompile("`([a-z-]+)`").FindAllStringSubmatch(m[1], -1) {
+		for _, c := range regexp.MustCompile("`([a-z-]+)`").FindAllStringSubmatch(row.commands, -1) {
 			named = append(named, c[1])
 		}
-		have := slices.Compact(slices.Sorted(slices.Values(envOf[env])))
 		slices.Sort(named)
+		if len(envOf[env]) == 0 {
+			if strings.TrimSpace(row.flags) != "none" || len(named) == 0 {
+				t.Errorf("README.md: %s has no flag: its row's flag column must say none (%q) and name the commands that read it (%q)", env, row.flags, named)
+			}
+			continue
+		}
+		have := slices.Compact(slices.Sorted(slices.Values(envOf[env])))
 		if !slices.Equal(named, have) {
 			t.Errorf("README.md: %s is said to be of %q; the commands with its flag are %q", env, named, have)
+		}
+		if got, want := slices.Compact(slices.Sorted(slices.Values(flagsIn(row.flags)))), slices.Compact(slices.Sorted(slices.Values(flagOf[env]))); !slices.Equal(got, want) {
+			t.Errorf("README.md: %s's flags are said to be %q; the flags that carry it are %q", env, got, want)
+		}
+	}
+	// Flags by command: each command's row names exactly its flags (but
+	// the log's, which every command has).
+	byCommand := map[string][]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z-]+(?: (?:create|list|revoke))?)` \\| (.*) \\|$").FindAllStringSubmatch(config, -1) {
+		byCommand[m[1]] = slices.Compact(slices.Sorted(slices.Values(flagsIn(m[2]))))
+	}
+	for command, groups := range commandFlags {
+		got, ok := byCommand[command]
+		if !ok {
+			t.Errorf("README.md's Flags by command has no row for %s", command)
+			continue
+		}
+		var want []string
+		for _, f := range slices.Concat(groups...) {
+			if !slices.Contains(logFlags, f) {
+				want = append(want, f)
+			}
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("README.md's Flags by command: %s names %q, its flags are %q", command, got, want)
 		}
 	}
 }

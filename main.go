@@ -67,7 +67,9 @@ Run "jamsostek <command> --help" for its flags. Environment:
   JAMSOSTEK_MAX_RESPONSE_MIB largest answer in MiB, 1 to 1024 (default 8)
   JAMSOSTEK_CORS_ORIGINS    web origins that may call the API from a browser
   JAMSOSTEK_AUDIT_RETENTION how long audit entries are kept (default 400d)
-  JAMSOSTEK_OPS_ADDR        operators' listener (Go profiler, /metrics), e.g. 127.0.0.1:6060 (default none)
+  JAMSOSTEK_OPS_ADDR        operators' listener (/healthz, /readyz, /metrics), e.g. 127.0.0.1:6060 (default none)
+  JAMSOSTEK_PPROF           also serve the Go profiler on the operators' listener (default false)
+  JAMSOSTEK_WORKER          serve: run the sync worker too (default true; false: the API alone)
   JAMSOSTEK_LOG_LEVEL       debug, info, warn or error (default info)
   JAMSOSTEK_LOG_FORMAT      text or json (default text)
   OTEL_EXPORTER_OTLP_ENDPOINT  OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 (default none: no traces)

@@ -115,14 +115,24 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		return err
 	}
 	defer obs.close(logger)
-	if err := startOps(ctx, cfg.OpsAddr, obs.metrics.Handler(), logger, &wg); err != nil {
+	svc := newAnalytics(s, cfg, logger)
+	svc.Finished, svc.Tracer = obs.metrics.ReconcileRun, obs.tracer
+	// The operators' listener: the probes of a worker (which has no other
+	// listener) and of an API, the metrics, the profiler when asked for.
+	ops := opsEndpoints{metrics: obs.metrics.Handler(), ready: databaseReadiness(s), pprof: cfg.Pprof}
+	if api {
+		ops.ready = readiness(s, svc) // as the API's /readyz
+	}
+	if err := startOps(ctx, cfg.OpsAddr, ops, logger, &wg); err != nil {
 		return err
 	}
 
-	svc := newAnalytics(s, cfg, logger)
-	svc.Finished, svc.Tracer = obs.metrics.ReconcileRun, obs.tracer
-	jobs, err := feedJobs(cfg, s, logger)
-	if err != nil {
+	var jobs []worker.Job
+	if cfg.NoWorker {
+		if cfg.FeedBaseURL != "" || cfg.FeedsConfig != "" {
+			logger.Info("the sync worker is off (--worker=false, JAMSOSTEK_WORKER=false): the feeds configured are pulled by the worker processes, not this one")
+		}
+	} else if jobs, err = feedJobs(cfg, s, logger); err != nil {
 		return err
 	}
 	for _, j := range jobs {
@@ -158,7 +168,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 				cancel()
 			}
 		}()
-	} else {
+	} else if !cfg.NoWorker {
 		logger.Warn("no JAMSOSTEK_FEED_BASE_URL or JAMSOSTEK_FEEDS_CONFIG: the sync worker is off")
 	}
 	if !api {
@@ -197,7 +207,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		Analytics:            svc,
 		ReconcileLog:         s,
 		Authenticate:         authenticate,
-		Sync:                 syncControl(manager),
+		Sync:                 syncControl(manager, s, cfg.NoWorker),
 		RosterImporter:       importer,
 		AuditLog:             s,
 		CursorKey:            cursorKey,
@@ -238,6 +248,18 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		return err
 	}
 	return nil
+}
+
+// databaseReadiness is a worker's /readyz on the operators' listener: the
+// database answers. (A worker serves no figures, so the rollup is not its
+// business.)
+func databaseReadiness(s *store.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := s.Ping(ctx); err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		return nil
+	}
 }
 
 // displayHost turns a listen address into one a browser can open.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -62,11 +63,32 @@ func jobFor(jobs []worker.Job, f coverage.Feed) worker.Job {
 	return worker.Job{Feed: f, Disabled: true}
 }
 
-// syncControl gives the API the manager's triggerSync and cancelSync, or
-// nothing when this process runs no worker.
-func syncControl(m *worker.Manager) graph.SyncControl {
-	if m == nil {
-		return nil
+// syncControl gives the API the manager's triggerSync and cancelSync. A
+// process without a worker (serve --worker=false, or no feeds configured)
+// answers triggerSync UNAVAILABLE, saying why and where syncs run, and
+// cancels a run through the database: the worker process running it sees
+// the request at its next lease renewal and stops it (store.RequestCancel).
+func syncControl(m *worker.Manager, s *store.Store, workerOff bool) graph.SyncControl {
+	if m != nil {
+		return m
 	}
-	return m
+	why := "this process runs no sync worker (no JAMSOSTEK_FEED_BASE_URL or JAMSOSTEK_FEEDS_CONFIG): configure the feeds, or run `jamsostek sync --once` where they are"
+	if workerOff {
+		why = "this API runs no sync worker (JAMSOSTEK_WORKER=false, --worker=false): the `jamsostek worker` processes run each feed on its schedule; to sync now, run `jamsostek sync --once --feed FEED` where the feeds are configured (a worker's container)"
+	}
+	return noWorker{store: s, why: why}
+}
+
+// noWorker is the sync control of a process that runs no sync worker.
+type noWorker struct {
+	store *store.Store
+	why   string
+}
+
+func (n noWorker) Trigger(context.Context, coverage.Feed, string) (coverage.SyncRun, error) {
+	return coverage.SyncRun{}, coverage.Errorf(coverage.EUNAVAILABLE, "%s", n.why)
+}
+
+func (n noWorker) Cancel(ctx context.Context, runID string) (*coverage.SyncRun, error) {
+	return n.store.RequestCancel(ctx, runID)
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -172,9 +173,12 @@ func TestCompose(t *testing.T) {
 			t.Errorf("%s: command %v, want jamsostek %s", where, s.Command, derefOr(&want, name))
 		}
 		checkCommand(t, where, s.Command)
-		for k := range s.Environment {
+		env := map[string]string{}
+		for k, v := range s.Environment {
 			checkEnvName(t, where, k)
+			env[k] = derefOr(v, "")
 		}
+		pprofOff(t, where, env, s.Command)
 		if name != "feedsim" {
 			uri := s.Environment["MONGODB_URI"]
 			if uri == nil {
@@ -209,6 +213,20 @@ func TestCompose(t *testing.T) {
 		t.Errorf("compose api: the healthcheck must ask /readyz")
 	} else if _, port, _ := net.SplitHostPort(derefOr(api.Environment["JAMSOSTEK_ADDR"], binaryFacts(t).env["JAMSOSTEK_ADDR"])); !strings.Contains(strings.Join(hc.Test, " "), ":"+port+"/") {
 		t.Errorf("compose api: the healthcheck %v is not on the API's port %s", hc.Test, port)
+	}
+	if on, err := strconv.ParseBool(derefOr(api.Environment["JAMSOSTEK_WORKER"], "")); err != nil || on {
+		t.Errorf("compose api: JAMSOSTEK_WORKER must be false: the worker service runs the syncs")
+	}
+	// The worker's probe and metrics are on its operators' listener.
+	if _, opsPort, err := net.SplitHostPort(derefOr(wrk.Environment["JAMSOSTEK_OPS_ADDR"], "")); err != nil || opsPort == "" || opsPort == "0" {
+		t.Errorf("compose worker: JAMSOSTEK_OPS_ADDR %q: want :PORT (its healthcheck and metrics)", derefOr(wrk.Environment["JAMSOSTEK_OPS_ADDR"], ""))
+	} else if hc := wrk.HealthCheck; hc == nil || hc.Disable || !strings.Contains(strings.Join(hc.Test, " "), ":"+opsPort+"/readyz") {
+		t.Errorf("compose worker: the healthcheck must ask /readyz on the operators' port %s", opsPort)
+	}
+	for _, pc := range api.Ports {
+		if _, apiPort, _ := net.SplitHostPort(derefOr(api.Environment["JAMSOSTEK_ADDR"], binaryFacts(t).env["JAMSOSTEK_ADDR"])); strconv.Itoa(int(pc.Target)) != apiPort {
+			t.Errorf("compose api: publishes port %d, which is not the API's (%s): the operators' port asks for no key", pc.Target, apiPort)
+		}
 	}
 	if hc := sim.HealthCheck; hc == nil || len(hc.Test) == 0 {
 		t.Errorf("compose feedsim: no healthcheck")

@@ -35,8 +35,9 @@ var envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 
 // binaryFacts parses the non-test Go files of package main (the
 // repository's root) once: the calls env("NAME", "default"),
-// envDuration("NAME", "default"), os.Getenv("NAME"), os.LookupEnv("NAME");
-// the keys of commandHelp; and the names given to fs.XxxVar and fs.Func.
+// envDuration("NAME", "default"), os.Getenv("NAME"), os.LookupEnv("NAME"),
+// envBool("NAME", "default", ...); the keys of commandHelp; and the names
+// given to fs.XxxVar and fs.Func.
 func binaryFacts(t *testing.T) *facts {
 	t.Helper()
 	factsOnce.Do(func() { factsVal, factsErr = readFacts(root) })
@@ -107,7 +108,7 @@ func (f *facts) call(c *ast.CallExpr) {
 		return stringLit(c.Args[i])
 	}
 	switch fn {
-	case "env", "envDuration", "os.Getenv", "os.LookupEnv":
+	case "env", "envDuration", "envBool", "os.Getenv", "os.LookupEnv":
 		if name, ok := arg(0); ok && envName.MatchString(name) {
 			def, _ := arg(1)
 			if old, seen := f.env[name]; !seen || old == "" {
@@ -185,6 +186,33 @@ func TestBinaryFacts(t *testing.T) {
 	}
 	if f.env["JAMSOSTEK_ADDR"] != ":8080" {
 		t.Errorf("JAMSOSTEK_ADDR's default is %q; the manifests assume :8080", f.env["JAMSOSTEK_ADDR"])
+	}
+	// The operators' port is opened to the monitoring system: the profiler
+	// on it must be asked for, never on by default.
+	if def, ok := f.env["JAMSOSTEK_PPROF"]; !ok || def != "false" {
+		t.Errorf("JAMSOSTEK_PPROF's default is %q (read: %t); the profiler must be off unless asked for", def, ok)
+	}
+	if def, ok := f.env["JAMSOSTEK_WORKER"]; !ok || def != "true" {
+		t.Errorf("JAMSOSTEK_WORKER's default is %q (read: %t); serve runs the worker unless told not to", def, ok)
+	}
+}
+
+// pprofOff fails when a container's environment or arguments turn the
+// profiler on: the operators' port is open to the monitoring namespace.
+func pprofOff(t *testing.T, where string, env map[string]string, args []string) {
+	t.Helper()
+	if v, ok := env["JAMSOSTEK_PPROF"]; ok {
+		if on, err := strconv.ParseBool(v); err != nil || on {
+			t.Errorf("%s: JAMSOSTEK_PPROF=%q: the profiler must stay off in a deployment (turn it on for a debugging session only)", where, v)
+		}
+	}
+	for _, a := range args {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "pprof" {
+			if on, err := strconv.ParseBool(val); !hasVal || err != nil || on {
+				t.Errorf("%s: argument %s turns the profiler on", where, a)
+			}
+		}
 	}
 }
 

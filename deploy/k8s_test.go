@@ -297,6 +297,7 @@ func checkPod(t *testing.T, m *manifests, d *appsv1.Deployment) {
 			}
 		}
 		env := m.env(t, cw, c)
+		pprofOff(t, cw, env, c.Args)
 		for _, name := range secretNames {
 			if v, ok := env[name]; ok && !strings.HasPrefix(v, "secret:") {
 				t.Errorf("%s: %s must come from a Secret (secretKeyRef), not a literal or a ConfigMap", cw, name)
@@ -319,8 +320,14 @@ func checkAPI(t *testing.T, m *manifests, d *appsv1.Deployment) map[string]strin
 	env := m.env(t, where, c)
 	for _, name := range []string{"JAMSOSTEK_FEED_BASE_URL", "JAMSOSTEK_FEEDS_CONFIG"} {
 		if _, ok := env[name]; ok {
-			t.Errorf("%s: %s is set: serve would run the sync worker too (the worker Deployment runs it)", where, name)
+			t.Errorf("%s: %s is set: the API does not pull the feeds (the worker Deployment does)", where, name)
 		}
+	}
+	if on, err := strconv.ParseBool(env["JAMSOSTEK_WORKER"]); err != nil || on {
+		t.Errorf("%s: JAMSOSTEK_WORKER=%q: the API runs serve without the sync worker (JAMSOSTEK_WORKER=false); the worker Deployment runs it", where, env["JAMSOSTEK_WORKER"])
+	}
+	if env["JAMSOSTEK_OPS_ADDR"] != "" {
+		opsPort(t, where, env, c)
 	}
 	addr := env["JAMSOSTEK_ADDR"]
 	if addr == "" {
@@ -340,17 +347,7 @@ func checkAPI(t *testing.T, m *manifests, d *appsv1.Deployment) map[string]strin
 	if named == "" {
 		t.Errorf("%s: no container port %d (JAMSOSTEK_ADDR %s)", where, port, addr)
 	}
-	probe := func(kind string, p *corev1.Probe, path string) {
-		switch {
-		case p == nil || p.HTTPGet == nil:
-			t.Errorf("%s: needs an HTTP %s probe on %s", where, kind, path)
-		case p.HTTPGet.Path != path:
-			t.Errorf("%s: %s probe on %s, want %s", where, kind, p.HTTPGet.Path, path)
-		case !(p.HTTPGet.Port.Type == intstr.String && p.HTTPGet.Port.StrVal == named && named != "" ||
-			p.HTTPGet.Port.Type == intstr.Int && int(p.HTTPGet.Port.IntVal) == port):
-			t.Errorf("%s: %s probe on port %s, the API listens on %d", where, kind, p.HTTPGet.Port.String(), port)
-		}
-	}
+	probe := func(kind string, p *corev1.Probe, path string) { checkProbe(t, where, kind, p, path, named, port) }
 	if a := d.Spec.Template.Annotations; a["prometheus.io/scrape"] == "true" && a["prometheus.io/port"] != strconv.Itoa(port) {
 		t.Errorf("%s: Prometheus would scrape port %s; /metrics is on the API's port %d", where, a["prometheus.io/port"], port)
 	}
@@ -367,7 +364,52 @@ func checkAPI(t *testing.T, m *manifests, d *appsv1.Deployment) map[string]strin
 	return env
 }
 
-// checkWorker: worker with a feed and no API.
+// checkProbe: an HTTP probe on path, on the port (by its name or number).
+func checkProbe(t *testing.T, where, kind string, p *corev1.Probe, path, portName string, port int) {
+	t.Helper()
+	switch {
+	case p == nil || p.HTTPGet == nil:
+		t.Errorf("%s: needs an HTTP %s probe on %s", where, kind, path)
+	case p.HTTPGet.Path != path:
+		t.Errorf("%s: %s probe on %s, want %s", where, kind, p.HTTPGet.Path, path)
+	case !(p.HTTPGet.Port.Type == intstr.String && p.HTTPGet.Port.StrVal == portName && portName != "" ||
+		p.HTTPGet.Port.Type == intstr.Int && int(p.HTTPGet.Port.IntVal) == port):
+		t.Errorf("%s: %s probe on port %s, the listener of %s is on %d", where, kind, p.HTTPGet.Port.String(), path, port)
+	}
+}
+
+// opsPort returns the port of the operators' listener (JAMSOSTEK_OPS_ADDR)
+// and the name the container gives it, failing unless the container
+// declares it with a name (Prometheus finds it by that name).
+func opsPort(t *testing.T, where string, env map[string]string, c corev1.Container) (int, string) {
+	t.Helper()
+	addr := env["JAMSOSTEK_OPS_ADDR"]
+	_, p, err := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(p)
+	if err != nil || port == 0 {
+		t.Errorf("%s: JAMSOSTEK_OPS_ADDR %q: want :PORT (the probes and the metrics are there)", where, addr)
+		return 0, ""
+	}
+	if host, _, _ := net.SplitHostPort(addr); host == "127.0.0.1" || host == "localhost" || host == "::1" {
+		t.Errorf("%s: JAMSOSTEK_OPS_ADDR %q is loopback: neither the kubelet's probes nor Prometheus reach it", where, addr)
+	}
+	for _, cp := range c.Ports {
+		if int(cp.ContainerPort) == port {
+			if cp.Name != opsPortName {
+				t.Errorf("%s: the operators' port %d is named %q, want %q (Prometheus's pod discovery keeps that name)", where, port, cp.Name, opsPortName)
+			}
+			return port, cp.Name
+		}
+	}
+	t.Errorf("%s: no container port %d (JAMSOSTEK_OPS_ADDR %s)", where, port, addr)
+	return port, ""
+}
+
+// opsPortName is the name of the operators' port in every container.
+const opsPortName = "ops"
+
+// checkWorker: worker with a feed and no API; its probes and metrics on the
+// operators' listener.
 func checkWorker(t *testing.T, m *manifests, d *appsv1.Deployment) {
 	where := m.dir + ": worker Deployment " + d.Name
 	c := d.Spec.Template.Spec.Containers[0]
@@ -378,8 +420,20 @@ func checkWorker(t *testing.T, m *manifests, d *appsv1.Deployment) {
 	if env["JAMSOSTEK_FEED_BASE_URL"] == "" && env["JAMSOSTEK_FEEDS_CONFIG"] == "" {
 		t.Errorf("%s: neither JAMSOSTEK_FEED_BASE_URL nor JAMSOSTEK_FEEDS_CONFIG: the worker would sync nothing", where)
 	}
-	if len(c.Ports) > 0 {
-		t.Errorf("%s: the worker serves nothing, yet declares ports %v", where, c.Ports)
+	if env["JAMSOSTEK_OPS_ADDR"] == "" {
+		t.Errorf("%s: no JAMSOSTEK_OPS_ADDR: the worker's probes and metrics are on the operators' listener", where)
+	} else {
+		port, named := opsPort(t, where, env, c)
+		checkProbe(t, where, "readiness", c.ReadinessProbe, "/readyz", named, port)
+		checkProbe(t, where, "liveness", c.LivenessProbe, "/healthz", named, port)
+		if c.StartupProbe != nil {
+			checkProbe(t, where, "startup", c.StartupProbe, "/healthz", named, port)
+		}
+		for _, cp := range c.Ports {
+			if int(cp.ContainerPort) != port {
+				t.Errorf("%s: declares port %d (%s); the worker serves only its operators' port %d", where, cp.ContainerPort, cp.Name, port)
+			}
+		}
 	}
 	if d.Spec.Replicas == nil || *d.Spec.Replicas < 1 {
 		t.Errorf("%s: replicas must be set and at least 1 (leases make more than one safe)", where)
@@ -594,18 +648,19 @@ func checkNetworkPolicies(t *testing.T, m *manifests, api, wrk *appsv1.Deploymen
 	}
 	_, apiPort, _ := net.SplitHostPort(apiEnv["JAMSOSTEK_ADDR"])
 	np := find(api)
-	if len(np.Spec.Ingress) == 0 {
-		t.Errorf("%s: NetworkPolicy %s admits nothing to the API", m.dir, np.Name)
+	apiOps := opsPorts(apiEnv)
+	admitted := checkIngress(t, m.dir, np, []string{apiPort, "http"}, apiOps)
+	if !admitted[apiPort] {
+		t.Errorf("%s: NetworkPolicy %s does not admit the API's port %s", m.dir, np.Name, apiPort)
 	}
-	for _, r := range np.Spec.Ingress {
-		if len(r.Ports) == 0 {
-			t.Errorf("%s: NetworkPolicy %s: an ingress rule without ports admits every port", m.dir, np.Name)
-		}
-		for _, p := range r.Ports {
-			if p.Port == nil || p.Port.String() != apiPort && p.Port.String() != "http" {
-				t.Errorf("%s: NetworkPolicy %s admits port %v; the API's is %s", m.dir, np.Name, p.Port, apiPort)
-			}
-		}
+	if len(apiOps) > 0 && !admitted[apiOps[0]] {
+		t.Errorf("%s: NetworkPolicy %s does not admit the API's operators' port %s: Prometheus cannot scrape it", m.dir, np.Name, apiOps[0])
+	}
+	wenv := m.env(t, m.dir+": worker", wrk.Spec.Template.Spec.Containers[0])
+	wn := find(wrk)
+	wOps := opsPorts(wenv)
+	if wAdmitted := checkIngress(t, m.dir, wn, nil, wOps); len(wOps) > 0 && !wAdmitted[wOps[0]] {
+		t.Errorf("%s: NetworkPolicy %s does not admit the worker's operators' port %s: Prometheus cannot scrape it", m.dir, wn.Name, wOps[0])
 	}
 	mongo := "TCP/27017"
 	for _, n := range []*networkingv1.NetworkPolicy{np, find(wrk)} {
@@ -616,11 +671,6 @@ func checkNetworkPolicies(t *testing.T, m *manifests, api, wrk *appsv1.Deploymen
 			}
 		}
 	}
-	wn := find(wrk)
-	if len(wn.Spec.Ingress) > 0 {
-		t.Errorf("%s: NetworkPolicy %s admits connections to the worker, which serves none", m.dir, wn.Name)
-	}
-	wenv := m.env(t, m.dir+": worker", wrk.Spec.Template.Spec.Containers[0])
 	if feed := wenv["JAMSOSTEK_FEED_BASE_URL"]; feed != "" {
 		u, err := url.Parse(feed)
 		if err == nil {
@@ -633,6 +683,59 @@ func checkNetworkPolicies(t *testing.T, m *manifests, api, wrk *appsv1.Deploymen
 			}
 		}
 	}
+}
+
+// opsPorts are the number and the name of the operators' port of a
+// container's environment; none without JAMSOSTEK_OPS_ADDR.
+func opsPorts(env map[string]string) []string {
+	_, p, err := net.SplitHostPort(env["JAMSOSTEK_OPS_ADDR"])
+	if err != nil || p == "" || p == "0" {
+		return nil
+	}
+	return []string{p, opsPortName}
+}
+
+// checkIngress checks a NetworkPolicy's ingress rules: each names its
+// ports; a port of open may be admitted from anywhere; the operators' port
+// (ops: number and name), which asks for no key, only from a namespace
+// chosen by label (the monitoring namespace), never from everywhere, an
+// address block or every namespace; no other port. It returns the ports
+// admitted (as numbers when known).
+func checkIngress(t *testing.T, dir string, n *networkingv1.NetworkPolicy, open, ops []string) map[string]bool {
+	t.Helper()
+	where := dir + ": NetworkPolicy " + n.Name
+	admitted := map[string]bool{}
+	for i, r := range n.Spec.Ingress {
+		rw := where + " ingress rule " + strconv.Itoa(i+1)
+		if len(r.Ports) == 0 {
+			t.Errorf("%s: an ingress rule without ports admits every port", rw)
+		}
+		for _, p := range r.Ports {
+			if p.Port == nil || p.EndPort != nil {
+				t.Errorf("%s: admits every port or a range (%v): name each port", rw, p)
+				continue
+			}
+			port := p.Port.String()
+			switch {
+			case slices.Contains(open, port):
+				admitted[open[0]] = true
+			case slices.Contains(ops, port):
+				admitted[ops[0]] = true
+				if len(r.From) == 0 {
+					t.Errorf("%s: admits the operators' port %s (no key: metrics, probes) from everywhere; admit it from the monitoring namespace only", rw, port)
+				}
+				for _, peer := range r.From {
+					ns := peer.NamespaceSelector
+					if peer.IPBlock != nil || ns == nil || len(ns.MatchLabels)+len(ns.MatchExpressions) == 0 {
+						t.Errorf("%s: admits the operators' port %s from %v: want a namespaceSelector naming the monitoring namespace", rw, port, peer)
+					}
+				}
+			default:
+				t.Errorf("%s: admits port %s; want only %q and the operators' port %q", rw, port, open, ops)
+			}
+		}
+	}
+	return admitted
 }
 
 // checkOverlay: an overlay names its namespace and an image of a registry

@@ -134,6 +134,15 @@ func TestAlertRules(t *testing.T) {
 				strings.Count(r.Expr, "{") != strings.Count(r.Expr, "}") {
 				t.Errorf("%s: unbalanced brackets in %q", r.Alert, r.Expr)
 			}
+			// A job named in a rule is one the example configurations
+			// scrape (prometheus.yml, prometheus-kubernetes.yml).
+			for _, m := range regexp.MustCompile(`\bjob="([^"]*)"`).FindAllStringSubmatch(r.Expr, -1) {
+				for _, f := range []string{"prometheus.yml", "prometheus-kubernetes.yml"} {
+					if !scrapeJobs(t, f)[m[1]] {
+						t.Errorf("%s: job %q is not a job of deploy/prometheus/%s", r.Alert, m[1], f)
+					}
+				}
+			}
 			names := metricName.FindAllString(r.Expr, -1)
 			if len(names) == 0 {
 				t.Errorf("%s: no jamsostek_ metric in %q", r.Alert, r.Expr)
@@ -237,4 +246,26 @@ func TestPrometheusConfig(t *testing.T) {
 			t.Errorf("scrape config %s: no bearer credentials for the API's /metrics", s.JobName)
 		}
 	}
+}
+
+// scrapeJobs returns the job names of an example Prometheus configuration.
+func scrapeJobs(t *testing.T, name string) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile("../deploy/prometheus/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		ScrapeConfigs []struct {
+			JobName string `yaml:"job_name"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	jobs := map[string]bool{}
+	for _, s := range cfg.ScrapeConfigs {
+		jobs[s.JobName] = true
+	}
+	return jobs
 }

@@ -1,12 +1,17 @@
 """Mutation check of the deploy tests: each entry breaks one deployment file in
 one way, runs the compiled tests, and expects them to fail; the file is
-restored after each. Run from anywhere:
+restored after each. Entries with a fifth element run other tests instead:
+('observe', PATTERN) runs `go test -run PATTERN ./observe/`, ('root', PATTERN)
+`go test -run PATTERN .` (the operators' listener, serve --worker=false, the
+README's tables: a Go file's mutation recompiles the package, about 30 s each).
+Run from anywhere:
 
-    python3 deploy/testdata/mutate.py
+    python3 deploy/testdata/mutate.py            # all
+    python3 deploy/testdata/mutate.py deploy     # the deploy tests' only (about a minute)
 
 It prints one line per mutation (caught, with the first failure, or MISSED)
 and exits 1 when one was missed or no longer applies. Not run by CI (it takes
-about a minute).
+about ten minutes in all).
 """
 import os, subprocess, sys, tempfile
 R=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))+'/'
@@ -88,11 +93,69 @@ M+=[
 (B+'kustomization.yaml','JAMSOSTEK_LEASE_TTL=2m','JAMSOSTEK_LEASE_TTL=100ms',0),
 ]
 M+=[
-(B+'api-deployment.yaml','prometheus.io/port: "8080"','prometheus.io/port: "9090"',0),
+(B+'api-deployment.yaml','    metadata:\n      labels:\n        app.kubernetes.io/name: jamsostek\n        app.kubernetes.io/component: api\n','    metadata:\n      annotations:\n        prometheus.io/scrape: "true"\n        prometheus.io/port: "9090"\n      labels:\n        app.kubernetes.io/name: jamsostek\n        app.kubernetes.io/component: api\n',0),
 (B+'api-deployment.yaml','              app.kubernetes.io/component: api\n','              app.kubernetes.io/component: apis\n',0),
 ]
+# issue 13 (ops): the worker's probes on its operators' port, that port open to
+# the monitoring namespace only, the profiler off, the API without the worker,
+# Prometheus's discovery of the pods.
+W=B+'worker-deployment.yaml'
+M+=[
+(W,'          readinessProbe:\n            httpGet:\n              path: /readyz\n              port: ops\n            periodSeconds: 10\n            timeoutSeconds: 5\n            failureThreshold: 3\n','',0),
+(W,'          livenessProbe:\n            httpGet:\n              path: /healthz\n              port: ops\n','          livenessProbe:\n            exec:\n              command: ["/usr/local/bin/jamsostek", "--help"]\n',0),
+(W,'path: /readyz','path: /healthz',0),
+(W,'              port: ops','              port: 8080',0),
+(W,'            - name: ops','            - name: metrics',0),
+(W,'args: ["worker"]','args: ["worker", "--pprof"]',0),
+(B+'api-deployment.yaml','            - name: ops\n              containerPort: 6060\n              protocol: TCP\n','',0),
+(B+'kustomization.yaml','      - JAMSOSTEK_OPS_ADDR=:6060\n','      - JAMSOSTEK_OPS_ADDR=:6060\n      - JAMSOSTEK_PPROF=true\n',0),
+(B+'kustomization.yaml','JAMSOSTEK_OPS_ADDR=:6060','JAMSOSTEK_OPS_ADDR=127.0.0.1:6060',0),
+(B+'kustomization.yaml','      - JAMSOSTEK_OPS_ADDR=:6060\n','',0),
+(B+'kustomization.yaml','      - JAMSOSTEK_WORKER=false\n','',0),
+(B+'kustomization.yaml','JAMSOSTEK_WORKER=false','JAMSOSTEK_WORKER=true',0),
+(B+'networkpolicy.yaml','    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring\n      ports:','    - ports:',0),
+(B+'networkpolicy.yaml','    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring\n      ports:','    - ports:',-1),
+(B+'networkpolicy.yaml','        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring\n      ports:\n        - protocol: TCP\n          port: 6060','        - namespaceSelector: {}\n      ports:\n        - protocol: TCP\n          port: 6060',-1),
+(B+'networkpolicy.yaml','        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring\n      ports:','        - ipBlock:\n            cidr: 0.0.0.0/0\n      ports:',0),
+(B+'networkpolicy.yaml','  ingress:\n    - ports:\n        - protocol: TCP\n          port: 8080\n','  ingress:\n    - ports:\n        - protocol: TCP\n          port: 8080\n        - protocol: TCP\n          port: 6060\n',0),
+(B+'networkpolicy.yaml','          port: 6060','          port: 6061',-1),
+('deploy/prometheus/prometheus-kubernetes.yml','regex: jamsostek;api;ops','regex: jamsostek;api;.*',0),
+('deploy/prometheus/prometheus-kubernetes.yml','regex: jamsostek;worker;ops','regex: jamsostek;.*;ops',0),
+('deploy/prometheus/prometheus-kubernetes.yml','names: [jamsostek, jamsostek-staging]','names: [jamsostek]',-1),
+('deploy/prometheus/prometheus-kubernetes.yml','__meta_kubernetes_pod_label_app_kubernetes_io_component','__meta_kubernetes_pod_label_app_kubernetes_io_componnt',-1),
+('deploy/prometheus/prometheus-kubernetes.yml','        action: keep','        action: drop',0),
+('deploy/prometheus/prometheus.yml','targets: ["worker:6060"]','targets: ["worker:8080"]',0),
+('deploy/prometheus/prometheus.yml','    static_configs:\n      - targets: ["worker:6060"]','    authorization:\n      type: Bearer\n      credentials_file: /etc/prometheus/jamsostek-api-key\n    static_configs:\n      - targets: ["worker:6060"]',0),
+('deploy/compose/compose.yaml','"http://127.0.0.1:6060/readyz"','"http://127.0.0.1:6060/healthz"',0),
+('deploy/compose/compose.yaml','      JAMSOSTEK_OPS_ADDR: ":6060"\n    healthcheck:','    healthcheck:',0),
+('deploy/compose/compose.yaml','JAMSOSTEK_WORKER: "false"','JAMSOSTEK_WORKER: "true"',0),
+('deploy/compose/compose.yaml','      - "${JAMSOSTEK_PORT:-8080}:8080"\n','      - "${JAMSOSTEK_PORT:-8080}:8080"\n      - "6060:6060"\n',0),
+('deploy/compose/compose.yaml','      JAMSOSTEK_STOP_GRACE: 20s\n','      JAMSOSTEK_STOP_GRACE: 20s\n      JAMSOSTEK_PPROF: "true"\n',0),
+('config.go','envBool("JAMSOSTEK_PPROF", "false"','envBool("JAMSOSTEK_PPROF", "true"',0),
+# the rules and their runbooks
+('deploy/prometheus/alerts.yml','absent(jamsostek_lease_held{job="jamsostek-worker"})','absent(jamsostek_lease_held{job="worker"})',0,('observe','TestAlertRules')),
+('docs/observability.md','### JamsostekWorkerAbsent','### JamsostekWorkerGone',0,('observe','TestAlertRules')),
+# the binary: the operators' listener, serve --worker=false, the README's tables
+('ops.go','	if e.pprof {\n		mux.HandleFunc("/debug/pprof/", pprof.Index)','	if true {\n		mux.HandleFunc("/debug/pprof/", pprof.Index)',0,('root','TestOpsListener|TestWorkerOpsListener')),
+('ops.go','			case errors.As(err, &degraded):','			case errors.As(err, &degraded) && false:',0,('root','TestOpsReadyz')),
+('serve.go','		ops.ready = readiness(s, svc) // as the API\'s /readyz\n','',0,('root','TestOpsListener')),
+('serve.go','ready: databaseReadiness(s),','ready: nil,',0,('root','TestWorkerOpsListener')),
+('serve.go','	if cfg.NoWorker {\n		if cfg.FeedBaseURL','	if false {\n		if cfg.FeedBaseURL',0,('root','TestOpsServeWithoutWorker')),
+('worker.go','	if workerOff {','	if false {',0,('root','TestOpsServeWithoutWorker')),
+('worker.go','	return n.store.RequestCancel(ctx, runID)','	return nil, coverage.Errorf(coverage.EUNAVAILABLE, "%s", n.why)',0,('root','TestOpsServeWithoutWorker')),
+('config.go','	if c.Pprof && c.OpsAddr == "" {','	if c.Pprof && c.OpsAddr == "-" {',0,('root','TestPprofConfig')),
+('config.go','	c.NoWorker = cmd == "serve" && !workerOn','	c.NoWorker = !workerOn',0,('root','TestOpsServeWithoutWorker')),
+('README.md','| `JAMSOSTEK_PPROF` | `--pprof` | `serve`, `worker`, `demo` |','| `JAMSOSTEK_PPROF` | `--pprof` | `serve`, `worker` |',0,('root','TestReadmeTablesMatchFlags')),
+('README.md','`--trusted-proxies`, `--worker` |','`--trusted-proxies` |',0,('root','TestReadmeTablesMatchFlags')),
+('README.md','| `JAMSOSTEK_WORKER` | `--worker` |','| `JAMSOSTEK_WORKER` | `--no-worker` |',0,('root','TestReadmeTablesMatchFlags')),
+]
+only=sys.argv[1] if len(sys.argv)>1 else None
 ok=True
-for f,old,new,occ in M:
+killed=total=0
+for entry in M:
+    f,old,new,occ=entry[:4]
+    target=entry[4] if len(entry)>4 else ('deploy',None)
+    if only and target[0]!=only: continue
     if old==new: continue
     p=R+f; orig=open(p).read()
     n=orig.count(old)
@@ -102,12 +165,19 @@ for f,old,new,occ in M:
     mut=orig[:i]+new+orig[i+len(old):]
     open(p,'w').write(mut)
     try:
-        r=subprocess.run([TEST],cwd=R+'deploy',capture_output=True,text=True,timeout=120)
+        if target[0]=='deploy':
+            r=subprocess.run([TEST],cwd=R+'deploy',capture_output=True,text=True,timeout=120)
+        else:
+            pkg={'observe':'./observe/','root':'.'}[target[0]]
+            r=subprocess.run(['go','test','-count=1','-run',target[1],pkg],cwd=R,capture_output=True,text=True,errors='replace',timeout=600)
     finally:
         open(p,'w').write(orig)
-    msg=[l.strip() for l in r.stdout.splitlines() if l.strip().startswith(('compose','k8s','Dockerfile','.docker','docs','secret','deploy')) or '_test.go:' in l]
+    msg=[l.strip() for l in (r.stdout+r.stderr).splitlines() if l.strip().startswith(('compose','k8s','Dockerfile','.docker','docs','secret','deploy','prometheus')) or '_test.go:' in l or l.startswith('./')]
     status='caught' if r.returncode!=0 else 'MISSED'
+    total+=1
     if r.returncode==0: ok=False
-    print(status, f, repr(old)[:50], '->', repr(new)[:40], '|', (msg[0][:150] if msg else ''))
+    else: killed+=1
+    print(status, f, repr(old)[:50], '->', repr(new)[:40], '|', (msg[0][:150] if msg else ''), flush=True)
+print('killed %d of %d' % (killed, total))
 print('ALL CAUGHT' if ok else 'SOME MISSED')
 sys.exit(0 if ok else 1)
