@@ -99,7 +99,9 @@ func demo(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr i
 		} else {
 			fmt.Fprintf(stdout, "demo: every request needs a key; the admin (all records, mutations) sends  Authorization: Bearer <the key of JAMSOSTEK_ADMIN_KEY or --admin-key>\n")
 		}
-		fmt.Fprintf(stdout, "demo: the dashboard (viewer role) signs in with  Authorization: Bearer %s\n", viewerKey)
+		// The key rides in the fragment, which the browser never sends: the
+		// page reads it, keeps it for the tab and takes it out of the address.
+		fmt.Fprintf(stdout, "demo: the mayor's office dashboard (viewer): http://%s/dashboard#key=%s\n", displayHost(addr), viewerKey)
 	})
 }
 

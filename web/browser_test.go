@@ -5,105 +5,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/cilegon/jamsostek/auth"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/graph"
+	"github.com/cilegon/jamsostek/internal/browsertest"
 	"github.com/cilegon/jamsostek/store/storetest"
 )
-
-// chromiumPath is the browser the test drives; JAMSOSTEK_CHROMIUM names
-// another.
-func chromiumPath() string {
-	if p := os.Getenv("JAMSOSTEK_CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
-
-// requireChromium returns the browser's path, or skips the test when there
-// is none, unless CI or JAMSOSTEK_REQUIRE_BROWSER is set: then it fails.
-func requireChromium(t *testing.T) string {
-	t.Helper()
-	p := chromiumPath()
-	if _, err := exec.LookPath(p); err != nil {
-		msg := fmt.Sprintf("no Chromium at %s (%v): install it (Debian, Ubuntu: apt-get install chromium) or name it with JAMSOSTEK_CHROMIUM", p, err)
-		if os.Getenv("CI") != "" || os.Getenv("JAMSOSTEK_REQUIRE_BROWSER") != "" {
-			t.Fatal(msg + "; CI and JAMSOSTEK_REQUIRE_BROWSER require it")
-		}
-		t.Skip(msg + "; the browser test is skipped (set JAMSOSTEK_REQUIRE_BROWSER=1 to make that a failure)")
-	}
-	return p
-}
-
-// browserRecorder keeps what the page did: every request's URL and the
-// GraphQL requests' bodies and Authorization headers, exceptions, console
-// errors and the browser's log (CSP violations among them).
-type browserRecorder struct {
-	mu       sync.Mutex
-	urls     []string
-	bodies   []string // of POSTs, with the Authorization header: "auth|body"
-	problems []string
-}
-
-func (b *browserRecorder) listen(ev any) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch e := ev.(type) {
-	case *network.EventRequestWillBeSent:
-		b.urls = append(b.urls, e.Request.URL)
-		if e.Request.Method == "POST" {
-			var body strings.Builder
-			for _, p := range e.Request.PostDataEntries {
-				body.Write(p.Bytes)
-			}
-			auth, _ := e.Request.Headers["Authorization"].(string)
-			b.bodies = append(b.bodies, auth+"|"+body.String())
-		}
-	case *runtime.EventExceptionThrown:
-		b.problems = append(b.problems, "exception: "+e.ExceptionDetails.Text+" "+describe(e.ExceptionDetails.Exception))
-	case *runtime.EventConsoleAPICalled:
-		if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range e.Args {
-				args = append(args, describe(a))
-			}
-			b.problems = append(b.problems, "console."+string(e.Type)+": "+strings.Join(args, " "))
-		}
-	case *log.EventEntryAdded:
-		if e.Entry.Level == log.EntryLevelError || strings.Contains(e.Entry.Text, "Content Security Policy") {
-			b.problems = append(b.problems, "log "+string(e.Entry.Source)+": "+e.Entry.Text+" "+e.Entry.URL)
-		}
-	}
-}
-
-func describe(o *runtime.RemoteObject) string {
-	if o == nil {
-		return ""
-	}
-	if o.Description != "" {
-		return o.Description
-	}
-	return string(o.Value)
-}
-
-func (b *browserRecorder) snapshot() (urls, bodies, problems []string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.urls...), append([]string(nil), b.bodies...), append([]string(nil), b.problems...)
-}
 
 // withEditors makes a JavaScript expression of expr, which may use jq to
 // find GraphiQL's editors (CodeMirror 5 instances) in the page.
@@ -124,7 +37,7 @@ const editorJS = `{
 // in its Headers tab and shows the store's data, then reads the schema; and
 // with introspection off it says so. No request leaves the server's origin.
 func TestGraphiQLInChromium(t *testing.T) {
-	chromium := requireChromium(t)
+	chromium := browsertest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
@@ -149,27 +62,8 @@ func TestGraphiQLInChromium(t *testing.T) {
 		return srv
 	}
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Offline but for this machine: every other host goes through a
-		// proxy that is not there (loopback bypasses proxies).
-		chromedp.Flag("proxy-server", "http://127.0.0.1:9"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil { // starts the browser
-		t.Fatalf("start %s: %v", chromium, err)
-	}
+	browser, stop := browsertest.Start(ctx, t, chromium, 1280, 900)
+	defer stop()
 
 	t.Run("introspection on", func(t *testing.T) {
 		srv := server(true)
@@ -189,7 +83,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 		// Once a key works, GraphiQL reads the schema with it.
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			_, bodies, _ := rec.snapshot()
+			_, bodies, _ := rec.Snapshot()
 			if slicesContainsFunc(bodies, func(b string) bool {
 				return strings.HasPrefix(b, "Bearer "+key+"|") && strings.Contains(b, "IntrospectionQuery")
 			}) {
@@ -214,7 +108,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 		)); err != nil {
 			t.Errorf("the settings dialog: %v", err)
 		}
-		checkOffline(t, rec, srv.URL)
+		browsertest.CheckOffline(t, rec, srv.URL, 5)
 	})
 
 	t.Run("introspection off", func(t *testing.T) {
@@ -232,7 +126,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitResponse(t, tab.ctx, "INTROSPECTION_DISABLED")
-		checkOffline(t, rec, srv.URL)
+		browsertest.CheckOffline(t, rec, srv.URL, 5)
 	})
 }
 
@@ -243,11 +137,11 @@ type tab struct {
 
 // openTab opens the page in a new tab, recording what it does, and waits for
 // GraphiQL's editors.
-func openTab(t *testing.T, browser context.Context, base string) (tab, *browserRecorder) {
+func openTab(t *testing.T, browser context.Context, base string) (tab, *browsertest.Recorder) {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser)
-	rec := &browserRecorder{}
-	if err := chromedp.Listen(ctx, rec.listen); err != nil {
+	rec := &browsertest.Recorder{}
+	if err := rec.Listen(ctx); err != nil {
 		cancel()
 		t.Fatal(err)
 	}
@@ -261,7 +155,7 @@ func openTab(t *testing.T, browser context.Context, base string) (tab, *browserR
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](withEditors(`!!(jq.query() && jq.response() && jq.headers())`),
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		_, _, problems := rec.snapshot()
+		_, _, problems := rec.Snapshot()
 		html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText.slice(0, 2000)`))
 		cancel()
 		t.Fatalf("GraphiQL's editors did not appear: %v\npage: %s\nproblems: %s", err, html, strings.Join(problems, "\n"))
@@ -299,33 +193,6 @@ func waitResponse(t *testing.T, ctx context.Context, want string) string {
 		t.Fatalf("the result pane does not show %q (%v); it shows:\n%s\nthe page:\n%s", want, err, got, page)
 	}
 	return got
-}
-
-// checkOffline fails the test when the page asked for anything outside the
-// server's origin (data: URLs are the page's own bytes), or logged an
-// exception, an error or a CSP violation.
-func checkOffline(t *testing.T, rec *browserRecorder, base string) {
-	t.Helper()
-	origin, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	urls, _, problems := rec.snapshot()
-	if len(urls) < 5 {
-		t.Errorf("only %d requests recorded: the recorder missed the page's; %q", len(urls), urls)
-	}
-	for _, u := range urls {
-		if strings.HasPrefix(u, "data:") {
-			continue
-		}
-		p, err := url.Parse(u)
-		if err != nil || p.Scheme != origin.Scheme || p.Host != origin.Host {
-			t.Errorf("the page asked for %s, outside %s", u, base)
-		}
-	}
-	for _, p := range problems {
-		t.Errorf("browser: %s", p)
-	}
 }
 
 func slicesContainsFunc(s []string, f func(string) bool) bool {

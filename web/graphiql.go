@@ -1,8 +1,9 @@
 // Package web serves the API's browser pages from files embedded in the
 // binary: GraphiQL at / (graphiql.go), with its scripts and style sheets
 // vendored from the npm registry under graphiql/vendor/ (update-graphiql.sh,
-// docs/web.md). Nothing is loaded from another host, so the pages work on a
-// network without internet.
+// docs/web.md), and the mayor's office dashboard at /dashboard
+// (dashboard.go, docs/dashboard.md). Nothing is loaded from another host, so
+// the pages work on a network without internet.
 package web
 
 import (
@@ -42,7 +43,7 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 // asset is one embedded file as served.
 type asset struct {
-	name        string // path under graphiql/
+	name        string // path under its page's directory
 	contentType string
 	body        []byte
 	etag        string // quoted, the hash
@@ -50,20 +51,20 @@ type asset struct {
 	gzipped     []byte // body gzipped, made at the first request that accepts it; nil when it does not shrink
 }
 
-// GraphiQL serves GraphiQL for the GraphQL endpoint at endpoint (a path of
-// this origin, such as /query): the page at "/" and its files under
-// AssetPrefix.
-type GraphiQL struct {
-	page   []byte
-	assets map[string]*asset // by URL path under AssetPrefix: <hash>/<name>
+// assetSet is the scripts and style sheets of one page (GraphiQL's, the
+// dashboard's), served under prefix + <hash>/<name>: the hash is the first
+// 12 hex digits of the file's SHA-256, so a URL's content never changes.
+type assetSet struct {
+	prefix string
+	assets map[string]*asset // by URL path under prefix: <hash>/<name>
+	urls   map[string]string // name -> URL path
 }
 
-// NewGraphiQL prepares the page for endpoint. It panics if the embedded files
-// are incomplete (a build mistake, which TestGraphiQLAssets catches).
-func NewGraphiQL(endpoint string) *GraphiQL {
-	g := &GraphiQL{assets: map[string]*asset{}}
-	urls := map[string]string{}
-	err := fs.WalkDir(graphiqlFiles, "graphiql", func(p string, d fs.DirEntry, err error) error {
+// newAssetSet reads every .js and .css file under dir of fsys (the others,
+// the page, licences and sums, are not served).
+func newAssetSet(fsys fs.FS, dir, prefix string) (*assetSet, error) {
+	s := &assetSet{prefix: prefix, assets: map[string]*asset{}, urls: map[string]string{}}
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -76,67 +77,105 @@ func NewGraphiQL(endpoint string) *GraphiQL {
 		default:
 			return nil // the page, licences, sums: not assets
 		}
-		body, err := graphiqlFiles.ReadFile(p)
+		body, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
 		sum := sha256.Sum256(body)
 		hash := hex.EncodeToString(sum[:])[:12]
-		name := strings.TrimPrefix(p, "graphiql/")
+		name := strings.TrimPrefix(p, dir+"/")
 		key := hash + "/" + name
-		g.assets[key] = &asset{name: name, contentType: ct, body: body, etag: `"` + hash + `"`}
-		urls[name] = AssetPrefix + key
+		s.assets[key] = &asset{name: name, contentType: ct, body: body, etag: `"` + hash + `"`}
+		s.urls[name] = prefix + key
 		return nil
 	})
-	if err != nil {
-		panic(fmt.Sprintf("web: reading the embedded GraphiQL files: %v", err))
-	}
-	tmpl, err := template.New("index.html").Funcs(template.FuncMap{
+	return s, err
+}
+
+// page renders the template file of fsys with data; the template's function
+// asset gives a file's URL by its name.
+func (s *assetSet) page(fsys fs.FS, file string, data any) ([]byte, error) {
+	tmpl, err := template.New(path.Base(file)).Funcs(template.FuncMap{
 		"asset": func(name string) (string, error) {
-			u, ok := urls[name]
+			u, ok := s.urls[name]
 			if !ok {
 				return "", fmt.Errorf("no embedded asset %q", name)
 			}
 			return u, nil
 		},
-	}).ParseFS(graphiqlFiles, "graphiql/index.html")
+	}).ParseFS(fsys, file)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, data); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// GraphiQL serves GraphiQL for the GraphQL endpoint at endpoint (a path of
+// this origin, such as /query): the page at "/" and its files under
+// AssetPrefix.
+type GraphiQL struct {
+	page   []byte
+	assets *assetSet
+}
+
+// NewGraphiQL prepares the page for endpoint. It panics if the embedded files
+// are incomplete (a build mistake, which TestGraphiQLAssets catches).
+func NewGraphiQL(endpoint string) *GraphiQL {
+	set, err := newAssetSet(graphiqlFiles, "graphiql", AssetPrefix)
+	if err != nil {
+		panic(fmt.Sprintf("web: reading the embedded GraphiQL files: %v", err))
+	}
+	page, err := set.page(graphiqlFiles, "graphiql/index.html", struct{ Endpoint string }{endpoint})
 	if err != nil {
 		panic(fmt.Sprintf("web: the GraphiQL page: %v", err))
 	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, struct{ Endpoint string }{endpoint}); err != nil {
-		panic(fmt.Sprintf("web: the GraphiQL page: %v", err))
-	}
-	g.page = b.Bytes()
-	return g
+	return &GraphiQL{page: page, assets: set}
 }
 
-// Mount registers GraphiQL on mux: GET / (the page) and GET AssetPrefix (its
-// files), for the GraphQL endpoint at endpoint.
+// Mount registers the browser pages on mux, for the GraphQL endpoint at
+// endpoint: GraphiQL (GET / and its files under AssetPrefix) and the
+// dashboard (GET /dashboard and its files under DashboardAssetPrefix,
+// dashboard.go).
 func Mount(mux *http.ServeMux, endpoint string) {
 	g := NewGraphiQL(endpoint)
 	mux.HandleFunc("GET /{$}", g.ServePage)
 	mux.HandleFunc("GET "+AssetPrefix, g.ServeAsset)
+	d := NewDashboard(endpoint)
+	mux.HandleFunc("GET /dashboard", d.ServePage)
+	mux.Handle("GET /dashboard/{$}", http.RedirectHandler("/dashboard", http.StatusMovedPermanently))
+	mux.HandleFunc("GET "+DashboardAssetPrefix, d.ServeAsset)
 }
 
 // ServePage writes the GraphiQL page, which browsers must check again at every
 // load (its asset URLs change with their content).
-func (g *GraphiQL) ServePage(w http.ResponseWriter, r *http.Request) {
+func (g *GraphiQL) ServePage(w http.ResponseWriter, r *http.Request) { servePage(w, r, g.page, CSP) }
+
+// servePage writes a page with its Content-Security-Policy; browsers must
+// check it again at every load (its asset URLs change with their content).
+func servePage(w http.ResponseWriter, r *http.Request, page []byte, csp string) {
 	h := w.Header()
 	securityHeaders(h)
-	h.Set("Content-Security-Policy", CSP)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	if r.Method == http.MethodHead {
 		return
 	}
-	_, _ = w.Write(g.page)
+	_, _ = w.Write(page)
 }
 
 // ServeAsset writes one of the page's files, cached for a year; a path that
 // is not one (or names an older hash) is 404.
-func (g *GraphiQL) ServeAsset(w http.ResponseWriter, r *http.Request) {
-	a, ok := g.assets[strings.TrimPrefix(r.URL.Path, AssetPrefix)]
+func (g *GraphiQL) ServeAsset(w http.ResponseWriter, r *http.Request) { g.assets.serve(w, r) }
+
+// serve writes one of the set's files, cached for a year; a path that is not
+// one (or names an older hash) is 404.
+func (s *assetSet) serve(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.assets[strings.TrimPrefix(r.URL.Path, s.prefix)]
 	if !ok {
 		http.NotFound(w, r)
 		return

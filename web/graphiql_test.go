@@ -186,3 +186,73 @@ func TestGraphiQLPage(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardPage checks the dashboard as served next to GraphiQL: its
+// headers and strict CSP (no inline script or style, requests to this origin
+// only), no inline script, style or event handler in the page, nothing from
+// another host, and its two files under content-hashed, immutable URLs.
+func TestDashboardPage(t *testing.T) {
+	mux := http.NewServeMux()
+	Mount(mux, "/query")
+	get := func(path string) (*http.Response, []byte) {
+		t.Helper()
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		body, _ := io.ReadAll(w.Result().Body)
+		return w.Result(), body
+	}
+	res, page := get("/dashboard")
+	for h, want := range map[string]string{"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": DashboardCSP,
+		"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+		if got := res.Header.Get(h); got != want {
+			t.Errorf("GET /dashboard: %s %q, want %q", h, got, want)
+		}
+	}
+	for _, directive := range []string{"default-src 'none';", "script-src 'self';", "style-src 'self';", "connect-src 'self';", "frame-ancestors 'none'", "form-action 'none'"} {
+		if !strings.Contains(DashboardCSP, directive) {
+			t.Errorf("the dashboard's CSP lacks %s", directive)
+		}
+	}
+	if strings.Contains(DashboardCSP, "unsafe") {
+		t.Errorf("the dashboard's CSP allows something unsafe: %s", DashboardCSP)
+	}
+	if regexp.MustCompile(`(?i)(https?:)?//[a-z0-9]`).Match(page) {
+		t.Errorf("the page names another host:\n%s", page)
+	}
+	if regexp.MustCompile(`(?i)<style|\sstyle=|\son[a-z]+=`).Match(page) {
+		t.Errorf("the page has an inline style or event handler:\n%s", page)
+	}
+	if !bytes.Contains(page, []byte(`data-endpoint="/query"`)) {
+		t.Errorf("the page does not point at /query")
+	}
+	scripts := regexp.MustCompile(`<script([^>]*)>`).FindAllSubmatch(page, -1)
+	if len(scripts) != 1 || !bytes.Contains(scripts[0][1], []byte(`src="`+DashboardAssetPrefix)) {
+		t.Errorf("scripts %q, want app.js under %s only", scripts, DashboardAssetPrefix)
+	}
+	urls := regexp.MustCompile(`(?:src|href)="(`+DashboardAssetPrefix+`[^"]+)"`).FindAllSubmatch(page, -1)
+	if len(urls) != 2 {
+		t.Errorf("%d asset URLs, want app.js and app.css", len(urls))
+	}
+	for _, u := range urls {
+		path := string(u[1])
+		res, body := get(path)
+		sum := sha256.Sum256(body)
+		if res.StatusCode != 200 || len(body) == 0 || res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("GET %s: %d, %d bytes, Cache-Control %q", path, res.StatusCode, len(body), res.Header.Get("Cache-Control"))
+		}
+		if hash := strings.Split(strings.TrimPrefix(path, DashboardAssetPrefix), "/")[0]; hash != hex.EncodeToString(sum[:])[:12] {
+			t.Errorf("GET %s: not the body's hash", path)
+		}
+		if strings.HasSuffix(path, ".js") && regexp.MustCompile(`\beval\(|new Function\(|innerHTML|\.style\s*=|setAttribute\('style'`).Match(body) {
+			t.Errorf("app.js uses eval, innerHTML or inline styles")
+		}
+	}
+	if res, _ := get("/dashboard/"); res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/dashboard" {
+		t.Errorf("GET /dashboard/: %d %s, want a redirect to /dashboard", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, path := range []string{DashboardAssetPrefix, DashboardAssetPrefix + "000000000000/app.js", "/dashboard/index.html"} {
+		if res, _ := get(path); res.StatusCode != 404 {
+			t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
+		}
+	}
+}
