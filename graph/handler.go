@@ -115,6 +115,8 @@ const (
 //	GET  /readyz   200 "ready" when Config.Ready returns nil ("ready: " and the
 //	               reason when it returns Degraded), else 503 and the reason
 //	GET  /metrics  Config.MetricsHandler (Prometheus), when set, to analysts and admins
+//	GET  /dashboard  the mayor's office dashboard (web/), fed by /query with a viewer's key
+//	GET  /export/  CSV and XLSX reports, asked of /query as the caller (exports.go, docs/exports.md)
 //
 // Every request to /query is authenticated (auth.go) and audited (audit.go);
 // /, /healthz and /readyz are open (GraphiQL's page carries no data);
@@ -164,7 +166,8 @@ func NewHandler(cfg Config) http.Handler {
 	mux.Handle("/query", cors(cfg.CORSOrigins, guardBody(transports, limits.authFailures(authenticate(cfg.Authenticate, cfg.Areas, cfg.Logger,
 		limits.perCaller(cache.middleware(decodableBody(withTimeout(timeout, cfg.Logger,
 			audit.middleware(withRequestLimits(slots, maxBytes, withLoaders(cfg.BatchWait, srv))))))))))))
-	web.Mount(mux, "/query") // GET / GraphiQL, GET /graphiql/assets/ its files, embedded (web/)
+	mux.Handle("GET /export/", ExportHandler(mux, ExportConfig{Logger: cfg.Logger})) // reports asked of /query as the caller (exports.go)
+	web.Mount(mux, "/query")                                                         // GET / GraphiQL, GET /dashboard, their files, embedded (web/)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

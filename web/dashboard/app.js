@@ -164,9 +164,10 @@
     if (d) svg.append(s('path', { d, class: 'target' }));
     svg.append(s('path', { d: points.map((p, i) => `${i ? 'L' : 'M'}${x(i)},${y(p.value)}`).join(' '), class: 'series' }));
     points.forEach((p, i) => svg.append(s('circle', { cx: x(i), cy: y(p.value), r: 4, class: 'dot' }, s('title', {}, `${fmt.period(p.period)}: ${fmt.int(p.value)} peserta aktif`))));
+    const second = narrow() ? 150 : 200; // past "Peserta aktif" in the projector's larger type too
     svg.append(s('g', { class: 'legend', transform: `translate(${narrow() ? 0 : L},${H - 14})` },
       s('line', { x1: 0, x2: 26, y1: -5, y2: -5, class: 'series' }), s('text', { x: 32, y: 0 }, 'Peserta aktif'),
-      s('line', { x1: 150, x2: 176, y1: -5, y2: -5, class: 'target' }), s('text', { x: 182, y: 0 }, 'Target (penyebut UCJ)')));
+      s('line', { x1: second, x2: second + 26, y1: -5, y2: -5, class: 'target' }), s('text', { x: second + 32, y: 0 }, 'Target (penyebut UCJ)')));
     return svg;
   }
 
