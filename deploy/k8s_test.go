@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -311,11 +312,29 @@ func checkPod(t *testing.T, m *manifests, d *appsv1.Deployment) {
 }
 
 // checkAPI: serve, its port, its probes; no feed (the worker syncs).
+// exportTmpBytes is the most temporary files one export leaves in /tmp
+// while it is built: an XLSX of the 200,000 rows it may hold, about 48
+// columns, measured at 64 MB for 40,000 rows of 40 columns.
+const exportTmpBytes = 448 << 20
+
 func checkAPI(t *testing.T, m *manifests, d *appsv1.Deployment) map[string]string {
 	where := m.dir + ": API Deployment " + d.Name
 	c := d.Spec.Template.Spec.Containers[0]
 	if len(c.Args) == 0 || c.Args[0] != "serve" {
 		t.Errorf("%s: the API runs `jamsostek serve`, got args %v", where, c.Args)
+	}
+	// The exports (graph/exports.go) spool files and excelize's temporary
+	// files to /tmp: an emptyDir past its sizeLimit gets the pod evicted.
+	var tmp *resource.Quantity
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		for _, vm := range c.VolumeMounts {
+			if vm.Name == v.Name && vm.MountPath == "/tmp" && v.EmptyDir != nil {
+				tmp = v.EmptyDir.SizeLimit
+			}
+		}
+	}
+	if need := resource.NewQuantity(graph.DefaultExportConcurrency*exportTmpBytes, resource.BinarySI); tmp == nil || tmp.Cmp(*need) < 0 {
+		t.Errorf("%s: /tmp is an emptyDir of %v: the exports need %s (%d at once, each up to %d MiB of temporary files)", where, tmp, need, graph.DefaultExportConcurrency, exportTmpBytes>>20)
 	}
 	env := m.env(t, where, c)
 	for _, name := range []string{"JAMSOSTEK_FEED_BASE_URL", "JAMSOSTEK_FEEDS_CONFIG"} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -52,7 +54,12 @@ type ExportConfig struct {
 	// (DefaultExportTimeout); the connection's write deadline is moved past
 	// it.
 	Timeout time.Duration
-	Now     func() time.Time // nil: time.Now
+	// MaxConcurrent is how many exports this process builds at once
+	// (DefaultExportConcurrency); one credential builds one at a time. The
+	// others are answered 429 with Retry-After at once: an export holds up
+	// to tens of MiB of memory and temporary files while it is built.
+	MaxConcurrent int
+	Now           func() time.Time // nil: time.Now
 }
 
 // Defaults of ExportConfig.
@@ -60,6 +67,9 @@ const (
 	DefaultExportMaxRows  = 200_000
 	DefaultExportPageSize = 1000
 	DefaultExportTimeout  = 5 * time.Minute
+	// DefaultExportConcurrency: two exports at once per process. The
+	// deployment's /tmp (deploy/k8s) is sized for them.
+	DefaultExportConcurrency = 2
 )
 
 // Bounds of an export's patience with the API.
@@ -88,12 +98,48 @@ func ExportHandler(query http.Handler, cfg ExportConfig) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &exporter{query: query, cfg: cfg}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = DefaultExportConcurrency
+	}
+	return &exporter{query: query, cfg: cfg, slots: make(chan struct{}, cfg.MaxConcurrent), running: map[[32]byte]bool{}}
 }
 
 type exporter struct {
 	query http.Handler
 	cfg   ExportConfig
+	slots chan struct{} // one per export being built
+
+	mu      sync.Mutex
+	running map[[32]byte]bool // the credentials (hashed) with an export being built
+}
+
+// exportBusyRetry is the Retry-After of an export refused for the exports
+// already being built.
+const exportBusyRetry = "30"
+
+// acquire takes a slot for an export by the credentials of r, or says why
+// not; release gives it back.
+func (e *exporter) acquire(r *http.Request) (release func(), err error) {
+	cred := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.running[cred] {
+		return nil, &exportError{status: http.StatusTooManyRequests, code: "RATE_LIMITED", retryAfter: exportBusyRetry,
+			msg: "an export of yours is being built: one at a time per key; ask again when it is done"}
+	}
+	select {
+	case e.slots <- struct{}{}:
+	default:
+		return nil, &exportError{status: http.StatusTooManyRequests, code: "RATE_LIMITED", retryAfter: exportBusyRetry,
+			msg: fmt.Sprintf("this server is building %d exports, its most at once: ask again in %s s", cap(e.slots), exportBusyRetry)}
+	}
+	e.running[cred] = true
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		delete(e.running, cred)
+		<-e.slots
+	}, nil
 }
 
 // exportError is an export refused or failed: its HTTP status and the
@@ -130,6 +176,12 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.fail(w, r, "", err)
 		return
 	}
+	release, err := e.acquire(r)
+	if err != nil {
+		e.fail(w, r, job.name, err)
+		return
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(r.Context(), e.cfg.Timeout)
 	defer cancel()
 	// A large export may take longer than the server's write timeout.
@@ -869,6 +921,12 @@ func (j *exportJob) coverage() error {
 			} `json:"coverage"`
 		}
 		if err := j.api.ask("ExportCoverage", query, vars, &next, true); err != nil {
+			// The question is the first page's, with that page's cursor: a
+			// cursor refused now is one of figures rebuilt in between.
+			if xe := (*exportError)(nil); errors.As(err, &xe) && xe.status == http.StatusBadRequest {
+				return &exportError{status: http.StatusConflict, code: "CONFLICT",
+					msg: "the coverage figures were rebuilt while the export was read (a reconciliation finished): ask again"}
+			}
 			return err
 		}
 		rows = next.Coverage.Rows

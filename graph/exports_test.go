@@ -913,3 +913,45 @@ func TestExportWaitsOutTheRateLimit(t *testing.T) {
 		t.Errorf("a caller out of tokens: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 }
+
+// TestExportConcurrency: one export at a time per key, MaxConcurrent per
+// process; the others are answered 429 with Retry-After at once, and a slot
+// is free again when its export ends.
+func TestExportConcurrency(t *testing.T) {
+	entered, unblock := make(chan struct{}, 4), make(chan struct{})
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-unblock
+		http.Error(w, `{"errors":[{"message":"unavailable","extensions":{"code":"UNAVAILABLE"}}]}`, http.StatusServiceUnavailable)
+	})
+	h := graph.ExportHandler(api, graph.ExportConfig{MaxConcurrent: 2})
+	get := func(key string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/export/apbd.csv?year=2024", nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	busy := func(w *httptest.ResponseRecorder, why string) {
+		t.Helper()
+		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), why) {
+			t.Errorf("got %d %v %s, want 429 (%s)", w.Code, w.Header(), w.Body, why)
+		}
+	}
+	done := make(chan int, 2)
+	for _, key := range []string{"a", "b"} {
+		go func() { done <- get(key).Code }()
+		<-entered // its export is being built
+	}
+	busy(get("a"), "one at a time per key")
+	busy(get("c"), "building 2 exports")
+	close(unblock)
+	for range 2 {
+		if code := <-done; code != http.StatusServiceUnavailable {
+			t.Errorf("a blocked export ended with %d, want the API's 503", code)
+		}
+	}
+	if w := get("c"); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("after the others ended: %d %s, want the API's 503", w.Code, w.Body)
+	}
+}

@@ -126,14 +126,14 @@ func testFindingsLifeCycle(t *testing.T, s *store.Store) {
 			t.Errorf("B seen %s to %s, first run %s", d.FirstSeen, d.LastSeen, d.FirstRun)
 		}
 	}
-	a2 := f("A", 50400)
-	save("r5", later, []coverage.Finding{a2, b2, c}, coverage.FindingCounts{Unchanged: 2, Reopened: 1})
+	a2, dd := f("A", 50400), f("D", 36800) // D: the same amount as C
+	save("r5", later, []coverage.Finding{a2, b2, c, dd}, coverage.FindingCounts{Unchanged: 2, Reopened: 1, Opened: 1})
 	counts, err := s.DiscrepancyCounts(ctx, coverage.DiscrepancyFilter{Statuses: []coverage.DiscrepancyStatus{coverage.StatusOpen}})
-	if err != nil || counts[coverage.KindUnpaidMonths] != (coverage.KindTally{Count: 2, Amount: 50400 + 36800}) {
+	if err != nil || counts[coverage.KindUnpaidMonths] != (coverage.KindTally{Count: 3, Amount: 50400 + 2*36800}) || len(counts) != 1 {
 		t.Errorf("open counts: %v %v", counts, err)
 	}
 	page, err := s.Discrepancies(ctx, coverage.DiscrepancyFilter{AreaCode: "367201", Period: "2024-05"}, coverage.PageRequest{First: 2})
-	if err != nil || page.TotalCount != 3 || len(page.Items) != 2 || !page.HasNextPage {
+	if err != nil || page.TotalCount != 4 || len(page.Items) != 2 || !page.HasNextPage {
 		t.Errorf("page: %+v %v", page, err)
 	}
 }

@@ -249,19 +249,33 @@ func (s *Store) DiscrepancyCounts(ctx context.Context, f coverage.DiscrepancyFil
 		}
 		return s.mem.DiscrepancyCounts(f), nil
 	}
-	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "kind", Value: 1}, {Key: "amount", Value: 1}})
-	cur, err := s.db.Collection(colDiscrepancies).Find(ctx, q.doc(), opts)
+	// Grouped by the server by kind and amount, counted: the client gets one
+	// document per distinct amount of a kind (amounts are mostly a tariff
+	// times some months: few), not one per discrepancy. One accumulator only:
+	// FerretDB computes only the first of several (FerretDB issue #4616).
+	cur, err := s.db.Collection(colDiscrepancies).Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: q.doc()}},
+		{{Key: "$group", Value: bson.D{
+			{Key: "_id", Value: bson.D{{Key: "kind", Value: "$kind"}, {Key: "amount", Value: "$amount"}}},
+			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		}}},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("count discrepancies: %w", err)
 	}
 	defer cur.Close(ctx)
 	out := map[coverage.DiscrepancyKind]coverage.KindTally{}
 	for cur.Next(ctx) {
-		k := coverage.DiscrepancyKind(cur.Current.Lookup("kind").StringValue())
-		n := out[k]
-		n.Count++
-		n.Amount += lookupInt64(cur.Current, "amount")
-		out[k] = n
+		id, ok := cur.Current.Lookup("_id").DocumentOK()
+		kind, kindOK := id.Lookup("kind").StringValueOK()
+		if !ok || !kindOK {
+			return nil, fmt.Errorf("count discrepancies: a group without a kind: %s", cur.Current)
+		}
+		n := lookupInt64(cur.Current, "n")
+		t := out[coverage.DiscrepancyKind(kind)]
+		t.Count += n
+		t.Amount += n * lookupInt64(id, "amount")
+		out[coverage.DiscrepancyKind(kind)] = t
 	}
 	return out, cur.Err()
 }

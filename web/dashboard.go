@@ -15,7 +15,7 @@ const DashboardAssetPrefix = "/dashboard/assets/"
 
 // DashboardCSP is the Content-Security-Policy of the dashboard: its own
 // script and style sheet only (no inline script, style or eval), requests to
-// this origin only (POST /query, GET /export/), no images but data: URLs,
+// this origin only (POST /query, GET /export/), images of this origin or data: URLs,
 // nothing may frame it. Its charts are SVG built by the script with
 // presentation attributes, which need no style-src.
 const DashboardCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +

@@ -133,7 +133,7 @@ M+=[
 ('deploy/compose/compose.yaml','      JAMSOSTEK_STOP_GRACE: 20s\n','      JAMSOSTEK_STOP_GRACE: 20s\n      JAMSOSTEK_PPROF: "true"\n',0),
 ('config.go','envBool("JAMSOSTEK_PPROF", "false"','envBool("JAMSOSTEK_PPROF", "true"',0),
 # the rules and their runbooks
-('deploy/prometheus/alerts.yml','absent(jamsostek_lease_held{job="jamsostek-worker"})','absent(jamsostek_lease_held{job="worker"})',0,('observe','TestAlertRules')),
+('deploy/prometheus/alerts.yml','count by (namespace) (jamsostek_lease_held{job="jamsostek-worker"})','count by (namespace) (jamsostek_lease_held{job="worker"})',0,('observe','TestAlertRules')),
 ('docs/observability.md','### JamsostekWorkerAbsent','### JamsostekWorkerGone',0,('observe','TestAlertRules')),
 # the binary: the operators' listener, serve --worker=false, the README's tables
 ('ops.go','	if e.pprof {\n		mux.HandleFunc("/debug/pprof/", pprof.Index)','	if true {\n		mux.HandleFunc("/debug/pprof/", pprof.Index)',0,('root','TestOpsListener|TestWorkerOpsListener')),

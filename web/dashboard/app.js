@@ -370,7 +370,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
       fill('kec-chart', hbars({
         rows: kec.map((k) => ({ label: k.name, rate: k.u ? k.u.current.rate : null })),
         series: [{ key: 'rate', name: 'Tingkat cakupan', cls: 'bar-a' }],
-        format: fmt.pct, max: 1, ticks: narrow() ? [0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1], tickFormat: (v) => nf.format(v * 100) + NB + '%',
+        format: fmt.pct, max: Math.max(1, ...kec.map((k) => (k.u && k.u.current.rate) || 0)) /* a rate may pass 100 % */, ticks: narrow() ? [0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1], tickFormat: (v) => nf.format(v * 100) + NB + '%',
         title: 'Tingkat cakupan per kecamatan', desc: 'Peserta aktif dibagi penyebut setiap kecamatan. Tabel data di bawah grafik.',
       }));
       fill('kec-table', table('Cakupan per kecamatan', ['Kecamatan', 'Tingkat cakupan', 'Peserta aktif', 'Penyebut', 'Perubahan'],
