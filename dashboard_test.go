@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -26,7 +25,6 @@ import (
 	"github.com/cilegon/jamsostek/internal/browsertest"
 )
 
-var dashboardLine = regexp.MustCompile(`demo: the mayor's office dashboard \(viewer\): (http://\S+)/dashboard#key=(\S+)`)
 
 // TestDashboardInChromium runs `demo` as the binary would, opens the URL it
 // prints for the mayor's office in headless Chromium (every host but the
@@ -53,7 +51,8 @@ func TestDashboardInChromium(t *testing.T) {
 			"--database", testDatabase(t), "--log-level", "warn", "--rate-limit", "off"}, pw, io.Discard)
 		pw.Close()
 	}()
-	base, key := waitForDashboard(t, pr, done)
+	open, key := waitForURL(t, pr, done) // the dashboard's line gives the key (main_test.go)
+	base := strings.TrimSuffix(open, "/")
 	go io.Copy(io.Discard, pr)
 	defer func() {
 		stopDemo()
@@ -300,33 +299,6 @@ func TestDashboardInChromium(t *testing.T) {
 	})
 }
 
-// waitForDashboard reads the demo's output until it prints the dashboard's URL.
-func waitForDashboard(t *testing.T, r io.Reader, done <-chan error) (base, key string) {
-	t.Helper()
-	found := make(chan []string, 1)
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			if m := dashboardLine.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m
-				return
-			}
-		}
-		close(found)
-	}()
-	select {
-	case m, ok := <-found:
-		if !ok {
-			t.Fatal("demo ended its output without the dashboard's URL")
-		}
-		return m[1], m[2]
-	case err := <-done:
-		t.Fatalf("demo ended before serving: %v", err)
-	case <-time.After(4 * time.Minute):
-		t.Fatal("demo printed no dashboard URL in 4 minutes")
-	}
-	return "", ""
-}
 
 // waitReady waits until the dashboard has drawn every section.
 func waitReady(t *testing.T, tab context.Context, rec *browsertest.Recorder) {

@@ -1021,16 +1021,7 @@ func (j *exportJob) discrepancies() error {
 		Coverage struct {
 			Rollup exportRollup `json:"rollup"`
 		} `json:"coverage"`
-		Discrepancies struct {
-			TotalCount int `json:"totalCount"`
-			PageInfo   struct {
-				HasNextPage bool   `json:"hasNextPage"`
-				EndCursor   string `json:"endCursor"`
-			} `json:"pageInfo"`
-			Edges []struct {
-				Node exportDiscrepancy `json:"node"`
-			} `json:"edges"`
-		} `json:"discrepancies"`
+		Discrepancies exportDiscrepancyPage `json:"discrepancies"`
 	}
 	page, err := j.firstPage("ExportDiscrepancies", `query ExportDiscrepancies(`+args+headVars+`) { `+head+` coverage { rollup { version asOf } }
 		discrepancies(filter: $filter, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { `+discrepancyFields+` } } } }`,
@@ -1086,15 +1077,7 @@ func (j *exportJob) discrepancies() error {
 		}
 		vars["after"] = after
 		var pg struct {
-			Discrepancies struct {
-				PageInfo struct {
-					HasNextPage bool   `json:"hasNextPage"`
-					EndCursor   string `json:"endCursor"`
-				} `json:"pageInfo"`
-				Edges []struct {
-					Node exportDiscrepancy `json:"node"`
-				} `json:"edges"`
-			} `json:"discrepancies"`
+			Discrepancies exportDiscrepancyPage `json:"discrepancies"`
 		}
 		if err := j.api.ask("ExportDiscrepancies", query, vars, &pg, true); err != nil {
 			return err
@@ -1254,4 +1237,17 @@ func (j *exportJob) apbd() error {
 		}
 	}
 	return nil
+}
+
+// exportDiscrepancyPage is a page of the discrepancies list as the export
+// asks it (totalCount on the first page only).
+type exportDiscrepancyPage struct {
+	TotalCount int `json:"totalCount"`
+	PageInfo   struct {
+		HasNextPage bool   `json:"hasNextPage"`
+		EndCursor   string `json:"endCursor"`
+	} `json:"pageInfo"`
+	Edges []struct {
+		Node exportDiscrepancy `json:"node"`
+	} `json:"edges"`
 }
