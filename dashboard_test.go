@@ -25,7 +25,6 @@ import (
 	"github.com/cilegon/jamsostek/internal/browsertest"
 )
 
-
 // TestDashboardInChromium runs `demo` as the binary would, opens the URL it
 // prints for the mayor's office in headless Chromium (every host but the
 // loopback unreachable), and checks that every figure the dashboard shows
@@ -298,7 +297,6 @@ func TestDashboardInChromium(t *testing.T) {
 		}
 	})
 }
-
 
 // waitReady waits until the dashboard has drawn every section.
 func waitReady(t *testing.T, tab context.Context, rec *browsertest.Recorder) {
