@@ -110,7 +110,11 @@ func (pp *personPass) cells() {
 					lapsed = 1
 				}
 				if active|isNew|lapsed != 0 {
-					c := e.cell(pp.memberKey(m, mo, p.PayerType, pp.categoryOf(m, mo)))
+					cat := pp.categoryOf(m, mo)
+					if active == 1 {
+						pp.exposure(m, mo, cat)
+					}
+					c := e.cell(pp.memberKey(m, mo, p.PayerType, cat))
 					c.Active += active
 					c.People += people
 					c.New += isNew
@@ -132,9 +136,11 @@ func (pp *personPass) cells() {
 					meas = stock[off]
 				}
 			}
+			cat := pp.categoryOf(m, c.Period)
 			if meas == nil {
-				meas = e.cell(pp.memberKey(m, c.Period, c.PayerType, pp.categoryOf(m, c.Period)))
+				meas = e.cell(pp.memberKey(m, c.Period, c.PayerType, cat))
 			}
+			pp.contributionShares(m, c, cat)
 			meas.Billed++
 			meas.DueAmount += c.AmountDue
 			meas.PaidAmount += c.AmountPaid
@@ -172,6 +178,7 @@ func (pp *personPass) cells() {
 			continue
 		}
 		cat := pp.categoryOf(m, c.IncidentDate.Period())
+		pp.claimExperience(m, c, prog, cat)
 		if mo := c.SubmittedAt.Period(); e.inWindow(mo) {
 			cm := &e.cell(pp.memberKey(m, mo, m.p.PayerType, cat)).Claims[prog]
 			cm.SubmittedCount++
@@ -190,6 +197,7 @@ func (pp *personPass) cells() {
 	nik, nikErr := coverage.ParseNIK(pp.p.NIK)
 	for i := range pp.p.Roster {
 		r := &pp.p.Roster[i]
+		pp.planEntry(r)
 		from := max(r.FundedFrom, e.cfg.From)
 		to := e.asOfMonth
 		if r.FundedUntil != "" {
