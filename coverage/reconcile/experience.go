@@ -50,11 +50,12 @@ type ExperienceRow struct {
 
 // PlanLine is the roster of the plan year (the year after the as-of month)
 // as known in the as-of month: the entries of a category and kelurahan
-// priced at the same programmes.
+// priced at the same programmes and income.
 type PlanLine struct {
 	Category  coverage.Category
 	Kelurahan string
 	Programs  []coverage.Program // the programmes priced, in coverage.Programs order
+	Income    int64              // the declared income priced (the tariff band)
 	// Entries are roster entries funded in some month of the plan year,
 	// MemberMonths their funded months.
 	Entries      int64
@@ -192,13 +193,13 @@ func (pp *personPass) planEntry(r *coverage.RosterEntry) {
 	if err != nil {
 		due = 0 // no tariff in force: priced at nothing, as the cells do
 	}
-	k := planKey{cat: r.Category, kel: r.KelurahanCode, progs: programsKey(sorted)}
+	k := planKey{cat: r.Category, kel: r.KelurahanCode, progs: programsKey(sorted), income: income}
 	if e.plan == nil {
 		e.plan = map[planKey]*PlanLine{}
 	}
 	l := e.plan[k]
 	if l == nil {
-		l = &PlanLine{Category: r.Category, Kelurahan: r.KelurahanCode, Programs: sorted}
+		l = &PlanLine{Category: r.Category, Kelurahan: r.KelurahanCode, Programs: sorted, Income: income}
 		e.plan[k] = l
 	}
 	l.Entries++
@@ -210,9 +211,10 @@ func (pp *personPass) planEntry(r *coverage.RosterEntry) {
 }
 
 type planKey struct {
-	cat   coverage.Category
-	kel   string
-	progs string
+	cat    coverage.Category
+	kel    string
+	progs  string
+	income int64
 }
 
 func programsKey(ps []coverage.Program) string {
@@ -240,7 +242,7 @@ func (e *Engine) finishTables(r *Rollup) {
 	}
 	slices.SortFunc(r.Plan, func(a, b PlanLine) int {
 		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Kelurahan, b.Kelurahan),
-			cmp.Compare(programsKey(a.Programs), programsKey(b.Programs)))
+			cmp.Compare(programsKey(a.Programs), programsKey(b.Programs)), cmp.Compare(a.Income, b.Income))
 	})
 }
 
@@ -280,7 +282,7 @@ func hashTables(planYear int, exp []ExperienceRow, plan []PlanLine) string {
 		str(string(l.Category))
 		str(l.Kelurahan)
 		str(programsKey(l.Programs))
-		for _, v := range [...]int64{l.Entries, l.MemberMonths, l.MonthDue, l.Due, l.Enrolled, l.Exclusive} {
+		for _, v := range [...]int64{l.Income, l.Entries, l.MemberMonths, l.MonthDue, l.Due, l.Enrolled, l.Exclusive} {
 			num(v)
 		}
 		h.Write(b)
