@@ -79,6 +79,7 @@ func (pp *personPass) cells() {
 		// key (memberKey of the same membership, month and payer), so it
 		// takes the cell without building and looking up the key again.
 		var stock []*Measures
+		var rows []*ExperienceRow // the experience rows of its active months, by month from base
 		var base uint32
 		// Stocks and flows of membership.
 		if m.start != "" {
@@ -91,6 +92,8 @@ func (pp *personPass) cells() {
 				base = lo
 				stock = carve(&e.scratch.cellSlab, int(hi-lo+1))[:hi-lo+1]
 				clear(stock)
+				rows = carve(&e.scratch.expSlab, int(hi-lo+1))[:hi-lo+1]
+				clear(rows)
 			}
 			for mo := from; mo <= to; mo = e.cal.nextMonth(mo) {
 				// Four counts, added to the cell's own (a whole Measures
@@ -111,8 +114,9 @@ func (pp *personPass) cells() {
 				}
 				if active|isNew|lapsed != 0 {
 					cat := pp.categoryOf(m, mo)
+					var row *ExperienceRow
 					if active == 1 {
-						pp.exposure(m, mo, cat)
+						row = pp.exposure(m, mo, cat)
 					}
 					c := e.cell(pp.memberKey(m, mo, p.PayerType, cat))
 					c.Active += active
@@ -120,7 +124,7 @@ func (pp *personPass) cells() {
 					c.New += isNew
 					c.Lapsed += lapsed
 					if off := periodNum(mo) - base; off < uint32(len(stock)) {
-						stock[off] = c
+						stock[off], rows[off] = c, row
 					}
 				}
 			}
@@ -130,17 +134,28 @@ func (pp *personPass) cells() {
 			if !e.inWindow(c.Period) {
 				continue
 			}
+			// The experience row of an active month is the stock loop's
+			// (its key has no payer).
 			var meas *Measures
-			if c.PayerType == p.PayerType {
-				if off := periodNum(c.Period) - base; off < uint32(len(stock)) {
+			var row *ExperienceRow
+			if off := periodNum(c.Period) - base; off < uint32(len(stock)) {
+				if c.PayerType == p.PayerType {
 					meas = stock[off]
 				}
+				row = rows[off]
 			}
-			cat := pp.categoryOf(m, c.Period)
-			if meas == nil {
-				meas = e.cell(pp.memberKey(m, c.Period, c.PayerType, cat))
+			if meas == nil || (row == nil && c.AmountPaid > 0) {
+				cat := pp.categoryOf(m, c.Period)
+				if meas == nil {
+					meas = e.cell(pp.memberKey(m, c.Period, c.PayerType, cat))
+				}
+				if row == nil && c.AmountPaid > 0 {
+					row = e.experience(ExperienceKey{Period: c.Period, Category: cat, Segment: p.Segment})
+				}
 			}
-			pp.contributionShares(m, c, cat)
+			if c.AmountPaid > 0 {
+				pp.contributionShares(m, c, row)
+			}
 			meas.Billed++
 			meas.DueAmount += c.AmountDue
 			meas.PaidAmount += c.AmountPaid

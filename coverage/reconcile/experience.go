@@ -96,29 +96,28 @@ func programIndexes(ps []coverage.Program, buf []int) []int {
 	return buf
 }
 
-// exposure adds a member-month of an active membership.
-func (pp *personPass) exposure(m *member, mo coverage.Period, cat coverage.Category) {
+// exposure adds a member-month of an active membership and returns its row
+// (nil when the membership has no programme).
+func (pp *personPass) exposure(m *member, mo coverage.Period, cat coverage.Category) *ExperienceRow {
 	var buf [5]int
 	idx := programIndexes(m.p.Programs, buf[:0])
 	if len(idx) == 0 {
-		return
+		return nil
 	}
 	row := pp.e.experience(ExperienceKey{Period: mo, Category: cat, Segment: m.p.Segment})
 	for _, i := range idx {
 		row.Programs[i].Exposure++
 	}
+	return row
 }
 
 // contributionShares adds a paid bill to its month's row, split over its
 // programmes by their tariffs at the member's income; the last share takes
 // the rounding, so the shares add up to the amount paid.
-func (pp *personPass) contributionShares(m *member, c *coverage.Contribution, cat coverage.Category) {
-	if c.AmountPaid <= 0 {
-		return
-	}
+func (pp *personPass) contributionShares(m *member, c *coverage.Contribution, row *ExperienceRow) {
 	var buf [5]int
 	idx := programIndexes(c.Programs, buf[:0])
-	if len(idx) == 0 {
+	if len(idx) == 0 || row == nil {
 		return
 	}
 	income, ok := m.incomeAt(c.Period.First())
@@ -135,7 +134,6 @@ func (pp *personPass) contributionShares(m *member, c *coverage.Contribution, ca
 		weights[i] = w
 		sum += w
 	}
-	row := pp.e.experience(ExperienceKey{Period: c.Period, Category: cat, Segment: m.p.Segment})
 	left := c.AmountPaid
 	for n, i := range idx {
 		share := left

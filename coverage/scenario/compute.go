@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
@@ -352,15 +353,24 @@ func Compute(r *reconcile.Rollup, wf reconcile.Workforce, areas *coverage.Areas,
 	res.Scenario.PaidLow, res.Scenario.PaidHigh = simulate(scenLines, in)
 	c.notes = append(c.notes, fmt.Sprintf("Costs are priced at the BPU tariffs in force in %s, the as-of month, as the baseline's.", c.month),
 		fmt.Sprintf("Claims are expected from the paid claims whose incident fell from %s to %s; claims not yet paid for recent incidents are not counted.", from, to))
+	pooled := map[string][]string{} // "JKK on the CITY_FUNDED pool (n claims)" -> categories
+	var keys []string
 	for _, g := range res.Groups {
 		if g.Assumed {
 			c.notes = append(c.notes, fmt.Sprintf("%s: added without a roster, so assumed not covered before; upload its roster to count the people already enrolled.", g.Category))
 		}
 		for _, p := range g.Programs {
 			if p.Basis != BasisCategory && p.MemberMonths > 0 {
-				c.notes = append(c.notes, fmt.Sprintf("%s %s: fewer than %d claims of its own in the window; priced on the %s pool (%d claims).", g.Category, p.Program, in.MinClaims, p.Basis, p.Experience.Claims))
+				k := fmt.Sprintf("%s on the %s pool (%d claims)", p.Program, p.Basis, p.Experience.Claims)
+				if pooled[k] == nil {
+					keys = append(keys, k)
+				}
+				pooled[k] = append(pooled[k], string(g.Category))
 			}
 		}
+	}
+	for _, k := range keys {
+		c.notes = append(c.notes, fmt.Sprintf("Fewer than %d claims of their own in the window: %s priced %s.", in.MinClaims, strings.Join(pooled[k], ", "), k))
 	}
 	res.Notes = c.notes
 	return res, nil
@@ -657,21 +667,19 @@ func (c *calc) kecamatanOf(code string) string {
 // scenario newly covers, minus those whose only cover it stops.
 func (c *calc) coverage(res *Result, base, scen []block, wf reconcile.Workforce) {
 	city := c.areas.City().Code
-	year := 0
-	if wf != nil {
-		for y := c.in.Year; y >= c.in.Year-10 && year == 0; y-- {
-			if d, ok := wf(y, city); ok && d.Workforce > 0 {
-				year = y
+	// Each area divides by its own latest workforce figure of the plan year
+	// or the ten before (the feed may give the city's for a year and the
+	// kecamatan's for another).
+	denominator := func(area string) (int64, int, bool) {
+		if wf == nil {
+			return 0, 0, false
+		}
+		for y := c.in.Year; y >= c.in.Year-10; y-- {
+			if d, ok := wf(y, area); ok && d.Workforce > 0 {
+				return d.Workforce, y, true
 			}
 		}
-	}
-	res.DenominatorYear = year
-	workforce := func(area string) (int64, bool) {
-		if year == 0 {
-			return 0, false
-		}
-		d, ok := wf(year, area)
-		return d.Workforce, ok && d.Workforce > 0
+		return 0, 0, false
 	}
 	// The change in people by kecamatan: gained by added blocks, lost by
 	// the cover a removal stops (baseline exclusive people removed).
@@ -710,11 +718,8 @@ func (c *calc) coverage(res *Result, base, scen []block, wf reconcile.Workforce)
 	var total int64
 	for _, k := range c.areas.Kecamatan() {
 		b := c.r.PeopleAt(c.r.To, k.Code)
-		w, ok := workforce(k.Code)
-		l := AreaLine{AreaCode: k.Code, Name: k.Name, Baseline: b, Scenario: b + delta[k.Code]}
-		if ok {
-			l.Workforce = w
-		}
+		w, y, ok := denominator(k.Code)
+		l := AreaLine{AreaCode: k.Code, Name: k.Name, Workforce: w, DenominatorYear: y, Baseline: b, Scenario: b + delta[k.Code]}
 		l.BaselineRate, l.ScenarioRate = rate(l.Baseline, w, ok), rate(l.Scenario, w, ok)
 		l.ChangePoints = points(l.BaselineRate, l.ScenarioRate)
 		total += delta[k.Code]
@@ -725,20 +730,18 @@ func (c *calc) coverage(res *Result, base, scen []block, wf reconcile.Workforce)
 		total += d
 	}
 	b := c.r.PeopleAt(c.r.To, city)
-	w, ok := workforce(city)
+	w, year, ok := denominator(city)
+	res.DenominatorYear = year
 	for _, s := range []*Side{&res.Baseline, &res.Scenario} {
-		s.Participants = b
-		if ok {
-			s.Workforce = w
-		}
+		s.Participants, s.Workforce = b, w
 	}
 	res.Scenario.Participants = b + total
 	res.Baseline.Rate, res.Scenario.Rate = rate(res.Baseline.Participants, w, ok), rate(res.Scenario.Participants, w, ok)
 	res.ChangePoints = points(res.Baseline.Rate, res.Scenario.Rate)
-	if year != 0 && year != c.in.Year {
-		c.notes = append(c.notes, fmt.Sprintf("No workforce figure for %d: the rates divide by %d's.", c.in.Year, year))
-	}
-	if year == 0 {
-		c.notes = append(c.notes, "No workforce figure: no coverage rate.")
+	switch {
+	case !ok:
+		c.notes = append(c.notes, "No workforce figure for the city: no coverage rate.")
+	case year != c.in.Year:
+		c.notes = append(c.notes, fmt.Sprintf("No workforce figure of the city for %d: the rate divides by %d's.", c.in.Year, year))
 	}
 }

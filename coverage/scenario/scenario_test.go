@@ -201,7 +201,7 @@ func TestScenarioByHand(t *testing.T) {
 	for _, a := range res.Areas {
 		switch a.AreaCode {
 		case "367201":
-			if a.Baseline != 100 || a.Scenario != 112 || a.Workforce != 400 || !nearPtr(a.ChangePoints, ptr(3.0)) {
+			if a.Baseline != 100 || a.Scenario != 112 || a.Workforce != 400 || a.DenominatorYear != 2024 || !nearPtr(a.ChangePoints, ptr(3.0)) {
 				t.Errorf("Cibeber %+v", a)
 			}
 		case "367206":
