@@ -113,8 +113,8 @@ type Engine struct {
 	// The claim experience and the plan year's roster (experience.go).
 	series     map[seriesKey]*expSeries
 	lastSeries *expSeries
-	tariffs    [][5]coverage.Tariff // by month from cfg.From
-	fromNum    uint32               // periodNum(cfg.From)
+	tariffs    [][5]*coverage.Tariff // by month from cfg.From; nil: none in force
+	fromNum    uint32                // periodNum(cfg.From)
 	plan       map[planKey]*PlanLine
 }
 

@@ -116,12 +116,13 @@ func (e *Engine) experience(k ExperienceKey) *ExperienceRow {
 // tariffAt returns the tariff of programme i (coverage.Programs) in force in
 // month mo, off months after the rollup's first, from a table built once a
 // pass.
-func (e *Engine) tariffAt(i int, off uint32, mo coverage.Period) (coverage.Tariff, bool) {
+func (e *Engine) tariffAt(i int, off uint32, mo coverage.Period) (*coverage.Tariff, bool) {
 	if off >= uint32(len(e.tariffs)) {
-		return e.cfg.Tariffs.For(coverage.Programs[i], mo)
+		t, ok := e.cfg.Tariffs.For(coverage.Programs[i], mo)
+		return &t, ok
 	}
 	t := e.tariffs[off][i]
-	return t, t.Program != ""
+	return t, t != nil
 }
 
 // incomeAtStart is incomeAt on the first day of month p, without building
@@ -158,9 +159,11 @@ func onOrBeforeStart(d coverage.Date, p coverage.Period) bool {
 func (e *Engine) buildTariffs() {
 	e.fromNum = periodNum(e.cfg.From)
 	for mo := e.cfg.From; mo <= e.asOfMonth; mo = mo.AddMonths(1) {
-		var row [5]coverage.Tariff
+		var row [5]*coverage.Tariff
 		for i, p := range coverage.Programs {
-			row[i], _ = e.cfg.Tariffs.For(p, mo)
+			if t, ok := e.cfg.Tariffs.For(p, mo); ok {
+				row[i] = &t
+			}
 		}
 		e.tariffs = append(e.tariffs, row)
 	}
