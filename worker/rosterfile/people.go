@@ -34,7 +34,8 @@ type peopleBuilder struct {
 // format (the same readers, limits and header matching), of which only the
 // columns nik and kelurahan_code (or kode_kelurahan) are required and read;
 // other columns are ignored. Each row is checked as the roster feed checks
-// those two fields (the NIK's shape, the kelurahan one of the city's); a
+// those two fields (the NIK's shape), and the kelurahan must be one of the
+// city's (the feed also keeps a domicile outside the city); a
 // repeated NIK is rejected as a duplicate of its first row. Errors are those
 // of Read.
 func ReadPeople(r io.Reader, name string, areas *coverage.Areas) (*People, error) {
@@ -61,6 +62,13 @@ func (b *builder) person(num int, vals, bad [nFields]string) {
 		}
 		if reason == "" {
 			reason = b.check(f, e, bad)
+		}
+	}
+	if reason == "" {
+		// The feed keeps a domicile outside the city (and reports it); a
+		// scenario funds the city's people, counted per kecamatan.
+		if err := b.areas.CheckKelurahan(e.KelurahanCode); err != nil {
+			reason = "kelurahan_code: " + coverage.ErrorMessage(err)
 		}
 	}
 	if reason == "" {

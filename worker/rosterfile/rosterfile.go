@@ -299,7 +299,7 @@ func (b *builder) row(num int, cells []string) error {
 	}
 	var vals [nFields]string
 	for f, col := range b.cols {
-		if col < len(cells) {
+		if col >= 0 && col < len(cells) {
 			vals[f] = cells[col]
 		}
 	}
