@@ -67,8 +67,8 @@ func (b *builder) person(num int, vals, bad [nFields]string) {
 	if reason == "" {
 		// The feed keeps a domicile outside the city (and reports it); a
 		// scenario funds the city's people, counted per kecamatan.
-		if err := b.areas.CheckKelurahan(e.KelurahanCode); err != nil {
-			reason = "kelurahan_code: " + coverage.ErrorMessage(err)
+		if b.areas.CheckKelurahan(e.KelurahanCode) != nil {
+			reason = "kelurahan_code " + strconv.Quote(coverage.Clip(e.KelurahanCode)) + " is not a kelurahan of " + b.areas.City().Name
 		}
 	}
 	if reason == "" {
