@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
+	"github.com/cilegon/jamsostek/coverage/scenario"
 	"github.com/cilegon/jamsostek/graph"
 	"github.com/cilegon/jamsostek/store"
 )
@@ -431,5 +433,81 @@ func TestSaveScenarioRoundTrip(t *testing.T) {
 	_, cmp := f.post(t, `query($id: ID!) { compareScenarios(inputs: [{year: 2025, changes: []}], saved: [$id]) { scenario { funded } } }`, map[string]any{"id": s.ID})
 	if len(cmp.Errors) > 0 || strings.Count(string(cmp.Data), "funded") != 2 {
 		t.Errorf("compareScenarios with a saved id: %s %+v", cmp.Data, cmp.Errors)
+	}
+}
+
+// TestClaimExperienceAnswersThePackage: claimExperience is
+// scenario.ObservedExperience on the latest rollup, line for line.
+func TestClaimExperienceAnswersThePackage(t *testing.T) {
+	f, svc := scenarioFixture(t, graph.Config{})
+	lines, from, to, err := scenario.ObservedExperience(svc.Snapshot().Rollup, "2023-01", "2024-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, resp := f.postAs(t, "viewer-key", `{ claimExperience(from: "2023-01", to: "2024-07") { from to rollupVersion
+		lines { category basis program exposureMemberMonths claims paidAmount contributions frequency severity lossRatio } } }`, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Errors)
+	}
+	var ans struct {
+		ClaimExperience struct {
+			From, To      coverage.Period
+			RollupVersion int64
+			Lines         []struct {
+				Category                          *string
+				Basis                             scenario.Basis
+				Program                           coverage.Program
+				ExposureMemberMonths              float64
+				Claims, PaidAmount, Contributions int64
+				Frequency, LossRatio              *float64
+				Severity                          *int64
+			}
+		}
+	}
+	if err := json.Unmarshal(resp.Data, &ans); err != nil {
+		t.Fatal(err)
+	}
+	ce := ans.ClaimExperience
+	if ce.From != from || ce.To != to || ce.RollupVersion != svc.Snapshot().Rollup.Version || len(ce.Lines) != len(lines) || len(lines) == 0 {
+		t.Fatalf("got %s to %s v%d, %d lines; want %s to %s, %d lines", ce.From, ce.To, ce.RollupVersion, len(ce.Lines), from, to, len(lines))
+	}
+	for i, l := range lines {
+		g := ce.Lines[i]
+		cat := ""
+		if g.Category != nil {
+			cat = *g.Category
+		}
+		basis := l.Pool
+		if basis == "" {
+			basis = scenario.BasisCategory
+		}
+		if cat != string(l.Category) || g.Basis != basis || g.Program != l.Program || g.ExposureMemberMonths != float64(l.Exposure) ||
+			g.Claims != l.Claims || g.PaidAmount != l.PaidAmount || g.Contributions != l.Contributions ||
+			!reflect.DeepEqual(g.Frequency, l.Frequency) || !reflect.DeepEqual(g.Severity, l.Severity) || !reflect.DeepEqual(g.LossRatio, l.LossRatio) {
+			t.Errorf("line %d: got %+v, want %+v", i, g, l)
+		}
+	}
+	_, resp = f.post(t, `{ claimExperience(from: "2024-07", to: "2023-01") { from } }`, nil)
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+		t.Errorf("from after to: %+v", resp.Errors)
+	}
+}
+
+// TestScenarioRosterOfAnotherCategory: a change naming a roster of another
+// category is refused; one naming its own category is the roster's.
+func TestScenarioRosterOfAnotherCategory(t *testing.T) {
+	f, _ := scenarioFixture(t, graph.Config{})
+	ro, resp := uploadRoster(t, f, "admin-key")
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Errors)
+	}
+	q := `query($id: ID!, $cat: String) { scenario(input: {year: 2025, changes: [{kind: ADD_CATEGORY, category: $cat, rosterId: $id}]}) { groups { category movers } } }`
+	_, resp = f.post(t, q, map[string]any{"id": ro.ID, "cat": "PETANI"})
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "lists people of MARBOT") {
+		t.Errorf("another category: %+v", resp.Errors)
+	}
+	_, resp = f.post(t, q, map[string]any{"id": ro.ID, "cat": "MARBOT"})
+	if len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `{"category":"MARBOT","movers":1}`) {
+		t.Errorf("its own category: %s %+v", resp.Data, resp.Errors)
 	}
 }
