@@ -125,7 +125,7 @@ func scenarioInput(in model.ScenarioInput) (scenario.Input, model.ScenarioInput,
 // rosters reads the uploaded rosters the changes name (an unknown one is
 // NOT_FOUND). A change that names a roster takes the roster's category when
 // it names none, and must not name another.
-func (r *resolver) rosters(ctx context.Context, in *scenario.Input) ([]*coverage.ScenarioRoster, error) {
+func (r *resolver) rosters(ctx context.Context, in *scenario.Input, memo *scenarioMemo) ([]*coverage.ScenarioRoster, error) {
 	ids := in.RosterIDs()
 	if len(ids) == 0 {
 		return nil, nil
@@ -136,9 +136,14 @@ func (r *resolver) rosters(ctx context.Context, in *scenario.Input) ([]*coverage
 	}
 	var out []*coverage.ScenarioRoster
 	for _, id := range ids {
-		ro, err := st.ScenarioRoster(ctx, id)
-		if err != nil {
-			return nil, err
+		ro, ok := memo.rosterOf(id)
+		if !ok {
+			if ro, err = st.ScenarioRoster(ctx, id); err != nil {
+				return nil, err
+			}
+			if memo != nil {
+				memo.rosters[id] = ro
+			}
 		}
 		for i := range in.Changes {
 			c := &in.Changes[i]
@@ -156,13 +161,47 @@ func (r *resolver) rosters(ctx context.Context, in *scenario.Input) ([]*coverage
 	return out, nil
 }
 
+// scenarioMemo keeps the rosters read and classified for one
+// compareScenarios (one naming a roster in several scenarios reads it and
+// looks its people up once): rosters by id, classified rosters by id and
+// date. nil: none kept.
+type scenarioMemo struct {
+	rosters map[string]*coverage.ScenarioRoster
+	named   map[string]scenario.Named
+}
+
+func (m *scenarioMemo) rosterOf(id string) (*coverage.ScenarioRoster, bool) {
+	if m == nil {
+		return nil, false
+	}
+	ro, ok := m.rosters[id]
+	return ro, ok
+}
+
+func (m *scenarioMemo) namedOf(key string) (scenario.Named, bool) {
+	if m == nil {
+		return scenario.Named{}, false
+	}
+	n, ok := m.named[key]
+	return n, ok
+}
+
+func newScenarioMemo() *scenarioMemo {
+	return &scenarioMemo{rosters: map[string]*coverage.ScenarioRoster{}, named: map[string]scenario.Named{}}
+}
+
 // named looks the rosters' people up by NIK and classifies them by their
 // memberships on the rollup's as-of date. The lookup is a selection by
 // personal data (the NIKs): audited as one, though nothing of it is
 // answered.
-func (r *resolver) named(ctx context.Context, rosters []*coverage.ScenarioRoster, on coverage.Date) ([]scenario.Named, error) {
+func (r *resolver) named(ctx context.Context, rosters []*coverage.ScenarioRoster, on coverage.Date, memo *scenarioMemo) ([]scenario.Named, error) {
 	var out []scenario.Named
 	for _, ro := range rosters {
+		key := ro.ID + "\x00" + string(on)
+		if n, ok := memo.namedOf(key); ok {
+			out = append(out, n)
+			continue
+		}
 		niks := make([]string, len(ro.Rows))
 		rows := make([]scenario.RosterRow, len(ro.Rows))
 		recs := make([]any, len(ro.Rows))
@@ -174,19 +213,23 @@ func (r *resolver) named(ctx context.Context, rosters []*coverage.ScenarioRoster
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, scenario.Classify(ro.ID, ro.Category, rows, byNIK, on))
+		n := scenario.Classify(ro.ID, ro.Category, rows, byNIK, on)
+		if memo != nil {
+			memo.named[key] = n
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
 
 // computeScenario answers a scenario on the latest rollup; it returns the
 // normalised input too.
-func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput) (*model.ScenarioResult, model.ScenarioInput, error) {
+func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput, memo *scenarioMemo) (*model.ScenarioResult, model.ScenarioInput, error) {
 	in, norm, err := scenarioInput(gin)
 	if err != nil {
 		return nil, norm, err
 	}
-	rosters, err := r.rosters(ctx, &in)
+	rosters, err := r.rosters(ctx, &in, memo)
 	if err != nil {
 		return nil, norm, err
 	}
@@ -197,7 +240,7 @@ func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput)
 	if err != nil {
 		return nil, norm, err
 	}
-	named, err := r.named(ctx, rosters, reconcile.JakartaDate(base.rollup.AsOf))
+	named, err := r.named(ctx, rosters, reconcile.JakartaDate(base.rollup.AsOf), memo)
 	if err != nil {
 		return nil, norm, err
 	}
@@ -237,8 +280,9 @@ func (r *resolver) compareScenarios(ctx context.Context, inputs []model.Scenario
 		}
 	}
 	out := make([]model.ScenarioResult, 0, len(all))
+	memo := newScenarioMemo()
 	for i, in := range all {
-		res, _, err := r.computeScenario(ctx, in)
+		res, _, err := r.computeScenario(ctx, in, memo)
 		if err != nil {
 			if i >= len(inputs) {
 				return nil, coverage.Errorf(coverage.ErrorCode(err), "saved scenario %s: %s", saved[i-len(inputs)], coverage.ErrorMessage(err))
@@ -264,7 +308,7 @@ func (r *resolver) saveScenario(ctx context.Context, name string, gin model.Scen
 	if err != nil {
 		return nil, err
 	}
-	res, norm, err := r.computeScenario(ctx, gin)
+	res, norm, err := r.computeScenario(ctx, gin, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,12 +92,39 @@ func scenarioFixture(t *testing.T, cfg graph.Config) (*fixture, *analytics.Servi
 		if _, err := svc.Reconcile(ctx, "test"); err != nil {
 			t.Fatal(err)
 		}
-		cfg.Analytics, cfg.ReconcileLog, cfg.Scenarios = svc, s, s
+		cfg.Analytics, cfg.ReconcileLog = svc, s
+		switch sc := cfg.Scenarios.(type) {
+		case nil:
+			cfg.Scenarios = s
+		case *countingScenarios:
+			sc.Scenarios = s
+		}
 		if cfg.AuditLog == nil {
 			cfg.AuditLog = s
 		}
 	})
 	return f, svc
+}
+
+// countingScenarios counts the lookups of a roster's people.
+type countingScenarios struct {
+	coverage.Scenarios
+	mu            sync.Mutex
+	lookups, read int
+}
+
+func (c *countingScenarios) ParticipantsByNIK(ctx context.Context, niks []string) (map[string][]coverage.Participant, error) {
+	c.mu.Lock()
+	c.lookups++
+	c.mu.Unlock()
+	return c.Scenarios.ParticipantsByNIK(ctx, niks)
+}
+
+func (c *countingScenarios) ScenarioRoster(ctx context.Context, id string) (*coverage.ScenarioRoster, error) {
+	c.mu.Lock()
+	c.read++
+	c.mu.Unlock()
+	return c.Scenarios.ScenarioRoster(ctx, id)
 }
 
 // rosterCSV names the hand-made people, with two invalid rows: a short NIK
@@ -191,7 +219,8 @@ func TestScenarioRosterUpload(t *testing.T) {
 // who is new, from their memberships at the rollup's as-of date; an unknown
 // roster is NOT_FOUND.
 func TestScenarioNamedRoster(t *testing.T) {
-	f, _ := scenarioFixture(t, graph.Config{})
+	spy := &countingScenarios{}
+	f, _ := scenarioFixture(t, graph.Config{Scenarios: spy})
 	ro, resp := uploadRoster(t, f, "admin-key")
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)
@@ -232,6 +261,17 @@ func TestScenarioNamedRoster(t *testing.T) {
 	// (nikEnded's row was rejected: its kelurahan is another city's).
 	if g := ans.Scenario.Groups[i]; g.AlreadyCity != 1 || g.Movers != 1 || g.NewlyCovered != 1 || g.Assumed {
 		t.Errorf("MARBOT: %+v, want 1 already the city's, 1 mover, 1 new, not assumed", g)
+	}
+
+	// Compared, a roster named by three scenarios is read and looked up once.
+	spy.lookups, spy.read = 0, 0
+	in := `{year: 2025, changes: [{kind: ADD_CATEGORY, rosterId: $id}]}`
+	_, resp = f.post(t, `query($id: ID!) { compareScenarios(inputs: [`+in+`, `+in+`, `+in+`]) { groups { category movers } } }`, map[string]any{"id": ro.ID})
+	if len(resp.Errors) > 0 || strings.Count(string(resp.Data), `{"category":"MARBOT","movers":1}`) != 3 {
+		t.Errorf("compared: %s %+v", resp.Data, resp.Errors)
+	}
+	if spy.lookups != 1 || spy.read != 1 {
+		t.Errorf("compared: the roster read %d times and its people looked up %d times, want once", spy.read, spy.lookups)
 	}
 }
 
