@@ -542,6 +542,7 @@ func scenarioResult(res *scenario.Result) *model.ScenarioResult {
 			BaselineRate: a.BaselineRate, ScenarioRate: a.ScenarioRate, ChangePoints: a.ChangePoints}
 		if a.Workforce > 0 {
 			line.Workforce = new(int(a.Workforce))
+			line.DenominatorYear = new(a.DenominatorYear)
 		}
 		out.Areas = append(out.Areas, line)
 	}

@@ -539,14 +539,15 @@ type ComplexityRoot struct {
 	}
 
 	ScenarioArea struct {
-		AreaCode     func(childComplexity int) int
-		Baseline     func(childComplexity int) int
-		BaselineRate func(childComplexity int) int
-		ChangePoints func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Scenario     func(childComplexity int) int
-		ScenarioRate func(childComplexity int) int
-		Workforce    func(childComplexity int) int
+		AreaCode        func(childComplexity int) int
+		Baseline        func(childComplexity int) int
+		BaselineRate    func(childComplexity int) int
+		ChangePoints    func(childComplexity int) int
+		DenominatorYear func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Scenario        func(childComplexity int) int
+		ScenarioRate    func(childComplexity int) int
+		Workforce       func(childComplexity int) int
 	}
 
 	ScenarioGroup struct {
@@ -3187,6 +3188,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScenarioArea.ChangePoints(childComplexity), true
+	case "ScenarioArea.denominatorYear":
+		if e.ComplexityRoot.ScenarioArea.DenominatorYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.DenominatorYear(childComplexity), true
 	case "ScenarioArea.name":
 		if e.ComplexityRoot.ScenarioArea.Name == nil {
 			break
@@ -5963,6 +5970,8 @@ type ScenarioArea {
   name: String!
   "Its workforce denominator; null when none."
   workforce: Int
+  "The year of that denominator: the plan year's, or the latest of the ten before (each area its own); null when none."
+  denominatorYear: Int
   "Participants in the baseline."
   baseline: Int!
   "Participants in the scenario."
@@ -6946,6 +6955,8 @@ func (ec *executionContext) childFields_ScenarioArea(ctx context.Context, field 
 		return ec.fieldContext_ScenarioArea_name(ctx, field)
 	case "workforce":
 		return ec.fieldContext_ScenarioArea_workforce(ctx, field)
+	case "denominatorYear":
+		return ec.fieldContext_ScenarioArea_denominatorYear(ctx, field)
 	case "baseline":
 		return ec.fieldContext_ScenarioArea_baseline(ctx, field)
 	case "scenario":
@@ -17916,6 +17927,29 @@ func (ec *executionContext) fieldContext_ScenarioArea_workforce(_ context.Contex
 	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ScenarioArea_denominatorYear(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_denominatorYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DenominatorYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_denominatorYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ScenarioArea_baseline(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26611,6 +26645,11 @@ func (ec *executionContext) _ScenarioArea(ctx context.Context, sel ast.Selection
 			}
 		case "workforce":
 			out.Values[i] = ec._ScenarioArea_workforce(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominatorYear":
+			out.Values[i] = ec._ScenarioArea_denominatorYear(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -720,6 +720,8 @@ type ScenarioArea struct {
 	Name string `json:"name"`
 	// Its workforce denominator; null when none.
 	Workforce *int `json:"workforce,omitempty"`
+	// The year of that denominator: the plan year's, or the latest of the ten before (each area its own); null when none.
+	DenominatorYear *int `json:"denominatorYear,omitempty"`
 	// Participants in the baseline.
 	Baseline int `json:"baseline"`
 	// Participants in the scenario.
