@@ -40,16 +40,12 @@ var DefaultPrograms = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJK
 // compulsory.
 var bpuPrograms = []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT}
 
-// withDefaults returns the input with its zero fields set.
+// withDefaults returns the input with its zero simulations and percentiles
+// set (MinClaims and Seed are taken as given: 0 is a choice for both; the
+// API's defaults are DefaultMinClaims and DefaultSeed).
 func (in Input) withDefaults() Input {
-	if in.MinClaims == 0 {
-		in.MinClaims = DefaultMinClaims
-	}
 	if in.Simulations == 0 {
 		in.Simulations = DefaultSimulations
-	}
-	if in.Seed == 0 {
-		in.Seed = DefaultSeed
 	}
 	if in.LowPercent == 0 {
 		in.LowPercent = DefaultLowPercent
@@ -369,8 +365,12 @@ func Compute(r *reconcile.Rollup, wf reconcile.Workforce, areas *coverage.Areas,
 			}
 		}
 	}
+	why := fmt.Sprintf("Fewer than %d claims of their own in the window", in.MinClaims)
+	if in.MinClaims == 0 {
+		why = "No member-months of their own in the window"
+	}
 	for _, k := range keys {
-		c.notes = append(c.notes, fmt.Sprintf("Fewer than %d claims of their own in the window: %s priced %s.", in.MinClaims, strings.Join(pooled[k], ", "), k))
+		c.notes = append(c.notes, fmt.Sprintf("%s: %s priced %s.", why, strings.Join(pooled[k], ", "), k))
 	}
 	res.Notes = c.notes
 	return res, nil

@@ -57,11 +57,13 @@ type Input struct {
 	ExperienceFrom, ExperienceTo coverage.Period
 	// MinClaims is the least number of claims a category's own experience
 	// of a programme needs to be used; below it, the pooled experience of
-	// the city-funded, then of every BPU member. Default 30.
+	// the city-funded, then of every BPU member. The API's default is
+	// DefaultMinClaims; 0 uses any experience with exposure.
 	MinClaims int
 	// Simulations, Seed and the percentiles set the range of the expected
 	// claims: Simulations years resampled with a generator seeded by Seed.
-	// Defaults 2,000, 1, 10 and 90.
+	// Zero simulations and percentiles take the defaults, 2,000, 10 and
+	// 90; the seed is taken as given (the API's default is DefaultSeed).
 	Simulations             int
 	Seed                    uint64
 	LowPercent, HighPercent int
