@@ -719,7 +719,7 @@ fragment ScenResult on ScenarioResult {
       const results = r.data.scenario ? [r.data.scenario] : r.data.compareScenarios;
       if (!results) throw new Error((r.errors[0] && r.errors[0].message) || 'Tidak ada jawaban.');
       scen.last = { entries: ordered, results };
-      exportParams.scenario = [...inputs.map((e) => ['input', JSON.stringify(e.input)]), ...saved.map((e) => ['saved', e.saved])];
+      exportParams.scenario = [...inputs.map((e) => ['input', JSON.stringify(e.input)]), ...inputs.map((e) => ['name', e.label]), ...saved.map((e) => ['saved', e.saved])];
       renderScenarios(ordered, results);
       $('scen-export').hidden = false;
       $('scen-status').textContent = '';
