@@ -296,6 +296,14 @@ func TestDashboardInChromium(t *testing.T) {
 			t.Errorf("after signing in with the form the address is %s", href)
 		}
 	})
+
+	// The Perwal scenario: the form filled as an officer of the mayor's
+	// office would (MARBOT, 500 people in two kecamatan, JKK+JKM, 12
+	// months), run, and every figure shown equal to the API's own `scenario`
+	// answer to the same input; then its CSV export.
+	t.Run("scenario", func(t *testing.T) {
+		testDashboardScenario(t, tab, rec, base, key)
+	})
 }
 
 // waitReady waits until the dashboard has drawn every section.
