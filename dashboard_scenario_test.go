@@ -239,6 +239,12 @@ fragment S on ScenarioSide { funded monthlyCost annualCost participants workforc
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	return scenarioResultFigures(t, ans.Scenario), nil
+}
+
+// scenarioResultFigures names the figures of one answer as the page does.
+func scenarioResultFigures(t *testing.T, r map[string]any) map[string]figure {
+	t.Helper()
 	want := map[string]figure{}
 	add := func(name string, v any, format func(any) string) {
 		raw := ""
@@ -253,21 +259,20 @@ fragment S on ScenarioSide { funded monthlyCost annualCost participants workforc
 		}
 		want[name] = figure{raw, format(v)}
 	}
-	r := ans.Scenario
 	add("scen.0.rollupVersion", r["rollupVersion"], idInt)
 	add("scen.0.asOf", r["asOf"], idTime)
 	for _, f := range []struct {
 		name   string
 		format func(any) string
-	}{{"funded", idInt}, {"monthlyCost", idRp}, {"annualCost", idRp}, {"participants", idInt}, {"workforce", idInt}, {"rate", idPct},
-		{"expectedClaims", idDec}, {"expectedPaid", idRp}, {"paidLow", idRp}, {"paidHigh", idRp}, {"lossRatio", idPct}} {
+	}{{"funded", idInt}, {"monthlyCost", idRp}, {"annualCost", idRp}, {"participants", idInt}, {"workforce", idInt}, {"rate", idRate},
+		{"expectedClaims", idDec}, {"expectedPaid", idRp}, {"paidLow", idRp}, {"paidHigh", idRp}, {"lossRatio", idRate}} {
 		add("scen.0.baseline."+f.name, obj(r["baseline"])[f.name], f.format)
 		add("scen.0.scenario."+f.name, obj(r["scenario"])[f.name], f.format)
 	}
 	add("scen.0.monthlyCostChange", r["monthlyCostChange"], idSigned(idRp))
 	add("scen.0.annualCostChange", r["annualCostChange"], idSigned(idRp))
 	add("scen.0.participantsChange", r["participantsChange"], idSigned(idInt))
-	add("scen.0.changePoints", r["changePoints"], idPoints)
+	add("scen.0.changePoints", r["changePoints"], idChangePoints)
 	basis := map[string]string{"CATEGORY": "kategori sendiri", "CITY_FUNDED": "semua pekerja dibiayai kota", "BPU": "semua peserta BPU", "NONE": "tidak ada"}
 	for _, g := range list(r["groups"]) {
 		g := obj(g)
@@ -289,7 +294,12 @@ fragment S on ScenarioSide { funded monthlyCost annualCost participants workforc
 			add(q+"basis", l["basis"], func(v any) string { return basis[v.(string)] })
 			add(q+"experience.claims", e["claims"], idInt)
 			add(q+"experience.exposureMemberMonths", e["exposureMemberMonths"], idRound)
-			add(q+"experience.frequency", e["frequency"], idDec)
+			add(q+"experience.frequency", e["frequency"], func(v any) string {
+				if f, ok := num(v); ok {
+					return intlRound(f, 2)
+				}
+				return "—"
+			})
 			add(q+"experience.severity", e["severity"], idRp)
 			add(q+"memberMonths", l["memberMonths"], idRound)
 			add(q+"expectedClaims", l["expectedClaims"], idDec)
@@ -306,11 +316,35 @@ fragment S on ScenarioSide { funded monthlyCost annualCost participants workforc
 		add(p+"workforce", a["workforce"], idInt)
 		add(p+"baseline", a["baseline"], idInt)
 		add(p+"scenario", a["scenario"], idInt)
-		add(p+"baselineRate", a["baselineRate"], idPct)
-		add(p+"scenarioRate", a["scenarioRate"], idPct)
-		add(p+"changePoints", a["changePoints"], idPoints)
+		add(p+"baselineRate", a["baselineRate"], idRate)
+		add(p+"scenarioRate", a["scenarioRate"], idRate)
+		add(p+"changePoints", a["changePoints"], idChangePoints)
 	}
-	return want, nil
+	return want
+}
+
+// intlRound formats x with digits decimals as Intl.NumberFormat does for
+// id-ID: the number's shortest decimal form (ICU's, not the double's exact
+// value: 63.05 is 63,1) rounded half away from zero, the thousands
+// grouped with dots, the decimals after a comma.
+func intlRound(x float64, digits int) string {
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(math.Abs(x), 'g', -1, 64))
+	if !ok {
+		return "not a number"
+	}
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)
+	r.Mul(r, new(big.Rat).SetInt(scale))
+	r.Add(r, big.NewRat(1, 2))
+	n := new(big.Int).Quo(r.Num(), r.Denom()) // r > 0: the floor
+	whole, frac := new(big.Int).QuoRem(n, scale, new(big.Int))
+	s := groupThousands(whole.Int64())
+	if digits > 0 {
+		s += "," + fmt.Sprintf("%0*d", digits, frac.Int64())
+	}
+	if x < 0 && n.Sign() != 0 {
+		s = "-" + s
+	}
+	return s
 }
 
 // idDec: one decimal, 1.234,5.
@@ -319,27 +353,16 @@ func idDec(v any) string {
 	if !ok {
 		return "—"
 	}
-	s, _ := decimal(f, false)
-	return s
+	return intlRound(f, 1)
 }
 
-// idRound: a float rounded to a whole number as Intl does (ties away from
-// zero), 1.235.
+// idRound: a float as a whole number, 1.235.
 func idRound(v any) string {
 	f, ok := num(v)
 	if !ok {
 		return "—"
 	}
-	t := new(big.Float).SetPrec(256).SetFloat64(math.Abs(f))
-	whole, _ := t.Int(nil)
-	if rest := new(big.Float).SetPrec(256).Sub(t, new(big.Float).SetInt(whole)); rest.Cmp(big.NewFloat(0.5)) >= 0 {
-		whole.Add(whole, big.NewInt(1))
-	}
-	s := groupThousands(whole.Int64())
-	if f < 0 && whole.Sign() != 0 {
-		s = "-" + s
-	}
-	return s
+	return intlRound(f, 0)
 }
 
 // idSigned: a change, its sign in front: +Rp 1.000, -250, 0.
@@ -358,4 +381,26 @@ func idSigned(format func(any) string) func(any) string {
 		}
 		return format(n)
 	}
+}
+
+// idRate and idChangePoints are idPct and idPoints rounded as Intl does
+// (intlRound).
+func idRate(v any) string {
+	f, ok := num(v)
+	if !ok {
+		return "—"
+	}
+	return intlRound(f*100, 1) + nbsp + "%"
+}
+
+func idChangePoints(v any) string {
+	f, ok := num(v)
+	if !ok {
+		return "—"
+	}
+	s := intlRound(f, 1)
+	if f > 0 && strings.Trim(s, "0,") != "" {
+		s = "+" + s
+	}
+	return s + nbsp + "poin"
 }

@@ -532,7 +532,9 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
   const scen = { areas: [], year: 0, role: '', changes: 0, compare: [], saved: null, last: null };
 
   const signed = (f) => (v) => (v == null ? NONE : (v > 0 ? '+' : v < 0 ? '-' : '') + f(Math.abs(v)));
+  const nf2 = new Intl.NumberFormat('id-ID', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   fmt.dec = (v) => (v == null ? NONE : nf1.format(v));
+  fmt.dec2 = (v) => (v == null ? NONE : nf2.format(v));
   fmt.rpChange = signed(fmt.rp);
   fmt.intChange = signed(fmt.int);
 
@@ -744,9 +746,9 @@ fragment ScenResult on ScenarioResult {
       ['Pekerja dibiayai kota', 'funded', fmt.int, null],
       ['Biaya APBD per bulan', 'monthlyCost', fmt.rp, ['monthlyCostChange', fmt.rpChange]],
       ['Biaya APBD per tahun', 'annualCost', fmt.rp, ['annualCostChange', fmt.rpChange]],
-      ['Peserta aktif seluruh kota', 'participants', fmt.int, ['participantsChange', fmt.intChange]],
+      ['Peserta aktif seluruh kota', 'participants', fmt.int, ['participantsChange', fmt.intChange, true]],
       ['Penyebut (pekerja)', 'workforce', fmt.int, null],
-      ['Tingkat cakupan semesta (UCJ)', 'rate', fmt.pct, ['changePoints', fmt.points]],
+      ['Tingkat cakupan semesta (UCJ)', 'rate', fmt.pct, ['changePoints', fmt.points, true]],
       ['Klaim diharapkan (jumlah)', 'expectedClaims', fmt.dec, null],
       ['Klaim diharapkan (Rp)', 'expectedPaid', fmt.rp, null],
       ['Rentang klaim, batas bawah (Rp)', 'paidLow', fmt.rp, null, 'low'],
@@ -759,7 +761,7 @@ fragment ScenResult on ScenarioResult {
       pct ? `${label} ${pctLabel(results[0], pct)}` : label,
       ...years.map((y) => fig(`scen.${baseOf[y]}.baseline.${f}`, results[baseOf[y]].baseline[f], format)),
       ...results.flatMap((r, i) => [fig(`scen.${i}.scenario.${f}`, r.scenario[f], format),
-        change ? fig(`scen.${i}.${change[0]}`, r[change[0]], change[1], 'span', r[change[0]] > 0 ? 'up' : r[change[0]] < 0 ? 'down' : null) : '']),
+        change ? fig(`scen.${i}.${change[0]}`, r[change[0]], change[1], 'span', change[2] ? (r[change[0]] > 0 ? 'up' : r[change[0]] < 0 ? 'down' : null) : null) : '']),
     ]);
     out.push(el('h3', { text: results.length > 1 ? `Perbandingan ${results.length} skenario` : 'Dasar dan skenario' }),
       el('div', { class: 'table-wrap' }, table('Dasar dan skenario berdampingan: biaya, cakupan dan klaim yang diharapkan', head, body)));
@@ -812,7 +814,7 @@ fragment ScenResult on ScenarioResult {
             fig(`${q}.basis`, l.basis, fmt.label(EXP_BASIS)),
             el('span', { class: few(l.experience.claims) ? 'few' : null }, few(l.experience.claims) ? el('span', { 'aria-label': 'dasar kecil', text: '⚠ ' }) : null, fig(`${q}.experience.claims`, l.experience.claims, fmt.int)),
             fig(`${q}.experience.exposureMemberMonths`, l.experience.exposureMemberMonths, fmt.int),
-            fig(`${q}.experience.frequency`, l.experience.frequency, fmt.dec),
+            fig(`${q}.experience.frequency`, l.experience.frequency, fmt.dec2),
             fig(`${q}.experience.severity`, l.experience.severity, fmt.rp),
             fig(`${q}.memberMonths`, l.memberMonths, fmt.int),
             fig(`${q}.expectedClaims`, l.expectedClaims, fmt.dec),
