@@ -115,7 +115,7 @@ func benchAnalytics(ctx context.Context, o benchAnalyticsOptions, s *store.Store
 	// As serve builds it, with its defaults; no rate limit: the load is 64
 	// clients on two keys (see docs/benchmarks.md).
 	api := graph.NewHandler(graph.Config{Records: s, SyncLog: s, Areas: coverage.Cilegon(), Logger: logger, Ready: s.Ping,
-		Analytics: svc, ReconcileLog: s, Authenticate: a.Authenticate, AuditLog: s, CursorKey: cursorKey})
+		Analytics: svc, ReconcileLog: s, Scenarios: s, Authenticate: a.Authenticate, AuditLog: s, CursorKey: cursorKey})
 	apiURL, stopAPI, err := benchServe(api)
 	if err != nil {
 		return nil, err

@@ -209,6 +209,7 @@ func serveWith(ctx context.Context, cfg config, s *store.Store, logger *slog.Log
 		Authenticate:         authenticate,
 		Sync:                 syncControl(manager, s, cfg.NoWorker),
 		RosterImporter:       importer,
+		Scenarios:            s,
 		AuditLog:             s,
 		CursorKey:            cursorKey,
 		RateLimit:            cfg.RateLimit,

@@ -575,12 +575,28 @@ func (s *Service) EngineConfig(ctx context.Context) (reconcile.Config, error) {
 	if err != nil {
 		return reconcile.Config{}, err
 	}
-	rules := s.Rules
-	if rules.Tariffs == nil && rules.Benefits == nil {
-		rules = coverage.DefaultRuleSet()
-	}
+	rules := s.rules()
 	return reconcile.Config{Areas: s.Areas, AsOf: asOf, Declared: declared, FeedAsOf: feedAsOf, RejectedRoster: rejected,
 		Tariffs: rules.Tariffs, Benefits: rules.Benefits}, nil
+}
+
+// rules are Service.Rules, else coverage.DefaultRuleSet.
+func (s *Service) rules() coverage.RuleSet {
+	if s.Rules.Tariffs == nil && s.Rules.Benefits == nil {
+		return coverage.DefaultRuleSet()
+	}
+	return s.Rules
+}
+
+// ScenarioBase is what a what-if scenario (coverage/scenario) is computed
+// on: the latest rollup, the workforce denominators loaded with it, and the
+// tariffs the reconciliation applies. Nothing of it may be changed.
+func (s *Service) ScenarioBase() (*reconcile.Rollup, reconcile.Workforce, coverage.Tariffs, error) {
+	snap, err := s.current()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return snap.Rollup, snap.Denominator, s.rules().Tariffs, nil
 }
 
 // rejectedRoster returns the roster rows the syncs rejected that are still

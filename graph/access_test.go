@@ -45,6 +45,9 @@ func accessFixture(t *testing.T, cfg graph.Config) *fixture {
 			t.Fatal(err)
 		}
 		cfg.Analytics, cfg.ReconcileLog = svc, s
+		if cfg.Scenarios == nil {
+			cfg.Scenarios = s
+		}
 		if cfg.AuditLog == nil {
 			cfg.AuditLog = s
 		}
@@ -204,6 +207,17 @@ func TestAccessMatrix(t *testing.T) {
 		{name: "discrepancy of another area", query: `f: discrepancy(id: $other) { kind }`, vars: []string{"other"}, want: [4]cell{
 			forbidden, "null", forbidden, `{"kind":"INACTIVE_3_MONTHS"}`}},
 
+		// What-if scenarios: city-wide figures, every role but the officer
+		// (scenario_test.go: scenarioCell is UNAVAILABLE until
+		// coverage/scenario computes).
+		{name: "claimExperience", query: `f: claimExperience { rollupVersion }`, want: cityWide(scenarioCell)},
+		{name: "scenario", query: `f: scenario(input: ` + scenarioMarbot + `) { year }`, want: cityWide(scenarioCell)},
+		{name: "compareScenarios", query: `f: compareScenarios(inputs: [` + scenarioMarbot + `, {year: 2024, changes: []}]) { year }`,
+			want: cityWide(scenarioCell)},
+		{name: "savedScenarios", query: `f: savedScenarios { id }`, want: cityWide("[]")},
+		{name: "savedScenario", query: `f: savedScenario(id: "SC-nope") { id }`, want: cityWide("null")},
+		{name: "scenarioRosters", query: `f: scenarioRosters { id rows }`, want: cityWide("[]")},
+
 		// Operations: analyst and admin.
 		{name: "syncRun", query: `f: syncRun(id: "run-1") { id }`, want: [4]cell{forbidden, forbidden, `{"id":"run-1"}`, `{"id":"run-1"}`}},
 		{name: "syncRuns", query: `f: syncRuns(first: 1) { id }`, want: [4]cell{forbidden, forbidden, `[{"id":"run-3"}]`, `[{"id":"run-3"}]`}},
@@ -224,6 +238,8 @@ func TestAccessMatrix(t *testing.T) {
 			want: [4]cell{forbidden, forbidden, forbidden, `{"year":2030,"setBy":"root"}`}},
 		{name: "triggerSync", query: `mutation { f: triggerSync(feed: CLAIMS) { id } }`, want: [4]cell{forbidden, forbidden, forbidden, "UNAVAILABLE"}},
 		{name: "cancelSync", query: `mutation { f: cancelSync(run: "run-3") { id } }`, want: [4]cell{forbidden, forbidden, forbidden, "UNAVAILABLE"}},
+		{name: "saveScenario", query: `mutation { f: saveScenario(name: "marbot", input: ` + scenarioMarbot + `) { author } }`,
+			want: [4]cell{forbidden, forbidden, forbidden, map[bool]cell{true: "UNAVAILABLE", false: `{"author":"root"}`}[scenarioPending]}},
 	}
 
 	for _, row := range rows {
@@ -255,6 +271,13 @@ func TestAccessMatrix(t *testing.T) {
 		for i, p := range matrixRoles {
 			resp := upload(t, f, keyOf(p), `mutation($file: Upload!) { f: importRoster(file: $file) { rows errors { row value } } }`)
 			checkCell(t, p, [4]cell{forbidden, forbidden, forbidden, `{"rows":1,"errors":[{"row":2,"value":"` + nikB + `"}]}`}[i], resp)
+		}
+	})
+	t.Run("uploadScenarioRoster", func(t *testing.T) {
+		for i, p := range matrixRoles {
+			resp := uploadFile(t, f, keyOf(p), `mutation($file: Upload!) { f: uploadScenarioRoster(category: "MARBOT", file: $file) { rows rejected problems } }`,
+				nil, "marbot.csv", "nik,kelurahan_code\n"+nikA+",3672011001\n"+nikB+",9999999999\n")
+			checkCell(t, p, [4]cell{forbidden, forbidden, forbidden, `{"rows":1,"rejected":1,"problems":["row 3: kelurahan_code \"9999999999\" is not a kelurahan of Kota Cilegon"]}`}[i], resp)
 		}
 	})
 }

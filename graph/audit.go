@@ -154,6 +154,8 @@ func subject(rec any) (record, person string) {
 		return "Discrepancy:" + r.ID, r.NIK
 	case *coverage.Quarantined:
 		return "QuarantinedRecord:" + r.ID, ""
+	case *coverage.ScenarioRosterRow:
+		return "ScenarioRosterRow:" + r.NIK, r.NIK
 	case *model.RowError:
 		return fmt.Sprintf("RowError:%d", r.Row), ""
 	}

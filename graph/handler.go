@@ -44,6 +44,12 @@ type Config struct {
 	Sync SyncControl
 	// RosterImporter takes roster spreadsheets; nil refuses importRoster.
 	RosterImporter RosterImporter
+	// Scenarios keeps saved scenarios and uploaded scenario rosters, and
+	// looks up a roster's people (scenario.go); nil: saveScenario, the
+	// saved scenarios, the scenario rosters and a scenario naming a roster
+	// answer UNAVAILABLE. The scenarios are computed by Analytics (when it
+	// implements ScenarioBase).
+	Scenarios Scenarios
 
 	// Introspection lets clients read the schema (GraphiQL needs it). Off, the
 	// server also stops suggesting field names in its error messages.
@@ -224,6 +230,9 @@ func newServer(cfg Config, audit *auditor, cache *respCache) (*handler.Server, [
 		areas: cfg.Areas, sync: cfg.Sync, rosterImporter: cfg.RosterImporter, batchWait: cfg.BatchWait, cursors: cursors}
 	if cfg.AuditLog != nil {
 		r.auditLog = throttledAuditLog{cfg.AuditLog}
+	}
+	if cfg.Scenarios != nil {
+		r.scenarios = throttledScenarios{cfg.Scenarios}
 	}
 	if cfg.Analytics != nil && cfg.ReconcileLog != nil {
 		var log ReconcileLog = cfg.ReconcileLog

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
+	"github.com/cilegon/jamsostek/coverage/scenario"
 )
 
 // Query cost, computed before anything runs (costLimit): a number that
@@ -39,6 +40,12 @@ import (
 //     apbdProgram) costs aggregateCost, the pass over its cells, and coverage
 //     one more point per groupsPerPoint rows its grouping can make
 //     (coverageGroups), which it builds whatever the page.
+//   - A what-if scenario (scenario, saveScenario) costs aggregateCost for
+//     each 2,000 years it resamples (simulations, rounded up) and countCost
+//     more per uploaded roster it names (its people looked up by NIK);
+//     compareScenarios costs each scenario's work and selection, a saved
+//     one's at the most simulations (its stored input is read only when it
+//     runs); claimExperience costs aggregateCost.
 //
 // So a page of records costs about two points per record, multiplied through
 // nested lists, plus 100 for its count: a full page of 1,000 participants with
@@ -234,8 +241,74 @@ func newCostModel(areas *coverage.Areas) *costModel {
 		"ApbdProgram.categories":             listOf(fixed(len(coverage.CategoryNames)+1), 0),
 		"ApbdProgram.declared":               listOf(fixed(declaredFigures), 0),
 		"ApbdLine.months":                    listOf(fixed(monthsPerYear), 0),
+
+		// What-if scenarios (scenario.go).
+		"Query.claimExperience":         aggregate(aggregateCost),
+		"Query.scenario":                scenarioCost,
+		"Query.compareScenarios":        compareCost,
+		"Query.savedScenarios":          listOf(firstOr(20, maxScenarioList), 1),
+		"Query.scenarioRosters":         listOf(firstOr(20, maxScenarioList), 1),
+		"Mutation.saveScenario":         scenarioCost,
+		"ClaimExperience.lines":         listOf(fixed(experienceLines), 0),
+		"ScenarioResult.groups":         listOf(fixed(scenarioGroups), 0),
+		"ScenarioResult.areas":          listOf(fixed(m.kecamatan+1), 0), // and people added without an area
+		"ScenarioGroup.programs":        listOf(fixed(len(coverage.Programs)), 0),
+		"SavedScenario.result":          aggregate(0),
+		"Query.savedScenario":           aggregate(1),
+		"Mutation.uploadScenarioRoster": aggregate(countCost), // a file of up to 200,000 rows read and stored
 	}
 	return m
+}
+
+// Bounds of the scenarios' lists: the experience has a line per category and
+// pool (CITY_FUNDED, BPU) and programme; a scenario a group per category
+// (the known ones, and new codes added).
+var (
+	experienceLines = (len(coverage.CategoryNames) + 2) * len(coverage.Programs)
+	scenarioGroups  = len(coverage.CategoryNames) + 2
+)
+
+// scenarioWork is the work of computing one scenario: a pass over the
+// rollup's cells (aggregateCost) for each 2,000 years resampled
+// (simulations, rounded up; the default is 2,000), and a count's work per
+// uploaded roster named, whose people are looked up by NIK.
+func scenarioWork(input any) int {
+	in, _ := input.(map[string]any)
+	sims := scenario.DefaultSimulations
+	if v, ok := in["simulations"]; ok && v != nil {
+		sims = pageSize(v, scenario.DefaultSimulations, scenario.MaxSimulations)
+	}
+	work := aggregateCost * max((sims+scenario.DefaultSimulations-1)/scenario.DefaultSimulations, 1)
+	changes, _ := in["changes"].([]any)
+	for _, c := range changes {
+		if ch, _ := c.(map[string]any); ch != nil {
+			if id, _ := ch["rosterId"].(string); id != "" {
+				work = addCost(work, countCost)
+			}
+		}
+	}
+	return work
+}
+
+// scenarioCost is a scenario's work and its selection.
+func scenarioCost(w *costWalker, f *ast.Field, args map[string]any) int {
+	return addCost(1+scenarioWork(args["input"]), w.set(f.SelectionSet))
+}
+
+// compareCost is each compared scenario's work and selection: an input's
+// work by its simulations, a saved one's as the most simulations cost (its
+// stored input is not read before the query runs).
+func compareCost(w *costWalker, f *ast.Field, args map[string]any) int {
+	sel := max(w.set(f.SelectionSet), 1)
+	total := 1
+	inputs, _ := args["inputs"].([]any)
+	for _, in := range inputs {
+		total = addCost(total, addCost(scenarioWork(in), sel))
+	}
+	saved, _ := args["saved"].([]any)
+	savedWork := aggregateCost * (scenario.MaxSimulations / scenario.DefaultSimulations)
+	total = addCost(total, mulCost(min(len(saved), maxCompared), addCost(savedWork, sel)))
+	return total
 }
 
 // uncounted are the lists of objects that no rule counts: a connection's

@@ -66,6 +66,27 @@ func TestCosts(t *testing.T) {
 		{`{ participants(first: 9223372036854775807) { edges { node { contributions(first: 9223372036854775807) { totalCount } } } } }`,
 			1 + countCost + 1000 + 1000*(1+(1+1+1000))},
 		{`{ syncRuns { id } reconcileRuns(first: 5) { id } }`, (1 + 1 + 20) + (1 + 1 + 5)},
+
+		// Scenarios: a pass over the cells per 2,000 years resampled, a
+		// count's work per roster named; compared scenarios each (a saved
+		// one at the most simulations).
+		{`{ claimExperience { from lines { program } } }`, 1 + aggregateCost + 1 + experienceLines},
+		{`{ scenario(input: {year: 2024, changes: []}) { year notes } }`, 1 + aggregateCost},
+		{`{ scenario(input: {year: 2024, changes: [], simulations: 2001}) { year } }`, 1 + 2*aggregateCost},
+		{`{ scenario(input: {year: 2024, changes: [], simulations: 20000}) { year } }`, 1 + 10*aggregateCost},
+		{`{ scenario(input: {year: 2024, changes: [], simulations: 9223372036854775807}) { year } }`, 1 + 10*aggregateCost},
+		{`{ scenario(input: {year: 2024, changes: [{kind: ADD_CATEGORY, rosterId: "SR-1"}]}) { year } }`, 1 + aggregateCost + countCost},
+		{`{ scenario(input: {year: 2024, changes: []}) { groups { category programs { program } } areas { name } baseline { funded } } }`,
+			1 + aggregateCost + (1 + scenarioGroups*(1+5)) + (1 + 9) + 1},
+		{`{ compareScenarios(inputs: [{year: 2024, changes: []}, {year: 2024, changes: [], simulations: 4000}]) { year } }`,
+			1 + (aggregateCost + 1) + (2*aggregateCost + 1)},
+		{`{ compareScenarios(inputs: [{year: 2024, changes: []}], saved: ["SC-1"]) { baseline { funded } } }`,
+			1 + (aggregateCost + 1) + (10*aggregateCost + 1)},
+		{`{ savedScenarios { id } scenarioRosters(first: 5) { id problems } }`, (1 + 1 + 20) + (1 + 1 + 5)},
+		{`{ savedScenarios(first: 100) { result { year } } }`, 1 + 1 + 100*1},
+		{`{ savedScenario(id: "SC-1") { id } }`, 2},
+		{`mutation { saveScenario(name: "x", input: {year: 2024, changes: [], simulations: 6000}) { id } }`, 1 + 3*aggregateCost},
+		{`mutation($f: Upload!) { uploadScenarioRoster(category: "MARBOT", file: $f) { id } }`, 1 + countCost},
 	} {
 		doc, err := gqlparser.LoadQuery(s, tc.query)
 		if err != nil {

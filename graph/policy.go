@@ -87,6 +87,15 @@ var policy = map[string]Rule{
 	"Query.reconcileRuns":     ruleOperations,
 	"Query.quarantine":        ruleAdmin, // raw feed records as received
 	"Query.auditLog":          ruleAdmin,
+	// What-if scenarios (scenario.go): figures of the whole city, which the
+	// mayor's office dashboard (a viewer) computes; the rosters' list holds
+	// counts only (never a NIK), like the scenarios' answers.
+	"Query.claimExperience":  ruleCityWide,
+	"Query.scenario":         ruleCityWide,
+	"Query.compareScenarios": ruleCityWide,
+	"Query.savedScenarios":   ruleCityWide,
+	"Query.savedScenario":    ruleCityWide,
+	"Query.scenarioRosters":  ruleCityWide,
 
 	"Mutation.reconcileNow":           ruleAdmin,
 	"Mutation.acknowledgeDiscrepancy": ruleAdmin,
@@ -96,6 +105,8 @@ var policy = map[string]Rule{
 	"Mutation.triggerSync":            ruleAdmin,
 	"Mutation.cancelSync":             ruleAdmin,
 	"Mutation.importRoster":           ruleAdmin,
+	"Mutation.saveScenario":           ruleAdmin,
+	"Mutation.uploadScenarioRoster":   ruleAdmin, // personal data (NIKs) in, counts out
 
 	"Subscription.syncRunProgress": ruleOperations,
 }

@@ -34,6 +34,7 @@ type resolver struct {
 	auditLog       AuditLog         // nil: auditLog answers UNAVAILABLE
 	sync           SyncControl      // nil: triggerSync and cancelSync answer UNAVAILABLE
 	rosterImporter RosterImporter   // nil: importRoster answers UNAVAILABLE
+	scenarios      Scenarios        // nil: the saved scenarios and scenario rosters answer UNAVAILABLE (scenario.go)
 	batchWait      time.Duration    // of the nested lists' loaders
 	cursors        *cursorCodec     // seals the lists' cursors
 	cost           *costModel       // query costs (limits.go); learns the rollup's size from coverage answers

@@ -114,6 +114,7 @@ var cacheableFields = map[string]dep{
 	"universalCoverage": depSnapshot,
 	"apbdProgram":       depSnapshot,
 	"declaredTotals":    depSnapshot,
+	"claimExperience":   depSnapshot,
 	"discrepancyCounts": depFindings,
 	"city":              0,
 	"areas":             0,

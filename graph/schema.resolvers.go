@@ -182,6 +182,14 @@ func (r *mutationResolver) ImportRoster(ctx context.Context, file graphql.Upload
 	return rosterImport(ri), nil
 }
 
+func (r *mutationResolver) SaveScenario(ctx context.Context, name string, input model.ScenarioInput) (*model.SavedScenario, error) {
+	return r.saveScenario(ctx, name, input)
+}
+
+func (r *mutationResolver) UploadScenarioRoster(ctx context.Context, category string, file graphql.Upload) (*model.ScenarioRoster, error) {
+	return r.uploadScenarioRoster(ctx, category, file)
+}
+
 func (r *participantResolver) NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error) {
 	return nikInfo(obj.NIK), nil
 }
@@ -507,6 +515,31 @@ func (r *queryResolver) ReconcileRuns(ctx context.Context, first *int) ([]covera
 	}
 	runs, err := r.reconcileLog.ReconcileRuns(ctx, n)
 	return nonNil(runs), err
+}
+
+func (r *queryResolver) ClaimExperience(ctx context.Context, from *coverage.Period, to *coverage.Period) (*model.ClaimExperience, error) {
+	return r.claimExperience(ctx, from, to)
+}
+
+func (r *queryResolver) Scenario(ctx context.Context, input model.ScenarioInput) (*model.ScenarioResult, error) {
+	res, _, err := r.computeScenario(ctx, input)
+	return res, err
+}
+
+func (r *queryResolver) CompareScenarios(ctx context.Context, inputs []model.ScenarioInput, saved []string) ([]model.ScenarioResult, error) {
+	return r.compareScenarios(ctx, inputs, saved)
+}
+
+func (r *queryResolver) SavedScenarios(ctx context.Context, first *int) ([]model.SavedScenario, error) {
+	return r.savedScenarios(ctx, first)
+}
+
+func (r *queryResolver) SavedScenario(ctx context.Context, id string) (*model.SavedScenario, error) {
+	return r.savedScenario(ctx, id)
+}
+
+func (r *queryResolver) ScenarioRosters(ctx context.Context, first *int) ([]model.ScenarioRoster, error) {
+	return r.scenarioRosters(ctx, first)
 }
 
 func (r *reconcileRunResolver) FinishedAt(ctx context.Context, obj *coverage.ReconcileRun) (*time.Time, error) {

@@ -505,3 +505,11 @@ func (x *Index) quarantineQuery(f coverage.QuarantineFilter) query[quarantined] 
 	equal(&q, &x.syms, f.RunID, func(r *quarantined) int32 { return r.run })
 	return q.query()
 }
+
+// ParticipantsByNIK returns the keys of each person's memberships, in key
+// order.
+func (x *Index) ParticipantsByNIK(niks []string) map[string]Result {
+	p := coverage.PageRequest{First: coverage.MaxPageSize}
+	out, _ := runBy(x, func() *table[participant] { return x.participants }, 0, &x.niks, niks, func() query[participant] { return x.participantQuery(coverage.ParticipantFilter{}) }, p)
+	return out
+}

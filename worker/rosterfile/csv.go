@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/cilegon/jamsostek/coverage"
@@ -48,7 +47,7 @@ func readCSV(r io.Reader, b *builder) error {
 		line, _ := cr.FieldPos(0)
 		if !b.sawHeader {
 			if line != 1 {
-				return coverage.Errorf(coverage.EINVALID, "row 1 is empty: it must be a header naming the columns %s", strings.Join(fieldNames[:], ", "))
+				return coverage.Errorf(coverage.EINVALID, "row 1 is empty: it must be a header naming the columns %s", b.columnList())
 			}
 			if err := b.header(rec); err != nil {
 				return err

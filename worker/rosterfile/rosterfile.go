@@ -158,6 +158,14 @@ func Read(r io.Reader, name string, areas *coverage.Areas, importedAt time.Time)
 		return nil, coverage.Errorf(coverage.EINTERNAL, "rosterfile: no import time")
 	}
 	b := newBuilder(areas, importedAt)
+	if err := b.read(r, name); err != nil {
+		return nil, err
+	}
+	return &b.res, nil
+}
+
+// read reads the file into b.
+func (b *builder) read(r io.Reader, name string) error {
 	var err error
 	switch ext := strings.ToLower(filepath.Ext(name)); ext {
 	case ".csv":
@@ -166,17 +174,25 @@ func Read(r io.Reader, name string, areas *coverage.Areas, importedAt time.Time)
 		err = readXLSX(r, b)
 	default:
 		if ext == "" {
-			return nil, coverage.Errorf(coverage.EINVALID, "file %q has no extension: a roster must be a .csv or .xlsx file", filepath.Base(name))
+			return coverage.Errorf(coverage.EINVALID, "file %q has no extension: a roster must be a .csv or .xlsx file", filepath.Base(name))
 		}
-		return nil, coverage.Errorf(coverage.EINVALID, "file %q is a %s file: a roster must be a .csv or .xlsx file", filepath.Base(name), ext)
+		return coverage.Errorf(coverage.EINVALID, "file %q is a %s file: a roster must be a .csv or .xlsx file", filepath.Base(name), ext)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !b.sawHeader {
-		return nil, coverage.Errorf(coverage.EINVALID, "the file is empty: row 1 must be a header naming the columns %s", strings.Join(fieldNames[:], ", "))
+		return coverage.Errorf(coverage.EINVALID, "the file is empty: row 1 must be a header naming the columns %s", b.columnList())
 	}
-	return &b.res, nil
+	return nil
+}
+
+// columnList names the columns the header must have.
+func (b *builder) columnList() string {
+	if b.people != nil {
+		return fieldNames[fNIK] + ", " + fieldNames[fKelurahan]
+	}
+	return strings.Join(fieldNames[:], ", ")
 }
 
 // builder turns header and rows into a Result.
@@ -188,6 +204,7 @@ type builder struct {
 	seen       map[string]int
 	res        Result
 	probe      coverage.RosterEntry // a valid entry to check one field at a time
+	people     *peopleBuilder       // ReadPeople: only nik and kelurahan_code are read
 }
 
 func newBuilder(areas *coverage.Areas, importedAt time.Time) *builder {
@@ -236,7 +253,7 @@ func (b *builder) header(cells []string) error {
 	}
 	var missing []string
 	for f, col := range b.cols {
-		if col < 0 {
+		if col < 0 && (b.people == nil || f == fNIK || f == fKelurahan) {
 			missing = append(missing, fieldNames[f])
 		}
 	}
@@ -282,7 +299,7 @@ func (b *builder) row(num int, cells []string) error {
 	}
 	var vals [nFields]string
 	for f, col := range b.cols {
-		if col < len(cells) {
+		if col >= 0 && col < len(cells) {
 			vals[f] = cells[col]
 		}
 	}
@@ -302,6 +319,10 @@ func (b *builder) record(num int, vals, bad [nFields]string) error {
 	}
 	for _, f := range []int{fNIK, fKelurahan} {
 		vals[f] = strings.TrimSpace(strings.TrimPrefix(vals[f], "'"))
+	}
+	if b.people != nil {
+		b.person(num, vals, bad)
+		return nil
 	}
 	e := coverage.RosterEntry{
 		NIK:           vals[fNIK],

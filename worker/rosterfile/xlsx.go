@@ -506,7 +506,7 @@ func (x *sheetReader) read(sc *xmlScanner) error {
 }
 
 func (x *sheetReader) headerMissing() error {
-	return coverage.Errorf(coverage.EINVALID, "row 1 is empty: it must be a header naming the columns %s", strings.Join(fieldNames[:], ", "))
+	return coverage.Errorf(coverage.EINVALID, "row 1 is empty: it must be a header naming the columns %s", x.b.columnList())
 }
 
 func (x *sheetReader) start(sc *xmlScanner) error {

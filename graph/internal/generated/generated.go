@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
+	"github.com/cilegon/jamsostek/coverage/scenario"
 	"github.com/cilegon/jamsostek/graph/internal/model"
 	"github.com/cilegon/jamsostek/graph/internal/scalar"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -159,6 +160,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ClaimExperience struct {
+		From          func(childComplexity int) int
+		Lines         func(childComplexity int) int
+		RollupVersion func(childComplexity int) int
+		To            func(childComplexity int) int
+	}
+
 	Contribution struct {
 		AmountDue  func(childComplexity int) int
 		AmountPaid func(childComplexity int) int
@@ -284,6 +292,19 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ExperienceLine struct {
+		Basis                func(childComplexity int) int
+		Category             func(childComplexity int) int
+		Claims               func(childComplexity int) int
+		Contributions        func(childComplexity int) int
+		ExposureMemberMonths func(childComplexity int) int
+		Frequency            func(childComplexity int) int
+		LossRatio            func(childComplexity int) int
+		PaidAmount           func(childComplexity int) int
+		Program              func(childComplexity int) int
+		Severity             func(childComplexity int) int
+	}
+
 	FeedFreshness struct {
 		AsOf            func(childComplexity int) int
 		Feed            func(childComplexity int) int
@@ -313,9 +334,11 @@ type ComplexityRoot struct {
 		ImportRoster           func(childComplexity int, file graphql.Upload) int
 		ReconcileNow           func(childComplexity int) int
 		ResolveDiscrepancy     func(childComplexity int, id string, note string) int
+		SaveScenario           func(childComplexity int, name string, input model.ScenarioInput) int
 		SetDeclaredTotal       func(childComplexity int, input model.DeclaredTotalInput) int
 		SetWorkforceTarget     func(childComplexity int, input model.WorkforceTargetInput) int
 		TriggerSync            func(childComplexity int, feed coverage.Feed) int
+		UploadScenarioRoster   func(childComplexity int, category string, file graphql.Upload) int
 	}
 
 	NikInfo struct {
@@ -403,7 +426,9 @@ type ComplexityRoot struct {
 		Areas             func(childComplexity int) int
 		AuditLog          func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
 		City              func(childComplexity int) int
+		ClaimExperience   func(childComplexity int, from *coverage.Period, to *coverage.Period) int
 		Claims            func(childComplexity int, filter *model.ClaimFilter, orderBy *model.Order, first *int, after *string) int
+		CompareScenarios  func(childComplexity int, inputs []model.ScenarioInput, saved []string) int
 		Contributions     func(childComplexity int, filter *model.ContributionFilter, orderBy *model.Order, first *int, after *string) int
 		Coverage          func(childComplexity int, filter *model.CoverageFilter, groupBy []reconcile.Dimension, granularity *reconcile.Granularity) int
 		DeclaredTotals    func(childComplexity int, year *int) int
@@ -420,6 +445,10 @@ type ComplexityRoot struct {
 		Roster            func(childComplexity int, filter *model.RosterFilter, orderBy *model.Order, first *int, after *string) int
 		RosterImport      func(childComplexity int, id string) int
 		RosterImports     func(childComplexity int, first *int) int
+		SavedScenario     func(childComplexity int, id string) int
+		SavedScenarios    func(childComplexity int, first *int) int
+		Scenario          func(childComplexity int, input model.ScenarioInput) int
+		ScenarioRosters   func(childComplexity int, first *int) int
 		SyncRun           func(childComplexity int, id string) int
 		SyncRuns          func(childComplexity int, feed *coverage.Feed, first *int) int
 		UniversalCoverage func(childComplexity int, year int, areaCode *string) int
@@ -496,6 +525,108 @@ type ComplexityRoot struct {
 		Reason func(childComplexity int) int
 		Row    func(childComplexity int) int
 		Value  func(childComplexity int) int
+	}
+
+	SavedScenario struct {
+		Author        func(childComplexity int) int
+		ID            func(childComplexity int) int
+		InputJSON     func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Result        func(childComplexity int) int
+		RollupVersion func(childComplexity int) int
+		SavedAt       func(childComplexity int) int
+		Year          func(childComplexity int) int
+	}
+
+	ScenarioArea struct {
+		AreaCode     func(childComplexity int) int
+		Baseline     func(childComplexity int) int
+		BaselineRate func(childComplexity int) int
+		ChangePoints func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Scenario     func(childComplexity int) int
+		ScenarioRate func(childComplexity int) int
+		Workforce    func(childComplexity int) int
+	}
+
+	ScenarioGroup struct {
+		AlreadyCity  func(childComplexity int) int
+		Assumed      func(childComplexity int) int
+		Baseline     func(childComplexity int) int
+		Category     func(childComplexity int) int
+		LoseCoverage func(childComplexity int) int
+		Movers       func(childComplexity int) int
+		Name         func(childComplexity int) int
+		NewlyCovered func(childComplexity int) int
+		Programs     func(childComplexity int) int
+		Scenario     func(childComplexity int) int
+	}
+
+	ScenarioGroupSide struct {
+		AnnualCost     func(childComplexity int) int
+		ExpectedClaims func(childComplexity int) int
+		ExpectedPaid   func(childComplexity int) int
+		Funded         func(childComplexity int) int
+		MemberMonths   func(childComplexity int) int
+		MonthlyCost    func(childComplexity int) int
+	}
+
+	ScenarioProgramLine struct {
+		Basis          func(childComplexity int) int
+		ExpectedClaims func(childComplexity int) int
+		ExpectedPaid   func(childComplexity int) int
+		Experience     func(childComplexity int) int
+		MemberMonths   func(childComplexity int) int
+		Program        func(childComplexity int) int
+	}
+
+	ScenarioResult struct {
+		AnnualCostChange   func(childComplexity int) int
+		Areas              func(childComplexity int) int
+		AsOf               func(childComplexity int) int
+		AsOfMonth          func(childComplexity int) int
+		Baseline           func(childComplexity int) int
+		ChangePoints       func(childComplexity int) int
+		DenominatorYear    func(childComplexity int) int
+		ExperienceFrom     func(childComplexity int) int
+		ExperienceTo       func(childComplexity int) int
+		Groups             func(childComplexity int) int
+		HighPercent        func(childComplexity int) int
+		LowPercent         func(childComplexity int) int
+		MonthlyCostChange  func(childComplexity int) int
+		Notes              func(childComplexity int) int
+		ParticipantsChange func(childComplexity int) int
+		RollupVersion      func(childComplexity int) int
+		Scenario           func(childComplexity int) int
+		Seed               func(childComplexity int) int
+		Simulations        func(childComplexity int) int
+		Year               func(childComplexity int) int
+	}
+
+	ScenarioRoster struct {
+		Category   func(childComplexity int) int
+		FileName   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Problems   func(childComplexity int) int
+		Rejected   func(childComplexity int) int
+		Rows       func(childComplexity int) int
+		UploadedAt func(childComplexity int) int
+		UploadedBy func(childComplexity int) int
+	}
+
+	ScenarioSide struct {
+		AnnualCost     func(childComplexity int) int
+		ExpectedClaims func(childComplexity int) int
+		ExpectedPaid   func(childComplexity int) int
+		Funded         func(childComplexity int) int
+		LossRatio      func(childComplexity int) int
+		MemberMonths   func(childComplexity int) int
+		MonthlyCost    func(childComplexity int) int
+		PaidHigh       func(childComplexity int) int
+		PaidLow        func(childComplexity int) int
+		Participants   func(childComplexity int) int
+		Rate           func(childComplexity int) int
+		Workforce      func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -614,6 +745,8 @@ type MutationResolver interface {
 	TriggerSync(ctx context.Context, feed coverage.Feed) (*coverage.SyncRun, error)
 	CancelSync(ctx context.Context, run string) (*coverage.SyncRun, error)
 	ImportRoster(ctx context.Context, file graphql.Upload) (*model.RosterImport, error)
+	SaveScenario(ctx context.Context, name string, input model.ScenarioInput) (*model.SavedScenario, error)
+	UploadScenarioRoster(ctx context.Context, category string, file graphql.Upload) (*model.ScenarioRoster, error)
 }
 type ParticipantResolver interface {
 	NikInfo(ctx context.Context, obj *coverage.Participant) (*model.NikInfo, error)
@@ -657,6 +790,12 @@ type QueryResolver interface {
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
 	DeclaredTotals(ctx context.Context, year *int) ([]model.DeclaredTotal, error)
 	ReconcileRuns(ctx context.Context, first *int) ([]coverage.ReconcileRun, error)
+	ClaimExperience(ctx context.Context, from *coverage.Period, to *coverage.Period) (*model.ClaimExperience, error)
+	Scenario(ctx context.Context, input model.ScenarioInput) (*model.ScenarioResult, error)
+	CompareScenarios(ctx context.Context, inputs []model.ScenarioInput, saved []string) ([]model.ScenarioResult, error)
+	SavedScenarios(ctx context.Context, first *int) ([]model.SavedScenario, error)
+	SavedScenario(ctx context.Context, id string) (*model.SavedScenario, error)
+	ScenarioRosters(ctx context.Context, first *int) ([]model.ScenarioRoster, error)
 }
 type ReconcileRunResolver interface {
 	FinishedAt(ctx context.Context, obj *coverage.ReconcileRun) (*time.Time, error)
@@ -1149,6 +1288,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClaimEdge.Node(childComplexity), true
+
+	case "ClaimExperience.from":
+		if e.ComplexityRoot.ClaimExperience.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimExperience.From(childComplexity), true
+	case "ClaimExperience.lines":
+		if e.ComplexityRoot.ClaimExperience.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimExperience.Lines(childComplexity), true
+	case "ClaimExperience.rollupVersion":
+		if e.ComplexityRoot.ClaimExperience.RollupVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimExperience.RollupVersion(childComplexity), true
+	case "ClaimExperience.to":
+		if e.ComplexityRoot.ClaimExperience.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimExperience.To(childComplexity), true
 
 	case "Contribution.amountDue":
 		if e.ComplexityRoot.Contribution.AmountDue == nil {
@@ -1718,6 +1882,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DiscrepancyEdge.Node(childComplexity), true
 
+	case "ExperienceLine.basis":
+		if e.ComplexityRoot.ExperienceLine.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.Basis(childComplexity), true
+	case "ExperienceLine.category":
+		if e.ComplexityRoot.ExperienceLine.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.Category(childComplexity), true
+	case "ExperienceLine.claims":
+		if e.ComplexityRoot.ExperienceLine.Claims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.Claims(childComplexity), true
+	case "ExperienceLine.contributions":
+		if e.ComplexityRoot.ExperienceLine.Contributions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.Contributions(childComplexity), true
+	case "ExperienceLine.exposureMemberMonths":
+		if e.ComplexityRoot.ExperienceLine.ExposureMemberMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.ExposureMemberMonths(childComplexity), true
+	case "ExperienceLine.frequency":
+		if e.ComplexityRoot.ExperienceLine.Frequency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.Frequency(childComplexity), true
+	case "ExperienceLine.lossRatio":
+		if e.ComplexityRoot.ExperienceLine.LossRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.LossRatio(childComplexity), true
+	case "ExperienceLine.paidAmount":
+		if e.ComplexityRoot.ExperienceLine.PaidAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.PaidAmount(childComplexity), true
+	case "ExperienceLine.program":
+		if e.ComplexityRoot.ExperienceLine.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.Program(childComplexity), true
+	case "ExperienceLine.severity":
+		if e.ComplexityRoot.ExperienceLine.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExperienceLine.Severity(childComplexity), true
+
 	case "FeedFreshness.asOf":
 		if e.ComplexityRoot.FeedFreshness.AsOf == nil {
 			break
@@ -1855,6 +2080,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveDiscrepancy(childComplexity, args["id"].(string), args["note"].(string)), true
+	case "Mutation.saveScenario":
+		if e.ComplexityRoot.Mutation.SaveScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveScenario(childComplexity, args["name"].(string), args["input"].(model.ScenarioInput)), true
 	case "Mutation.setDeclaredTotal":
 		if e.ComplexityRoot.Mutation.SetDeclaredTotal == nil {
 			break
@@ -1888,6 +2124,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TriggerSync(childComplexity, args["feed"].(coverage.Feed)), true
+	case "Mutation.uploadScenarioRoster":
+		if e.ComplexityRoot.Mutation.UploadScenarioRoster == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadScenarioRoster_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadScenarioRoster(childComplexity, args["category"].(string), args["file"].(graphql.Upload)), true
 
 	case "NikInfo.birthDate":
 		if e.ComplexityRoot.NikInfo.BirthDate == nil {
@@ -2265,6 +2512,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.City(childComplexity), true
+	case "Query.claimExperience":
+		if e.ComplexityRoot.Query.ClaimExperience == nil {
+			break
+		}
+
+		args, err := ec.field_Query_claimExperience_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ClaimExperience(childComplexity, args["from"].(*coverage.Period), args["to"].(*coverage.Period)), true
 	case "Query.claims":
 		if e.ComplexityRoot.Query.Claims == nil {
 			break
@@ -2276,6 +2534,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Claims(childComplexity, args["filter"].(*model.ClaimFilter), args["orderBy"].(*model.Order), args["first"].(*int), args["after"].(*string)), true
+	case "Query.compareScenarios":
+		if e.ComplexityRoot.Query.CompareScenarios == nil {
+			break
+		}
+
+		args, err := ec.field_Query_compareScenarios_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompareScenarios(childComplexity, args["inputs"].([]model.ScenarioInput), args["saved"].([]string)), true
 	case "Query.contributions":
 		if e.ComplexityRoot.Query.Contributions == nil {
 			break
@@ -2443,6 +2712,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RosterImports(childComplexity, args["first"].(*int)), true
+	case "Query.savedScenario":
+		if e.ComplexityRoot.Query.SavedScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Query_savedScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SavedScenario(childComplexity, args["id"].(string)), true
+	case "Query.savedScenarios":
+		if e.ComplexityRoot.Query.SavedScenarios == nil {
+			break
+		}
+
+		args, err := ec.field_Query_savedScenarios_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SavedScenarios(childComplexity, args["first"].(*int)), true
+	case "Query.scenario":
+		if e.ComplexityRoot.Query.Scenario == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Scenario(childComplexity, args["input"].(model.ScenarioInput)), true
+	case "Query.scenarioRosters":
+		if e.ComplexityRoot.Query.ScenarioRosters == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scenarioRosters_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ScenarioRosters(childComplexity, args["first"].(*int)), true
 	case "Query.syncRun":
 		if e.ComplexityRoot.Query.SyncRun == nil {
 			break
@@ -2801,6 +3114,482 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RowError.Value(childComplexity), true
 
+	case "SavedScenario.author":
+		if e.ComplexityRoot.SavedScenario.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.Author(childComplexity), true
+	case "SavedScenario.id":
+		if e.ComplexityRoot.SavedScenario.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.ID(childComplexity), true
+	case "SavedScenario.inputJson":
+		if e.ComplexityRoot.SavedScenario.InputJSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.InputJSON(childComplexity), true
+	case "SavedScenario.name":
+		if e.ComplexityRoot.SavedScenario.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.Name(childComplexity), true
+	case "SavedScenario.result":
+		if e.ComplexityRoot.SavedScenario.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.Result(childComplexity), true
+	case "SavedScenario.rollupVersion":
+		if e.ComplexityRoot.SavedScenario.RollupVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.RollupVersion(childComplexity), true
+	case "SavedScenario.savedAt":
+		if e.ComplexityRoot.SavedScenario.SavedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.SavedAt(childComplexity), true
+	case "SavedScenario.year":
+		if e.ComplexityRoot.SavedScenario.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedScenario.Year(childComplexity), true
+
+	case "ScenarioArea.areaCode":
+		if e.ComplexityRoot.ScenarioArea.AreaCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.AreaCode(childComplexity), true
+	case "ScenarioArea.baseline":
+		if e.ComplexityRoot.ScenarioArea.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.Baseline(childComplexity), true
+	case "ScenarioArea.baselineRate":
+		if e.ComplexityRoot.ScenarioArea.BaselineRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.BaselineRate(childComplexity), true
+	case "ScenarioArea.changePoints":
+		if e.ComplexityRoot.ScenarioArea.ChangePoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.ChangePoints(childComplexity), true
+	case "ScenarioArea.name":
+		if e.ComplexityRoot.ScenarioArea.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.Name(childComplexity), true
+	case "ScenarioArea.scenario":
+		if e.ComplexityRoot.ScenarioArea.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.Scenario(childComplexity), true
+	case "ScenarioArea.scenarioRate":
+		if e.ComplexityRoot.ScenarioArea.ScenarioRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.ScenarioRate(childComplexity), true
+	case "ScenarioArea.workforce":
+		if e.ComplexityRoot.ScenarioArea.Workforce == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioArea.Workforce(childComplexity), true
+
+	case "ScenarioGroup.alreadyCity":
+		if e.ComplexityRoot.ScenarioGroup.AlreadyCity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.AlreadyCity(childComplexity), true
+	case "ScenarioGroup.assumed":
+		if e.ComplexityRoot.ScenarioGroup.Assumed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.Assumed(childComplexity), true
+	case "ScenarioGroup.baseline":
+		if e.ComplexityRoot.ScenarioGroup.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.Baseline(childComplexity), true
+	case "ScenarioGroup.category":
+		if e.ComplexityRoot.ScenarioGroup.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.Category(childComplexity), true
+	case "ScenarioGroup.loseCoverage":
+		if e.ComplexityRoot.ScenarioGroup.LoseCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.LoseCoverage(childComplexity), true
+	case "ScenarioGroup.movers":
+		if e.ComplexityRoot.ScenarioGroup.Movers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.Movers(childComplexity), true
+	case "ScenarioGroup.name":
+		if e.ComplexityRoot.ScenarioGroup.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.Name(childComplexity), true
+	case "ScenarioGroup.newlyCovered":
+		if e.ComplexityRoot.ScenarioGroup.NewlyCovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.NewlyCovered(childComplexity), true
+	case "ScenarioGroup.programs":
+		if e.ComplexityRoot.ScenarioGroup.Programs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.Programs(childComplexity), true
+	case "ScenarioGroup.scenario":
+		if e.ComplexityRoot.ScenarioGroup.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroup.Scenario(childComplexity), true
+
+	case "ScenarioGroupSide.annualCost":
+		if e.ComplexityRoot.ScenarioGroupSide.AnnualCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroupSide.AnnualCost(childComplexity), true
+	case "ScenarioGroupSide.expectedClaims":
+		if e.ComplexityRoot.ScenarioGroupSide.ExpectedClaims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroupSide.ExpectedClaims(childComplexity), true
+	case "ScenarioGroupSide.expectedPaid":
+		if e.ComplexityRoot.ScenarioGroupSide.ExpectedPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroupSide.ExpectedPaid(childComplexity), true
+	case "ScenarioGroupSide.funded":
+		if e.ComplexityRoot.ScenarioGroupSide.Funded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroupSide.Funded(childComplexity), true
+	case "ScenarioGroupSide.memberMonths":
+		if e.ComplexityRoot.ScenarioGroupSide.MemberMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroupSide.MemberMonths(childComplexity), true
+	case "ScenarioGroupSide.monthlyCost":
+		if e.ComplexityRoot.ScenarioGroupSide.MonthlyCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioGroupSide.MonthlyCost(childComplexity), true
+
+	case "ScenarioProgramLine.basis":
+		if e.ComplexityRoot.ScenarioProgramLine.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioProgramLine.Basis(childComplexity), true
+	case "ScenarioProgramLine.expectedClaims":
+		if e.ComplexityRoot.ScenarioProgramLine.ExpectedClaims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioProgramLine.ExpectedClaims(childComplexity), true
+	case "ScenarioProgramLine.expectedPaid":
+		if e.ComplexityRoot.ScenarioProgramLine.ExpectedPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioProgramLine.ExpectedPaid(childComplexity), true
+	case "ScenarioProgramLine.experience":
+		if e.ComplexityRoot.ScenarioProgramLine.Experience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioProgramLine.Experience(childComplexity), true
+	case "ScenarioProgramLine.memberMonths":
+		if e.ComplexityRoot.ScenarioProgramLine.MemberMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioProgramLine.MemberMonths(childComplexity), true
+	case "ScenarioProgramLine.program":
+		if e.ComplexityRoot.ScenarioProgramLine.Program == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioProgramLine.Program(childComplexity), true
+
+	case "ScenarioResult.annualCostChange":
+		if e.ComplexityRoot.ScenarioResult.AnnualCostChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.AnnualCostChange(childComplexity), true
+	case "ScenarioResult.areas":
+		if e.ComplexityRoot.ScenarioResult.Areas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Areas(childComplexity), true
+	case "ScenarioResult.asOf":
+		if e.ComplexityRoot.ScenarioResult.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.AsOf(childComplexity), true
+	case "ScenarioResult.asOfMonth":
+		if e.ComplexityRoot.ScenarioResult.AsOfMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.AsOfMonth(childComplexity), true
+	case "ScenarioResult.baseline":
+		if e.ComplexityRoot.ScenarioResult.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Baseline(childComplexity), true
+	case "ScenarioResult.changePoints":
+		if e.ComplexityRoot.ScenarioResult.ChangePoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.ChangePoints(childComplexity), true
+	case "ScenarioResult.denominatorYear":
+		if e.ComplexityRoot.ScenarioResult.DenominatorYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.DenominatorYear(childComplexity), true
+	case "ScenarioResult.experienceFrom":
+		if e.ComplexityRoot.ScenarioResult.ExperienceFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.ExperienceFrom(childComplexity), true
+	case "ScenarioResult.experienceTo":
+		if e.ComplexityRoot.ScenarioResult.ExperienceTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.ExperienceTo(childComplexity), true
+	case "ScenarioResult.groups":
+		if e.ComplexityRoot.ScenarioResult.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Groups(childComplexity), true
+	case "ScenarioResult.highPercent":
+		if e.ComplexityRoot.ScenarioResult.HighPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.HighPercent(childComplexity), true
+	case "ScenarioResult.lowPercent":
+		if e.ComplexityRoot.ScenarioResult.LowPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.LowPercent(childComplexity), true
+	case "ScenarioResult.monthlyCostChange":
+		if e.ComplexityRoot.ScenarioResult.MonthlyCostChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.MonthlyCostChange(childComplexity), true
+	case "ScenarioResult.notes":
+		if e.ComplexityRoot.ScenarioResult.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Notes(childComplexity), true
+	case "ScenarioResult.participantsChange":
+		if e.ComplexityRoot.ScenarioResult.ParticipantsChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.ParticipantsChange(childComplexity), true
+	case "ScenarioResult.rollupVersion":
+		if e.ComplexityRoot.ScenarioResult.RollupVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.RollupVersion(childComplexity), true
+	case "ScenarioResult.scenario":
+		if e.ComplexityRoot.ScenarioResult.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Scenario(childComplexity), true
+	case "ScenarioResult.seed":
+		if e.ComplexityRoot.ScenarioResult.Seed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Seed(childComplexity), true
+	case "ScenarioResult.simulations":
+		if e.ComplexityRoot.ScenarioResult.Simulations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Simulations(childComplexity), true
+	case "ScenarioResult.year":
+		if e.ComplexityRoot.ScenarioResult.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Year(childComplexity), true
+
+	case "ScenarioRoster.category":
+		if e.ComplexityRoot.ScenarioRoster.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.Category(childComplexity), true
+	case "ScenarioRoster.fileName":
+		if e.ComplexityRoot.ScenarioRoster.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.FileName(childComplexity), true
+	case "ScenarioRoster.id":
+		if e.ComplexityRoot.ScenarioRoster.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.ID(childComplexity), true
+	case "ScenarioRoster.problems":
+		if e.ComplexityRoot.ScenarioRoster.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.Problems(childComplexity), true
+	case "ScenarioRoster.rejected":
+		if e.ComplexityRoot.ScenarioRoster.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.Rejected(childComplexity), true
+	case "ScenarioRoster.rows":
+		if e.ComplexityRoot.ScenarioRoster.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.Rows(childComplexity), true
+	case "ScenarioRoster.uploadedAt":
+		if e.ComplexityRoot.ScenarioRoster.UploadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.UploadedAt(childComplexity), true
+	case "ScenarioRoster.uploadedBy":
+		if e.ComplexityRoot.ScenarioRoster.UploadedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoster.UploadedBy(childComplexity), true
+
+	case "ScenarioSide.annualCost":
+		if e.ComplexityRoot.ScenarioSide.AnnualCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.AnnualCost(childComplexity), true
+	case "ScenarioSide.expectedClaims":
+		if e.ComplexityRoot.ScenarioSide.ExpectedClaims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.ExpectedClaims(childComplexity), true
+	case "ScenarioSide.expectedPaid":
+		if e.ComplexityRoot.ScenarioSide.ExpectedPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.ExpectedPaid(childComplexity), true
+	case "ScenarioSide.funded":
+		if e.ComplexityRoot.ScenarioSide.Funded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.Funded(childComplexity), true
+	case "ScenarioSide.lossRatio":
+		if e.ComplexityRoot.ScenarioSide.LossRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.LossRatio(childComplexity), true
+	case "ScenarioSide.memberMonths":
+		if e.ComplexityRoot.ScenarioSide.MemberMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.MemberMonths(childComplexity), true
+	case "ScenarioSide.monthlyCost":
+		if e.ComplexityRoot.ScenarioSide.MonthlyCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.MonthlyCost(childComplexity), true
+	case "ScenarioSide.paidHigh":
+		if e.ComplexityRoot.ScenarioSide.PaidHigh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.PaidHigh(childComplexity), true
+	case "ScenarioSide.paidLow":
+		if e.ComplexityRoot.ScenarioSide.PaidLow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.PaidLow(childComplexity), true
+	case "ScenarioSide.participants":
+		if e.ComplexityRoot.ScenarioSide.Participants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.Participants(childComplexity), true
+	case "ScenarioSide.rate":
+		if e.ComplexityRoot.ScenarioSide.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.Rate(childComplexity), true
+	case "ScenarioSide.workforce":
+		if e.ComplexityRoot.ScenarioSide.Workforce == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSide.Workforce(childComplexity), true
+
 	case "Subscription.syncRunProgress":
 		if e.ComplexityRoot.Subscription.SyncRunProgress == nil {
 			break
@@ -3116,6 +3905,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AreaCountInput", ec.unmarshalInputAreaCountInput),
 			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("ClaimFilter", ec.unmarshalInputClaimFilter),
 			graphql.NewInputUnmarshaler("ClaimOrder", ec.unmarshalInputClaimOrder),
@@ -3133,6 +3923,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("QuarantineOrder", ec.unmarshalInputQuarantineOrder),
 			graphql.NewInputUnmarshaler("RosterFilter", ec.unmarshalInputRosterFilter),
 			graphql.NewInputUnmarshaler("RosterOrder", ec.unmarshalInputRosterOrder),
+			graphql.NewInputUnmarshaler("ScenarioChangeInput", ec.unmarshalInputScenarioChangeInput),
+			graphql.NewInputUnmarshaler("ScenarioInput", ec.unmarshalInputScenarioInput),
 			graphql.NewInputUnmarshaler("WorkforceTargetInput", ec.unmarshalInputWorkforceTargetInput),
 		)
 	}
@@ -4940,6 +5732,332 @@ type AuditEdge {
   "The entry."
   node: AuditEntry!
 }
+
+# What-if scenarios of the city-funded programme (issue 14; the model in
+# docs/scenarios.md). Computed from the latest rollup in memory: nothing is
+# written but what saveScenario and uploadScenarioRoster save. City-wide only:
+# an officer limited to an area gets FORBIDDEN.
+extend type Query {
+  "Observed claim experience per category and programme over a window of incident months (default: the 24 months before the as-of month): exposure in member-months, frequency, severity, loss ratio, and the claims behind each figure. Categories are the city-funded ones; the pools CITY_FUNDED and BPU follow."
+  claimExperience("First incident month; default 24 months before the as-of month." from: Period, "Last incident month; default the month before the as-of month." to: Period): ClaimExperience
+  "A what-if scenario on the city-funded programme of a year, against the baseline of the latest rollup. Computed, never stored: nothing is written."
+  scenario("The year and the changes." input: ScenarioInput!): ScenarioResult
+  "Scenarios side by side: each input, and each saved scenario recomputed on the latest rollup, in the order given (inputs first). 2 to 6 in all."
+  compareScenarios("Scenarios to compute." inputs: [ScenarioInput!], "Ids of saved scenarios, recomputed from their inputs." saved: [ID!]): [ScenarioResult!]
+  "Saved scenarios, newest first."
+  savedScenarios("How many, 1 to 100." first: Int = 20): [SavedScenario!]
+  "A saved scenario by id; null when none."
+  savedScenario("Its id." id: ID!): SavedScenario
+  "Uploaded scenario rosters, newest first (counts only, never NIKs)."
+  scenarioRosters("How many, 1 to 100." first: Int = 20): [ScenarioRoster!]
+}
+
+extend type Mutation {
+  "Saves a scenario: its name, author (the caller), inputs, and the result on the baseline version it was computed on. Admin."
+  saveScenario("A name for the list." name: String!, "The scenario." input: ScenarioInput!): SavedScenario
+  "Uploads the people a scenario names (CSV or XLSX with columns nik, kelurahan_code; other columns are ignored) for one category: the scenario looks them up to count who is already enrolled. Admin. Rows are validated like the roster feed's; invalid rows are reported (row and reason, never the NIK) and left out; a file with no valid row is refused. Limits as importRoster's."
+  uploadScenarioRoster("The category code, e.g. MARBOT." category: String!, "The file (multipart upload)." file: Upload!): ScenarioRoster
+}
+
+"What a scenario change does."
+enum ScenarioChangeKind {
+  "Funds headcount more people of a category (new, or more of a funded one), spread over distribution, or the people of an uploaded roster (rosterId)."
+  ADD_CATEGORY
+  "Stops funding a category: all of it, or headcount of its people."
+  REMOVE_CATEGORY
+  "Funds programs (JKK+JKM, or with JHT) for category, or for every funded group without one."
+  SET_PROGRAMS
+  "Prices category (every group without one) at the tariff of the declared income."
+  SET_INCOME
+  "Funds category (every group without one) months months of the year."
+  SET_MONTHS
+}
+
+"Whose claims priced a category's programme."
+enum ExperienceBasis {
+  "The category's own experience (at least minClaims claims)."
+  CATEGORY
+  "Every city-funded member's."
+  CITY_FUNDED
+  "Every non-wage (BPU) member's."
+  BPU
+  "No exposure at all: no claims expected."
+  NONE
+}
+
+"A number of people in an area."
+input AreaCountInput {
+  "Kecamatan (6 digits) or kelurahan (10 digits) of the city."
+  area: String!
+  "People."
+  count: Int!
+}
+
+"One change to the baseline programme; which fields apply depends on kind."
+input ScenarioChangeInput {
+  "What the change does."
+  kind: ScenarioChangeKind!
+  "The category code; SET_* without it apply to every funded group."
+  category: String
+  "People added or removed."
+  headcount: Int
+  "Where the added people live; without it, people added without an area."
+  distribution: [AreaCountInput!]
+  "ADD_CATEGORY (default JKK+JKM) and SET_PROGRAMS."
+  programs: [Program!]
+  "Declared monthly income setting the tariff band: ADD_CATEGORY (default Rp1,000,000) and SET_INCOME."
+  income: Rupiah
+  "Months funded, 1 to 12: ADD_CATEGORY (default 12) and SET_MONTHS."
+  months: Int
+  "ADD_CATEGORY: an uploaded scenario roster naming the people (uploadScenarioRoster)."
+  rosterId: ID
+}
+
+"A scenario: a year and the changes to its programme."
+input ScenarioInput {
+  "The programme's year."
+  year: Int!
+  "The changes, at most 50."
+  changes: [ScenarioChangeInput!]!
+  "First incident month of the claim experience; default 24 months before the as-of month."
+  experienceFrom: Period
+  "Last incident month of the claim experience."
+  experienceTo: Period
+  "Least claims a category's own experience needs; below, the pooled experience."
+  minClaims: Int = 30
+  "Years resampled for the range of the expected claims, 1 to 20,000."
+  simulations: Int = 2000
+  "Seed of the resampling: the same seed, the same range."
+  seed: Int = 1
+  "Percentile of the low end of the range."
+  lowPercent: Int = 10
+  "Percentile of the high end of the range."
+  highPercent: Int = 90
+}
+
+"Observed claim experience over a window of incident months."
+type ClaimExperience {
+  "First incident month."
+  from: Period!
+  "Last incident month."
+  to: Period!
+  "The rollup version that answered."
+  rollupVersion: Int!
+  "Per category and programme, then the pools."
+  lines: [ExperienceLine!]!
+}
+
+"The claim experience of a category (or a pool) and programme."
+type ExperienceLine {
+  "Category code; null in a pool's line."
+  category: String
+  "CATEGORY for a category's line, else the pool."
+  basis: ExperienceBasis!
+  "The programme."
+  program: Program!
+  "Member-months exposed (Float: a nation's member-months overflow Int)."
+  exposureMemberMonths: Float!
+  "Paid claims with their incident in the window: the base of the figures."
+  claims: Int!
+  "Rupiah paid on them."
+  paidAmount: Rupiah!
+  "Rupiah paid for the months, the programme's share by tariff."
+  contributions: Rupiah!
+  "Claims per 1,000 member-months; null without exposure."
+  frequency: Float
+  "Average paid per claim; null without claims."
+  severity: Rupiah
+  "paidAmount / contributions; null without contributions."
+  lossRatio: Float
+}
+
+"The programme on one side: the baseline or the scenario."
+type ScenarioSide {
+  "People funded in some month of the year."
+  funded: Int!
+  "Funded member-months."
+  memberMonths: Float!
+  "Rupiah a month with every funded person funded."
+  monthlyCost: Rupiah!
+  "Rupiah over the year."
+  annualCost: Rupiah!
+  "People covered city-wide."
+  participants: Int!
+  "The city's workforce denominator; null when none."
+  workforce: Int
+  "participants / workforce, 0 to 1; null without a denominator."
+  rate: Float
+  "Claims expected in the year."
+  expectedClaims: Float!
+  "Rupiah of claims expected."
+  expectedPaid: Rupiah!
+  "lowPercent percentile of the resampled years."
+  paidLow: Rupiah!
+  "highPercent percentile of the resampled years."
+  paidHigh: Rupiah!
+  "expectedPaid / annualCost; null without a cost."
+  lossRatio: Float
+}
+
+"A category's figures on one side."
+type ScenarioGroupSide {
+  "People funded."
+  funded: Int!
+  "Funded member-months."
+  memberMonths: Float!
+  "Rupiah a month."
+  monthlyCost: Rupiah!
+  "Rupiah over the year."
+  annualCost: Rupiah!
+  "Claims expected."
+  expectedClaims: Float!
+  "Rupiah of claims expected."
+  expectedPaid: Rupiah!
+}
+
+"The expected claims of a category's programme on the scenario side, and the experience that priced it."
+type ScenarioProgramLine {
+  "The programme."
+  program: Program!
+  "Funded member-months."
+  memberMonths: Float!
+  "Claims expected."
+  expectedClaims: Float!
+  "Rupiah of claims expected."
+  expectedPaid: Rupiah!
+  "Whose experience priced it."
+  basis: ExperienceBasis!
+  "That experience."
+  experience: ExperienceLine!
+}
+
+"One category in the baseline and in the scenario."
+type ScenarioGroup {
+  "The category code."
+  category: String!
+  "Its display name."
+  name: String!
+  "Its figures in the baseline."
+  baseline: ScenarioGroupSide!
+  "Its figures in the scenario."
+  scenario: ScenarioGroupSide!
+  "Added people not covered before."
+  newlyCovered: Int!
+  "Added people enrolled with another payer: they would move to the city's budget."
+  movers: Int!
+  "Added people already paid by the city."
+  alreadyCity: Int!
+  "Removed people left with no membership."
+  loseCoverage: Int!
+  "Added without a roster: assumed not covered before."
+  assumed: Boolean!
+  "Expected claims per programme."
+  programs: [ScenarioProgramLine!]!
+}
+
+"The coverage of a kecamatan in the baseline and the scenario."
+type ScenarioArea {
+  "Kecamatan code; null for people added without an area."
+  areaCode: String
+  "Its name."
+  name: String!
+  "Its workforce denominator; null when none."
+  workforce: Int
+  "Participants in the baseline."
+  baseline: Int!
+  "Participants in the scenario."
+  scenario: Int!
+  "Baseline rate, 0 to 1; null without a denominator."
+  baselineRate: Float
+  "Scenario rate."
+  scenarioRate: Float
+  "Change of the rate in percentage points."
+  changePoints: Float
+}
+
+"A scenario's answer, against the baseline of a rollup."
+type ScenarioResult {
+  "The programme's year."
+  year: Int!
+  "The rollup version of the baseline."
+  rollupVersion: Int!
+  "The data's as-of time of that rollup."
+  asOf: Time!
+  "Its month."
+  asOfMonth: Period!
+  "The year of the workforce figures used; null when none."
+  denominatorYear: Int
+  "First incident month of the claim experience used."
+  experienceFrom: Period!
+  "Last incident month of the claim experience used."
+  experienceTo: Period!
+  "Years resampled."
+  simulations: Int!
+  "The resampling's seed."
+  seed: Int!
+  "Percentile of paidLow."
+  lowPercent: Int!
+  "Percentile of paidHigh."
+  highPercent: Int!
+  "The programme as it is."
+  baseline: ScenarioSide!
+  "The programme with the changes."
+  scenario: ScenarioSide!
+  "Scenario minus baseline."
+  monthlyCostChange: Rupiah!
+  "Scenario minus baseline."
+  annualCostChange: Rupiah!
+  "Scenario minus baseline."
+  participantsChange: Int!
+  "Change of the city's rate in percentage points; null without a denominator."
+  changePoints: Float
+  "Per category."
+  groups: [ScenarioGroup!]!
+  "Per kecamatan."
+  areas: [ScenarioArea!]!
+  "What the figures assume, in words."
+  notes: [String!]!
+}
+
+"A saved scenario."
+type SavedScenario {
+  "Its id."
+  id: ID!
+  "Its name."
+  name: String!
+  "Who saved it."
+  author: String!
+  "When."
+  savedAt: Time!
+  "The scenario's year."
+  year: Int!
+  "The inputs as given (JSON)."
+  inputJson: String!
+  "The rollup version the saved result was computed on."
+  rollupVersion: Int!
+  "The result as saved (on rollupVersion)."
+  result: ScenarioResult!
+}
+
+"An uploaded scenario roster: counts only, never NIKs."
+type ScenarioRoster {
+  "Its id: a scenario change's rosterId."
+  id: ID!
+  "The category its people would be funded as."
+  category: String!
+  "The file's name."
+  fileName: String!
+  "Who uploaded it."
+  uploadedBy: String!
+  "When."
+  uploadedAt: Time!
+  "Valid rows kept."
+  rows: Int!
+  "Invalid rows left out."
+  rejected: Int!
+  "The first rejected rows: row number and reason (no NIKs)."
+  problems: [String!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5158,6 +6276,20 @@ func (ec *executionContext) childFields_ClaimEdge(ctx context.Context, field gra
 		return ec.fieldContext_ClaimEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClaimEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ClaimExperience(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_ClaimExperience_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ClaimExperience_to(ctx, field)
+	case "rollupVersion":
+		return ec.fieldContext_ClaimExperience_rollupVersion(ctx, field)
+	case "lines":
+		return ec.fieldContext_ClaimExperience_lines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClaimExperience", field.Name)
 }
 
 func (ec *executionContext) childFields_Contribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5408,6 +6540,32 @@ func (ec *executionContext) childFields_DiscrepancyEdge(ctx context.Context, fie
 		return ec.fieldContext_DiscrepancyEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DiscrepancyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ExperienceLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_ExperienceLine_category(ctx, field)
+	case "basis":
+		return ec.fieldContext_ExperienceLine_basis(ctx, field)
+	case "program":
+		return ec.fieldContext_ExperienceLine_program(ctx, field)
+	case "exposureMemberMonths":
+		return ec.fieldContext_ExperienceLine_exposureMemberMonths(ctx, field)
+	case "claims":
+		return ec.fieldContext_ExperienceLine_claims(ctx, field)
+	case "paidAmount":
+		return ec.fieldContext_ExperienceLine_paidAmount(ctx, field)
+	case "contributions":
+		return ec.fieldContext_ExperienceLine_contributions(ctx, field)
+	case "frequency":
+		return ec.fieldContext_ExperienceLine_frequency(ctx, field)
+	case "severity":
+		return ec.fieldContext_ExperienceLine_severity(ctx, field)
+	case "lossRatio":
+		return ec.fieldContext_ExperienceLine_lossRatio(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExperienceLine", field.Name)
 }
 
 func (ec *executionContext) childFields_FeedFreshness(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5758,6 +6916,210 @@ func (ec *executionContext) childFields_RowError(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type RowError", field.Name)
 }
 
+func (ec *executionContext) childFields_SavedScenario(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SavedScenario_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SavedScenario_name(ctx, field)
+	case "author":
+		return ec.fieldContext_SavedScenario_author(ctx, field)
+	case "savedAt":
+		return ec.fieldContext_SavedScenario_savedAt(ctx, field)
+	case "year":
+		return ec.fieldContext_SavedScenario_year(ctx, field)
+	case "inputJson":
+		return ec.fieldContext_SavedScenario_inputJson(ctx, field)
+	case "rollupVersion":
+		return ec.fieldContext_SavedScenario_rollupVersion(ctx, field)
+	case "result":
+		return ec.fieldContext_SavedScenario_result(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SavedScenario", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioArea(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "areaCode":
+		return ec.fieldContext_ScenarioArea_areaCode(ctx, field)
+	case "name":
+		return ec.fieldContext_ScenarioArea_name(ctx, field)
+	case "workforce":
+		return ec.fieldContext_ScenarioArea_workforce(ctx, field)
+	case "baseline":
+		return ec.fieldContext_ScenarioArea_baseline(ctx, field)
+	case "scenario":
+		return ec.fieldContext_ScenarioArea_scenario(ctx, field)
+	case "baselineRate":
+		return ec.fieldContext_ScenarioArea_baselineRate(ctx, field)
+	case "scenarioRate":
+		return ec.fieldContext_ScenarioArea_scenarioRate(ctx, field)
+	case "changePoints":
+		return ec.fieldContext_ScenarioArea_changePoints(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioArea", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_ScenarioGroup_category(ctx, field)
+	case "name":
+		return ec.fieldContext_ScenarioGroup_name(ctx, field)
+	case "baseline":
+		return ec.fieldContext_ScenarioGroup_baseline(ctx, field)
+	case "scenario":
+		return ec.fieldContext_ScenarioGroup_scenario(ctx, field)
+	case "newlyCovered":
+		return ec.fieldContext_ScenarioGroup_newlyCovered(ctx, field)
+	case "movers":
+		return ec.fieldContext_ScenarioGroup_movers(ctx, field)
+	case "alreadyCity":
+		return ec.fieldContext_ScenarioGroup_alreadyCity(ctx, field)
+	case "loseCoverage":
+		return ec.fieldContext_ScenarioGroup_loseCoverage(ctx, field)
+	case "assumed":
+		return ec.fieldContext_ScenarioGroup_assumed(ctx, field)
+	case "programs":
+		return ec.fieldContext_ScenarioGroup_programs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioGroupSide(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "funded":
+		return ec.fieldContext_ScenarioGroupSide_funded(ctx, field)
+	case "memberMonths":
+		return ec.fieldContext_ScenarioGroupSide_memberMonths(ctx, field)
+	case "monthlyCost":
+		return ec.fieldContext_ScenarioGroupSide_monthlyCost(ctx, field)
+	case "annualCost":
+		return ec.fieldContext_ScenarioGroupSide_annualCost(ctx, field)
+	case "expectedClaims":
+		return ec.fieldContext_ScenarioGroupSide_expectedClaims(ctx, field)
+	case "expectedPaid":
+		return ec.fieldContext_ScenarioGroupSide_expectedPaid(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioGroupSide", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioProgramLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "program":
+		return ec.fieldContext_ScenarioProgramLine_program(ctx, field)
+	case "memberMonths":
+		return ec.fieldContext_ScenarioProgramLine_memberMonths(ctx, field)
+	case "expectedClaims":
+		return ec.fieldContext_ScenarioProgramLine_expectedClaims(ctx, field)
+	case "expectedPaid":
+		return ec.fieldContext_ScenarioProgramLine_expectedPaid(ctx, field)
+	case "basis":
+		return ec.fieldContext_ScenarioProgramLine_basis(ctx, field)
+	case "experience":
+		return ec.fieldContext_ScenarioProgramLine_experience(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioProgramLine", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_ScenarioResult_year(ctx, field)
+	case "rollupVersion":
+		return ec.fieldContext_ScenarioResult_rollupVersion(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ScenarioResult_asOf(ctx, field)
+	case "asOfMonth":
+		return ec.fieldContext_ScenarioResult_asOfMonth(ctx, field)
+	case "denominatorYear":
+		return ec.fieldContext_ScenarioResult_denominatorYear(ctx, field)
+	case "experienceFrom":
+		return ec.fieldContext_ScenarioResult_experienceFrom(ctx, field)
+	case "experienceTo":
+		return ec.fieldContext_ScenarioResult_experienceTo(ctx, field)
+	case "simulations":
+		return ec.fieldContext_ScenarioResult_simulations(ctx, field)
+	case "seed":
+		return ec.fieldContext_ScenarioResult_seed(ctx, field)
+	case "lowPercent":
+		return ec.fieldContext_ScenarioResult_lowPercent(ctx, field)
+	case "highPercent":
+		return ec.fieldContext_ScenarioResult_highPercent(ctx, field)
+	case "baseline":
+		return ec.fieldContext_ScenarioResult_baseline(ctx, field)
+	case "scenario":
+		return ec.fieldContext_ScenarioResult_scenario(ctx, field)
+	case "monthlyCostChange":
+		return ec.fieldContext_ScenarioResult_monthlyCostChange(ctx, field)
+	case "annualCostChange":
+		return ec.fieldContext_ScenarioResult_annualCostChange(ctx, field)
+	case "participantsChange":
+		return ec.fieldContext_ScenarioResult_participantsChange(ctx, field)
+	case "changePoints":
+		return ec.fieldContext_ScenarioResult_changePoints(ctx, field)
+	case "groups":
+		return ec.fieldContext_ScenarioResult_groups(ctx, field)
+	case "areas":
+		return ec.fieldContext_ScenarioResult_areas(ctx, field)
+	case "notes":
+		return ec.fieldContext_ScenarioResult_notes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioResult", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioRoster(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ScenarioRoster_id(ctx, field)
+	case "category":
+		return ec.fieldContext_ScenarioRoster_category(ctx, field)
+	case "fileName":
+		return ec.fieldContext_ScenarioRoster_fileName(ctx, field)
+	case "uploadedBy":
+		return ec.fieldContext_ScenarioRoster_uploadedBy(ctx, field)
+	case "uploadedAt":
+		return ec.fieldContext_ScenarioRoster_uploadedAt(ctx, field)
+	case "rows":
+		return ec.fieldContext_ScenarioRoster_rows(ctx, field)
+	case "rejected":
+		return ec.fieldContext_ScenarioRoster_rejected(ctx, field)
+	case "problems":
+		return ec.fieldContext_ScenarioRoster_problems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioRoster", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioSide(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "funded":
+		return ec.fieldContext_ScenarioSide_funded(ctx, field)
+	case "memberMonths":
+		return ec.fieldContext_ScenarioSide_memberMonths(ctx, field)
+	case "monthlyCost":
+		return ec.fieldContext_ScenarioSide_monthlyCost(ctx, field)
+	case "annualCost":
+		return ec.fieldContext_ScenarioSide_annualCost(ctx, field)
+	case "participants":
+		return ec.fieldContext_ScenarioSide_participants(ctx, field)
+	case "workforce":
+		return ec.fieldContext_ScenarioSide_workforce(ctx, field)
+	case "rate":
+		return ec.fieldContext_ScenarioSide_rate(ctx, field)
+	case "expectedClaims":
+		return ec.fieldContext_ScenarioSide_expectedClaims(ctx, field)
+	case "expectedPaid":
+		return ec.fieldContext_ScenarioSide_expectedPaid(ctx, field)
+	case "paidLow":
+		return ec.fieldContext_ScenarioSide_paidLow(ctx, field)
+	case "paidHigh":
+		return ec.fieldContext_ScenarioSide_paidHigh(ctx, field)
+	case "lossRatio":
+		return ec.fieldContext_ScenarioSide_lossRatio(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioSide", field.Name)
+}
+
 func (ec *executionContext) childFields_SyncCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "pages":
@@ -6092,6 +7454,28 @@ func (ec *executionContext) field_Mutation_resolveDiscrepancy_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_saveScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ScenarioInput, error) {
+			return ec.unmarshalNScenarioInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setDeclaredTotal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6131,6 +7515,28 @@ func (ec *executionContext) field_Mutation_triggerSync_args(ctx context.Context,
 		return nil, err
 	}
 	args["feed"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadScenarioRoster_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "category",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["category"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
 	return args, nil
 }
 
@@ -6274,6 +7680,28 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_claimExperience_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*coverage.Period, error) {
+			return ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*coverage.Period, error) {
+			return ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_claims_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6309,6 +7737,28 @@ func (ec *executionContext) field_Query_claims_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_compareScenarios_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "inputs",
+		func(ctx context.Context, v any) ([]model.ScenarioInput, error) {
+			return ec.unmarshalOScenarioInput2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inputs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "saved",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["saved"] = arg1
 	return args, nil
 }
 
@@ -6641,6 +8091,62 @@ func (ec *executionContext) field_Query_roster_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_savedScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_savedScenarios_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_scenarioRosters_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_scenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ScenarioInput, error) {
+			return ec.unmarshalNScenarioInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -8634,6 +10140,107 @@ func (ec *executionContext) fieldContext_ClaimEdge_node(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Claim(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClaimExperience_from(ctx context.Context, field graphql.CollectedField, obj *model.ClaimExperience) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimExperience_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimExperience_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimExperience", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ClaimExperience_to(ctx context.Context, field graphql.CollectedField, obj *model.ClaimExperience) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimExperience_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimExperience_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimExperience", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ClaimExperience_rollupVersion(ctx context.Context, field graphql.CollectedField, obj *model.ClaimExperience) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimExperience_rollupVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RollupVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimExperience_rollupVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimExperience", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClaimExperience_lines(ctx context.Context, field graphql.CollectedField, obj *model.ClaimExperience) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimExperience_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ExperienceLine) graphql.Marshaler {
+			return ec.marshalNExperienceLine2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐExperienceLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimExperience_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClaimExperience",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExperienceLine(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10950,6 +12557,236 @@ func (ec *executionContext) fieldContext_DiscrepancyEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _ExperienceLine_category(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExperienceLine_basis(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scenario.Basis) graphql.Marshaler {
+			return ec.marshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "ExperienceBasis")
+}
+
+func (ec *executionContext) _ExperienceLine_program(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Program) graphql.Marshaler {
+			return ec.marshalNProgram2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Program")
+}
+
+func (ec *executionContext) _ExperienceLine_exposureMemberMonths(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_exposureMemberMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExposureMemberMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_exposureMemberMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExperienceLine_claims(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_claims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Claims, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_claims(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExperienceLine_paidAmount(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_paidAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_paidAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ExperienceLine_contributions(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_contributions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contributions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_contributions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ExperienceLine_frequency(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_frequency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frequency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_frequency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExperienceLine_severity(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalORupiah2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ExperienceLine_lossRatio(ctx context.Context, field graphql.CollectedField, obj *model.ExperienceLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExperienceLine_lossRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LossRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExperienceLine_lossRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExperienceLine", field, false, false, "Float")
+}
+
 func (ec *executionContext) _FeedFreshness_feed(ctx context.Context, field graphql.CollectedField, obj *model.FeedFreshness) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11606,6 +13443,94 @@ func (ec *executionContext) fieldContext_Mutation_importRoster(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_importRoster_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveScenario(ctx, fc.Args["name"].(string), fc.Args["input"].(model.ScenarioInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SavedScenario) graphql.Marshaler {
+			return ec.marshalOSavedScenario2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSavedScenario(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedScenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_uploadScenarioRoster(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadScenarioRoster(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadScenarioRoster(ctx, fc.Args["category"].(string), fc.Args["file"].(graphql.Upload))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioRoster) graphql.Marshaler {
+			return ec.marshalOScenarioRoster2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioRoster(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadScenarioRoster(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioRoster(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadScenarioRoster_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14114,6 +16039,270 @@ func (ec *executionContext) fieldContext_Query_reconcileRuns(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_claimExperience(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_claimExperience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ClaimExperience(ctx, fc.Args["from"].(*coverage.Period), fc.Args["to"].(*coverage.Period))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ClaimExperience) graphql.Marshaler {
+			return ec.marshalOClaimExperience2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐClaimExperience(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_claimExperience(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimExperience(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_claimExperience_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_scenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Scenario(ctx, fc.Args["input"].(model.ScenarioInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioResult) graphql.Marshaler {
+			return ec.marshalOScenarioResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_compareScenarios(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_compareScenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CompareScenarios(ctx, fc.Args["inputs"].([]model.ScenarioInput), fc.Args["saved"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ScenarioResult) graphql.Marshaler {
+			return ec.marshalOScenarioResult2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResultᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_compareScenarios(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_compareScenarios_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_savedScenarios(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_savedScenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SavedScenarios(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SavedScenario) graphql.Marshaler {
+			return ec.marshalOSavedScenario2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSavedScenarioᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_savedScenarios(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedScenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_savedScenarios_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_savedScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_savedScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SavedScenario(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SavedScenario) graphql.Marshaler {
+			return ec.marshalOSavedScenario2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSavedScenario(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_savedScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedScenario(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_savedScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_scenarioRosters(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scenarioRosters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ScenarioRosters(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ScenarioRoster) graphql.Marshaler {
+			return ec.marshalOScenarioRoster2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioRosterᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scenarioRosters(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioRoster(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scenarioRosters_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15463,6 +17652,1881 @@ func (ec *executionContext) _RowError_reason(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_RowError_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _SavedScenario_id(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedScenario", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SavedScenario_name(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _SavedScenario_author(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _SavedScenario_savedAt(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_savedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SavedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_savedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedScenario", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SavedScenario_year(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedScenario", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SavedScenario_inputJson(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_inputJson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InputJSON, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_inputJson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedScenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _SavedScenario_rollupVersion(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_rollupVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RollupVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_rollupVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SavedScenario", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SavedScenario_result(ctx context.Context, field graphql.CollectedField, obj *model.SavedScenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SavedScenario_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioResult) graphql.Marshaler {
+			return ec.marshalNScenarioResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SavedScenario_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SavedScenario",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioArea_areaCode(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_areaCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AreaCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_areaCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioArea_name(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioArea_workforce(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_workforce(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workforce, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_workforce(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioArea_baseline(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioArea_scenario(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scenario, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioArea_baselineRate(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_baselineRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaselineRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_baselineRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioArea_scenarioRate(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_scenarioRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScenarioRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_scenarioRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioArea_changePoints(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioArea) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioArea_changePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangePoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioArea_changePoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioArea", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioGroup_category(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioGroup_name(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioGroup_baseline(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioGroupSide) graphql.Marshaler {
+			return ec.marshalNScenarioGroupSide2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioGroupSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioGroupSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioGroup_scenario(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scenario, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioGroupSide) graphql.Marshaler {
+			return ec.marshalNScenarioGroupSide2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioGroupSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioGroupSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioGroup_newlyCovered(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_newlyCovered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewlyCovered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_newlyCovered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioGroup_movers(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_movers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Movers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_movers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioGroup_alreadyCity(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_alreadyCity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyCity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_alreadyCity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioGroup_loseCoverage(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_loseCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoseCoverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_loseCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioGroup_assumed(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_assumed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assumed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_assumed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroup", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ScenarioGroup_programs(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroup_programs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Programs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ScenarioProgramLine) graphql.Marshaler {
+			return ec.marshalNScenarioProgramLine2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioProgramLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroup_programs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioProgramLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioGroupSide_funded(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroupSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroupSide_funded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Funded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroupSide_funded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroupSide", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioGroupSide_memberMonths(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroupSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroupSide_memberMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroupSide_memberMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroupSide", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioGroupSide_monthlyCost(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroupSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroupSide_monthlyCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroupSide_monthlyCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroupSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioGroupSide_annualCost(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroupSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroupSide_annualCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnnualCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroupSide_annualCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroupSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioGroupSide_expectedClaims(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroupSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroupSide_expectedClaims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedClaims, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroupSide_expectedClaims(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroupSide", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioGroupSide_expectedPaid(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioGroupSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioGroupSide_expectedPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioGroupSide_expectedPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioGroupSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioProgramLine_program(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioProgramLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioProgramLine_program(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Program, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Program) graphql.Marshaler {
+			return ec.marshalNProgram2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐProgram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioProgramLine_program(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioProgramLine", field, false, false, "Program")
+}
+
+func (ec *executionContext) _ScenarioProgramLine_memberMonths(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioProgramLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioProgramLine_memberMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioProgramLine_memberMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioProgramLine", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioProgramLine_expectedClaims(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioProgramLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioProgramLine_expectedClaims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedClaims, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioProgramLine_expectedClaims(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioProgramLine", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioProgramLine_expectedPaid(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioProgramLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioProgramLine_expectedPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioProgramLine_expectedPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioProgramLine", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioProgramLine_basis(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioProgramLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioProgramLine_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scenario.Basis) graphql.Marshaler {
+			return ec.marshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioProgramLine_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioProgramLine", field, false, false, "ExperienceBasis")
+}
+
+func (ec *executionContext) _ScenarioProgramLine_experience(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioProgramLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioProgramLine_experience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Experience, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExperienceLine) graphql.Marshaler {
+			return ec.marshalNExperienceLine2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐExperienceLine(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioProgramLine_experience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioProgramLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExperienceLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_year(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_rollupVersion(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_rollupVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RollupVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_rollupVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_asOf(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScenarioResult_asOfMonth(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_asOfMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOfMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_asOfMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ScenarioResult_denominatorYear(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_denominatorYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DenominatorYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_denominatorYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_experienceFrom(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_experienceFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExperienceFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_experienceFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ScenarioResult_experienceTo(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_experienceTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExperienceTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v coverage.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_experienceTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Period")
+}
+
+func (ec *executionContext) _ScenarioResult_simulations(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_simulations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Simulations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_simulations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_seed(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_seed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_seed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_lowPercent(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_lowPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_lowPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_highPercent(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_highPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HighPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_highPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_baseline(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioSide) graphql.Marshaler {
+			return ec.marshalNScenarioSide2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_scenario(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scenario, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ScenarioSide) graphql.Marshaler {
+			return ec.marshalNScenarioSide2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_monthlyCostChange(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_monthlyCostChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyCostChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_monthlyCostChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioResult_annualCostChange(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_annualCostChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnnualCostChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_annualCostChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioResult_participantsChange(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_participantsChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParticipantsChange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_participantsChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_changePoints(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_changePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangePoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_changePoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioResult_groups(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ScenarioGroup) graphql.Marshaler {
+			return ec.marshalNScenarioGroup2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_areas(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_areas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Areas, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ScenarioArea) graphql.Marshaler {
+			return ec.marshalNScenarioArea2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioAreaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_areas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioArea(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_notes(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioRoster_id(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScenarioRoster_category(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioRoster_fileName(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_fileName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioRoster_uploadedBy(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_uploadedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_uploadedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioRoster_uploadedAt(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_uploadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScenarioRoster_rows(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioRoster_rejected(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioRoster_problems(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioRoster) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoster_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoster_problems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoster", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioSide_funded(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_funded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Funded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_funded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioSide_memberMonths(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_memberMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_memberMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioSide_monthlyCost(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_monthlyCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_monthlyCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioSide_annualCost(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_annualCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnnualCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_annualCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioSide_participants(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_participants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Participants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_participants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioSide_workforce(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_workforce(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workforce, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_workforce(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioSide_rate(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioSide_expectedClaims(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_expectedClaims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedClaims, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_expectedClaims(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioSide_expectedPaid(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_expectedPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_expectedPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioSide_paidLow(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_paidLow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidLow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_paidLow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioSide_paidHigh(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_paidHigh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidHigh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNRupiah2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_paidHigh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Rupiah")
+}
+
+func (ec *executionContext) _ScenarioSide_lossRatio(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSide) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSide_lossRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LossRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSide_lossRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSide", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Subscription_syncRunProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -17749,6 +21813,55 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAreaCountInput(ctx context.Context, obj any) (model.AreaCountInput, error) {
+	var it model.AreaCountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"area", "count"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "area":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("area"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Area = data
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAreaCountInput unmarshals raw into the AreaCountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAreaCountInput(ctx context.Context, raw any) (model.AreaCountInput, error) {
+	var out model.AreaCountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AreaCountInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj any) (model.AuditFilter, error) {
 	var it model.AuditFilter
 	if obj == nil {
@@ -19058,6 +23171,211 @@ func UnmarshalRosterOrder(ctx context.Context, raw any) (model.Order, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScenarioChangeInput(ctx context.Context, obj any) (model.ScenarioChangeInput, error) {
+	var it model.ScenarioChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "category", "headcount", "distribution", "programs", "income", "months", "rosterId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNScenarioChangeKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐChangeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "headcount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headcount"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Headcount = data
+		case "distribution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distribution"))
+			data, err := ec.unmarshalOAreaCountInput2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAreaCountInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Distribution = data
+		case "programs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programs"))
+			data, err := ec.unmarshalOProgram2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐProgramᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Programs = data
+		case "income":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("income"))
+			data, err := ec.unmarshalORupiah2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Income = data
+		case "months":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("months"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Months = data
+		case "rosterId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rosterId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RosterID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioChangeInput unmarshals raw into the ScenarioChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioChangeInput(ctx context.Context, raw any) (model.ScenarioChangeInput, error) {
+	var out model.ScenarioChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioChangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioInput(ctx context.Context, obj any) (model.ScenarioInput, error) {
+	var it model.ScenarioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["minClaims"]; !present {
+		asMap["minClaims"] = 30
+	}
+	if _, present := asMap["simulations"]; !present {
+		asMap["simulations"] = 2000
+	}
+	if _, present := asMap["seed"]; !present {
+		asMap["seed"] = 1
+	}
+	if _, present := asMap["lowPercent"]; !present {
+		asMap["lowPercent"] = 10
+	}
+	if _, present := asMap["highPercent"]; !present {
+		asMap["highPercent"] = 90
+	}
+
+	fieldsInOrder := [...]string{"year", "changes", "experienceFrom", "experienceTo", "minClaims", "simulations", "seed", "lowPercent", "highPercent"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "changes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
+			data, err := ec.unmarshalNScenarioChangeInput2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioChangeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Changes = data
+		case "experienceFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("experienceFrom"))
+			data, err := ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExperienceFrom = data
+		case "experienceTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("experienceTo"))
+			data, err := ec.unmarshalOPeriod2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExperienceTo = data
+		case "minClaims":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minClaims"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinClaims = data
+		case "simulations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("simulations"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Simulations = data
+		case "seed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seed"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seed = data
+		case "lowPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lowPercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LowPercent = data
+		case "highPercent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("highPercent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HighPercent = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioInput unmarshals raw into the ScenarioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioInput(ctx context.Context, raw any) (model.ScenarioInput, error) {
+	var out model.ScenarioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWorkforceTargetInput(ctx context.Context, obj any) (model.WorkforceTargetInput, error) {
 	var it model.WorkforceTargetInput
 	if obj == nil {
@@ -19797,6 +24115,54 @@ func (ec *executionContext) _ClaimEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._ClaimEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var claimExperienceImplementors = []string{"ClaimExperience"}
+
+func (ec *executionContext) _ClaimExperience(ctx context.Context, sel ast.SelectionSet, obj *model.ClaimExperience) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, claimExperienceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClaimExperience")
+		case "from":
+			out.Values[i] = ec._ClaimExperience_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ClaimExperience_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rollupVersion":
+			out.Values[i] = ec._ClaimExperience_rollupVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lines":
+			out.Values[i] = ec._ClaimExperience_lines(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20597,6 +24963,84 @@ func (ec *executionContext) _DiscrepancyEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var experienceLineImplementors = []string{"ExperienceLine"}
+
+func (ec *executionContext) _ExperienceLine(ctx context.Context, sel ast.SelectionSet, obj *model.ExperienceLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, experienceLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExperienceLine")
+		case "category":
+			out.Values[i] = ec._ExperienceLine_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._ExperienceLine_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "program":
+			out.Values[i] = ec._ExperienceLine_program(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exposureMemberMonths":
+			out.Values[i] = ec._ExperienceLine_exposureMemberMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claims":
+			out.Values[i] = ec._ExperienceLine_claims(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidAmount":
+			out.Values[i] = ec._ExperienceLine_paidAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributions":
+			out.Values[i] = ec._ExperienceLine_contributions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "frequency":
+			out.Values[i] = ec._ExperienceLine_frequency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._ExperienceLine_severity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lossRatio":
+			out.Values[i] = ec._ExperienceLine_lossRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var feedFreshnessImplementors = []string{"FeedFreshness"}
 
 func (ec *executionContext) _FeedFreshness(ctx context.Context, sel ast.SelectionSet, obj *model.FeedFreshness) graphql.Marshaler {
@@ -20822,6 +25266,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "importRoster":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importRoster(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "saveScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "uploadScenarioRoster":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadScenarioRoster(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -21538,6 +25996,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_reconcileRuns(ctx, field)
 				})
+		case "claimExperience":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_claimExperience(ctx, field)
+				})
+		case "scenario":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scenario(ctx, field)
+				})
+		case "compareScenarios":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_compareScenarios(ctx, field)
+				})
+		case "savedScenarios":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_savedScenarios(ctx, field)
+				})
+		case "savedScenario":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_savedScenario(ctx, field)
+				})
+		case "scenarioRosters":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scenarioRosters(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -22007,6 +26501,620 @@ func (ec *executionContext) _RowError(ctx context.Context, sel ast.SelectionSet,
 		case "reason":
 			out.Values[i] = ec._RowError_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var savedScenarioImplementors = []string{"SavedScenario"}
+
+func (ec *executionContext) _SavedScenario(ctx context.Context, sel ast.SelectionSet, obj *model.SavedScenario) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, savedScenarioImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SavedScenario")
+		case "id":
+			out.Values[i] = ec._SavedScenario_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SavedScenario_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "author":
+			out.Values[i] = ec._SavedScenario_author(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "savedAt":
+			out.Values[i] = ec._SavedScenario_savedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._SavedScenario_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inputJson":
+			out.Values[i] = ec._SavedScenario_inputJson(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rollupVersion":
+			out.Values[i] = ec._SavedScenario_rollupVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._SavedScenario_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioAreaImplementors = []string{"ScenarioArea"}
+
+func (ec *executionContext) _ScenarioArea(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioArea) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioAreaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioArea")
+		case "areaCode":
+			out.Values[i] = ec._ScenarioArea_areaCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ScenarioArea_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workforce":
+			out.Values[i] = ec._ScenarioArea_workforce(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "baseline":
+			out.Values[i] = ec._ScenarioArea_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scenario":
+			out.Values[i] = ec._ScenarioArea_scenario(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baselineRate":
+			out.Values[i] = ec._ScenarioArea_baselineRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scenarioRate":
+			out.Values[i] = ec._ScenarioArea_scenarioRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "changePoints":
+			out.Values[i] = ec._ScenarioArea_changePoints(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioGroupImplementors = []string{"ScenarioGroup"}
+
+func (ec *executionContext) _ScenarioGroup(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioGroup")
+		case "category":
+			out.Values[i] = ec._ScenarioGroup_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ScenarioGroup_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseline":
+			out.Values[i] = ec._ScenarioGroup_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scenario":
+			out.Values[i] = ec._ScenarioGroup_scenario(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newlyCovered":
+			out.Values[i] = ec._ScenarioGroup_newlyCovered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "movers":
+			out.Values[i] = ec._ScenarioGroup_movers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyCity":
+			out.Values[i] = ec._ScenarioGroup_alreadyCity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loseCoverage":
+			out.Values[i] = ec._ScenarioGroup_loseCoverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assumed":
+			out.Values[i] = ec._ScenarioGroup_assumed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "programs":
+			out.Values[i] = ec._ScenarioGroup_programs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioGroupSideImplementors = []string{"ScenarioGroupSide"}
+
+func (ec *executionContext) _ScenarioGroupSide(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioGroupSide) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioGroupSideImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioGroupSide")
+		case "funded":
+			out.Values[i] = ec._ScenarioGroupSide_funded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberMonths":
+			out.Values[i] = ec._ScenarioGroupSide_memberMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monthlyCost":
+			out.Values[i] = ec._ScenarioGroupSide_monthlyCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "annualCost":
+			out.Values[i] = ec._ScenarioGroupSide_annualCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedClaims":
+			out.Values[i] = ec._ScenarioGroupSide_expectedClaims(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedPaid":
+			out.Values[i] = ec._ScenarioGroupSide_expectedPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioProgramLineImplementors = []string{"ScenarioProgramLine"}
+
+func (ec *executionContext) _ScenarioProgramLine(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioProgramLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioProgramLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioProgramLine")
+		case "program":
+			out.Values[i] = ec._ScenarioProgramLine_program(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberMonths":
+			out.Values[i] = ec._ScenarioProgramLine_memberMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedClaims":
+			out.Values[i] = ec._ScenarioProgramLine_expectedClaims(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedPaid":
+			out.Values[i] = ec._ScenarioProgramLine_expectedPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._ScenarioProgramLine_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "experience":
+			out.Values[i] = ec._ScenarioProgramLine_experience(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioResultImplementors = []string{"ScenarioResult"}
+
+func (ec *executionContext) _ScenarioResult(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioResult")
+		case "year":
+			out.Values[i] = ec._ScenarioResult_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rollupVersion":
+			out.Values[i] = ec._ScenarioResult_rollupVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._ScenarioResult_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOfMonth":
+			out.Values[i] = ec._ScenarioResult_asOfMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominatorYear":
+			out.Values[i] = ec._ScenarioResult_denominatorYear(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "experienceFrom":
+			out.Values[i] = ec._ScenarioResult_experienceFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "experienceTo":
+			out.Values[i] = ec._ScenarioResult_experienceTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "simulations":
+			out.Values[i] = ec._ScenarioResult_simulations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seed":
+			out.Values[i] = ec._ScenarioResult_seed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lowPercent":
+			out.Values[i] = ec._ScenarioResult_lowPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highPercent":
+			out.Values[i] = ec._ScenarioResult_highPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseline":
+			out.Values[i] = ec._ScenarioResult_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scenario":
+			out.Values[i] = ec._ScenarioResult_scenario(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monthlyCostChange":
+			out.Values[i] = ec._ScenarioResult_monthlyCostChange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "annualCostChange":
+			out.Values[i] = ec._ScenarioResult_annualCostChange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "participantsChange":
+			out.Values[i] = ec._ScenarioResult_participantsChange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changePoints":
+			out.Values[i] = ec._ScenarioResult_changePoints(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._ScenarioResult_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "areas":
+			out.Values[i] = ec._ScenarioResult_areas(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._ScenarioResult_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioRosterImplementors = []string{"ScenarioRoster"}
+
+func (ec *executionContext) _ScenarioRoster(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioRoster) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioRosterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioRoster")
+		case "id":
+			out.Values[i] = ec._ScenarioRoster_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._ScenarioRoster_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fileName":
+			out.Values[i] = ec._ScenarioRoster_fileName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadedBy":
+			out.Values[i] = ec._ScenarioRoster_uploadedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadedAt":
+			out.Values[i] = ec._ScenarioRoster_uploadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ScenarioRoster_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._ScenarioRoster_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problems":
+			out.Values[i] = ec._ScenarioRoster_problems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioSideImplementors = []string{"ScenarioSide"}
+
+func (ec *executionContext) _ScenarioSide(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioSide) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioSideImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioSide")
+		case "funded":
+			out.Values[i] = ec._ScenarioSide_funded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberMonths":
+			out.Values[i] = ec._ScenarioSide_memberMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monthlyCost":
+			out.Values[i] = ec._ScenarioSide_monthlyCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "annualCost":
+			out.Values[i] = ec._ScenarioSide_annualCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "participants":
+			out.Values[i] = ec._ScenarioSide_participants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workforce":
+			out.Values[i] = ec._ScenarioSide_workforce(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._ScenarioSide_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expectedClaims":
+			out.Values[i] = ec._ScenarioSide_expectedClaims(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedPaid":
+			out.Values[i] = ec._ScenarioSide_expectedPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidLow":
+			out.Values[i] = ec._ScenarioSide_paidLow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidHigh":
+			out.Values[i] = ec._ScenarioSide_paidHigh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lossRatio":
+			out.Values[i] = ec._ScenarioSide_lossRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -22925,6 +28033,11 @@ func (ec *executionContext) marshalNArea2ᚕgithubᚗcomᚋcilegonᚋjamsostek�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNAreaCountInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAreaCountInput(ctx context.Context, v any) (model.AreaCountInput, error) {
+	res, err := ec.unmarshalInputAreaCountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAreaLevel2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAreaLevel(ctx context.Context, v any) (coverage.AreaLevel, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNAreaLevel2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐAreaLevel[tmp]
@@ -23409,6 +28522,64 @@ var (
 		coverage.StatusResolved:     "RESOLVED",
 	}
 )
+
+func (ec *executionContext) unmarshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis(ctx context.Context, v any) (scenario.Basis, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis(ctx context.Context, sel ast.SelectionSet, v scenario.Basis) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ExperienceBasis!")
+	}
+	return res
+}
+
+var (
+	unmarshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis = map[string]scenario.Basis{
+		"CATEGORY":    scenario.BasisCategory,
+		"CITY_FUNDED": scenario.BasisCityFunded,
+		"BPU":         scenario.BasisBPU,
+		"NONE":        scenario.BasisNone,
+	}
+	marshalNExperienceBasis2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐBasis = map[scenario.Basis]string{
+		scenario.BasisCategory:   "CATEGORY",
+		scenario.BasisCityFunded: "CITY_FUNDED",
+		scenario.BasisBPU:        "BPU",
+		scenario.BasisNone:       "NONE",
+	}
+)
+
+func (ec *executionContext) marshalNExperienceLine2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐExperienceLine(ctx context.Context, sel ast.SelectionSet, v model.ExperienceLine) graphql.Marshaler {
+	return ec._ExperienceLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNExperienceLine2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐExperienceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ExperienceLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExperienceLine2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐExperienceLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExperienceLine2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐExperienceLine(ctx context.Context, sel ast.SelectionSet, v *model.ExperienceLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExperienceLine!")
+		return graphql.Null
+	}
+	return ec._ExperienceLine(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNFeed2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐFeed(ctx context.Context, v any) (coverage.Feed, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -24089,6 +29260,158 @@ func (ec *executionContext) marshalNRupiah2int64(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNSavedScenario2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSavedScenario(ctx context.Context, sel ast.SelectionSet, v model.SavedScenario) graphql.Marshaler {
+	return ec._SavedScenario(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioArea2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioArea(ctx context.Context, sel ast.SelectionSet, v model.ScenarioArea) graphql.Marshaler {
+	return ec._ScenarioArea(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioArea2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioAreaᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ScenarioArea) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioArea2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioArea(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNScenarioChangeInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioChangeInput(ctx context.Context, v any) (model.ScenarioChangeInput, error) {
+	res, err := ec.unmarshalInputScenarioChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScenarioChangeInput2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioChangeInputᚄ(ctx context.Context, v any) ([]model.ScenarioChangeInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ScenarioChangeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioChangeInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioChangeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScenarioChangeKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐChangeKind(ctx context.Context, v any) (scenario.ChangeKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNScenarioChangeKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐChangeKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioChangeKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐChangeKind(ctx context.Context, sel ast.SelectionSet, v scenario.ChangeKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNScenarioChangeKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐChangeKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ScenarioChangeKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNScenarioChangeKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐChangeKind = map[string]scenario.ChangeKind{
+		"ADD_CATEGORY":    scenario.AddCategory,
+		"REMOVE_CATEGORY": scenario.RemoveCategory,
+		"SET_PROGRAMS":    scenario.SetPrograms,
+		"SET_INCOME":      scenario.SetIncome,
+		"SET_MONTHS":      scenario.SetMonths,
+	}
+	marshalNScenarioChangeKind2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚋscenarioᚐChangeKind = map[scenario.ChangeKind]string{
+		scenario.AddCategory:    "ADD_CATEGORY",
+		scenario.RemoveCategory: "REMOVE_CATEGORY",
+		scenario.SetPrograms:    "SET_PROGRAMS",
+		scenario.SetIncome:      "SET_INCOME",
+		scenario.SetMonths:      "SET_MONTHS",
+	}
+)
+
+func (ec *executionContext) marshalNScenarioGroup2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioGroup(ctx context.Context, sel ast.SelectionSet, v model.ScenarioGroup) graphql.Marshaler {
+	return ec._ScenarioGroup(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioGroup2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ScenarioGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioGroup2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioGroupSide2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioGroupSide(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioGroupSide) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioGroupSide!")
+		return graphql.Null
+	}
+	return ec._ScenarioGroupSide(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioInput(ctx context.Context, v any) (model.ScenarioInput, error) {
+	res, err := ec.unmarshalInputScenarioInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioProgramLine2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioProgramLine(ctx context.Context, sel ast.SelectionSet, v model.ScenarioProgramLine) graphql.Marshaler {
+	return ec._ScenarioProgramLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioProgramLine2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioProgramLineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ScenarioProgramLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioProgramLine2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioProgramLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioResult2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResult(ctx context.Context, sel ast.SelectionSet, v model.ScenarioResult) graphql.Marshaler {
+	return ec._ScenarioResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResult(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioResult!")
+		return graphql.Null
+	}
+	return ec._ScenarioResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScenarioRoster2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioRoster(ctx context.Context, sel ast.SelectionSet, v model.ScenarioRoster) graphql.Marshaler {
+	return ec._ScenarioRoster(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioSide2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioSide(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioSide) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioSide!")
+		return graphql.Null
+	}
+	return ec._ScenarioSide(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSegment2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment(ctx context.Context, v any) (coverage.Segment, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNSegment2githubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegment[tmp]
@@ -24556,6 +29879,23 @@ func (ec *executionContext) marshalOArea2ᚖgithubᚗcomᚋcilegonᚋjamsostek�
 	return ec._Area(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOAreaCountInput2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAreaCountInputᚄ(ctx context.Context, v any) ([]model.AreaCountInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.AreaCountInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAreaCountInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAreaCountInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOAuditConnection2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐAuditConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24613,6 +29953,13 @@ func (ec *executionContext) marshalOClaimConnection2ᚖgithubᚗcomᚋcilegonᚋ
 		return graphql.Null
 	}
 	return ec._ClaimConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOClaimExperience2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐClaimExperience(ctx context.Context, sel ast.SelectionSet, v *model.ClaimExperience) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ClaimExperience(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOClaimFilter2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐClaimFilter(ctx context.Context, v any) (*model.ClaimFilter, error) {
@@ -25084,6 +30431,59 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -25488,6 +30888,101 @@ func (ec *executionContext) marshalORupiah2ᚖint64(ctx context.Context, sel ast
 	_ = ctx
 	res := scalar.MarshalRupiah(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSavedScenario2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSavedScenarioᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SavedScenario) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSavedScenario2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSavedScenario(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSavedScenario2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐSavedScenario(ctx context.Context, sel ast.SelectionSet, v *model.SavedScenario) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SavedScenario(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOScenarioInput2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioInputᚄ(ctx context.Context, v any) ([]model.ScenarioInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ScenarioInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioInput2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOScenarioResult2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ScenarioResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioResult2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOScenarioResult2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioResult(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScenarioResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOScenarioRoster2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioRosterᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ScenarioRoster) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioRoster2githubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioRoster(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOScenarioRoster2ᚖgithubᚗcomᚋcilegonᚋjamsostekᚋgraphᚋinternalᚋmodelᚐScenarioRoster(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioRoster) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScenarioRoster(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSegment2ᚕgithubᚗcomᚋcilegonᚋjamsostekᚋcoverageᚐSegmentᚄ(ctx context.Context, v any) ([]coverage.Segment, error) {

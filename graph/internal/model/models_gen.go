@@ -11,6 +11,7 @@ import (
 
 	"github.com/cilegon/jamsostek/coverage"
 	"github.com/cilegon/jamsostek/coverage/reconcile"
+	"github.com/cilegon/jamsostek/coverage/scenario"
 )
 
 // The city-funded programme of one category (or the total).
@@ -77,6 +78,14 @@ type ApbdProgram struct {
 	Rollup *RollupInfo `json:"rollup"`
 }
 
+// A number of people in an area.
+type AreaCountInput struct {
+	// Kecamatan (6 digits) or kelurahan (10 digits) of the city.
+	Area string `json:"area"`
+	// People.
+	Count int `json:"count"`
+}
+
 // A page of audit entries, newest first.
 type AuditConnection struct {
 	// The entries of this page.
@@ -123,6 +132,18 @@ type ClaimEdge struct {
 	Cursor string `json:"cursor"`
 	// The claim.
 	Node *coverage.Claim `json:"node"`
+}
+
+// Observed claim experience over a window of incident months.
+type ClaimExperience struct {
+	// First incident month.
+	From coverage.Period `json:"from"`
+	// Last incident month.
+	To coverage.Period `json:"to"`
+	// The rollup version that answered.
+	RollupVersion int `json:"rollupVersion"`
+	// Per category and programme, then the pools.
+	Lines []ExperienceLine `json:"lines"`
 }
 
 // Selects claims. Every field given must match; a list matches any of its values.
@@ -401,6 +422,30 @@ type DiscrepancyFilter struct {
 	Period *coverage.Period `json:"period,omitempty"`
 }
 
+// The claim experience of a category (or a pool) and programme.
+type ExperienceLine struct {
+	// Category code; null in a pool's line.
+	Category *string `json:"category,omitempty"`
+	// CATEGORY for a category's line, else the pool.
+	Basis scenario.Basis `json:"basis"`
+	// The programme.
+	Program coverage.Program `json:"program"`
+	// Member-months exposed (Float: a nation's member-months overflow Int).
+	ExposureMemberMonths float64 `json:"exposureMemberMonths"`
+	// Paid claims with their incident in the window: the base of the figures.
+	Claims int `json:"claims"`
+	// Rupiah paid on them.
+	PaidAmount int64 `json:"paidAmount"`
+	// Rupiah paid for the months, the programme's share by tariff.
+	Contributions int64 `json:"contributions"`
+	// Claims per 1,000 member-months; null without exposure.
+	Frequency *float64 `json:"frequency,omitempty"`
+	// Average paid per claim; null without claims.
+	Severity *int64 `json:"severity,omitempty"`
+	// paidAmount / contributions; null without contributions.
+	LossRatio *float64 `json:"lossRatio,omitempty"`
+}
+
 // How fresh one feed's data is.
 type FeedFreshness struct {
 	// The feed.
@@ -645,6 +690,236 @@ type RowError struct {
 	Value *string `json:"value,omitempty"`
 	// Why the row was rejected.
 	Reason string `json:"reason"`
+}
+
+// A saved scenario.
+type SavedScenario struct {
+	// Its id.
+	ID string `json:"id"`
+	// Its name.
+	Name string `json:"name"`
+	// Who saved it.
+	Author string `json:"author"`
+	// When.
+	SavedAt time.Time `json:"savedAt"`
+	// The scenario's year.
+	Year int `json:"year"`
+	// The inputs as given (JSON).
+	InputJSON string `json:"inputJson"`
+	// The rollup version the saved result was computed on.
+	RollupVersion int `json:"rollupVersion"`
+	// The result as saved (on rollupVersion).
+	Result *ScenarioResult `json:"result"`
+}
+
+// The coverage of a kecamatan in the baseline and the scenario.
+type ScenarioArea struct {
+	// Kecamatan code; null for people added without an area.
+	AreaCode *string `json:"areaCode,omitempty"`
+	// Its name.
+	Name string `json:"name"`
+	// Its workforce denominator; null when none.
+	Workforce *int `json:"workforce,omitempty"`
+	// Participants in the baseline.
+	Baseline int `json:"baseline"`
+	// Participants in the scenario.
+	Scenario int `json:"scenario"`
+	// Baseline rate, 0 to 1; null without a denominator.
+	BaselineRate *float64 `json:"baselineRate,omitempty"`
+	// Scenario rate.
+	ScenarioRate *float64 `json:"scenarioRate,omitempty"`
+	// Change of the rate in percentage points.
+	ChangePoints *float64 `json:"changePoints,omitempty"`
+}
+
+// One change to the baseline programme; which fields apply depends on kind.
+type ScenarioChangeInput struct {
+	// What the change does.
+	Kind scenario.ChangeKind `json:"kind"`
+	// The category code; SET_* without it apply to every funded group.
+	Category *string `json:"category,omitempty"`
+	// People added or removed.
+	Headcount *int `json:"headcount,omitempty"`
+	// Where the added people live; without it, people added without an area.
+	Distribution []AreaCountInput `json:"distribution,omitempty"`
+	// ADD_CATEGORY (default JKK+JKM) and SET_PROGRAMS.
+	Programs []coverage.Program `json:"programs,omitempty"`
+	// Declared monthly income setting the tariff band: ADD_CATEGORY (default Rp1,000,000) and SET_INCOME.
+	Income *int64 `json:"income,omitempty"`
+	// Months funded, 1 to 12: ADD_CATEGORY (default 12) and SET_MONTHS.
+	Months *int `json:"months,omitempty"`
+	// ADD_CATEGORY: an uploaded scenario roster naming the people (uploadScenarioRoster).
+	RosterID *string `json:"rosterId,omitempty"`
+}
+
+// One category in the baseline and in the scenario.
+type ScenarioGroup struct {
+	// The category code.
+	Category string `json:"category"`
+	// Its display name.
+	Name string `json:"name"`
+	// Its figures in the baseline.
+	Baseline *ScenarioGroupSide `json:"baseline"`
+	// Its figures in the scenario.
+	Scenario *ScenarioGroupSide `json:"scenario"`
+	// Added people not covered before.
+	NewlyCovered int `json:"newlyCovered"`
+	// Added people enrolled with another payer: they would move to the city's budget.
+	Movers int `json:"movers"`
+	// Added people already paid by the city.
+	AlreadyCity int `json:"alreadyCity"`
+	// Removed people left with no membership.
+	LoseCoverage int `json:"loseCoverage"`
+	// Added without a roster: assumed not covered before.
+	Assumed bool `json:"assumed"`
+	// Expected claims per programme.
+	Programs []ScenarioProgramLine `json:"programs"`
+}
+
+// A category's figures on one side.
+type ScenarioGroupSide struct {
+	// People funded.
+	Funded int `json:"funded"`
+	// Funded member-months.
+	MemberMonths float64 `json:"memberMonths"`
+	// Rupiah a month.
+	MonthlyCost int64 `json:"monthlyCost"`
+	// Rupiah over the year.
+	AnnualCost int64 `json:"annualCost"`
+	// Claims expected.
+	ExpectedClaims float64 `json:"expectedClaims"`
+	// Rupiah of claims expected.
+	ExpectedPaid int64 `json:"expectedPaid"`
+}
+
+// A scenario: a year and the changes to its programme.
+type ScenarioInput struct {
+	// The programme's year.
+	Year int `json:"year"`
+	// The changes, at most 50.
+	Changes []ScenarioChangeInput `json:"changes"`
+	// First incident month of the claim experience; default 24 months before the as-of month.
+	ExperienceFrom *coverage.Period `json:"experienceFrom,omitempty"`
+	// Last incident month of the claim experience.
+	ExperienceTo *coverage.Period `json:"experienceTo,omitempty"`
+	// Least claims a category's own experience needs; below, the pooled experience.
+	MinClaims *int `json:"minClaims,omitempty"`
+	// Years resampled for the range of the expected claims, 1 to 20,000.
+	Simulations *int `json:"simulations,omitempty"`
+	// Seed of the resampling: the same seed, the same range.
+	Seed *int `json:"seed,omitempty"`
+	// Percentile of the low end of the range.
+	LowPercent *int `json:"lowPercent,omitempty"`
+	// Percentile of the high end of the range.
+	HighPercent *int `json:"highPercent,omitempty"`
+}
+
+// The expected claims of a category's programme on the scenario side, and the experience that priced it.
+type ScenarioProgramLine struct {
+	// The programme.
+	Program coverage.Program `json:"program"`
+	// Funded member-months.
+	MemberMonths float64 `json:"memberMonths"`
+	// Claims expected.
+	ExpectedClaims float64 `json:"expectedClaims"`
+	// Rupiah of claims expected.
+	ExpectedPaid int64 `json:"expectedPaid"`
+	// Whose experience priced it.
+	Basis scenario.Basis `json:"basis"`
+	// That experience.
+	Experience *ExperienceLine `json:"experience"`
+}
+
+// A scenario's answer, against the baseline of a rollup.
+type ScenarioResult struct {
+	// The programme's year.
+	Year int `json:"year"`
+	// The rollup version of the baseline.
+	RollupVersion int `json:"rollupVersion"`
+	// The data's as-of time of that rollup.
+	AsOf time.Time `json:"asOf"`
+	// Its month.
+	AsOfMonth coverage.Period `json:"asOfMonth"`
+	// The year of the workforce figures used; null when none.
+	DenominatorYear *int `json:"denominatorYear,omitempty"`
+	// First incident month of the claim experience used.
+	ExperienceFrom coverage.Period `json:"experienceFrom"`
+	// Last incident month of the claim experience used.
+	ExperienceTo coverage.Period `json:"experienceTo"`
+	// Years resampled.
+	Simulations int `json:"simulations"`
+	// The resampling's seed.
+	Seed int `json:"seed"`
+	// Percentile of paidLow.
+	LowPercent int `json:"lowPercent"`
+	// Percentile of paidHigh.
+	HighPercent int `json:"highPercent"`
+	// The programme as it is.
+	Baseline *ScenarioSide `json:"baseline"`
+	// The programme with the changes.
+	Scenario *ScenarioSide `json:"scenario"`
+	// Scenario minus baseline.
+	MonthlyCostChange int64 `json:"monthlyCostChange"`
+	// Scenario minus baseline.
+	AnnualCostChange int64 `json:"annualCostChange"`
+	// Scenario minus baseline.
+	ParticipantsChange int `json:"participantsChange"`
+	// Change of the city's rate in percentage points; null without a denominator.
+	ChangePoints *float64 `json:"changePoints,omitempty"`
+	// Per category.
+	Groups []ScenarioGroup `json:"groups"`
+	// Per kecamatan.
+	Areas []ScenarioArea `json:"areas"`
+	// What the figures assume, in words.
+	Notes []string `json:"notes"`
+}
+
+// An uploaded scenario roster: counts only, never NIKs.
+type ScenarioRoster struct {
+	// Its id: a scenario change's rosterId.
+	ID string `json:"id"`
+	// The category its people would be funded as.
+	Category string `json:"category"`
+	// The file's name.
+	FileName string `json:"fileName"`
+	// Who uploaded it.
+	UploadedBy string `json:"uploadedBy"`
+	// When.
+	UploadedAt time.Time `json:"uploadedAt"`
+	// Valid rows kept.
+	Rows int `json:"rows"`
+	// Invalid rows left out.
+	Rejected int `json:"rejected"`
+	// The first rejected rows: row number and reason (no NIKs).
+	Problems []string `json:"problems"`
+}
+
+// The programme on one side: the baseline or the scenario.
+type ScenarioSide struct {
+	// People funded in some month of the year.
+	Funded int `json:"funded"`
+	// Funded member-months.
+	MemberMonths float64 `json:"memberMonths"`
+	// Rupiah a month with every funded person funded.
+	MonthlyCost int64 `json:"monthlyCost"`
+	// Rupiah over the year.
+	AnnualCost int64 `json:"annualCost"`
+	// People covered city-wide.
+	Participants int `json:"participants"`
+	// The city's workforce denominator; null when none.
+	Workforce *int `json:"workforce,omitempty"`
+	// participants / workforce, 0 to 1; null without a denominator.
+	Rate *float64 `json:"rate,omitempty"`
+	// Claims expected in the year.
+	ExpectedClaims float64 `json:"expectedClaims"`
+	// Rupiah of claims expected.
+	ExpectedPaid int64 `json:"expectedPaid"`
+	// lowPercent percentile of the resampled years.
+	PaidLow int64 `json:"paidLow"`
+	// highPercent percentile of the resampled years.
+	PaidHigh int64 `json:"paidHigh"`
+	// expectedPaid / annualCost; null without a cost.
+	LossRatio *float64 `json:"lossRatio,omitempty"`
 }
 
 // Live updates, over Server-Sent Events (POST /query with Accept: text/event-stream).
