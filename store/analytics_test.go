@@ -5,6 +5,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,6 +194,14 @@ func TestRollupVersions(t *testing.T) {
 	if got.Version != 1 || got.Hash != res.Rollup.Hash || !reflect.DeepEqual(got.Cells, res.Rollup.Cells) || got.From != res.Rollup.From || got.To != res.Rollup.To {
 		t.Fatalf("round trip: version %d hash %s, %d cells (want %d)", got.Version, got.Hash, len(got.Cells), len(res.Rollup.Cells))
 	}
+	// The experience and plan tables come back equal (and the pass made some).
+	if len(res.Rollup.Experience) == 0 || len(res.Rollup.Plan) == 0 || res.Rollup.PlanYear == 0 {
+		t.Fatalf("the pass made no tables: %d experience rows, %d plan lines, plan year %d", len(res.Rollup.Experience), len(res.Rollup.Plan), res.Rollup.PlanYear)
+	}
+	if got.PlanYear != res.Rollup.PlanYear || !reflect.DeepEqual(got.Experience, res.Rollup.Experience) || !reflect.DeepEqual(got.Plan, res.Rollup.Plan) {
+		t.Fatalf("tables round trip: plan year %d (want %d), %d experience rows (want %d), %d plan lines (want %d)", got.PlanYear, res.Rollup.PlanYear,
+			len(got.Experience), len(res.Rollup.Experience), len(got.Plan), len(res.Rollup.Plan))
+	}
 	for i := 2; i <= 5; i++ {
 		res.Rollup.Cells[0].Active++
 		res.Rollup.Hash = res.Rollup.Hash + "x"
@@ -203,6 +212,23 @@ func TestRollupVersions(t *testing.T) {
 	got, err = s.LatestRollup(ctx)
 	if err != nil || got.Version != 5 || got.Cells[0].Active != res.Rollup.Cells[0].Active {
 		t.Fatalf("latest: %+v %v", got.Version, err)
+	}
+	// Pruned versions leave no table pieces behind.
+	ids, err := s.RollupChunkIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := 0
+	for _, id := range ids {
+		if id < "v000000000003" {
+			t.Errorf("chunk %s of a pruned version is left", id)
+		}
+		if strings.Contains(id, "-t") {
+			tables++
+		}
+	}
+	if tables != 3 {
+		t.Errorf("%d table pieces for the 3 versions kept, want 3: %v", tables, ids)
 	}
 }
 

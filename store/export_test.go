@@ -40,3 +40,23 @@ func (s *Store) RosterImportErrorDocs(ctx context.Context, id string) (int64, er
 func (s *Store) ScanParticipantsByFind(ctx context.Context) iter.Seq2[coverage.Participant, error] {
 	return s.scanParticipants(ctx, false)
 }
+
+// RollupChunkIDs lists the ids of the stored rollup chunks (cells and
+// tables), for tests.
+func (s *Store) RollupChunkIDs(ctx context.Context) ([]string, error) {
+	cur, err := s.db.Collection(colRollupChunks).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}

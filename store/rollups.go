@@ -33,6 +33,10 @@ type rollupDoc struct {
 	To      string    `bson:"to"`
 	Cells   int64     `bson:"cells"`
 	Chunks  int64     `bson:"chunks"`
+	// Tables counts the chunks of the experience and plan tables
+	// (tableChunkID), 0 in a version written before them.
+	Tables   int64 `bson:"tables,omitempty"`
+	PlanYear int   `bson:"plan_year,omitempty"`
 }
 
 type chunkDoc struct {
@@ -162,9 +166,13 @@ func (s *Store) SaveRollup(ctx context.Context, r *reconcile.Rollup) (int64, boo
 		}
 		n++
 	}
+	tables, err := writeTables(ctx, chunks, version, r)
+	if err != nil {
+		return 0, false, err
+	}
 	doc := rollupDoc{ID: fmt.Sprintf("v%012d", version), Version: version, Hash: r.Hash, RunID: r.RunID,
 		BuiltAt: r.BuiltAt.UTC().Truncate(time.Millisecond), AsOf: r.AsOf.UTC().Truncate(time.Millisecond),
-		From: string(r.From), To: string(r.To), Cells: int64(len(r.Cells)), Chunks: n}
+		From: string(r.From), To: string(r.To), Cells: int64(len(r.Cells)), Chunks: n, Tables: tables, PlanYear: r.PlanYear}
 	if _, err := s.db.Collection(colRollups).InsertOne(ctx, doc); err != nil {
 		return 0, false, fmt.Errorf("write rollup version: %w", err)
 	}
@@ -202,6 +210,12 @@ func (s *Store) pruneRollups(ctx context.Context, latest int64) {
 				return
 			}
 		}
+		for n := int64(0); n < d.Tables; n++ {
+			if _, err := s.db.Collection(colRollupChunks).DeleteOne(ctx, bson.D{{Key: "_id", Value: tableChunkID(d.Version, n)}}); err != nil {
+				s.log.Warn("prune rollups", "error", err)
+				return
+			}
+		}
 	}
 }
 
@@ -234,6 +248,9 @@ func (s *Store) LatestRollup(ctx context.Context) (*reconcile.Rollup, error) {
 	}
 	if int64(len(r.Cells)) != d.Cells {
 		return nil, fmt.Errorf("rollup %d: %d cells, its version says %d", d.Version, len(r.Cells), d.Cells)
+	}
+	if err := s.readTables(ctx, d, r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

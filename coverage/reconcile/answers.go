@@ -76,6 +76,10 @@ func (r *Rollup) peopleAt(mo coverage.Period, area string) int64 {
 	return people
 }
 
+// PeopleAt counts the people covered at the end of month mo in an area (""
+// for all): UniversalCoverage's numerator.
+func (r *Rollup) PeopleAt(mo coverage.Period, area string) int64 { return r.peopleAt(mo, area) }
+
 // UniversalCoverage answers the coverage rate of a year in an area (the city
 // when area is ""), with the year before and the change in points.
 func (r *Rollup) UniversalCoverage(year int, area string, wf Workforce) (UCJ, error) {

@@ -79,6 +79,7 @@ func (pp *personPass) cells() {
 		// key (memberKey of the same membership, month and payer), so it
 		// takes the cell without building and looking up the key again.
 		var stock []*Measures
+		var rows []*ExperienceRow // the experience rows of its active months, by month from base
 		var base uint32
 		// Stocks and flows of membership.
 		if m.start != "" {
@@ -91,6 +92,8 @@ func (pp *personPass) cells() {
 				base = lo
 				stock = carve(&e.scratch.cellSlab, int(hi-lo+1))[:hi-lo+1]
 				clear(stock)
+				rows = carve(&e.scratch.expSlab, int(hi-lo+1))[:hi-lo+1]
+				clear(rows)
 			}
 			for mo := from; mo <= to; mo = e.cal.nextMonth(mo) {
 				// Four counts, added to the cell's own (a whole Measures
@@ -110,13 +113,18 @@ func (pp *personPass) cells() {
 					lapsed = 1
 				}
 				if active|isNew|lapsed != 0 {
-					c := e.cell(pp.memberKey(m, mo, p.PayerType, pp.categoryOf(m, mo)))
+					cat := pp.categoryOf(m, mo)
+					var row *ExperienceRow
+					if active == 1 {
+						row = pp.exposure(m, mo, cat)
+					}
+					c := e.cell(pp.memberKey(m, mo, p.PayerType, cat))
 					c.Active += active
 					c.People += people
 					c.New += isNew
 					c.Lapsed += lapsed
 					if off := periodNum(mo) - base; off < uint32(len(stock)) {
-						stock[off] = c
+						stock[off], rows[off] = c, row
 					}
 				}
 			}
@@ -126,14 +134,27 @@ func (pp *personPass) cells() {
 			if !e.inWindow(c.Period) {
 				continue
 			}
+			// The experience row of an active month is the stock loop's
+			// (its key has no payer).
 			var meas *Measures
-			if c.PayerType == p.PayerType {
-				if off := periodNum(c.Period) - base; off < uint32(len(stock)) {
+			var row *ExperienceRow
+			if off := periodNum(c.Period) - base; off < uint32(len(stock)) {
+				if c.PayerType == p.PayerType {
 					meas = stock[off]
 				}
+				row = rows[off]
 			}
-			if meas == nil {
-				meas = e.cell(pp.memberKey(m, c.Period, c.PayerType, pp.categoryOf(m, c.Period)))
+			if meas == nil || (row == nil && c.AmountPaid > 0) {
+				cat := pp.categoryOf(m, c.Period)
+				if meas == nil {
+					meas = e.cell(pp.memberKey(m, c.Period, c.PayerType, cat))
+				}
+				if row == nil && c.AmountPaid > 0 {
+					row = e.experience(ExperienceKey{Period: c.Period, Category: cat, Segment: p.Segment})
+				}
+			}
+			if c.AmountPaid > 0 {
+				pp.contributionShares(m, c, row)
 			}
 			meas.Billed++
 			meas.DueAmount += c.AmountDue
@@ -172,6 +193,7 @@ func (pp *personPass) cells() {
 			continue
 		}
 		cat := pp.categoryOf(m, c.IncidentDate.Period())
+		pp.claimExperience(m, c, prog, cat)
 		if mo := c.SubmittedAt.Period(); e.inWindow(mo) {
 			cm := &e.cell(pp.memberKey(m, mo, m.p.PayerType, cat)).Claims[prog]
 			cm.SubmittedCount++
@@ -190,6 +212,7 @@ func (pp *personPass) cells() {
 	nik, nikErr := coverage.ParseNIK(pp.p.NIK)
 	for i := range pp.p.Roster {
 		r := &pp.p.Roster[i]
+		pp.planEntry(r)
 		from := max(r.FundedFrom, e.cfg.From)
 		to := e.asOfMonth
 		if r.FundedUntil != "" {

@@ -211,6 +211,20 @@ type Rollup struct {
 	From    coverage.Period
 	To      coverage.Period // the as-of month
 	Cells   []Cell          // sorted by key, no two equal keys
+	// PlanYear, Experience and Plan are the tables of experience.go: the
+	// claim experience by month, category and segment (sorted by key), and
+	// the roster of the plan year (the year after To) by category,
+	// kelurahan and programmes. A version stored before them has none.
+	PlanYear   int
+	Experience []ExperienceRow
+	Plan       []PlanLine
+}
+
+// combineHash is the hash of the cells' hash and the tables' (a version
+// whose tables differ is another version).
+func combineHash(cells, tables string) string {
+	h := sha256.Sum256([]byte(cells + "|" + tables))
+	return hex.EncodeToString(h[:])
 }
 
 // hashCells returns the content hash of sorted cells and their range.

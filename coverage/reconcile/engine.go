@@ -108,8 +108,10 @@ type Engine struct {
 	seen     map[string]bool
 	stats    Stats
 	cal      calendar
-	interned map[string]string // see intern
-	scratch  scratch           // one person's working memory, reused (scratch.go)
+	interned map[string]string                // see intern
+	scratch  scratch                          // one person's working memory, reused (scratch.go)
+	exp      map[ExperienceKey]*ExperienceRow // claim experience (experience.go)
+	plan     map[planKey]*PlanLine            // the plan year's roster (experience.go)
 }
 
 // New starts a pass.
@@ -391,7 +393,11 @@ func (e *Engine) Add(p *Person) error {
 func (e *Engine) Finish() Result {
 	cells := e.cells.sorted()
 	r := Rollup{AsOf: e.cfg.AsOf.UTC(), From: e.cfg.From, To: e.asOfMonth, Cells: cells}
+	e.finishTables(&r)
 	r.Hash = hashCells(r.From, r.To, cells)
+	if len(r.Experience) > 0 || len(r.Plan) > 0 {
+		r.Hash = combineHash(r.Hash, hashTables(r.PlanYear, r.Experience, r.Plan))
+	}
 	for _, d := range e.cfg.Declared {
 		e.compareDeclared(&r, d)
 	}

@@ -19,9 +19,10 @@ type scratch struct {
 	cslab    []*coverage.Contribution
 	mslab    []month
 	pslab    []*month
-	cellSlab []*Measures // personPass.cells: a membership's stock cells by month
-	apbd     []*member   // personPass.apbd
-	pass     personPass  // the person's pass
+	cellSlab []*Measures      // personPass.cells: a membership's stock cells by month
+	expSlab  []*ExperienceRow // personPass.cells: a membership's experience rows by month
+	apbd     []*member        // personPass.apbd
+	pass     personPass       // the person's pass
 }
 
 // bigPerson is the membership count past which a person gets a map of its own:
@@ -49,7 +50,7 @@ func (s *scratch) reset(n int) {
 	}
 	// The slabs start over; carving zeroes nothing: every caller writes
 	// what it takes before reading it.
-	s.cslab, s.mslab, s.pslab, s.cellSlab = s.cslab[:0], s.mslab[:0], s.pslab[:0], s.cellSlab[:0]
+	s.cslab, s.mslab, s.pslab, s.cellSlab, s.expSlab = s.cslab[:0], s.mslab[:0], s.pslab[:0], s.cellSlab[:0], s.expSlab[:0]
 }
 
 // carve returns a slice of length 0 and capacity n from the end of *slab,

@@ -160,6 +160,7 @@ type AreaLine struct {
 	AreaCode           string
 	Name               string
 	Workforce          int64
+	DenominatorYear    int      // the year of Workforce: the plan year's or the latest before, 0 when none
 	Baseline, Scenario int64    // participants
 	BaselineRate       *float64 // nil without a denominator
 	ScenarioRate       *float64
