@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -31,9 +32,11 @@ const scenarioTestFields = `year rollupVersion asOf asOfMonth denominatorYear ex
 		programs { program memberMonths expectedClaims expectedPaid basis
 			experience { category basis program exposureMemberMonths claims paidAmount contributions frequency severity lossRatio } } }
 	areas { areaCode name workforce baseline scenario baselineRate scenarioRate changePoints }
-	notes }
+	notes`
+
+const scenarioTestFragments = `
 fragment S on ScenarioSide { funded memberMonths monthlyCost annualCost participants workforce rate expectedClaims expectedPaid paidLow paidHigh lossRatio }
-fragment G on ScenarioGroupSide { funded memberMonths monthlyCost annualCost expectedClaims expectedPaid`
+fragment G on ScenarioGroupSide { funded memberMonths monthlyCost annualCost expectedClaims expectedPaid }`
 
 // requireScenarios skips the test while the API has no scenarios (the
 // schema of issue 14 and its computation land on their own branches).
@@ -64,31 +67,52 @@ func wantScenarios(t *testing.T, x *exportFixture, key string, inputs []string, 
 		}
 		ins = append(ins, m)
 	}
+	// Numbers as written: rupiah beyond 2^53 stay exact.
+	askExact := func(query string, vars map[string]any, out any) {
+		t.Helper()
+		_, resp := x.postAs(t, key, query, vars)
+		if len(resp.Errors) > 0 {
+			t.Fatalf("%s: %+v", query, resp.Errors)
+		}
+		dec := json.NewDecoder(bytes.NewReader(resp.Data))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var results []map[string]any
 	if len(ins) == 1 {
 		var ans struct{ Scenario map[string]any }
-		x.ask(t, key, `query($i: ScenarioInput!) { scenario(input: $i) { `+scenarioTestFields+` } }`, map[string]any{"i": ins[0]}, &ans)
+		askExact(`query($i: ScenarioInput!) { scenario(input: $i) { `+scenarioTestFields+` } }`+scenarioTestFragments, map[string]any{"i": ins[0]}, &ans)
 		results = []map[string]any{ans.Scenario}
 	} else {
 		var ans struct{ CompareScenarios []map[string]any }
-		x.ask(t, key, `query($i: [ScenarioInput!]) { compareScenarios(inputs: $i) { `+scenarioTestFields+` } }`, map[string]any{"i": ins}, &ans)
+		askExact(`query($i: [ScenarioInput!]) { compareScenarios(inputs: $i) { `+scenarioTestFields+` } }`+scenarioTestFragments, map[string]any{"i": ins}, &ans)
 		results = ans.CompareScenarios
 	}
 	if len(results) != len(inputs) {
 		t.Fatalf("%d results for %d inputs", len(results), len(inputs))
 	}
-	// Cells: JSON numbers decode as float64; counts and rupiah are whole.
+	// Cells: counts and rupiah are whole.
 	i64 := func(v any) any {
 		if v == nil {
 			return nil
 		}
-		return int64(v.(float64))
+		n, err := v.(json.Number).Int64()
+		if err != nil {
+			t.Fatalf("%v is not a whole number: %v", v, err)
+		}
+		return n
 	}
 	f64 := func(v any) any {
 		if v == nil {
 			return nil
 		}
-		return v.(float64)
+		f, err := v.(json.Number).Float64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
 	}
 	str := func(v any) any {
 		if v == nil {
@@ -205,7 +229,8 @@ func TestExportScenario(t *testing.T) {
 				w := x.get(t, "viewer-key", scenarioPath(format, tc.inputs, tc.names))
 				rep := parse(t, format, w.Body.Bytes())
 				asOf, _ := time.Parse(time.RFC3339Nano, results[0]["asOf"].(string))
-				roll := apiRollup{Version: int(results[0]["rollupVersion"].(float64)), AsOf: asOf}
+				v, _ := results[0]["rollupVersion"].(json.Number).Int64()
+				roll := apiRollup{Version: int(v), AsOf: asOf}
 				checkHead(t, w, format, "scenario", rep, "Skenario Perwal: biaya, cakupan dan klaim", roll, "dashboard (VIEWER)",
 					"Skenario 1: ", "tahun 2025: tambah kategori MARBOT 500 orang di 2 wilayah, JKK+JKM, 12 bulan")
 				if len(rep.tables) != len(want) {
