@@ -301,3 +301,53 @@ func TestExportScenarioRefusals(t *testing.T) {
 		t.Errorf("an input with an unknown field: %d %s", w.Code, w.Body)
 	}
 }
+
+// TestExportSavedScenario: a saved scenario alone (read, then recomputed
+// with `scenario`) and beside an input (`compareScenarios`, inputs first),
+// for the viewer; an id with none is 404.
+func TestExportSavedScenario(t *testing.T) {
+	x := newExportFixture(t, graph.ExportConfig{}, graph.Config{})
+	requireScenarios(t, x)
+	var in map[string]any
+	if err := json.Unmarshal([]byte(scenarioInputs[1]), &in); err != nil {
+		t.Fatal(err)
+	}
+	var saved struct {
+		SaveScenario struct{ ID, InputJSON string }
+	}
+	x.ask(t, "admin-key", `mutation($i: ScenarioInput!) { saveScenario(name: "+Parkir tersimpan", input: $i) { id inputJSON: inputJson } }`,
+		map[string]any{"i": in}, &saved)
+	id := saved.SaveScenario.ID
+	for _, format := range formats {
+		t.Run("alone/"+format, func(t *testing.T) {
+			want, _ := wantScenarios(t, x, "viewer-key", []string{saved.SaveScenario.InputJSON}, []string{"+Parkir tersimpan"})
+			want[5].rows[0][2] = id
+			w := x.get(t, "viewer-key", "/export/scenario."+format+"?saved="+url.QueryEscape(id))
+			rep := parse(t, format, w.Body.Bytes())
+			if w.Code != http.StatusOK || len(rep.tables) != len(want) {
+				t.Fatalf("%d %d tables: %.300s", w.Code, len(rep.tables), w.Body)
+			}
+			if !strings.Contains(rep.header["Filter"], "Skenario 1: tersimpan "+id) {
+				t.Errorf("filters %q", rep.header["Filter"])
+			}
+			for i := range want {
+				check(t, format, "saved alone", rep.tables[i], want[i])
+			}
+		})
+		t.Run("beside an input/"+format, func(t *testing.T) {
+			want, _ := wantScenarios(t, x, "viewer-key", []string{scenarioInputs[0], saved.SaveScenario.InputJSON}, []string{"Marbot", "+Parkir tersimpan"})
+			want[5].rows[1][2] = id
+			w := x.get(t, "viewer-key", scenarioPath(format, scenarioInputs[:1], []string{"Marbot"})+"&saved="+url.QueryEscape(id))
+			rep := parse(t, format, w.Body.Bytes())
+			if w.Code != http.StatusOK || len(rep.tables) != len(want) {
+				t.Fatalf("%d %d tables: %.300s", w.Code, len(rep.tables), w.Body)
+			}
+			for i := range want {
+				check(t, format, "saved beside an input", rep.tables[i], want[i])
+			}
+		})
+	}
+	if w := x.get(t, "viewer-key", "/export/scenario.csv?saved=nope-404"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), `"NOT_FOUND"`) {
+		t.Errorf("an unknown saved scenario: %d %s", w.Code, w.Body)
+	}
+}
