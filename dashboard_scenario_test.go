@@ -147,7 +147,78 @@ func testDashboardScenario(t *testing.T, tab context.Context, rec *browsertest.R
 	})); err != nil {
 		t.Fatal(err)
 	}
-	button := `#scen-export button[data-format="csv"]`
+	url := downloadScenario(t, tab, rec, key, dir, "csv")
+	if q := url[strings.Index(url, "?")+1:]; strings.Count(q, "input=") != 1 || !strings.Contains(q, "name=Marbot") {
+		t.Errorf("the export asked %s", url)
+	}
+
+	// A comparison: this scenario, and the same for 6 months, put in the
+	// list with the form, compared with compareScenarios.
+	input2 := map[string]any{"year": year + 1, "changes": []any{map[string]any{
+		"kind": "ADD_CATEGORY", "category": "MARBOT", "headcount": 500,
+		"distribution": []any{map[string]any{"area": k1, "count": 300}, map[string]any{"area": k2, "count": 200}},
+		"programs":     []any{"JKK", "JKM"}, "months": 6,
+	}}}
+	if _, err := chromedp.Run(tab, chromedp.Click(`#scen-compare-add`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelector('#scen-changes .scen-months').value = '', document.getElementById('scen-name').value = '', true`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Steps(
+		chromedp.SendKeys(first+`.scen-months`, "6"),
+		chromedp.SendKeys(`#scen-name`, "Marbot 6 bulan"),
+		chromedp.Click(`#scen-compare-add`),
+	)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll('#scen-compare-list li').length`)); n != 2 {
+		t.Fatalf("%d scenarios in the comparison, want 2", n)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.body.dataset.scen = '', true`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Steps(chromedp.Focus(`#scen-compare-run`), chromedp.KeyEvent("\r"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](`['ready', 'error'].includes(document.body.dataset.scen)`,
+		chromedp.WithPollingTimeout(60*time.Second), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+		t.Fatalf("the comparison did not finish: %v", err)
+	}
+	if msg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.scen === 'ready' ? '' : document.getElementById('scen-msg').textContent`)); msg != "" {
+		t.Fatalf("the page says: %s", msg)
+	}
+	_, bodies, _ = rec.Snapshot()
+	var sentAll []any
+	for _, b := range bodies {
+		if _, body, _ := strings.Cut(b, "|"); strings.Contains(body, "DashboardCompareScenarios") {
+			var req struct{ Variables struct{ Inputs []any } }
+			if err := json.Unmarshal([]byte(body), &req); err != nil {
+				t.Fatal(err)
+			}
+			sentAll = req.Variables.Inputs
+		}
+	}
+	var norm2 []any
+	b, _ = json.Marshal([]any{input, input2})
+	_ = json.Unmarshal(b, &norm2)
+	if !reflect.DeepEqual(sentAll, norm2) {
+		t.Errorf("the page compared\n%v\nthe test typed\n%v", sentAll, norm2)
+	}
+	checkFiguresIn(t, tab, compareFigures(t, base, key, []map[string]any{input, input2}), `#skenario [data-figure]`, 60)
+	url = downloadScenario(t, tab, rec, key, dir, "xlsx")
+	if q := url[strings.Index(url, "?")+1:]; strings.Count(q, "input=") != 2 || !strings.Contains(q, "name=Marbot+6+bulan") {
+		t.Errorf("the export asked %s", url)
+	}
+}
+
+// downloadScenario clicks the scenario section's export button of format,
+// checks its request (GET, the key in the header only) and waits for the
+// file; it returns the request's URL.
+func downloadScenario(t *testing.T, tab context.Context, rec *browsertest.Recorder, key, dir, format string) string {
+	t.Helper()
+	button := `#scen-export button[data-format="` + format + `"]`
+	seen := len(rec.Requests())
 	if _, err := chromedp.Run(tab, chromedp.Click(button)); err != nil {
 		t.Fatal(err)
 	}
@@ -155,13 +226,13 @@ func testDashboardScenario(t *testing.T, tab context.Context, rec *browsertest.R
 		t.Fatalf("the export button stays disabled: %v", err)
 	}
 	var req *browsertest.Request
-	for _, r := range rec.Requests() {
-		if strings.Contains(r.URL, "/export/scenario.csv") {
+	for _, r := range rec.Requests()[seen:] {
+		if strings.Contains(r.URL, "/export/scenario."+format) {
 			req = &r
 		}
 	}
 	if req == nil {
-		t.Fatal("the scenario's CSV button made no request")
+		t.Fatalf("the scenario's %s button made no request", format)
 	}
 	if req.Method != "GET" || req.Authorization != "Bearer "+key || strings.Contains(req.URL, key) || !strings.Contains(req.URL, "input=") {
 		t.Errorf("the export request: %+v", *req)
@@ -169,7 +240,8 @@ func testDashboardScenario(t *testing.T, tab context.Context, rec *browsertest.R
 	if msg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById('export-msg').hidden ? '' : document.getElementById('export-msg').textContent`)); msg != "" {
 		t.Fatalf("the export: the page says %q", msg)
 	}
-	pattern := regexp.MustCompile(`^jamsostek-scenario-\d{4}-\d{2}-\d{2}\.csv$`)
+	pattern := regexp.MustCompile(`^jamsostek-scenario-\d{4}-\d{2}-\d{2}\.` + format + `$`)
+	magic := map[string]string{"csv": "\ufeff", "xlsx": "PK"}[format]
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		var got []byte
 		entries, _ := os.ReadDir(dir)
@@ -178,11 +250,11 @@ func testDashboardScenario(t *testing.T, tab context.Context, rec *browsertest.R
 				got, _ = os.ReadFile(filepath.Join(dir, e.Name()))
 			}
 		}
-		if bytes.HasPrefix(got, []byte("\ufeff")) && bytes.Contains(got, []byte("Skenario Perwal")) && bytes.Contains(got, []byte("MARBOT")) {
-			break
+		if bytes.HasPrefix(got, []byte(magic)) && (format != "csv" || bytes.Contains(got, []byte("Skenario Perwal")) && bytes.Contains(got, []byte("MARBOT"))) {
+			return req.URL
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no download of scenario.csv in %s: %v", dir, entries)
+			t.Fatalf("no download of scenario.%s in %s: %v", format, dir, entries)
 		}
 	}
 }
@@ -223,29 +295,52 @@ func apiAsk(t *testing.T, base, key, query string, vars map[string]any, out any)
 	return errs
 }
 
+const scenarioFigureFields = `
+  year rollupVersion asOf
+  baseline { ...S } scenario { ...S } monthlyCostChange annualCostChange participantsChange changePoints
+  groups { category baseline { funded monthlyCost } scenario { funded monthlyCost annualCost expectedClaims expectedPaid } newlyCovered movers alreadyCity loseCoverage
+    programs { program memberMonths expectedClaims expectedPaid basis experience { claims exposureMemberMonths frequency severity } } }
+  areas { areaCode workforce baseline scenario baselineRate scenarioRate changePoints } } }
+fragment S on ScenarioSide { funded monthlyCost annualCost participants workforce rate expectedClaims expectedPaid paidLow paidHigh lossRatio }`
+
 // scenarioFigures asks the API the scenario and names its figures as the
 // page does (docs/dashboard.md), each formatted the Indonesian way.
 func scenarioFigures(t *testing.T, base, key string, input map[string]any) (map[string]figure, []string) {
 	t.Helper()
 	var ans struct{ Scenario map[string]any }
-	errs := apiAsk(t, base, key, `query($i: ScenarioInput!) { scenario(input: $i) {
-  rollupVersion asOf
-  baseline { ...S } scenario { ...S } monthlyCostChange annualCostChange participantsChange changePoints
-  groups { category baseline { funded monthlyCost } scenario { funded monthlyCost annualCost expectedClaims expectedPaid } newlyCovered movers alreadyCity loseCoverage
-    programs { program memberMonths expectedClaims expectedPaid basis experience { claims exposureMemberMonths frequency severity } } }
-  areas { areaCode workforce baseline scenario baselineRate scenarioRate changePoints } } }
-fragment S on ScenarioSide { funded monthlyCost annualCost participants workforce rate expectedClaims expectedPaid paidLow paidHigh lossRatio }`,
-		map[string]any{"i": input}, &ans)
+	errs := apiAsk(t, base, key, `query($i: ScenarioInput!) { scenario(input: $i) {`+scenarioFigureFields, map[string]any{"i": input}, &ans)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return scenarioResultFigures(t, ans.Scenario), nil
+	want := map[string]figure{}
+	scenarioResultFigures(t, want, ans.Scenario, 0, true)
+	return want, nil
 }
 
-// scenarioResultFigures names the figures of one answer as the page does.
-func scenarioResultFigures(t *testing.T, r map[string]any) map[string]figure {
+// compareFigures asks compareScenarios the inputs and names the figures of
+// the answers as the page does: the baseline of the first answer of each
+// year.
+func compareFigures(t *testing.T, base, key string, inputs []map[string]any) map[string]figure {
 	t.Helper()
+	var ans struct{ CompareScenarios []map[string]any }
+	if errs := apiAsk(t, base, key, `query($i: [ScenarioInput!]) { compareScenarios(inputs: $i) {`+scenarioFigureFields, map[string]any{"i": inputs}, &ans); len(errs) > 0 {
+		t.Fatalf("compareScenarios: %s", errs)
+	}
 	want := map[string]figure{}
+	years := map[string]bool{}
+	for i, r := range ans.CompareScenarios {
+		y := r["year"].(json.Number).String()
+		scenarioResultFigures(t, want, r, i, !years[y])
+		years[y] = true
+	}
+	return want
+}
+
+// scenarioResultFigures names the figures of the i-th answer as the page
+// does, into want; its baseline too when baseline is set.
+func scenarioResultFigures(t *testing.T, want map[string]figure, r map[string]any, i int, baseline bool) {
+	t.Helper()
+	pre := "scen." + strconv.Itoa(i) + "."
 	add := func(name string, v any, format func(any) string) {
 		raw := ""
 		switch x := v.(type) {
@@ -259,24 +354,26 @@ func scenarioResultFigures(t *testing.T, r map[string]any) map[string]figure {
 		}
 		want[name] = figure{raw, format(v)}
 	}
-	add("scen.0.rollupVersion", r["rollupVersion"], idInt)
-	add("scen.0.asOf", r["asOf"], idTime)
+	add(pre+"rollupVersion", r["rollupVersion"], idInt)
+	add(pre+"asOf", r["asOf"], idTime)
 	for _, f := range []struct {
 		name   string
 		format func(any) string
 	}{{"funded", idInt}, {"monthlyCost", idRp}, {"annualCost", idRp}, {"participants", idInt}, {"workforce", idInt}, {"rate", idRate},
 		{"expectedClaims", idDec}, {"expectedPaid", idRp}, {"paidLow", idRp}, {"paidHigh", idRp}, {"lossRatio", idRate}} {
-		add("scen.0.baseline."+f.name, obj(r["baseline"])[f.name], f.format)
-		add("scen.0.scenario."+f.name, obj(r["scenario"])[f.name], f.format)
+		if baseline {
+			add(pre+"baseline."+f.name, obj(r["baseline"])[f.name], f.format)
+		}
+		add(pre+"scenario."+f.name, obj(r["scenario"])[f.name], f.format)
 	}
-	add("scen.0.monthlyCostChange", r["monthlyCostChange"], idSigned(idRp))
-	add("scen.0.annualCostChange", r["annualCostChange"], idSigned(idRp))
-	add("scen.0.participantsChange", r["participantsChange"], idSigned(idInt))
-	add("scen.0.changePoints", r["changePoints"], idChangePoints)
+	add(pre+"monthlyCostChange", r["monthlyCostChange"], idSigned(idRp))
+	add(pre+"annualCostChange", r["annualCostChange"], idSigned(idRp))
+	add(pre+"participantsChange", r["participantsChange"], idSigned(idInt))
+	add(pre+"changePoints", r["changePoints"], idChangePoints)
 	basis := map[string]string{"CATEGORY": "kategori sendiri", "CITY_FUNDED": "semua pekerja dibiayai kota", "BPU": "semua peserta BPU", "NONE": "tidak ada"}
 	for _, g := range list(r["groups"]) {
 		g := obj(g)
-		p := "scen.0.group." + g["category"].(string) + "."
+		p := pre + "group." + g["category"].(string) + "."
 		add(p+"baseline.funded", obj(g["baseline"])["funded"], idInt)
 		add(p+"scenario.funded", obj(g["scenario"])["funded"], idInt)
 		add(p+"baseline.monthlyCost", obj(g["baseline"])["monthlyCost"], idRp)
@@ -289,7 +386,7 @@ func scenarioResultFigures(t *testing.T, r map[string]any) map[string]figure {
 		}
 		for _, l := range list(g["programs"]) {
 			l := obj(l)
-			q := "scen.0.prog." + g["category"].(string) + "." + l["program"].(string) + "."
+			q := pre + "prog." + g["category"].(string) + "." + l["program"].(string) + "."
 			e := obj(l["experience"])
 			add(q+"basis", l["basis"], func(v any) string { return basis[v.(string)] })
 			add(q+"experience.claims", e["claims"], idInt)
@@ -312,7 +409,7 @@ func scenarioResultFigures(t *testing.T, r map[string]any) map[string]figure {
 		if code == "" {
 			code = "tanpa-wilayah"
 		}
-		p := "scen.0.area." + code + "."
+		p := pre + "area." + code + "."
 		add(p+"workforce", a["workforce"], idInt)
 		add(p+"baseline", a["baseline"], idInt)
 		add(p+"scenario", a["scenario"], idInt)
@@ -320,7 +417,6 @@ func scenarioResultFigures(t *testing.T, r map[string]any) map[string]figure {
 		add(p+"scenarioRate", a["scenarioRate"], idRate)
 		add(p+"changePoints", a["changePoints"], idChangePoints)
 	}
-	return want
 }
 
 // intlRound formats x with digits decimals as Intl.NumberFormat does for
