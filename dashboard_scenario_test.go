@@ -206,6 +206,15 @@ func testDashboardScenario(t *testing.T, tab context.Context, rec *browsertest.R
 		t.Errorf("the page compared\n%v\nthe test typed\n%v", sentAll, norm2)
 	}
 	checkFiguresIn(t, tab, compareFigures(t, base, key, []map[string]any{input, input2}), `#skenario [data-figure]`, 60)
+	if os.Getenv("JAMSOSTEK_UPDATE_SCREENSHOTS") != "" {
+		b, err := chromedp.Run(tab, chromedp.Screenshot(`#skenario`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("docs", "dashboard-scenario.png"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	url = downloadScenario(t, tab, rec, key, dir, "xlsx")
 	if q := url[strings.Index(url, "?")+1:]; strings.Count(q, "input=") != 2 || !strings.Contains(q, "name=Marbot+6+bulan") {
 		t.Errorf("the export asked %s", url)

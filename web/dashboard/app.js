@@ -768,7 +768,7 @@ fragment ScenResult on ScenarioResult {
     if (results.length > 1) {
       out.push(el('div', { class: 'chart' }, hbars({
         rows: results.map((r, i) => ({ label: entries[i].label, cost: r.scenario.annualCost, paid: r.scenario.expectedPaid })),
-        series: [{ key: 'cost', name: 'Biaya APBD per tahun', cls: 'bar-a' }, { key: 'paid', name: 'Klaim diharapkan', cls: 'bar-b' }],
+        series: [{ key: 'cost', name: 'Biaya setahun', cls: 'bar-a' }, { key: 'paid', name: 'Klaim diharapkan', cls: 'bar-b' }],
         format: fmt.rpShort, title: 'Biaya per tahun dan klaim diharapkan per skenario',
         desc: 'Dua batang per skenario: biaya APBD setahun dan rupiah klaim yang diharapkan. Angka lengkap di tabel di atas.',
       })));
