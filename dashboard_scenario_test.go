@@ -152,6 +152,19 @@ func testDashboardScenario(t *testing.T, tab context.Context, rec *browsertest.R
 		t.Errorf("the export asked %s", url)
 	}
 
+	// The saved scenarios, asked when their fold is opened: a list or the
+	// note that there is none, not an error.
+	if _, err := chromedp.Run(tab, chromedp.Click(`#scen-saved > summary`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](`!document.getElementById('scen-saved-list').textContent.startsWith('Memuat')`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the saved scenarios did not load: %v", err)
+	}
+	if text, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById('scen-saved-list').textContent`)); strings.Contains(text, "tidak dapat") {
+		t.Errorf("the saved scenarios: %s", text)
+	}
+
 	// A comparison: this scenario, and the same for 6 months, put in the
 	// list with the form, compared with compareScenarios.
 	input2 := map[string]any{"year": year + 1, "changes": []any{map[string]any{

@@ -812,7 +812,7 @@ fragment ScenResult on ScenarioResult {
           const q = `${p}.prog.${gkey(g)}.${l.program}`;
           return [`${g.name} (${g.category})`, PROGRAMS[l.program] || l.program,
             fig(`${q}.basis`, l.basis, fmt.label(EXP_BASIS)),
-            el('span', { class: few(l.experience.claims) ? 'few' : null }, few(l.experience.claims) ? el('span', { 'aria-label': 'dasar kecil', text: '⚠ ' }) : null, fig(`${q}.experience.claims`, l.experience.claims, fmt.int)),
+            el('span', { class: few(l.experience.claims) ? 'few' : null }, few(l.experience.claims) ? [el('span', { 'aria-hidden': 'true', text: '⚠ ' }), el('span', { class: 'sr', text: 'dasar kecil: ' })] : null, fig(`${q}.experience.claims`, l.experience.claims, fmt.int)),
             fig(`${q}.experience.exposureMemberMonths`, l.experience.exposureMemberMonths, fmt.int),
             fig(`${q}.experience.frequency`, l.experience.frequency, fmt.dec2),
             fig(`${q}.experience.severity`, l.experience.severity, fmt.rp),
@@ -886,6 +886,20 @@ fragment ScenResult on ScenarioResult {
       scen.compare.push({ label: s.name, saved: s.id });
     } else if (!box.checked && i >= 0) scen.compare.splice(i, 1);
     renderCompareList();
+  }
+
+  // scenReset forgets the answers and lists of a key signed out.
+  function scenReset() {
+    scen.compare = [];
+    scen.saved = null;
+    scen.last = null;
+    renderCompareList();
+    fill('scen-result');
+    fill('scen-saved-list', el('p', { class: 'note', text: 'Memuat…' }));
+    $('scen-saved').open = false;
+    $('scen-export').hidden = true;
+    scenMessage('');
+    $('scen-status').textContent = '';
   }
 
   function scenStart() {
@@ -977,6 +991,7 @@ fragment ScenResult on ScenarioResult {
   }
   function signOut(message) {
     key = '';
+    scenReset();
     sessionStorage.removeItem(KEY);
     $('dashboard').hidden = true;
     $('asof').hidden = true;
@@ -1084,6 +1099,7 @@ fragment ScenResult on ScenarioResult {
         if (narrow() !== wasNarrow) {
           wasNarrow = narrow();
           for (const d of redraws) d();
+          if (scen.last) renderScenarios(scen.last.entries, scen.last.results);
         }
       }, 150);
     });
