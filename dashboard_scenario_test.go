@@ -219,6 +219,36 @@ func testDashboardScenario(t *testing.T, tab context.Context, rec *browsertest.R
 		t.Errorf("the page compared\n%v\nthe test typed\n%v", sentAll, norm2)
 	}
 	checkFiguresIn(t, tab, compareFigures(t, base, key, []map[string]any{input, input2}), `#skenario [data-figure]`, 60)
+	// The answers on a phone and a projector: nothing wider than the
+	// screen but inside the tables' scroll boxes.
+	for _, vp := range []struct {
+		width, height int64
+		opts          []chromedp.EmulateViewportOption
+	}{{375, 812, []chromedp.EmulateViewportOption{chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch}}, {1920, 1080, nil}} {
+		if _, err := chromedp.Run(tab, chromedp.EmulateViewport(vp.width, vp.height, vp.opts...)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // the charts are drawn again past the phone's width
+		overflow, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
+  const w = document.documentElement.clientWidth;
+  for (const e of document.querySelectorAll('#skenario *')) {
+    if (e.closest('.table-wrap') || e.closest('.sr')) continue;
+    const r = e.getBoundingClientRect();
+    if (r.width && r.right > w + 1) return e.tagName + ' ' + (e.getAttribute('class') || '') + ' "' + (e.textContent || '').slice(0, 40) + '" ends at ' + r.right + ' px in ' + w;
+  }
+  return document.documentElement.scrollWidth > w ? 'the page is ' + document.documentElement.scrollWidth + ' px wide in ' + w : '';
+})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if overflow != "" {
+			t.Errorf("the scenarios at %d px: %s", vp.width, overflow)
+		}
+	}
+	if _, err := chromedp.Run(tab, chromedp.EmulateReset()); err != nil {
+		t.Fatal(err)
+	}
+	checkFiguresIn(t, tab, compareFigures(t, base, key, []map[string]any{input, input2}), `#skenario [data-figure]`, 60)
 	if os.Getenv("JAMSOSTEK_UPDATE_SCREENSHOTS") != "" {
 		b, err := chromedp.Run(tab, chromedp.Screenshot(`#skenario`))
 		if err != nil {
