@@ -43,6 +43,9 @@ func scenarioParam(name string, vals []string) (any, error) {
 	for _, v := range vals {
 		v = strings.TrimSpace(v)
 		if v == "" {
+			if name == "name" { // a name's place is its input's: an empty one keeps it
+				out = append(out, "")
+			}
 			continue
 		}
 		switch name {
@@ -233,7 +236,7 @@ func (j *exportJob) scenario() error {
 	for i, s := range inputs {
 		m, _ := scenarioInputJSON(s) // checked by parse
 		e := &scenarioEntry{input: m, raw: s, name: fmt.Sprintf("Masukan %d", i+1)}
-		if i < len(names) {
+		if i < len(names) && names[i] != "" {
 			e.name = names[i]
 		}
 		entries = append(entries, e)

@@ -168,7 +168,7 @@ func wantScenarios(t *testing.T, x *exportFixture, key string, inputs []string, 
 	basis := map[string]string{"CATEGORY": "kategori sendiri", "CITY_FUNDED": "semua pekerja dibiayai kota", "BPU": "semua peserta BPU", "NONE": "tidak ada"}
 	for i, r := range results {
 		no, name := int64(i+1), "Masukan "+strconv.Itoa(i+1)
-		if i < len(names) {
+		if i < len(names) && names[i] != "" {
 			name = names[i]
 		}
 		row := append([]any{no, name, i64(r["year"]), i64(r["rollupVersion"]), tm(r["asOf"]), str(r["asOfMonth"]), i64(r["denominatorYear"]),
@@ -223,6 +223,7 @@ func TestExportScenario(t *testing.T) {
 		}{
 			{"one", scenarioInputs[:1], nil},
 			{"compared", scenarioInputs, []string{"Marbot 2025", "=Parkir dan JHT"}},
+			{"compared, the first unnamed", scenarioInputs, []string{"", "Parkir"}},
 		} {
 			t.Run(tc.name+"/"+format, func(t *testing.T) {
 				want, results := wantScenarios(t, x, "viewer-key", tc.inputs, tc.names)
