@@ -83,8 +83,10 @@ func (r *resolver) scenarioStore() (Scenarios, error) {
 	return r.scenarios, nil
 }
 
-// scenarioInput checks a GraphQL input and maps it to scenario.Input; it
-// returns the input normalised too (the defaults filled in), as saved.
+// scenarioInput maps a GraphQL input to scenario.Input, without checking
+// it (checkInput does, once the rosters it names have given their
+// categories); it returns the input normalised too (the defaults filled
+// in), as saved.
 func scenarioInput(in model.ScenarioInput) (scenario.Input, model.ScenarioInput, error) {
 	def := func(p *int, d int) *int {
 		if p == nil {
@@ -105,36 +107,25 @@ func scenarioInput(in model.ScenarioInput) (scenario.Input, model.ScenarioInput,
 		return scenario.Input{}, in, coverage.Errorf(coverage.EINVALID, "simulations must be between 1 and %d, got %d", scenario.MaxSimulations, *in.Simulations)
 	case len(in.Changes) > scenario.MaxChanges:
 		return scenario.Input{}, in, coverage.Errorf(coverage.EINVALID, "a scenario has at most %d changes, got %d", scenario.MaxChanges, len(in.Changes))
-	case in.ExperienceFrom != nil && in.ExperienceTo != nil && *in.ExperienceFrom > *in.ExperienceTo:
-		return scenario.Input{}, in, coverage.Errorf(coverage.EINVALID, "experienceFrom %s is after experienceTo %s", *in.ExperienceFrom, *in.ExperienceTo)
 	}
 	out := scenario.Input{Year: in.Year, ExperienceFrom: deref(in.ExperienceFrom), ExperienceTo: deref(in.ExperienceTo),
 		MinClaims: *in.MinClaims, Simulations: *in.Simulations, Seed: uint64(*in.Seed),
 		LowPercent: *in.LowPercent, HighPercent: *in.HighPercent}
-	for i, c := range in.Changes {
+	for _, c := range in.Changes {
 		ch := scenario.Change{Kind: c.Kind, Category: coverage.Category(strings.TrimSpace(deref(c.Category))), Programs: c.Programs,
 			Headcount: int64(deref(c.Headcount)), Income: deref(c.Income), Months: deref(c.Months), RosterID: deref(c.RosterID)}
-		if ch.Category != "" {
-			if err := ch.Category.Validate(); err != nil {
-				return scenario.Input{}, in, coverage.Errorf(coverage.EINVALID, "change %d: %s", i+1, coverage.ErrorMessage(err))
-			}
-		}
 		for _, d := range c.Distribution {
 			ch.Distribution = append(ch.Distribution, scenario.AreaCount{Area: d.Area, Count: int64(d.Count)})
 		}
 		out.Changes = append(out.Changes, ch)
 	}
-	if err := out.Validate(); err != nil {
-		return scenario.Input{}, in, err
-	}
 	return out, in, nil
 }
 
-// named looks up the people of the rosters the changes name, on the rollup's
-// as-of date. A change that names a roster takes the roster's category when
-// it names none, and must not name another. The lookup is a selection by
-// personal data (the NIKs): audited as one, though nothing of it is answered.
-func (r *resolver) named(ctx context.Context, in *scenario.Input, on coverage.Date) ([]scenario.Named, error) {
+// rosters reads the uploaded rosters the changes name (an unknown one is
+// NOT_FOUND). A change that names a roster takes the roster's category when
+// it names none, and must not name another.
+func (r *resolver) rosters(ctx context.Context, in *scenario.Input, memo *scenarioMemo) ([]*coverage.ScenarioRoster, error) {
 	ids := in.RosterIDs()
 	if len(ids) == 0 {
 		return nil, nil
@@ -143,11 +134,16 @@ func (r *resolver) named(ctx context.Context, in *scenario.Input, on coverage.Da
 	if err != nil {
 		return nil, err
 	}
-	var out []scenario.Named
+	var out []*coverage.ScenarioRoster
 	for _, id := range ids {
-		ro, err := st.ScenarioRoster(ctx, id)
-		if err != nil {
-			return nil, err
+		ro, ok := memo.rosterOf(id)
+		if !ok {
+			if ro, err = st.ScenarioRoster(ctx, id); err != nil {
+				return nil, err
+			}
+			if memo != nil {
+				memo.rosters[id] = ro
+			}
 		}
 		for i := range in.Changes {
 			c := &in.Changes[i]
@@ -160,6 +156,52 @@ func (r *resolver) named(ctx context.Context, in *scenario.Input, on coverage.Da
 				return nil, coverage.Errorf(coverage.EINVALID, "change %d names category %s and roster %s, which lists people of %s", i+1, c.Category, id, ro.Category)
 			}
 		}
+		out = append(out, ro)
+	}
+	return out, nil
+}
+
+// scenarioMemo keeps the rosters read and classified for one
+// compareScenarios (one naming a roster in several scenarios reads it and
+// looks its people up once): rosters by id, classified rosters by id and
+// date. nil: none kept.
+type scenarioMemo struct {
+	rosters map[string]*coverage.ScenarioRoster
+	named   map[string]scenario.Named
+}
+
+func (m *scenarioMemo) rosterOf(id string) (*coverage.ScenarioRoster, bool) {
+	if m == nil {
+		return nil, false
+	}
+	ro, ok := m.rosters[id]
+	return ro, ok
+}
+
+func (m *scenarioMemo) namedOf(key string) (scenario.Named, bool) {
+	if m == nil {
+		return scenario.Named{}, false
+	}
+	n, ok := m.named[key]
+	return n, ok
+}
+
+func newScenarioMemo() *scenarioMemo {
+	return &scenarioMemo{rosters: map[string]*coverage.ScenarioRoster{}, named: map[string]scenario.Named{}}
+}
+
+// named looks the rosters' people up by NIK and classifies them by their
+// memberships on the rollup's as-of date. The lookup is a selection by
+// personal data (the NIKs): audited as one, though nothing of it is
+// answered.
+func (r *resolver) named(ctx context.Context, rosters []*coverage.ScenarioRoster, on coverage.Date, memo *scenarioMemo) ([]scenario.Named, error) {
+	var out []scenario.Named
+	for _, ro := range rosters {
+		key := ro.ID + "\x00" + string(on)
+		if n, ok := memo.namedOf(key); ok {
+			out = append(out, n)
+			continue
+		}
 		niks := make([]string, len(ro.Rows))
 		rows := make([]scenario.RosterRow, len(ro.Rows))
 		recs := make([]any, len(ro.Rows))
@@ -167,27 +209,38 @@ func (r *resolver) named(ctx context.Context, in *scenario.Input, on coverage.Da
 			niks[i], rows[i], recs[i] = ro.Rows[i].NIK, scenario.RosterRow{NIK: ro.Rows[i].NIK, Kelurahan: ro.Rows[i].Kelurahan}, &ro.Rows[i]
 		}
 		auditOf(ctx).selected([]string{"selection:scenarioRoster"}, recs)
-		byNIK, err := st.ParticipantsByNIK(ctx, niks)
+		byNIK, err := r.scenarios.ParticipantsByNIK(ctx, niks)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, scenario.Classify(id, ro.Category, rows, byNIK, on))
+		n := scenario.Classify(ro.ID, ro.Category, rows, byNIK, on)
+		if memo != nil {
+			memo.named[key] = n
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }
 
 // computeScenario answers a scenario on the latest rollup; it returns the
 // normalised input too.
-func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput) (*model.ScenarioResult, model.ScenarioInput, error) {
+func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput, memo *scenarioMemo) (*model.ScenarioResult, model.ScenarioInput, error) {
 	in, norm, err := scenarioInput(gin)
 	if err != nil {
+		return nil, norm, err
+	}
+	rosters, err := r.rosters(ctx, &in, memo)
+	if err != nil {
+		return nil, norm, err
+	}
+	if err := in.Validate(); err != nil {
 		return nil, norm, err
 	}
 	base, err := r.scenarioBase(ctx)
 	if err != nil {
 		return nil, norm, err
 	}
-	named, err := r.named(ctx, &in, reconcile.JakartaDate(base.rollup.AsOf))
+	named, err := r.named(ctx, rosters, reconcile.JakartaDate(base.rollup.AsOf), memo)
 	if err != nil {
 		return nil, norm, err
 	}
@@ -227,8 +280,9 @@ func (r *resolver) compareScenarios(ctx context.Context, inputs []model.Scenario
 		}
 	}
 	out := make([]model.ScenarioResult, 0, len(all))
+	memo := newScenarioMemo()
 	for i, in := range all {
-		res, _, err := r.computeScenario(ctx, in)
+		res, _, err := r.computeScenario(ctx, in, memo)
 		if err != nil {
 			if i >= len(inputs) {
 				return nil, coverage.Errorf(coverage.ErrorCode(err), "saved scenario %s: %s", saved[i-len(inputs)], coverage.ErrorMessage(err))
@@ -254,7 +308,7 @@ func (r *resolver) saveScenario(ctx context.Context, name string, gin model.Scen
 	if err != nil {
 		return nil, err
 	}
-	res, norm, err := r.computeScenario(ctx, gin)
+	res, norm, err := r.computeScenario(ctx, gin, nil)
 	if err != nil {
 		return nil, err
 	}

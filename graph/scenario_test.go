@@ -9,45 +9,26 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/cilegon/jamsostek/analytics"
 	"github.com/cilegon/jamsostek/coverage"
-	"github.com/cilegon/jamsostek/coverage/reconcile"
 	"github.com/cilegon/jamsostek/coverage/scenario"
 	"github.com/cilegon/jamsostek/graph"
 	"github.com/cilegon/jamsostek/store"
 )
 
-// scenarioPending: coverage/scenario's Compute and ObservedExperience are
-// not built yet on this branch (they answer UNAVAILABLE, "... not built
-// yet"). The tests that need their figures skip until they are merged; the
-// access matrix expects UNAVAILABLE where it will expect an answer.
-var scenarioPending = func() bool {
-	_, err := scenario.Compute(&reconcile.Rollup{}, nil, coverage.Cilegon(), nil, nil, scenario.Input{Year: 2024})
-	return coverage.ErrorCode(err) == coverage.EUNAVAILABLE && strings.Contains(coverage.ErrorMessage(err), "not built yet")
-}()
-
-// scenarioCell is an allowed computed scenario field's cell in the access
-// matrix.
-var scenarioCell = map[bool]cell{true: "UNAVAILABLE", false: anyAnswer}[scenarioPending]
-
 // cityWide is the row of a city-wide figure: every role but the officer.
 func cityWide(c cell) [4]cell { return [4]cell{c, forbidden, c, c} }
 
 // scenarioMarbot funds 120 mosque caretakers of Cibeber and Citangkil.
-const scenarioMarbot = `{year: 2024, changes: [{kind: ADD_CATEGORY, category: "MARBOT", headcount: 120,
+const scenarioMarbot = `{year: 2025, changes: [{kind: ADD_CATEGORY, category: "MARBOT", headcount: 120,
 	distribution: [{area: "367201", count: 100}, {area: "367208", count: 20}]}]}`
-
-func needScenarios(t *testing.T) {
-	t.Helper()
-	if scenarioPending {
-		t.Skip("coverage/scenario.Compute is not built yet: this test runs once main's scenario package is merged")
-	}
-}
 
 // uploadFile posts a multipart request with one file as variables.file.
 func uploadFile(t *testing.T, f *fixture, key, query string, vars map[string]any, name, content string) response {
@@ -111,12 +92,39 @@ func scenarioFixture(t *testing.T, cfg graph.Config) (*fixture, *analytics.Servi
 		if _, err := svc.Reconcile(ctx, "test"); err != nil {
 			t.Fatal(err)
 		}
-		cfg.Analytics, cfg.ReconcileLog, cfg.Scenarios = svc, s, s
+		cfg.Analytics, cfg.ReconcileLog = svc, s
+		switch sc := cfg.Scenarios.(type) {
+		case nil:
+			cfg.Scenarios = s
+		case *countingScenarios:
+			sc.Scenarios = s
+		}
 		if cfg.AuditLog == nil {
 			cfg.AuditLog = s
 		}
 	})
 	return f, svc
+}
+
+// countingScenarios counts the lookups of a roster's people.
+type countingScenarios struct {
+	coverage.Scenarios
+	mu            sync.Mutex
+	lookups, read int
+}
+
+func (c *countingScenarios) ParticipantsByNIK(ctx context.Context, niks []string) (map[string][]coverage.Participant, error) {
+	c.mu.Lock()
+	c.lookups++
+	c.mu.Unlock()
+	return c.Scenarios.ParticipantsByNIK(ctx, niks)
+}
+
+func (c *countingScenarios) ScenarioRoster(ctx context.Context, id string) (*coverage.ScenarioRoster, error) {
+	c.mu.Lock()
+	c.read++
+	c.mu.Unlock()
+	return c.Scenarios.ScenarioRoster(ctx, id)
 }
 
 // rosterCSV names the hand-made people, with two invalid rows: a short NIK
@@ -211,18 +219,18 @@ func TestScenarioRosterUpload(t *testing.T) {
 // who is new, from their memberships at the rollup's as-of date; an unknown
 // roster is NOT_FOUND.
 func TestScenarioNamedRoster(t *testing.T) {
-	f, _ := scenarioFixture(t, graph.Config{})
+	spy := &countingScenarios{}
+	f, _ := scenarioFixture(t, graph.Config{Scenarios: spy})
 	ro, resp := uploadRoster(t, f, "admin-key")
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)
 	}
-	const q = `query($id: ID!) { scenario(input: {year: 2024, changes: [{kind: ADD_CATEGORY, rosterId: $id}]}) {
+	const q = `query($id: ID!) { scenario(input: {year: 2025, changes: [{kind: ADD_CATEGORY, rosterId: $id}]}) {
 		groups { category newlyCovered movers alreadyCity assumed } } }`
 	_, resp = f.post(t, q, map[string]any{"id": "SR-nope"})
-	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "NOT_FOUND" && !scenarioPending {
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "NOT_FOUND" {
 		t.Errorf("unknown roster: %+v, want NOT_FOUND", resp.Errors)
 	}
-	needScenarios(t)
 	_, resp = f.post(t, q, map[string]any{"id": ro.ID})
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)
@@ -253,6 +261,17 @@ func TestScenarioNamedRoster(t *testing.T) {
 	// (nikEnded's row was rejected: its kelurahan is another city's).
 	if g := ans.Scenario.Groups[i]; g.AlreadyCity != 1 || g.Movers != 1 || g.NewlyCovered != 1 || g.Assumed {
 		t.Errorf("MARBOT: %+v, want 1 already the city's, 1 mover, 1 new, not assumed", g)
+	}
+
+	// Compared, a roster named by three scenarios is read and looked up once.
+	spy.lookups, spy.read = 0, 0
+	in := `{year: 2025, changes: [{kind: ADD_CATEGORY, rosterId: $id}]}`
+	_, resp = f.post(t, `query($id: ID!) { compareScenarios(inputs: [`+in+`, `+in+`, `+in+`]) { groups { category movers } } }`, map[string]any{"id": ro.ID})
+	if len(resp.Errors) > 0 || strings.Count(string(resp.Data), `{"category":"MARBOT","movers":1}`) != 3 {
+		t.Errorf("compared: %s %+v", resp.Data, resp.Errors)
+	}
+	if spy.lookups != 1 || spy.read != 1 {
+		t.Errorf("compared: the roster read %d times and its people looked up %d times, want once", spy.read, spy.lookups)
 	}
 }
 
@@ -302,7 +321,7 @@ func TestScenarioWritesNothing(t *testing.T) {
 		t.Fatal(resp.Errors)
 	}
 	before := fingerprint(t, f.store, svc)
-	in := `{year: 2024, changes: [{kind: ADD_CATEGORY, rosterId: "` + ro.ID + `"}, {kind: SET_PROGRAMS, programs: [JKK, JKM, JHT]}]}`
+	in := `{year: 2025, changes: [{kind: ADD_CATEGORY, rosterId: "` + ro.ID + `"}, {kind: SET_PROGRAMS, programs: [JKK, JKM, JHT]}]}`
 	for _, q := range []string{
 		`{ scenario(input: ` + in + `) { year } }`,
 		`{ compareScenarios(inputs: [` + in + `, ` + scenarioMarbot + `]) { year } }`,
@@ -310,7 +329,7 @@ func TestScenarioWritesNothing(t *testing.T) {
 		`mutation { saveScenario(name: "with JHT", input: ` + in + `) { id } }`,
 	} {
 		_, resp := f.post(t, q, nil)
-		if len(resp.Errors) > 0 && !scenarioPending {
+		if len(resp.Errors) > 0 {
 			t.Errorf("%s: %+v", q, resp.Errors)
 		}
 	}
@@ -326,7 +345,7 @@ func TestCompareScenariosCounts(t *testing.T) {
 	q := func(inputs, saved int) string {
 		var ins, ids []string
 		for range inputs {
-			ins = append(ins, `{year: 2024, changes: []}`)
+			ins = append(ins, `{year: 2025, changes: []}`)
 		}
 		for range saved {
 			ids = append(ids, `"SC-nope"`)
@@ -343,13 +362,12 @@ func TestCompareScenariosCounts(t *testing.T) {
 		}
 	}
 	_, resp := f.post(t, q(1, 1), nil)
-	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "NOT_FOUND" && !scenarioPending {
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "NOT_FOUND" {
 		t.Errorf("an unknown saved id: %+v, want NOT_FOUND", resp.Errors)
 	}
-	needScenarios(t)
 	for _, n := range []int{2, 6} {
 		_, resp := f.post(t, q(n, 0), nil)
-		if len(resp.Errors) > 0 || strings.Count(string(resp.Data), `"year":2024`) != n {
+		if len(resp.Errors) > 0 || strings.Count(string(resp.Data), `"year":2025`) != n {
 			t.Errorf("%d inputs: %s %+v", n, resp.Data, resp.Errors)
 		}
 	}
@@ -360,11 +378,11 @@ func TestCompareScenariosCounts(t *testing.T) {
 func TestScenarioInputChecks(t *testing.T) {
 	f, _ := scenarioFixture(t, graph.Config{})
 	for _, in := range []string{
-		`{year: 2024, changes: [], seed: -1}`,
-		`{year: 2024, changes: [], simulations: 0}`,
-		`{year: 2024, changes: [], simulations: 20001}`,
-		`{year: 2024, changes: [{kind: ADD_CATEGORY, category: "marbot", headcount: 1}]}`,
-		`{year: 2024, changes: [], experienceFrom: "2024-05", experienceTo: "2024-01"}`,
+		`{year: 2025, changes: [], seed: -1}`,
+		`{year: 2025, changes: [], simulations: 0}`,
+		`{year: 2025, changes: [], simulations: 20001}`,
+		`{year: 2025, changes: [{kind: ADD_CATEGORY, category: "marbot", headcount: 1}]}`,
+		`{year: 2025, changes: [], experienceFrom: "2024-05", experienceTo: "2024-01"}`,
 	} {
 		_, resp := f.post(t, `{ c: city { code } f: scenario(input: `+in+`) { year } }`, nil)
 		if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
@@ -377,7 +395,7 @@ func TestScenarioInputChecks(t *testing.T) {
 			t.Errorf("savedScenarios(first: %d): %+v", first, resp.Errors)
 		}
 	}
-	_, resp := f.post(t, `mutation { saveScenario(name: "  ", input: {year: 2024, changes: []}) { id } }`, nil)
+	_, resp := f.post(t, `mutation { saveScenario(name: "  ", input: {year: 2025, changes: []}) { id } }`, nil)
 	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
 		t.Errorf("a blank name: %+v", resp.Errors)
 	}
@@ -388,7 +406,6 @@ func TestScenarioInputChecks(t *testing.T) {
 // in, and the result a fresh scenario query answers on the same rollup; it
 // lists newest first and compares by id.
 func TestSaveScenarioRoundTrip(t *testing.T) {
-	needScenarios(t)
 	f, svc := scenarioFixture(t, graph.Config{})
 	const result = `year rollupVersion asOf asOfMonth denominatorYear experienceFrom experienceTo simulations seed lowPercent highPercent
 		baseline { funded memberMonths monthlyCost annualCost participants workforce rate expectedClaims expectedPaid paidLow paidHigh lossRatio }
@@ -416,14 +433,14 @@ func TestSaveScenarioRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := saved.F
-	if s.ID == "" || s.Name != "Marbot 2024" || s.Author != "root" || s.Year != 2024 || s.RollupVersion != int(svc.Snapshot().Rollup.Version) || s.SavedAt.IsZero() {
+	if s.ID == "" || s.Name != "Marbot 2024" || s.Author != "root" || s.Year != 2025 || s.RollupVersion != int(svc.Snapshot().Rollup.Version) || s.SavedAt.IsZero() {
 		t.Errorf("saved: %+v", s)
 	}
 	var in map[string]any
 	if err := json.Unmarshal([]byte(s.InputJSON), &in); err != nil {
 		t.Fatal(err)
 	}
-	if in["year"] != 2024.0 || in["simulations"] != 2000.0 || in["seed"] != 1.0 || in["minClaims"] != 30.0 || len(in["changes"].([]any)) != 1 {
+	if in["year"] != 2025.0 || in["simulations"] != 2000.0 || in["seed"] != 1.0 || in["minClaims"] != 30.0 || len(in["changes"].([]any)) != 1 {
 		t.Errorf("input kept: %s", s.InputJSON)
 	}
 
@@ -445,7 +462,7 @@ func TestSaveScenarioRoundTrip(t *testing.T) {
 		t.Errorf("savedScenario: %s %+v", got.Data, got.Errors)
 	}
 
-	_, resp = f.post(t, `mutation { saveScenario(name: "Nothing", input: {year: 2024, changes: []}) { id } }`, nil)
+	_, resp = f.post(t, `mutation { saveScenario(name: "Nothing", input: {year: 2025, changes: []}) { id } }`, nil)
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)
 	}
@@ -453,8 +470,84 @@ func TestSaveScenarioRoundTrip(t *testing.T) {
 	if string(list.Data) != `{"savedScenarios":[{"name":"Nothing"},{"name":"Marbot 2024"}]}` {
 		t.Errorf("savedScenarios: %s %+v", list.Data, list.Errors)
 	}
-	_, cmp := f.post(t, `query($id: ID!) { compareScenarios(inputs: [{year: 2024, changes: []}], saved: [$id]) { scenario { funded } } }`, map[string]any{"id": s.ID})
+	_, cmp := f.post(t, `query($id: ID!) { compareScenarios(inputs: [{year: 2025, changes: []}], saved: [$id]) { scenario { funded } } }`, map[string]any{"id": s.ID})
 	if len(cmp.Errors) > 0 || strings.Count(string(cmp.Data), "funded") != 2 {
 		t.Errorf("compareScenarios with a saved id: %s %+v", cmp.Data, cmp.Errors)
+	}
+}
+
+// TestClaimExperienceAnswersThePackage: claimExperience is
+// scenario.ObservedExperience on the latest rollup, line for line.
+func TestClaimExperienceAnswersThePackage(t *testing.T) {
+	f, svc := scenarioFixture(t, graph.Config{})
+	lines, from, to, err := scenario.ObservedExperience(svc.Snapshot().Rollup, "2023-01", "2024-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, resp := f.postAs(t, "viewer-key", `{ claimExperience(from: "2023-01", to: "2024-07") { from to rollupVersion
+		lines { category basis program exposureMemberMonths claims paidAmount contributions frequency severity lossRatio } } }`, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Errors)
+	}
+	var ans struct {
+		ClaimExperience struct {
+			From, To      coverage.Period
+			RollupVersion int64
+			Lines         []struct {
+				Category                          *string
+				Basis                             scenario.Basis
+				Program                           coverage.Program
+				ExposureMemberMonths              float64
+				Claims, PaidAmount, Contributions int64
+				Frequency, LossRatio              *float64
+				Severity                          *int64
+			}
+		}
+	}
+	if err := json.Unmarshal(resp.Data, &ans); err != nil {
+		t.Fatal(err)
+	}
+	ce := ans.ClaimExperience
+	if ce.From != from || ce.To != to || ce.RollupVersion != svc.Snapshot().Rollup.Version || len(ce.Lines) != len(lines) || len(lines) == 0 {
+		t.Fatalf("got %s to %s v%d, %d lines; want %s to %s, %d lines", ce.From, ce.To, ce.RollupVersion, len(ce.Lines), from, to, len(lines))
+	}
+	for i, l := range lines {
+		g := ce.Lines[i]
+		cat := ""
+		if g.Category != nil {
+			cat = *g.Category
+		}
+		basis := l.Pool
+		if basis == "" {
+			basis = scenario.BasisCategory
+		}
+		if cat != string(l.Category) || g.Basis != basis || g.Program != l.Program || g.ExposureMemberMonths != float64(l.Exposure) ||
+			g.Claims != l.Claims || g.PaidAmount != l.PaidAmount || g.Contributions != l.Contributions ||
+			!reflect.DeepEqual(g.Frequency, l.Frequency) || !reflect.DeepEqual(g.Severity, l.Severity) || !reflect.DeepEqual(g.LossRatio, l.LossRatio) {
+			t.Errorf("line %d: got %+v, want %+v", i, g, l)
+		}
+	}
+	_, resp = f.post(t, `{ claimExperience(from: "2024-07", to: "2023-01") { from } }`, nil)
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+		t.Errorf("from after to: %+v", resp.Errors)
+	}
+}
+
+// TestScenarioRosterOfAnotherCategory: a change naming a roster of another
+// category is refused; one naming its own category is the roster's.
+func TestScenarioRosterOfAnotherCategory(t *testing.T) {
+	f, _ := scenarioFixture(t, graph.Config{})
+	ro, resp := uploadRoster(t, f, "admin-key")
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Errors)
+	}
+	q := `query($id: ID!, $cat: String) { scenario(input: {year: 2025, changes: [{kind: ADD_CATEGORY, category: $cat, rosterId: $id}]}) { groups { category movers } } }`
+	_, resp = f.post(t, q, map[string]any{"id": ro.ID, "cat": "PETANI"})
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions.Code != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "lists people of MARBOT") {
+		t.Errorf("another category: %+v", resp.Errors)
+	}
+	_, resp = f.post(t, q, map[string]any{"id": ro.ID, "cat": "MARBOT"})
+	if len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `{"category":"MARBOT","movers":1}`) {
+		t.Errorf("its own category: %s %+v", resp.Data, resp.Errors)
 	}
 }

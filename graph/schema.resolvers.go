@@ -522,7 +522,7 @@ func (r *queryResolver) ClaimExperience(ctx context.Context, from *coverage.Peri
 }
 
 func (r *queryResolver) Scenario(ctx context.Context, input model.ScenarioInput) (*model.ScenarioResult, error) {
-	res, _, err := r.computeScenario(ctx, input)
+	res, _, err := r.computeScenario(ctx, input, nil)
 	return res, err
 }
 

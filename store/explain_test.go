@@ -100,6 +100,17 @@ func TestExplainListShapes(t *testing.T) {
 		}
 		x.check(ctx, t, "rosterByNIK", cmds, false)
 	})
+	// A scenario roster's people (scenarios.go): a find by NIK $in.
+	t.Run("participantsByNIK", func(t *testing.T) {
+		cmds, err := x.record(ctx, func(ctx context.Context) error {
+			_, err := x.s.ParticipantsByNIK(ctx, d.niks[:60])
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.check(ctx, t, "participantsByNIK", cmds, false)
+	})
 }
 
 // explainCase is one filter of a list, named for the failure messages.

@@ -108,10 +108,14 @@ type Engine struct {
 	seen     map[string]bool
 	stats    Stats
 	cal      calendar
-	interned map[string]string                // see intern
-	scratch  scratch                          // one person's working memory, reused (scratch.go)
-	exp      map[ExperienceKey]*ExperienceRow // claim experience (experience.go)
-	plan     map[planKey]*PlanLine            // the plan year's roster (experience.go)
+	interned map[string]string // see intern
+	scratch  scratch           // one person's working memory, reused (scratch.go)
+	// The claim experience and the plan year's roster (experience.go).
+	series     map[seriesKey]*expSeries
+	lastSeries *expSeries
+	tariffs    [][5]*coverage.Tariff // by month from cfg.From; nil: none in force
+	fromNum    uint32                // periodNum(cfg.From)
+	plan       map[planKey]*PlanLine
 }
 
 // New starts a pass.
@@ -144,6 +148,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, coverage.Errorf(coverage.EINVALID, "reconcile: first month %s is after the as-of month %s", e.cfg.From, e.asOfMonth)
 	}
 	e.cells = newCellIndex(e.cfg.From, e.asOfMonth)
+	e.buildTariffs()
 	return e, nil
 }
 

@@ -73,23 +73,122 @@ type PlanLine struct {
 	Exclusive int64
 }
 
-// experience returns the row of a key, creating it.
+// expSeries are the experience rows of one category and segment, by month
+// from the rollup's first: a member-month finds its row by index, not by
+// hashing its key (the exposure loop runs once per member-month).
+type expSeries struct {
+	cat  coverage.Category
+	seg  coverage.Segment
+	rows []*ExperienceRow
+}
+
+type seriesKey struct {
+	cat coverage.Category
+	seg coverage.Segment
+}
+
+// experience returns the row of a key (a month of the rollup), creating it.
 func (e *Engine) experience(k ExperienceKey) *ExperienceRow {
-	if e.exp == nil {
-		e.exp = map[ExperienceKey]*ExperienceRow{}
+	s := e.lastSeries
+	if s == nil || s.cat != k.Category || s.seg != k.Segment {
+		if e.series == nil {
+			e.series = map[seriesKey]*expSeries{}
+		}
+		s = e.series[seriesKey{k.Category, k.Segment}]
+		if s == nil {
+			s = &expSeries{cat: k.Category, seg: k.Segment, rows: make([]*ExperienceRow, periodNum(e.asOfMonth)-periodNum(e.cfg.From)+1)}
+			e.series[seriesKey{k.Category, k.Segment}] = s
+		}
+		e.lastSeries = s
 	}
-	r := e.exp[k]
+	off := periodNum(k.Period) - e.fromNum
+	if off >= uint32(len(s.rows)) {
+		return &ExperienceRow{ExperienceKey: k} // outside the rollup's months: counted nowhere
+	}
+	r := s.rows[off]
 	if r == nil {
 		r = &ExperienceRow{ExperienceKey: k}
-		e.exp[k] = r
+		s.rows[off] = r
 	}
 	return r
 }
 
-// programIndexes returns the coverage.Programs indexes of a list, each once.
+// tariffAt returns the tariff of programme i (coverage.Programs) in force in
+// month mo, off months after the rollup's first, from a table built once a
+// pass.
+func (e *Engine) tariffAt(i int, off uint32, mo coverage.Period) (*coverage.Tariff, bool) {
+	if off >= uint32(len(e.tariffs)) {
+		t, ok := e.cfg.Tariffs.For(coverage.Programs[i], mo)
+		return &t, ok
+	}
+	t := e.tariffs[off][i]
+	return t, t != nil
+}
+
+// incomeAtStart is incomeAt on the first day of month p, without building
+// the date.
+func (m *member) incomeAtStart(p coverage.Period) (int64, bool) {
+	h := m.p.IncomeHistory
+	if len(h) == 0 {
+		return m.p.DeclaredIncome, true
+	}
+	var at coverage.Date
+	var inc int64
+	found := false
+	for _, c := range h {
+		if onOrBeforeStart(c.At, p) && (!found || c.At >= at) {
+			at, inc, found = c.At, c.Income, true
+		}
+	}
+	return inc, found
+}
+
+// onOrBeforeStart reports whether d <= the first day of month p.
+func onOrBeforeStart(d coverage.Date, p coverage.Period) bool {
+	s := string(d)
+	if len(s) != 10 || len(p) != 7 {
+		return d <= p.First()
+	}
+	if s[:7] != string(p) {
+		return s[:7] < string(p)
+	}
+	return s[8:] <= "01"
+}
+
+// buildTariffs fills the table of tariffAt.
+func (e *Engine) buildTariffs() {
+	e.fromNum = periodNum(e.cfg.From)
+	for mo := e.cfg.From; mo <= e.asOfMonth; mo = mo.AddMonths(1) {
+		var row [5]*coverage.Tariff
+		for i, p := range coverage.Programs {
+			if t, ok := e.cfg.Tariffs.For(p, mo); ok {
+				row[i] = &t
+			}
+		}
+		e.tariffs = append(e.tariffs, row)
+	}
+}
+
+// programIndexes returns the coverage.Programs indexes of a list, each once,
+// in that order.
 func programIndexes(ps []coverage.Program, buf []int) []int {
-	for i, p := range coverage.Programs {
-		if slices.Contains(ps, p) {
+	var mask uint8
+	for _, p := range ps {
+		switch p {
+		case coverage.ProgramJKK:
+			mask |= 1
+		case coverage.ProgramJKM:
+			mask |= 2
+		case coverage.ProgramJHT:
+			mask |= 4
+		case coverage.ProgramJP:
+			mask |= 8
+		case coverage.ProgramJKP:
+			mask |= 16
+		}
+	}
+	for i := range coverage.Programs {
+		if mask&(1<<i) != 0 {
 			buf = append(buf, i)
 		}
 	}
@@ -120,15 +219,16 @@ func (pp *personPass) contributionShares(m *member, c *coverage.Contribution, ro
 	if len(idx) == 0 || row == nil {
 		return
 	}
-	income, ok := m.incomeAt(c.Period.First())
+	income, ok := m.incomeAtStart(c.Period)
 	if !ok {
 		income = m.p.DeclaredIncome
 	}
 	var weights [5]int64
 	var sum int64
+	off := periodNum(c.Period) - pp.e.fromNum
 	for _, i := range idx {
 		w := int64(1)
-		if t, ok := pp.e.cfg.Tariffs.For(coverage.Programs[i], c.Period); ok {
+		if t, ok := pp.e.tariffAt(i, off, c.Period); ok {
 			w = t.Amount(income)
 		}
 		weights[i] = w
@@ -181,23 +281,25 @@ func (pp *personPass) planEntry(r *coverage.RosterEntry) {
 			}
 		}
 	}
-	var sorted []coverage.Program
-	for _, p := range coverage.Programs {
+	var buf [5]coverage.Program
+	sorted, mask := buf[:0], uint8(0)
+	for i, p := range coverage.Programs {
 		if slices.Contains(programs, p) {
 			sorted = append(sorted, p)
+			mask |= 1 << i
 		}
 	}
 	due, err := e.cfg.Tariffs.Due(sorted, income, mo)
 	if err != nil {
 		due = 0 // no tariff in force: priced at nothing, as the cells do
 	}
-	k := planKey{cat: r.Category, kel: r.KelurahanCode, progs: programsKey(sorted), income: income}
+	k := planKey{cat: r.Category, kel: r.KelurahanCode, progs: mask, income: income}
 	if e.plan == nil {
 		e.plan = map[planKey]*PlanLine{}
 	}
 	l := e.plan[k]
 	if l == nil {
-		l = &PlanLine{Category: r.Category, Kelurahan: r.KelurahanCode, Programs: sorted, Income: income}
+		l = &PlanLine{Category: r.Category, Kelurahan: r.KelurahanCode, Programs: slices.Clone(sorted), Income: income}
 		e.plan[k] = l
 	}
 	l.Entries++
@@ -211,7 +313,7 @@ func (pp *personPass) planEntry(r *coverage.RosterEntry) {
 type planKey struct {
 	cat    coverage.Category
 	kel    string
-	progs  string
+	progs  uint8 // bit i: coverage.Programs[i]
 	income int64
 }
 
@@ -226,12 +328,17 @@ func programsKey(ps []coverage.Program) string {
 // finishTables sorts the experience and the plan into the rollup.
 func (e *Engine) finishTables(r *Rollup) {
 	r.PlanYear = e.asOfMonth.Year() + 1
-	r.Experience = make([]ExperienceRow, 0, len(e.exp))
-	for _, row := range e.exp {
-		for i := range row.Programs {
-			slices.Sort(row.Programs[i].Amounts)
+	r.Experience = nil
+	for _, s := range e.series {
+		for _, row := range s.rows {
+			if row == nil {
+				continue
+			}
+			for i := range row.Programs {
+				slices.Sort(row.Programs[i].Amounts)
+			}
+			r.Experience = append(r.Experience, *row)
 		}
-		r.Experience = append(r.Experience, *row)
 	}
 	slices.SortFunc(r.Experience, func(a, b ExperienceRow) int { return a.ExperienceKey.Compare(b.ExperienceKey) })
 	r.Plan = make([]PlanLine, 0, len(e.plan))
