@@ -177,12 +177,12 @@ func TestDashboardInChromium(t *testing.T) {
 			waitReady(t, tab, rec)
 			overflow, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
   const w = document.documentElement.clientWidth;
-  if (document.documentElement.scrollWidth > w) return 'the page is ' + document.documentElement.scrollWidth + ' px wide in ' + w;
   for (const e of document.querySelectorAll('body *')) {
     if (e.closest('.table-wrap') || e.closest('.sr')) continue;
     const r = e.getBoundingClientRect();
     if (r.width && r.right > w + 1) return e.tagName + (e.id ? '#' + e.id : '') + ' ' + (e.getAttribute('class') || '') + ' "' + (e.textContent || '').slice(0, 40) + '" ends at ' + r.right + ' px in ' + w;
   }
+  if (document.documentElement.scrollWidth > w) return 'the page is ' + document.documentElement.scrollWidth + ' px wide in ' + w;
   return '';
 })()`))
 			if err != nil {
@@ -296,6 +296,14 @@ func TestDashboardInChromium(t *testing.T) {
 			t.Errorf("after signing in with the form the address is %s", href)
 		}
 	})
+
+	// The Perwal scenario: the form filled as an officer of the mayor's
+	// office would (MARBOT, 500 people in two kecamatan, JKK+JKM, 12
+	// months), run, and every figure shown equal to the API's own `scenario`
+	// answer to the same input; then its CSV export.
+	t.Run("scenario", func(t *testing.T) {
+		testDashboardScenario(t, tab, rec, base, key)
+	})
 }
 
 // waitReady waits until the dashboard has drawn every section.
@@ -318,7 +326,14 @@ type shownFigure struct {
 // checkFigures compares every figure on the page with the API's, both ways.
 func checkFigures(t *testing.T, tab context.Context, want map[string]figure) {
 	t.Helper()
-	shown, err := chromedp.Run(tab, chromedp.Evaluate[[]shownFigure](`Array.from(document.querySelectorAll('[data-figure]'),
+	checkFiguresIn(t, tab, want, `[data-figure]:not(#skenario [data-figure])`, 100)
+}
+
+// checkFiguresIn compares the figures matched by selector with want, both
+// ways; there must be at least least of them.
+func checkFiguresIn(t *testing.T, tab context.Context, want map[string]figure, selector string, least int) {
+	t.Helper()
+	shown, err := chromedp.Run(tab, chromedp.Evaluate[[]shownFigure](`Array.from(document.querySelectorAll(`+strconv.Quote(selector)+`),
   e => ({name: e.dataset.figure, value: e.dataset.value, text: e.textContent}))`))
 	if err != nil {
 		t.Fatal(err)
@@ -348,7 +363,7 @@ func checkFigures(t *testing.T, tab context.Context, want map[string]figure) {
 	if len(missing) > 0 {
 		t.Errorf("%d figures of the API are not shown: %s", len(missing), strings.Join(missing, ", "))
 	}
-	if len(shown) < 100 {
+	if len(shown) < least {
 		t.Errorf("only %d figures on the page", len(shown))
 	}
 	t.Logf("%d figures shown (%d names), each equal to the API's and formatted", len(shown), len(seen))

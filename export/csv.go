@@ -95,7 +95,7 @@ func csvCell(k Kind, v cell) string {
 	switch k {
 	case Int, Money:
 		return strconv.FormatInt(v.n, 10)
-	case Rate:
+	case Rate, Decimal:
 		return strconv.FormatFloat(v.f, 'f', -1, 64)
 	case Date:
 		return v.t.Format("2006-01-02")

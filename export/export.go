@@ -54,13 +54,14 @@ type Kind int
 // The kinds of columns and the Go values their cells take (nil, a nil
 // pointer, "" or a zero time: an empty cell).
 const (
-	Text   Kind = iota // string, *string
-	Int                // int, int64, *int64: a count
-	Money              // int64, int, *int64: whole rupiah
-	Rate               // float64, *float64: a ratio, 0.25 for 25 %
-	Date               // string YYYY-MM-DD
-	Period             // string YYYY-MM: a month
-	Time               // time.Time, *time.Time: an instant, shown in WIB
+	Text    Kind = iota // string, *string
+	Int                 // int, int64, *int64: a count
+	Money               // int64, int, *int64: whole rupiah
+	Rate                // float64, *float64: a ratio, 0.25 for 25 %
+	Date                // string YYYY-MM-DD
+	Period              // string YYYY-MM: a month
+	Time                // time.Time, *time.Time: an instant, shown in WIB
+	Decimal             // float64, *float64: a quantity with a fraction (expected claims, member-months)
 )
 
 // WIB is the city's time zone (UTC+7, no daylight saving): instants are
@@ -157,7 +158,7 @@ type cell struct {
 	empty bool
 	text  string    // Text
 	n     int64     // Int, Money
-	f     float64   // Rate
+	f     float64   // Rate, Decimal
 	t     time.Time // Date, Period (UTC midnight), Time (in WIB)
 }
 
@@ -192,7 +193,7 @@ func value(c Column, v any) (cell, error) {
 			}
 			return cell{n: *x}, nil
 		}
-	case Rate:
+	case Rate, Decimal:
 		switch x := v.(type) {
 		case float64:
 			return cell{f: x}, nil
@@ -256,6 +257,8 @@ func (k Kind) String() string {
 		return "period"
 	case Time:
 		return "time"
+	case Decimal:
+		return "decimal"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }

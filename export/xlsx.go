@@ -23,6 +23,7 @@ const (
 	fmtInt    = `#,##0`
 	fmtMoney  = `"Rp"#,##0`
 	fmtRate   = `0.0%`
+	fmtDec    = `#,##0.00`
 	fmtDate   = `dd/mm/yyyy`
 	fmtPeriod = `mm/yyyy`
 	fmtTime   = `dd/mm/yyyy hh:mm`
@@ -35,7 +36,7 @@ type xlsxWriter struct {
 	out    io.Writer
 	f      *excelize.File
 	meta   Meta
-	styles struct{ title, label, head, text, int, money, rate, date, period, time int }
+	styles struct{ title, label, head, text, int, money, rate, dec, date, period, time int }
 	sw     *excelize.StreamWriter
 	cols   []Column
 	head   int // the row of the current table's header
@@ -65,6 +66,7 @@ func newXLSX(w io.Writer, m Meta) (*xlsxWriter, error) {
 	s.int = style(numFmt(fmtInt))
 	s.money = style(numFmt(fmtMoney))
 	s.rate = style(numFmt(fmtRate))
+	s.dec = style(numFmt(fmtDec))
 	s.date = style(numFmt(fmtDate))
 	s.period = style(numFmt(fmtPeriod))
 	s.time = style(numFmt(fmtTime))
@@ -79,7 +81,7 @@ func newXLSX(w io.Writer, m Meta) (*xlsxWriter, error) {
 // kindStyle is the style of a column's cells.
 func (x *xlsxWriter) kindStyle(k Kind) int {
 	s := x.styles
-	return map[Kind]int{Text: s.text, Int: s.int, Money: s.money, Rate: s.rate, Date: s.date, Period: s.period, Time: s.time}[k]
+	return map[Kind]int{Text: s.text, Int: s.int, Money: s.money, Rate: s.rate, Decimal: s.dec, Date: s.date, Period: s.period, Time: s.time}[k]
 }
 
 // width is a column's width in characters.
@@ -87,7 +89,7 @@ func width(c Column) float64 {
 	if c.Width > 0 {
 		return c.Width
 	}
-	w := map[Kind]float64{Text: 14, Int: 11, Money: 17, Rate: 10, Date: 12, Period: 10, Time: 17}[c.Kind]
+	w := map[Kind]float64{Text: 14, Int: 11, Money: 17, Rate: 10, Decimal: 12, Date: 12, Period: 10, Time: 17}[c.Kind]
 	// The header wraps on two lines at most.
 	return min(max(w, float64(utf8.RuneCountInString(c.Header))/2+3), 40)
 }
@@ -196,7 +198,7 @@ func (x *xlsxWriter) Row(cells ...any) error {
 		case v.empty:
 		case k == Int || k == Money:
 			c.Value = v.n
-		case k == Rate:
+		case k == Rate || k == Decimal:
 			c.Value = v.f
 		case k == Date || k == Period || k == Time:
 			c.Value = v.t

@@ -40,6 +40,7 @@ import (
 //	discrepancies        the discrepancy list (officer and above), paged
 //	discrepancy-summary  counts and rupiah at stake by kind
 //	apbd                 the city-funded programme of a year, by category and by month
+//	scenario             what-if scenarios of the programme, one or side by side (exports_scenario.go)
 
 // ExportConfig tunes the exports; the zero value takes the defaults.
 type ExportConfig struct {
@@ -165,6 +166,7 @@ var exportKinds = map[string]struct {
 	"discrepancies":       {discrepancyParams, (*exportJob).discrepancies},
 	"discrepancy-summary": {discrepancyParams, (*exportJob).discrepancySummary},
 	"apbd":                {[]string{"year"}, (*exportJob).apbd},
+	"scenario":            {[]string{"input", "saved", "name"}, (*exportJob).scenario}, // exports_scenario.go
 }
 
 var discrepancyParams = []string{"kinds", "statuses", "severities", "areaCode", "category", "period"}
@@ -254,7 +256,7 @@ func (e *exporter) parse(r *http.Request) (*exportJob, error) {
 	}
 	kind, ok := exportKinds[name]
 	if !ok {
-		return nil, badParam("there is no export %q: the exports are apbd, coverage, discrepancies and discrepancy-summary", name)
+		return nil, badParam("there is no export %q: the exports are apbd, coverage, discrepancies, discrepancy-summary and scenario", name)
 	}
 	format, ok := export.ParseFormat(ext)
 	if !ok {
@@ -297,6 +299,9 @@ var (
 // exportParam reads one parameter: nil when it is empty. A list may be
 // comma-separated, repeated or both; any other parameter is given once.
 func exportParam(name string, vals []string) (any, error) {
+	if name == "input" || name == "saved" || name == "name" {
+		return scenarioParam(name, vals)
+	}
 	var list []string
 	for _, v := range vals {
 		for s := range strings.SplitSeq(v, ",") {

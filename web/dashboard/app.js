@@ -501,6 +501,461 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
       kinds.map((k) => [KINDS[k.kind] || k.kind, fig(`disc.${k.kind}.count`, k.count, fmt.int), fig(`disc.${k.kind}.amount`, k.amount, fmt.rp)])));
   }
 
+  // ---- the Perwal scenarios (issue 14) ------------------------------------------
+  // A form builds a ScenarioInput; `scenario` answers it, `compareScenarios`
+  // answers several side by side. Nothing is computed here: every figure is
+  // the API's (docs/dashboard.md, "Skenario Perwal").
+  const CATEGORIES = [
+    ['MARBOT', 'Marbot'], ['JURU_PARKIR', 'Juru parkir'], ['OJEK_PANGKALAN', 'Ojek pangkalan'], ['BURUH_SERABUTAN', 'Buruh serabutan'],
+    ['UMKM', 'Pelaku UMKM'], ['PETANI', 'Petani'], ['NELAYAN', 'Nelayan'], ['RT_RW', 'Ketua RT/RW'], ['KADER', 'Kader kesehatan'],
+    ['LINMAS', 'Linmas'], ['KEBERSIHAN_DLH', 'Petugas kebersihan DLH'], ['TAGANA', 'Tagana'], ['ADHOC_KPU', 'Badan ad hoc KPU'],
+    ['ADHOC_BAWASLU', 'Badan ad hoc Bawaslu'],
+  ];
+  const OTHER = '__lain';
+  const CHANGE_KINDS = [
+    ['ADD_CATEGORY', 'Tambah kategori'], ['REMOVE_CATEGORY', 'Hapus kategori'], ['SET_PROGRAMS', 'Ubah program'],
+    ['SET_INCOME', 'Ubah tarif (penghasilan)'], ['SET_MONTHS', 'Ubah bulan dibiayai'],
+  ];
+  // The fields each kind of change takes.
+  const KIND_FIELDS = {
+    ADD_CATEGORY: ['headcount', 'distribution', 'programs', 'income', 'months'],
+    REMOVE_CATEGORY: ['headcount', 'distribution'],
+    SET_PROGRAMS: ['programs'],
+    SET_INCOME: ['income'],
+    SET_MONTHS: ['months'],
+  };
+  const PROGRAM_SETS = { 'JKK,JKM': 'JKK + JKM', 'JKK,JKM,JHT': 'JKK + JKM + JHT' };
+  const PROGRAMS = { JKK: 'JKK (kecelakaan kerja)', JKM: 'JKM (kematian)', JHT: 'JHT (hari tua)', JP: 'JP (pensiun)' };
+  const EXP_BASIS = { CATEGORY: 'kategori sendiri', CITY_FUNDED: 'semua pekerja dibiayai kota', BPU: 'semua peserta BPU', NONE: 'tidak ada' };
+  const MAX_COMPARE = 6;
+
+  const scen = { areas: [], year: 0, role: '', changes: 0, compare: [], saved: null, last: null };
+
+  const signed = (f) => (v) => (v == null ? NONE : (v > 0 ? '+' : v < 0 ? '-' : '') + f(Math.abs(v)));
+  const nf2 = new Intl.NumberFormat('id-ID', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  fmt.dec = (v) => (v == null ? NONE : nf1.format(v));
+  fmt.dec2 = (v) => (v == null ? NONE : nf2.format(v));
+  fmt.rpChange = signed(fmt.rp);
+  fmt.intChange = signed(fmt.int);
+
+  function scenInit(areas, year, role) {
+    scen.areas = areas;
+    scen.year = year + 1;
+    scen.role = role;
+    const y = $('scen-year');
+    if (!y.value) y.value = String(scen.year);
+    $('scen-save').hidden = role !== 'ADMIN';
+    if (!$('scen-changes').children.length) addChange();
+    else for (const f of $('scen-changes').querySelectorAll('.scen-change')) fillAreas(f);
+  }
+
+  function fillAreas(box) {
+    const wrap = box.querySelector('.scen-dist-fields');
+    const old = {};
+    for (const i of wrap.querySelectorAll('input')) old[i.dataset.area] = i.value;
+    const n = box.dataset.n;
+    wrap.replaceChildren(...scen.areas.map((a) => el('label', { class: 'field' }, a.name,
+      el('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', 'data-area': a.code, name: `dist-${n}-${a.code}`, value: old[a.code] || null }))));
+  }
+
+  function addChange() {
+    const n = ++scen.changes;
+    const id = (f) => `scen-${f}-${n}`;
+    const field = (name, label, input) => el('label', { class: 'field', 'data-field': name, for: input.id }, label, input);
+    const kind = el('select', { id: id('kind'), class: 'scen-kind' }, CHANGE_KINDS.map(([v, t]) => el('option', { value: v, text: t })));
+    const cat = el('select', { id: id('cat'), class: 'scen-cat' },
+      el('option', { value: '', text: 'Semua kategori' }), CATEGORIES.map(([v, t]) => el('option', { value: v, text: `${t} (${v})` })),
+      el('option', { value: OTHER, text: 'Kode lain…' }));
+    const other = el('input', { id: id('cat-other'), type: 'text', class: 'scen-cat-other', maxlength: '40', spellcheck: 'false', autocapitalize: 'characters', placeholder: 'KODE_KATEGORI', pattern: '[A-Z][A-Z0-9_]{1,39}' });
+    const box = el('fieldset', { class: 'scen-change', 'data-n': String(n) },
+      el('legend', { text: 'Perubahan' }),
+      el('div', { class: 'scen-row' },
+        field('kind', 'Jenis perubahan', kind),
+        field('category', 'Kategori', cat),
+        field('category-other', 'Kode kategori', other),
+        field('headcount', 'Jumlah orang', el('input', { id: id('headcount'), type: 'number', min: '0', step: '1', inputmode: 'numeric', class: 'scen-headcount' })),
+        field('programs', 'Program', el('select', { id: id('programs'), class: 'scen-programs' }, Object.entries(PROGRAM_SETS).map(([v, t]) => el('option', { value: v, text: t })))),
+        field('income', 'Penghasilan (tarif, Rp per bulan)', el('input', { id: id('income'), type: 'number', min: '0', step: '1', inputmode: 'numeric', class: 'scen-income', placeholder: 'tarif terendah' })),
+        field('months', 'Bulan dibiayai', el('input', { id: id('months'), type: 'number', min: '1', max: '12', step: '1', inputmode: 'numeric', class: 'scen-months', placeholder: '12' }))),
+      el('details', { class: 'data scen-dist', 'data-field': 'distribution' },
+        el('summary', { text: 'Sebaran per kecamatan (opsional)' }),
+        el('div', { class: 'scen-row scen-dist-fields' }),
+        el('p', { class: 'note', text: 'Kosong: tanpa wilayah (dihitung untuk seluruh kota saja).' })),
+      el('p', {}, el('button', { type: 'button', class: 'btn small scen-remove', text: 'Hapus perubahan ini' })));
+    fillAreas(box);
+    const sync = () => {
+      const k = kind.value;
+      const wants = KIND_FIELDS[k] || [];
+      for (const f of box.querySelectorAll('[data-field]')) {
+        const name = f.dataset.field;
+        if (name === 'kind' || name === 'category') continue;
+        f.hidden = name === 'category-other' ? cat.value !== OTHER : !wants.includes(name);
+      }
+      // Adding or removing a category names one; the others may apply to all.
+      cat.options[0].disabled = k === 'ADD_CATEGORY' || k === 'REMOVE_CATEGORY';
+      if (cat.options[0].disabled && cat.value === '') cat.value = CATEGORIES[0][0];
+    };
+    kind.addEventListener('change', sync);
+    cat.addEventListener('change', sync);
+    box.querySelector('.scen-remove').addEventListener('click', () => {
+      box.remove();
+      renumber();
+      const first = $('scen-changes').querySelector('select');
+      (first || $('scen-add-change')).focus();
+    });
+    $('scen-changes').append(box);
+    sync();
+    renumber();
+    return box;
+  }
+  function renumber() {
+    const boxes = $('scen-changes').querySelectorAll('.scen-change');
+    boxes.forEach((b, i) => {
+      b.querySelector('legend').textContent = `Perubahan ${i + 1}`;
+      b.querySelector('.scen-remove').hidden = boxes.length < 2;
+    });
+  }
+
+  class InputError extends Error {}
+  const intOf = (input, what) => {
+    const v = input.value.trim();
+    if (v === '') return null;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new InputError(`${what}: "${v}" bukan bilangan bulat.`);
+    return n;
+  };
+
+  // scenInput reads the form into a ScenarioInput, or throws InputError.
+  function scenInput() {
+    const year = intOf($('scen-year'), 'Tahun');
+    if (year == null) throw new InputError('Isi tahun skenario.');
+    const changes = [];
+    const boxes = $('scen-changes').querySelectorAll('.scen-change');
+    boxes.forEach((b, i) => {
+      const what = `Perubahan ${i + 1}`;
+      const kind = b.querySelector('.scen-kind').value;
+      const wants = KIND_FIELDS[kind];
+      const c = { kind };
+      let cat = b.querySelector('.scen-cat').value;
+      if (cat === OTHER) {
+        cat = b.querySelector('.scen-cat-other').value.trim().toUpperCase();
+        if (!/^[A-Z][A-Z0-9_]{1,39}$/.test(cat)) throw new InputError(`${what}: kode kategori terdiri atas huruf besar, angka dan garis bawah.`);
+      }
+      if (cat) c.category = cat;
+      if (wants.includes('headcount')) {
+        const h = intOf(b.querySelector('.scen-headcount'), `${what}, jumlah orang`);
+        if (h == null && kind === 'ADD_CATEGORY') throw new InputError(`${what}: isi jumlah orang.`);
+        if (h != null) c.headcount = h;
+      }
+      if (wants.includes('distribution')) {
+        const d = [];
+        for (const inp of b.querySelectorAll('.scen-dist-fields input')) {
+          const n = intOf(inp, `${what}, sebaran`);
+          if (n) d.push({ area: inp.dataset.area, count: n });
+        }
+        if (d.length) c.distribution = d;
+      }
+      if (wants.includes('programs')) c.programs = b.querySelector('.scen-programs').value.split(',');
+      if (wants.includes('income')) {
+        const v = intOf(b.querySelector('.scen-income'), `${what}, penghasilan`);
+        if (v == null && kind === 'SET_INCOME') throw new InputError(`${what}: isi penghasilan.`);
+        if (v != null) c.income = v;
+      }
+      if (wants.includes('months')) {
+        const v = intOf(b.querySelector('.scen-months'), `${what}, bulan`);
+        if (v == null && kind === 'SET_MONTHS') throw new InputError(`${what}: isi jumlah bulan.`);
+        if (v != null) c.months = v;
+      }
+      changes.push(c);
+    });
+    if (!changes.length) throw new InputError('Tambahkan paling sedikit satu perubahan.');
+    const input = { year, changes };
+    const from = $('scen-exp-from').value.trim(), to = $('scen-exp-to').value.trim();
+    for (const [k, v] of [['experienceFrom', from], ['experienceTo', to]]) {
+      if (!v) continue;
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(v)) throw new InputError(`Bulan pengalaman klaim "${v}" bukan bulan (YYYY-MM).`);
+      input[k] = v;
+    }
+    const sims = intOf($('scen-sims'), 'Jumlah simulasi'), seed = intOf($('scen-seed'), 'Seed');
+    if (sims != null) input.simulations = sims;
+    if (seed != null) input.seed = seed;
+    return input;
+  }
+  const scenLabel = () => $('scen-name').value.trim() || 'Skenario tanpa nama';
+
+  const SCEN_FIELDS = `fragment ScenSide on ScenarioSide { funded memberMonths monthlyCost annualCost participants workforce rate expectedClaims expectedPaid paidLow paidHigh lossRatio }
+fragment ScenGroupSide on ScenarioGroupSide { funded memberMonths monthlyCost annualCost expectedClaims expectedPaid }
+fragment ScenResult on ScenarioResult {
+  year rollupVersion asOf asOfMonth denominatorYear experienceFrom experienceTo simulations seed lowPercent highPercent
+  baseline { ...ScenSide } scenario { ...ScenSide }
+  monthlyCostChange annualCostChange participantsChange changePoints
+  groups { category name baseline { ...ScenGroupSide } scenario { ...ScenGroupSide } newlyCovered movers alreadyCity loseCoverage assumed
+    programs { program memberMonths expectedClaims expectedPaid basis experience { claims exposureMemberMonths frequency severity lossRatio } } }
+  areas { areaCode name workforce baseline scenario baselineRate scenarioRate changePoints }
+  notes
+}`;
+  const Q_SCENARIO = `query DashboardScenario($input: ScenarioInput!) { scenario(input: $input) { ...ScenResult } }\n${SCEN_FIELDS}`;
+  const Q_COMPARE = `query DashboardCompareScenarios($inputs: [ScenarioInput!], $saved: [ID!]) { compareScenarios(inputs: $inputs, saved: $saved) { ...ScenResult } }\n${SCEN_FIELDS}`;
+  const Q_SAVED = `query DashboardSavedScenarios { savedScenarios(first: 50) { id name author savedAt year rollupVersion } }`;
+  const M_SAVE = `mutation DashboardSaveScenario($name: String!, $input: ScenarioInput!) { saveScenario(name: $name, input: $input) { id name } }`;
+
+  function scenMessage(text) {
+    const m = $('scen-msg');
+    m.textContent = text || '';
+    m.hidden = !text;
+  }
+
+  // runScenarios asks the API for entries ({label, input} or {label, saved})
+  // and draws the answer.
+  async function runScenarios(entries, btn) {
+    scenMessage('');
+    const inputs = entries.filter((e) => e.input), saved = entries.filter((e) => e.saved);
+    const ordered = [...inputs, ...saved]; // the API's order: inputs first
+    document.body.dataset.scen = 'running';
+    $('scen-status').textContent = ordered.length > 1 ? 'Membandingkan skenario…' : 'Menghitung skenario…';
+    if (btn) btn.disabled = true;
+    try {
+      const r = ordered.length === 1 && inputs.length === 1
+        ? await gql(Q_SCENARIO, { input: inputs[0].input })
+        : await gql(Q_COMPARE, { inputs: inputs.map((e) => e.input), saved: saved.map((e) => e.saved) });
+      const results = r.data.scenario ? [r.data.scenario] : r.data.compareScenarios;
+      if (!results) throw new Error((r.errors[0] && r.errors[0].message) || 'Tidak ada jawaban.');
+      scen.last = { entries: ordered, results };
+      exportParams.scenario = [...inputs.map((e) => ['input', JSON.stringify(e.input)]), ...inputs.map((e) => ['name', e.label]), ...saved.map((e) => ['saved', e.saved])];
+      renderScenarios(ordered, results);
+      $('scen-export').hidden = false;
+      $('scen-status').textContent = '';
+      document.body.dataset.scen = 'ready';
+    } catch (e) {
+      if (e instanceof AuthError) return signOut(e.message + ' Masuk kembali.');
+      $('scen-status').textContent = '';
+      scenMessage('Skenario tidak dapat dihitung: ' + e.message);
+      document.body.dataset.scen = 'error';
+    } finally {
+      if (btn) btn.disabled = false;
+    }
+  }
+
+  function renderScenarios(entries, results) {
+    const out = [];
+    // Side by side: a baseline column for each year, then each scenario and its change.
+    const baseOf = {};
+    results.forEach((r, i) => { if (!(r.year in baseOf)) baseOf[r.year] = i; });
+    const years = Object.keys(baseOf);
+    const rows = [
+      ['Pekerja dibiayai kota', 'funded', fmt.int, null],
+      ['Biaya APBD per bulan', 'monthlyCost', fmt.rp, ['monthlyCostChange', fmt.rpChange]],
+      ['Biaya APBD per tahun', 'annualCost', fmt.rp, ['annualCostChange', fmt.rpChange]],
+      ['Peserta aktif seluruh kota', 'participants', fmt.int, ['participantsChange', fmt.intChange, true]],
+      ['Penyebut (pekerja)', 'workforce', fmt.int, null],
+      ['Tingkat cakupan semesta (UCJ)', 'rate', fmt.pct, ['changePoints', fmt.points, true]],
+      ['Klaim diharapkan (jumlah)', 'expectedClaims', fmt.dec, null],
+      ['Klaim diharapkan (Rp)', 'expectedPaid', fmt.rp, null],
+      ['Rentang klaim, batas bawah (Rp)', 'paidLow', fmt.rp, null, 'low'],
+      ['Rentang klaim, batas atas (Rp)', 'paidHigh', fmt.rp, null, 'high'],
+      ['Rasio klaim diharapkan', 'lossRatio', fmt.pct, null],
+    ];
+    const pctLabel = (r, which) => `P${which === 'low' ? r.lowPercent : r.highPercent}`;
+    const head = ['Ukuran', ...years.map((y) => `Dasar ${y}`), ...results.flatMap((r, i) => [`${entries[i].label} (${r.year})`, 'Perubahan'])];
+    const body = rows.map(([label, f, format, change, pct]) => [
+      pct ? `${label} ${pctLabel(results[0], pct)}` : label,
+      ...years.map((y) => fig(`scen.${baseOf[y]}.baseline.${f}`, results[baseOf[y]].baseline[f], format)),
+      ...results.flatMap((r, i) => [fig(`scen.${i}.scenario.${f}`, r.scenario[f], format),
+        change ? fig(`scen.${i}.${change[0]}`, r[change[0]], change[1], 'span', change[2] ? (r[change[0]] > 0 ? 'up' : r[change[0]] < 0 ? 'down' : null) : null) : '']),
+    ]);
+    out.push(el('h3', { text: results.length > 1 ? `Perbandingan ${results.length} skenario` : 'Dasar dan skenario' }),
+      el('div', { class: 'table-wrap' }, table('Dasar dan skenario berdampingan: biaya, cakupan dan klaim yang diharapkan', head, body)));
+    if (results.length > 1) {
+      out.push(el('div', { class: 'chart' }, hbars({
+        rows: results.map((r, i) => ({ label: entries[i].label, cost: r.scenario.annualCost, paid: r.scenario.expectedPaid })),
+        series: [{ key: 'cost', name: 'Biaya setahun', cls: 'bar-a' }, { key: 'paid', name: 'Klaim diharapkan', cls: 'bar-b' }],
+        format: fmt.rpShort, title: 'Biaya per tahun dan klaim diharapkan per skenario',
+        desc: 'Dua batang per skenario: biaya APBD setahun dan rupiah klaim yang diharapkan. Angka lengkap di tabel di atas.',
+      })));
+    }
+    results.forEach((r, i) => out.push(renderOne(r, i, entries[i].label, results.length > 1)));
+    fill('scen-result', out);
+  }
+
+  function renderOne(r, i, label, many) {
+    const p = `scen.${i}`;
+    const box = el(many ? 'details' : 'div', { class: 'scen-one', open: !many || i === 0 ? true : null });
+    const title = `${label}: tahun ${r.year}`;
+    box.append(many ? el('summary', { text: title }) : el('h3', { text: 'Rincian' }),
+      el('p', { class: 'sub' }, `Dihitung pada hasil rekonsiliasi versi `, fig(`${p}.rollupVersion`, r.rollupVersion, fmt.int), ' (data per ', fig(`${p}.asOf`, r.asOf, fmt.time),
+        `). Pengalaman klaim ${fmt.period(r.experienceFrom)} sampai ${fmt.period(r.experienceTo)}; rentang P${r.lowPercent}–P${r.highPercent} dari ${nf.format(r.simulations)} simulasi (seed ${r.seed}).`));
+    // By category: the people, the cost, and the claims with their basis.
+    const gkey = (g) => g.category;
+    box.append(el('h4', { text: 'Per kategori' }), el('div', { class: 'table-wrap' }, table(`Per kategori, ${title}`,
+      ['Kategori', 'Dibiayai (dasar)', 'Dibiayai (skenario)', 'Biaya per bulan (dasar)', 'Biaya per bulan (skenario)', 'Biaya per tahun (skenario)',
+        'Baru tercakup', 'Pindah dari pembayar lain', 'Sudah dibiayai kota', 'Kehilangan perlindungan', 'Klaim diharapkan', 'Klaim diharapkan (Rp)'],
+      r.groups.map((g) => [
+        el('span', {}, `${g.name} (${g.category})`, g.assumed ? el('span', { class: 'tag', title: 'Ditambahkan tanpa daftar nama: diasumsikan belum tercakup sebelumnya.', text: ' diasumsikan' }) : null),
+        fig(`${p}.group.${gkey(g)}.baseline.funded`, g.baseline.funded, fmt.int),
+        fig(`${p}.group.${gkey(g)}.scenario.funded`, g.scenario.funded, fmt.int),
+        fig(`${p}.group.${gkey(g)}.baseline.monthlyCost`, g.baseline.monthlyCost, fmt.rp),
+        fig(`${p}.group.${gkey(g)}.scenario.monthlyCost`, g.scenario.monthlyCost, fmt.rp),
+        fig(`${p}.group.${gkey(g)}.scenario.annualCost`, g.scenario.annualCost, fmt.rp),
+        fig(`${p}.group.${gkey(g)}.newlyCovered`, g.newlyCovered, fmt.int),
+        fig(`${p}.group.${gkey(g)}.movers`, g.movers, fmt.int),
+        fig(`${p}.group.${gkey(g)}.alreadyCity`, g.alreadyCity, fmt.int),
+        fig(`${p}.group.${gkey(g)}.loseCoverage`, g.loseCoverage, fmt.int),
+        fig(`${p}.group.${gkey(g)}.scenario.expectedClaims`, g.scenario.expectedClaims, fmt.dec),
+        fig(`${p}.group.${gkey(g)}.scenario.expectedPaid`, g.scenario.expectedPaid, fmt.rp),
+      ]))));
+    const few = (n) => n < 30;
+    box.append(el('h4', { text: 'Dasar pengalaman klaim per kategori dan program' }),
+      el('p', { class: 'note', text: 'Frekuensi per 1.000 anggota-bulan dan rata-rata klaim diambil dari pengalaman yang tertera; "klaim di balik angka" menunjukkan seberapa besar dasarnya. Kurang dari 30 klaim ditandai ⚠: angkanya kurang dapat diandalkan.' }),
+      el('div', { class: 'table-wrap' }, table(`Dasar pengalaman klaim, ${title}`,
+        ['Kategori', 'Program', 'Dasar pengalaman', 'Klaim di balik angka', 'Anggota-bulan teramati', 'Frekuensi per 1.000', 'Rata-rata klaim', 'Anggota-bulan skenario', 'Klaim diharapkan', 'Klaim diharapkan (Rp)'],
+        r.groups.flatMap((g) => g.programs.map((l) => {
+          const q = `${p}.prog.${gkey(g)}.${l.program}`;
+          return [`${g.name} (${g.category})`, PROGRAMS[l.program] || l.program,
+            fig(`${q}.basis`, l.basis, fmt.label(EXP_BASIS)),
+            el('span', { class: few(l.experience.claims) ? 'few' : null }, few(l.experience.claims) ? [el('span', { 'aria-hidden': 'true', text: '⚠ ' }), el('span', { class: 'sr', text: 'dasar kecil: ' })] : null, fig(`${q}.experience.claims`, l.experience.claims, fmt.int)),
+            fig(`${q}.experience.exposureMemberMonths`, l.experience.exposureMemberMonths, fmt.int),
+            fig(`${q}.experience.frequency`, l.experience.frequency, fmt.dec2),
+            fig(`${q}.experience.severity`, l.experience.severity, fmt.rp),
+            fig(`${q}.memberMonths`, l.memberMonths, fmt.int),
+            fig(`${q}.expectedClaims`, l.expectedClaims, fmt.dec),
+            fig(`${q}.expectedPaid`, l.expectedPaid, fmt.rp)];
+        })), { textCols: [1, 2] })));
+    // By kecamatan: a chart of the rates, and its table.
+    const akey = (a) => a.areaCode || 'tanpa-wilayah';
+    const withRate = r.areas.filter((a) => a.baselineRate != null || a.scenarioRate != null);
+    box.append(el('h4', { text: 'Cakupan per kecamatan' }));
+    if (withRate.length) {
+      box.append(el('div', { class: 'chart' }, hbars({
+        rows: withRate.map((a) => ({ label: a.name, base: a.baselineRate, scen: a.scenarioRate })),
+        series: [{ key: 'base', name: 'Dasar', cls: 'bar-a' }, { key: 'scen', name: 'Skenario', cls: 'bar-b' }],
+        format: fmt.pct, max: Math.max(1, ...withRate.map((a) => Math.max(a.baselineRate || 0, a.scenarioRate || 0))),
+        title: `Tingkat cakupan per kecamatan, dasar dan skenario (${label})`, desc: 'Dua batang per kecamatan: tingkat cakupan dasar dan dengan skenario. Tabel data di bawah grafik.',
+      })));
+    }
+    box.append(el('div', { class: 'table-wrap' }, table(`Cakupan per kecamatan, ${title}`,
+      ['Kecamatan', 'Penyebut', 'Peserta (dasar)', 'Peserta (skenario)', 'Cakupan (dasar)', 'Cakupan (skenario)', 'Perubahan'],
+      r.areas.map((a) => [a.areaCode ? a.name : a.name || 'Tanpa wilayah',
+        fig(`${p}.area.${akey(a)}.workforce`, a.workforce, fmt.int),
+        fig(`${p}.area.${akey(a)}.baseline`, a.baseline, fmt.int),
+        fig(`${p}.area.${akey(a)}.scenario`, a.scenario, fmt.int),
+        fig(`${p}.area.${akey(a)}.baselineRate`, a.baselineRate, fmt.pct),
+        fig(`${p}.area.${akey(a)}.scenarioRate`, a.scenarioRate, fmt.pct),
+        fig(`${p}.area.${akey(a)}.changePoints`, a.changePoints, fmt.points)]))));
+    if (r.notes.length) box.append(el('h4', { text: 'Catatan' }), el('ul', { class: 'scen-notes' }, r.notes.map((n) => el('li', { text: n }))));
+    return box;
+  }
+
+  function renderCompareList() {
+    const list = scen.compare;
+    $('scen-compare').hidden = !list.length;
+    fill('scen-compare-list', list.map((e, i) => el('li', {}, `${e.label}${e.saved ? ' (tersimpan)' : ` (tahun ${e.input.year}, ${e.input.changes.length} perubahan)`} `,
+      el('button', { type: 'button', class: 'btn small', 'aria-label': `Keluarkan ${e.label} dari perbandingan`, text: 'Keluarkan', onclick: () => { list.splice(i, 1); renderCompareList(); syncSavedChecks(); $('scen-compare-add').focus(); } }))));
+    $('scen-compare-run').disabled = list.length < 2;
+    $('scen-compare-run').title = list.length < 2 ? 'Perlu paling sedikit dua skenario.' : '';
+  }
+  function syncSavedChecks() {
+    for (const c of document.querySelectorAll('#scen-saved-list input[type=checkbox]')) c.checked = scen.compare.some((e) => e.saved === c.value);
+  }
+
+  async function loadSaved() {
+    if (scen.saved) return;
+    scen.saved = 'loading';
+    try {
+      const r = await gql(Q_SAVED);
+      const list = r.data.savedScenarios || [];
+      scen.saved = list;
+      if (!list.length) return fill('scen-saved-list', el('p', { class: 'note', text: 'Belum ada skenario tersimpan.' }));
+      fill('scen-saved-list', el('p', { class: 'note', text: 'Centang untuk menambahkannya ke perbandingan (dihitung ulang pada data terakhir).' }),
+        el('ul', { class: 'scen-saved' }, list.map((s) => el('li', {}, el('label', {},
+          el('input', { type: 'checkbox', value: s.id, onchange: (ev) => toggleSaved(s, ev.target) }),
+          ` ${s.name} — tahun ${s.year}, oleh ${s.author}, ${fmt.time(s.savedAt)} (versi ${nf.format(s.rollupVersion)})`)))));
+      syncSavedChecks();
+    } catch (e) {
+      scen.saved = null;
+      if (e instanceof AuthError) return signOut(e.message + ' Masuk kembali.');
+      fill('scen-saved-list', el('p', { class: 'note', text: 'Skenario tersimpan tidak dapat dibaca dengan kunci ini: ' + e.message }));
+    }
+  }
+  function toggleSaved(s, box) {
+    const i = scen.compare.findIndex((e) => e.saved === s.id);
+    if (box.checked && i < 0) {
+      if (scen.compare.length >= MAX_COMPARE) {
+        box.checked = false;
+        return scenMessage(`Perbandingan memuat paling banyak ${MAX_COMPARE} skenario.`);
+      }
+      scen.compare.push({ label: s.name, saved: s.id });
+    } else if (!box.checked && i >= 0) scen.compare.splice(i, 1);
+    renderCompareList();
+  }
+
+  // scenReset forgets the answers and lists of a key signed out.
+  function scenReset() {
+    scen.compare = [];
+    scen.saved = null;
+    scen.last = null;
+    renderCompareList();
+    fill('scen-result');
+    fill('scen-saved-list', el('p', { class: 'note', text: 'Memuat…' }));
+    $('scen-saved').open = false;
+    $('scen-export').hidden = true;
+    scenMessage('');
+    $('scen-status').textContent = '';
+  }
+
+  function scenStart() {
+    $('scen-add-change').addEventListener('click', () => addChange().querySelector('select').focus());
+    $('scen-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      let input;
+      try {
+        input = scenInput();
+      } catch (e) {
+        if (e instanceof InputError) return scenMessage(e.message);
+        throw e;
+      }
+      runScenarios([{ label: scenLabel(), input }], $('scen-run'));
+    });
+    $('scen-compare-add').addEventListener('click', () => {
+      try {
+        if (scen.compare.length >= MAX_COMPARE) return scenMessage(`Perbandingan memuat paling banyak ${MAX_COMPARE} skenario.`);
+        scen.compare.push({ label: scenLabel(), input: scenInput() });
+        scenMessage('');
+        renderCompareList();
+        $('scen-status').textContent = `${scen.compare.length} skenario dalam perbandingan.`;
+      } catch (e) {
+        if (e instanceof InputError) return scenMessage(e.message);
+        throw e;
+      }
+    });
+    $('scen-compare-run').addEventListener('click', () => {
+      if (scen.compare.length >= 2) runScenarios(scen.compare.slice(), $('scen-compare-run'));
+    });
+    $('scen-compare-clear').addEventListener('click', () => { scen.compare = []; renderCompareList(); syncSavedChecks(); $('scen-compare-add').focus(); });
+    $('scen-saved').addEventListener('toggle', () => { if ($('scen-saved').open) loadSaved(); });
+    $('scen-save').addEventListener('click', async () => {
+      let input;
+      try {
+        input = scenInput();
+      } catch (e) {
+        if (e instanceof InputError) return scenMessage(e.message);
+        throw e;
+      }
+      const name = $('scen-name').value.trim();
+      if (!name) return scenMessage('Beri nama skenario sebelum menyimpannya.');
+      try {
+        const r = await gql(M_SAVE, { name, input });
+        if (!r.data.saveScenario) throw new Error((r.errors[0] && r.errors[0].message) || 'tidak tersimpan');
+        scenMessage('');
+        $('scen-status').textContent = `Skenario "${r.data.saveScenario.name}" tersimpan.`;
+        scen.saved = null;
+        if ($('scen-saved').open) loadSaved();
+      } catch (e) {
+        if (e instanceof AuthError) return signOut(e.message + ' Masuk kembali.');
+        scenMessage('Skenario tidak tersimpan: ' + e.message);
+      }
+    });
+  }
+
   // ---- exports ---------------------------------------------------------------------
   let exportParams = {};
   async function download(name, format, btn) {
@@ -536,6 +991,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
   }
   function signOut(message) {
     key = '';
+    scenReset();
     sessionStorage.removeItem(KEY);
     $('dashboard').hidden = true;
     $('asof').hidden = true;
@@ -590,6 +1046,7 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
         'discrepancy-summary': { statuses: 'OPEN' },
       };
       $('dashboard').hidden = false;
+      scenInit(areas, year, b.me ? b.me.role : '');
       redraws = [];
       await Promise.all([
         section(gql(Q_UCJ, { year, from: `${year - 1}-01`, to }), (d, errs) => renderUCJ(d, year, errs), 'ucj-cards'),
@@ -642,9 +1099,11 @@ fragment Line on ApbdLine { category categoryName workers contributionsDue contr
         if (narrow() !== wasNarrow) {
           wasNarrow = narrow();
           for (const d of redraws) d();
+          if (scen.last) renderScenarios(scen.last.entries, scen.last.results);
         }
       }, 150);
     });
+    scenStart();
     for (const b of document.querySelectorAll('button.export')) b.addEventListener('click', () => download(b.dataset.export, b.dataset.format, b));
     if (key) load();
     else {
