@@ -128,19 +128,7 @@ func (e *Engine) tariffAt(i int, off uint32, mo coverage.Period) (*coverage.Tari
 // incomeAtStart is incomeAt on the first day of month p, without building
 // the date.
 func (m *member) incomeAtStart(p coverage.Period) (int64, bool) {
-	h := m.p.IncomeHistory
-	if len(h) == 0 {
-		return m.p.DeclaredIncome, true
-	}
-	var at coverage.Date
-	var inc int64
-	found := false
-	for _, c := range h {
-		if onOrBeforeStart(c.At, p) && (!found || c.At >= at) {
-			at, inc, found = c.At, c.Income, true
-		}
-	}
-	return inc, found
+	return m.incomeWhere(func(at coverage.Date) bool { return onOrBeforeStart(at, p) })
 }
 
 // onOrBeforeStart reports whether d <= the first day of month p.

@@ -175,6 +175,12 @@ func (e *Engine) model(m *member) {
 // built by hand) the declared income is in force on every day; before the
 // first known change the income is unknown.
 func (m *member) incomeAt(d coverage.Date) (int64, bool) {
+	return m.incomeWhere(func(at coverage.Date) bool { return at <= d })
+}
+
+// incomeWhere is the income of the last change of the history whose date
+// passes in (the declared income when there is no history).
+func (m *member) incomeWhere(in func(coverage.Date) bool) (int64, bool) {
 	h := m.p.IncomeHistory
 	if len(h) == 0 {
 		return m.p.DeclaredIncome, true
@@ -183,7 +189,7 @@ func (m *member) incomeAt(d coverage.Date) (int64, bool) {
 	var inc int64
 	found := false
 	for _, c := range h {
-		if c.At <= d && (!found || c.At >= at) {
+		if in(c.At) && (!found || c.At >= at) {
 			at, inc, found = c.At, c.Income, true
 		}
 	}
