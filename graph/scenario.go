@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -190,30 +191,51 @@ func newScenarioMemo() *scenarioMemo {
 	return &scenarioMemo{rosters: map[string]*coverage.ScenarioRoster{}, named: map[string]scenario.Named{}}
 }
 
-// named looks the rosters' people up by NIK and classifies them by their
-// memberships on the rollup's as-of date. The lookup is a selection by
-// personal data (the NIKs): audited as one, though nothing of it is
-// answered.
-func (r *resolver) named(ctx context.Context, rosters []*coverage.ScenarioRoster, on coverage.Date, memo *scenarioMemo) ([]scenario.Named, error) {
+// named looks the rosters' people up by NIK: their memberships on the
+// rollup's as-of date, and whether the plan year's roster funds them
+// already; a person named by an earlier roster of the scenario counts there
+// only. The lookup is a selection by personal data (the NIKs): audited as
+// one, though nothing of it is answered.
+func (r *resolver) named(ctx context.Context, rosters []*coverage.ScenarioRoster, rollup *reconcile.Rollup, memo *scenarioMemo) ([]scenario.Named, error) {
+	on := reconcile.JakartaDate(rollup.AsOf)
 	var out []scenario.Named
+	seen := map[string]bool{}
+	key := string(on) + "\x00" + fmt.Sprint(rollup.PlanYear)
 	for _, ro := range rosters {
-		key := ro.ID + "\x00" + string(on)
-		if n, ok := memo.namedOf(key); ok {
-			out = append(out, n)
-			continue
-		}
+		key += "\x00" + ro.ID // a roster's classes depend on the rosters before it
 		niks := make([]string, len(ro.Rows))
 		rows := make([]scenario.RosterRow, len(ro.Rows))
 		recs := make([]any, len(ro.Rows))
 		for i := range ro.Rows {
 			niks[i], rows[i], recs[i] = ro.Rows[i].NIK, scenario.RosterRow{NIK: ro.Rows[i].NIK, Kelurahan: ro.Rows[i].Kelurahan}, &ro.Rows[i]
 		}
+		if n, ok := memo.namedOf(key); ok {
+			for _, nik := range niks {
+				seen[nik] = true
+			}
+			out = append(out, n)
+			continue
+		}
 		auditOf(ctx).selected([]string{"selection:scenarioRoster"}, recs)
 		byNIK, err := r.scenarios.ParticipantsByNIK(ctx, niks)
 		if err != nil {
 			return nil, err
 		}
-		n := scenario.Classify(ro.ID, ro.Category, rows, byNIK, on)
+		entries, err := r.records.RosterByNIK(ctx, niks)
+		if err != nil {
+			return nil, err
+		}
+		funded := map[string]bool{}
+		for nik, es := range entries {
+			for i := range es {
+				for m := time.January; m <= time.December; m++ {
+					if es[i].FundedIn(coverage.MakePeriod(rollup.PlanYear, m)) {
+						funded[nik] = true
+					}
+				}
+			}
+		}
+		n := scenario.Classify(ro.ID, ro.Category, rows, byNIK, funded, seen, on)
 		if memo != nil {
 			memo.named[key] = n
 		}
@@ -240,7 +262,7 @@ func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput,
 	if err != nil {
 		return nil, norm, err
 	}
-	named, err := r.named(ctx, rosters, reconcile.JakartaDate(base.rollup.AsOf), memo)
+	named, err := r.named(ctx, rosters, base.rollup, memo)
 	if err != nil {
 		return nil, norm, err
 	}

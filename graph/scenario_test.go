@@ -57,9 +57,10 @@ func uploadFile(t *testing.T, f *fixture, key, query string, vars map[string]any
 	return resp
 }
 
-// The people of the scenario roster tests, by hand: one paid by the city,
-// one by an employer (a wage earner, PU), one with no membership; the
-// fourth's only membership ended (terminated) before the as-of date.
+// The people of the scenario roster tests, by hand: one paid by the city
+// and on its roster for 2025, one paid by an employer (a wage earner, PU),
+// one with no membership; the fourth's only membership ended (terminated)
+// before the as-of date.
 const (
 	nikCity     = "3672011505900101"
 	nikEmployer = "3672011505900102"
@@ -88,6 +89,10 @@ func scenarioFixture(t *testing.T, cfg graph.Config) (*fixture, *analytics.Servi
 			p("10000000102", nikEmployer, "PU", "EMPLOYER", "ACTIVE"),
 			p("10000000104", nikEnded, "BPU", "SELF", "TERMINATED"),
 		})
+		// nikCity is on the city's roster in 2025 (the plan year) too.
+		rost := &coverage.RosterEntry{NIK: nikCity, Name: "Orang 101", Category: "RT_RW", Agency: "Kelurahan", KelurahanCode: "3672011001",
+			FundedFrom: "2024-01", UpdatedAt: updated}
+		apply(t, s, coverage.FeedRoster, []store.Record{{Key: rost.Key(), Value: rost}})
 		svc = &analytics.Service{Store: s, Areas: coverage.Cilegon(), Logger: slog.New(slog.DiscardHandler)}
 		if _, err := svc.Reconcile(ctx, "test"); err != nil {
 			t.Fatal(err)
@@ -257,7 +262,8 @@ func TestScenarioNamedRoster(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("no MARBOT group: %s", resp.Data)
 	}
-	// nikCity: APBD, already the city's; nikEmployer: moves; nikNone: new
+	// nikCity: on the city's 2025 roster, already the city's; nikEmployer:
+	// moves; nikNone: new
 	// (nikEnded's row was rejected: its kelurahan is another city's).
 	if g := ans.Scenario.Groups[i]; g.AlreadyCity != 1 || g.Movers != 1 || g.NewlyCovered != 1 || g.Assumed {
 		t.Errorf("MARBOT: %+v, want 1 already the city's, 1 mover, 1 new, not assumed", g)

@@ -56,6 +56,7 @@ const tableFormat = 100
 // readTables reads a version's tables into r (none for a version written
 // before them).
 func (s *Store) readTables(ctx context.Context, d *rollupDoc, r *reconcile.Rollup) error {
+	r.PlanYear = d.PlanYear // also when the tables are empty (a city with no roster and no member)
 	if d.Tables == 0 {
 		return nil
 	}
@@ -74,6 +75,6 @@ func (s *Store) readTables(ctx context.Context, d *rollupDoc, r *reconcile.Rollu
 	if err := json.Unmarshal(buf.Bytes(), &t); err != nil {
 		return fmt.Errorf("read rollup %d tables: %w", d.Version, err)
 	}
-	r.PlanYear, r.Experience, r.Plan = d.PlanYear, t.Experience, t.Plan
+	r.Experience, r.Plan = t.Experience, t.Plan
 	return nil
 }

@@ -81,6 +81,8 @@ func (pp *personPass) cells() {
 		var stock []*Measures
 		var rows []*ExperienceRow // the experience rows of its active months, by month from base
 		var base uint32
+		var pbuf [5]int
+		progs := programIndexes(p.Programs, pbuf[:0])
 		// Stocks and flows of membership.
 		if m.start != "" {
 			from := max(m.start, e.cfg.From)
@@ -116,7 +118,7 @@ func (pp *personPass) cells() {
 					cat := pp.categoryOf(m, mo)
 					var row *ExperienceRow
 					if active == 1 {
-						row = pp.exposure(m, mo, cat)
+						row = pp.exposure(m, progs, mo, cat)
 					}
 					c := e.cell(pp.memberKey(m, mo, p.PayerType, cat))
 					c.Active += active

@@ -399,10 +399,7 @@ func (e *Engine) Finish() Result {
 	cells := e.cells.sorted()
 	r := Rollup{AsOf: e.cfg.AsOf.UTC(), From: e.cfg.From, To: e.asOfMonth, Cells: cells}
 	e.finishTables(&r)
-	r.Hash = hashCells(r.From, r.To, cells)
-	if len(r.Experience) > 0 || len(r.Plan) > 0 {
-		r.Hash = combineHash(r.Hash, hashTables(r.PlanYear, r.Experience, r.Plan))
-	}
+	r.Hash = combineHash(hashCells(r.From, r.To, cells), hashTables(r.PlanYear, r.Experience, r.Plan))
 	for _, d := range e.cfg.Declared {
 		e.compareDeclared(&r, d)
 	}

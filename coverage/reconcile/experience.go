@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -32,8 +33,8 @@ type ExperienceMeasures struct {
 	// month (as the cells' Active) whose programmes include this one.
 	Exposure int64
 	// Contributions are the rupiah paid for the month's bills, this
-	// programme's share by tariff at the member's income (equal shares when
-	// a programme has no BPU tariff).
+	// programme's share by tariff at the member's income (a programme with
+	// no BPU tariff, JP or JKP, weighs Rp1: its share is not known).
 	Contributions int64
 	// Claims and PaidAmount count the paid claims of the programme whose
 	// incident was in the month; Amounts are their paid amounts, ascending.
@@ -67,10 +68,17 @@ type PlanLine struct {
 	MonthDue int64
 	Due      int64
 	// Enrolled entries have an active city-paid membership at the as-of
-	// date; Exclusive ones of them have no other active membership, so they
-	// lose their cover when their funding stops.
-	Enrolled  int64
-	Exclusive int64
+	// date; Exclusive ones of them have no other active membership and no
+	// other entry funded in the plan year, so they lose their cover when
+	// their funding stops. CoverKelurahan is where the exclusive entries'
+	// people are counted covered (their membership's domicile; "" on a
+	// line of entries not exclusive): lines differ by it.
+	Enrolled       int64
+	Exclusive      int64
+	CoverKelurahan string
+	// Shared entries belong to people with another entry funded in the
+	// plan year (another category).
+	Shared int64
 }
 
 // expSeries are the experience rows of one category and segment, by month
@@ -183,11 +191,9 @@ func programIndexes(ps []coverage.Program, buf []int) []int {
 	return buf
 }
 
-// exposure adds a member-month of an active membership and returns its row
-// (nil when the membership has no programme).
-func (pp *personPass) exposure(m *member, mo coverage.Period, cat coverage.Category) *ExperienceRow {
-	var buf [5]int
-	idx := programIndexes(m.p.Programs, buf[:0])
+// exposure adds a member-month of an active membership whose programmes are
+// idx (programIndexes) and returns its row (nil when it has no programme).
+func (pp *personPass) exposure(m *member, idx []int, mo coverage.Period, cat coverage.Category) *ExperienceRow {
 	if len(idx) == 0 {
 		return nil
 	}
@@ -226,7 +232,10 @@ func (pp *personPass) contributionShares(m *member, c *coverage.Contribution, ro
 	for n, i := range idx {
 		share := left
 		if n < len(idx)-1 && sum > 0 {
-			share = c.AmountPaid * weights[i] / sum
+			if hi, lo := bits.Mul64(uint64(c.AmountPaid), uint64(weights[i])); hi < uint64(sum) {
+				q, _ := bits.Div64(hi, lo, uint64(sum)) // the product may pass int64 on absurd incomes
+				share = int64(q)
+			}
 		}
 		row.Programs[i].Contributions += share
 		left -= share
@@ -251,21 +260,36 @@ func (pp *personPass) claimExperience(m *member, c *coverage.Claim, prog int, ca
 // planEntry adds a roster entry funded in the plan year to its plan line.
 func (pp *personPass) planEntry(r *coverage.RosterEntry) {
 	e := pp.e
-	months := e.fundedMonths(r, e.asOfMonth.Year()+1)
+	planYear := e.asOfMonth.Year() + 1
+	months := e.fundedMonths(r, planYear)
 	if months == 0 {
 		return
+	}
+	// A person with another entry funded in the plan year keeps the cover
+	// when one category is removed: not exclusive on either (Shared).
+	var shared int64
+	for i := range pp.p.Roster {
+		if o := &pp.p.Roster[i]; o != r && e.fundedMonths(o, planYear) > 0 {
+			shared = 1
+		}
 	}
 	mo := e.asOfMonth
 	programs, income := defaultFundedPrograms, int64(defaultFundedIncome)
 	var enrolled, exclusive int64
+	var cover string
 	if prim := pp.primary(mo); prim != nil && prim.p.PayerType == coverage.PayerAPBD {
 		programs, income = prim.p.Programs, prim.p.DeclaredIncome
 		if pp.active(prim, mo) {
-			enrolled, exclusive = 1, 1
+			enrolled, exclusive = 1, 1-shared
 			for _, o := range pp.members {
 				if o != prim && pp.active(o, mo) {
 					exclusive = 0
 				}
+			}
+			if exclusive == 1 {
+				// Counted covered (People) where its only active
+				// membership says it lives, not where the roster does.
+				cover = prim.p.KelurahanCode
 			}
 		}
 	}
@@ -281,13 +305,13 @@ func (pp *personPass) planEntry(r *coverage.RosterEntry) {
 	if err != nil {
 		due = 0 // no tariff in force: priced at nothing, as the cells do
 	}
-	k := planKey{cat: r.Category, kel: r.KelurahanCode, progs: mask, income: income}
+	k := planKey{cat: r.Category, kel: r.KelurahanCode, progs: mask, income: income, cover: cover}
 	if e.plan == nil {
 		e.plan = map[planKey]*PlanLine{}
 	}
 	l := e.plan[k]
 	if l == nil {
-		l = &PlanLine{Category: r.Category, Kelurahan: r.KelurahanCode, Programs: slices.Clone(sorted), Income: income}
+		l = &PlanLine{Category: r.Category, Kelurahan: r.KelurahanCode, Programs: slices.Clone(sorted), Income: income, CoverKelurahan: cover}
 		e.plan[k] = l
 	}
 	l.Entries++
@@ -296,6 +320,7 @@ func (pp *personPass) planEntry(r *coverage.RosterEntry) {
 	l.Due += due * int64(months)
 	l.Enrolled += enrolled
 	l.Exclusive += exclusive
+	l.Shared += shared
 }
 
 type planKey struct {
@@ -303,6 +328,7 @@ type planKey struct {
 	kel    string
 	progs  uint8 // bit i: coverage.Programs[i]
 	income int64
+	cover  string
 }
 
 func programsKey(ps []coverage.Program) string {
@@ -335,7 +361,7 @@ func (e *Engine) finishTables(r *Rollup) {
 	}
 	slices.SortFunc(r.Plan, func(a, b PlanLine) int {
 		return cmp.Or(cmp.Compare(a.Category, b.Category), cmp.Compare(a.Kelurahan, b.Kelurahan),
-			cmp.Compare(programsKey(a.Programs), programsKey(b.Programs)), cmp.Compare(a.Income, b.Income))
+			slices.Compare(a.Programs, b.Programs), cmp.Compare(a.Income, b.Income), cmp.Compare(a.CoverKelurahan, b.CoverKelurahan))
 	})
 }
 
@@ -375,7 +401,8 @@ func hashTables(planYear int, exp []ExperienceRow, plan []PlanLine) string {
 		str(string(l.Category))
 		str(l.Kelurahan)
 		str(programsKey(l.Programs))
-		for _, v := range [...]int64{l.Income, l.Entries, l.MemberMonths, l.MonthDue, l.Due, l.Enrolled, l.Exclusive} {
+		str(l.CoverKelurahan)
+		for _, v := range [...]int64{l.Income, l.Entries, l.MemberMonths, l.MonthDue, l.Due, l.Enrolled, l.Exclusive, l.Shared} {
 			num(v)
 		}
 		h.Write(b)

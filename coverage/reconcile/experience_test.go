@@ -55,6 +55,8 @@ func TestExperienceAndPlanByHand(t *testing.T) {
 		nikC    = "3672010101800003" // pays itself, JKK+JKM+JHT at Rp2,000,000, August half paid
 		nikD    = "3672010101800004" // LINMAS on the roster, enrolled by an employer only
 		nikE    = "3672010101800005" // RT_RW, city-paid and employed at once
+		nikF    = "3672010101800006" // KADER then RT_RW in the plan year
+		nikG    = "3672010101800007" // NELAYAN, living elsewhere than its roster row
 	)
 	jhtToo := []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT}
 	pu := []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT, coverage.ProgramJP}
@@ -93,6 +95,19 @@ func TestExperienceAndPlanByHand(t *testing.T) {
 	h.bill("30000000005", nikE, "2024-07", coverage.PayerAPBD, bpu, 16_800, 16_800)
 	h.bill("30000000005", nikE, "2024-08", coverage.PayerAPBD, bpu, 16_800, 16_800)
 	h.member("30000000006", nikE, cibeber, coverage.SegmentPU, coverage.PayerEmployer, 5_000_000, "2024-07-01", pu)
+	// F: KADER until June 2025 then RT_RW, city-paid, living in Grogol:
+	// both entries are Shared, neither exclusive; 8 months as KADER.
+	h.roster(nikF, coverage.CategoryKader, cibeber, "2024-01", "2025-06")
+	h.roster(nikF, coverage.CategoryRTRW, cibeber, "2025-07", "")
+	h.member("30000000007", nikF, grogol, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
+	// G: NELAYAN on the Cibeber roster, city-paid, living in Grogol:
+	// exclusive, counted covered in Grogol; 8 months as NELAYAN.
+	h.roster(nikG, coverage.CategoryNelayan, cibeber, "2024-01", "")
+	h.member("30000000008", nikG, grogol, coverage.SegmentBPU, coverage.PayerAPBD, 1_000_000, "2024-01-01", bpu)
+	for _, m := range months("2024-01", "2024-08") {
+		h.bill("30000000007", nikF, m, coverage.PayerAPBD, bpu, 16_800, 16_800)
+		h.bill("30000000008", nikG, m, coverage.PayerAPBD, bpu, 16_800, 16_800)
+	}
 
 	res := runConfig(t, &h, reconcile.Config{AsOf: wibTime(2024, time.August, 22, 10, 0)})
 	r := res.Rollup
@@ -102,21 +117,25 @@ func TestExperienceAndPlanByHand(t *testing.T) {
 	bpuSeg, puSeg := coverage.SegmentBPU, coverage.SegmentPU
 	jkk, jkm, jht, jp := coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT, coverage.ProgramJP
 	want := map[expKey]expSum{
-		{coverage.CategoryMarbot, bpuSeg, jkk}: {exposure: 8, contributions: 80_000, claims: 2, paid: 3_500_000, amounts: []int64{1_000_000, 2_500_000}},
-		{coverage.CategoryMarbot, bpuSeg, jkm}: {exposure: 8, contributions: 54_400},
-		{"", bpuSeg, jkk}:                      {exposure: 3, contributions: 50_000},
-		{"", bpuSeg, jkm}:                      {exposure: 3, contributions: 17_000},
-		{"", bpuSeg, jht}:                      {exposure: 3, contributions: 100_000},
-		{coverage.CategoryLinmas, puSeg, jkk}:  {exposure: 4},
-		{coverage.CategoryLinmas, puSeg, jkm}:  {exposure: 4},
-		{coverage.CategoryLinmas, puSeg, jht}:  {exposure: 4},
-		{coverage.CategoryLinmas, puSeg, jp}:   {exposure: 4},
-		{"", puSeg, jkk}:                       {exposure: 2},
-		{"", puSeg, jkm}:                       {exposure: 2},
-		{"", puSeg, jht}:                       {exposure: 2},
-		{"", puSeg, jp}:                        {exposure: 2},
-		{coverage.CategoryRTRW, bpuSeg, jkk}:   {exposure: 2, contributions: 20_000},
-		{coverage.CategoryRTRW, bpuSeg, jkm}:   {exposure: 2, contributions: 13_600},
+		{coverage.CategoryMarbot, bpuSeg, jkk}:  {exposure: 8, contributions: 80_000, claims: 2, paid: 3_500_000, amounts: []int64{1_000_000, 2_500_000}},
+		{coverage.CategoryMarbot, bpuSeg, jkm}:  {exposure: 8, contributions: 54_400},
+		{"", bpuSeg, jkk}:                       {exposure: 3, contributions: 50_000},
+		{"", bpuSeg, jkm}:                       {exposure: 3, contributions: 17_000},
+		{"", bpuSeg, jht}:                       {exposure: 3, contributions: 100_000},
+		{coverage.CategoryLinmas, puSeg, jkk}:   {exposure: 4},
+		{coverage.CategoryLinmas, puSeg, jkm}:   {exposure: 4},
+		{coverage.CategoryLinmas, puSeg, jht}:   {exposure: 4},
+		{coverage.CategoryLinmas, puSeg, jp}:    {exposure: 4},
+		{"", puSeg, jkk}:                        {exposure: 2},
+		{"", puSeg, jkm}:                        {exposure: 2},
+		{"", puSeg, jht}:                        {exposure: 2},
+		{"", puSeg, jp}:                         {exposure: 2},
+		{coverage.CategoryRTRW, bpuSeg, jkk}:    {exposure: 2, contributions: 20_000},
+		{coverage.CategoryRTRW, bpuSeg, jkm}:    {exposure: 2, contributions: 13_600},
+		{coverage.CategoryKader, bpuSeg, jkk}:   {exposure: 8, contributions: 80_000},
+		{coverage.CategoryKader, bpuSeg, jkm}:   {exposure: 8, contributions: 54_400},
+		{coverage.CategoryNelayan, bpuSeg, jkk}: {exposure: 8, contributions: 80_000},
+		{coverage.CategoryNelayan, bpuSeg, jkm}: {exposure: 8, contributions: 54_400},
 	}
 	got := sumExperience(r.Experience)
 	for k, w := range want {
@@ -136,10 +155,13 @@ func TestExperienceAndPlanByHand(t *testing.T) {
 		}
 	}
 	wantPlan := []reconcile.PlanLine{
+		{Category: coverage.CategoryKader, Kelurahan: cibeber, Programs: bpu, Income: 1_000_000, Entries: 1, MemberMonths: 6, MonthDue: 16_800, Due: 100_800, Enrolled: 1, Shared: 1},
 		{Category: coverage.CategoryKader, Kelurahan: grogol, Programs: bpu, Income: 1_000_000, Entries: 1, MemberMonths: 3, MonthDue: 16_800, Due: 50_400},
 		{Category: coverage.CategoryLinmas, Kelurahan: grogol, Programs: bpu, Income: 1_000_000, Entries: 1, MemberMonths: 12, MonthDue: 16_800, Due: 201_600},
-		{Category: coverage.CategoryMarbot, Kelurahan: cibeber, Programs: bpu, Income: 1_000_000, Entries: 1, MemberMonths: 12, MonthDue: 16_800, Due: 201_600, Enrolled: 1, Exclusive: 1},
-		{Category: coverage.CategoryRTRW, Kelurahan: cibeber, Programs: bpu, Income: 1_000_000, Entries: 1, MemberMonths: 12, MonthDue: 16_800, Due: 201_600, Enrolled: 1},
+		{Category: coverage.CategoryMarbot, Kelurahan: cibeber, Programs: bpu, Income: 1_000_000, Entries: 1, MemberMonths: 12, MonthDue: 16_800, Due: 201_600, Enrolled: 1, Exclusive: 1, CoverKelurahan: cibeber},
+		{Category: coverage.CategoryNelayan, Kelurahan: cibeber, Programs: bpu, Income: 1_000_000, Entries: 1, MemberMonths: 12, MonthDue: 16_800, Due: 201_600, Enrolled: 1, Exclusive: 1, CoverKelurahan: grogol},
+		// E (not exclusive: employed too) and F's second entry (Shared).
+		{Category: coverage.CategoryRTRW, Kelurahan: cibeber, Programs: bpu, Income: 1_000_000, Entries: 2, MemberMonths: 18, MonthDue: 33_600, Due: 302_400, Enrolled: 2, Shared: 1},
 	}
 	if !reflect.DeepEqual(r.Plan, wantPlan) {
 		t.Errorf("plan:\n got %+v\nwant %+v", r.Plan, wantPlan)

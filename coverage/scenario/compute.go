@@ -86,7 +86,14 @@ func (in *Input) Validate() error {
 	if in.ExperienceFrom != "" && in.ExperienceTo != "" && in.ExperienceFrom > in.ExperienceTo {
 		return coverage.Errorf(coverage.EINVALID, "the experience window starts (%s) after it ends (%s)", in.ExperienceFrom, in.ExperienceTo)
 	}
+	rosters := map[string]int{}
 	for i := range in.Changes {
+		if id := in.Changes[i].RosterID; id != "" {
+			if j, ok := rosters[id]; ok {
+				return coverage.Errorf(coverage.EINVALID, "changes %d and %d name the same roster %s: its people would be added twice", j+1, i+1, coverage.Clip(id))
+			}
+			rosters[id] = i
+		}
 		if err := in.Changes[i].validate(); err != nil {
 			return coverage.Errorf(coverage.EINVALID, "change %d (%s): %s", i+1, coverage.Clip(string(in.Changes[i].Kind)), coverage.ErrorMessage(err))
 		}
@@ -229,18 +236,38 @@ type block struct {
 	area     string // kelurahan or kecamatan code; "" when not given
 	programs []coverage.Program
 	income   int64
-	entries  int64 // people funded in some month
-	months   int64 // member-months funded
 	perHead  int64 // rupiah a month for one person
-	// Cover: exclusive (baseline) people who lose their cover when the
-	// block's funding stops; newly added people who gain it.
-	exclusive int64
-	added     bool
-	newly     int64
+	added    bool
+	// The people: entries funded in some month, member-months funded,
+	// exclusive (baseline) entries who lose their cover when their funding
+	// stops, counted covered in coverArea; shared entries (of people with
+	// another category in the plan year); added people newly covered and
+	// moving from another payer.
+	cur  counts
+	base counts // cur before any removal (SET_MONTHS rebases months)
+	// removed is how many entries removals took: cur is base less removed's
+	// share of each count, from base (so the same removal in one change or
+	// in several gives the same counts).
+	removed   int64
+	coverArea string
 }
 
-func (b *block) monthly() int64 { return b.perHead * b.entries }
-func (b *block) annual() int64  { return b.perHead * b.months }
+// counts are what a block holds.
+type counts struct {
+	entries, months, exclusive, shared, newly, movers int64
+}
+
+func (b *block) monthly() int64 { return b.perHead * b.cur.entries }
+func (b *block) annual() int64  { return b.perHead * b.cur.months }
+
+// cut removes k more entries, each count by its share of the base, rounded
+// half up.
+func (b *block) cut(k int64) {
+	b.removed += k
+	share := func(v int64) int64 { return v - roundDiv(v*b.removed, b.base.entries) }
+	b.cur = counts{entries: b.base.entries - b.removed, months: share(b.base.months), exclusive: share(b.base.exclusive),
+		shared: share(b.base.shared), newly: share(b.base.newly), movers: share(b.base.movers)}
+}
 
 // groupFlow counts what the changes did to a category's people.
 type groupFlow struct {
@@ -318,13 +345,23 @@ func Compute(r *reconcile.Rollup, wf reconcile.Workforce, areas *coverage.Areas,
 	// Claims: each category's programmes on each side.
 	cats := categories(base, scen)
 	baseLines, scenLines := c.claimLines(base, exp, cats), c.claimLines(scen, exp, cats)
+	// The range resamples every expected claim of both sides in each
+	// simulated year: fewer years when that passes MaxDraws, none below
+	// 100 (the cost and coverage are answered all the same).
 	var draws float64
 	for _, l := range append(slices.Clone(baseLines), scenLines...) {
 		draws += l.lambda
 	}
 	if draws*float64(in.Simulations) > MaxDraws {
-		return Result{}, coverage.Errorf(coverage.EINVALID, "the range would resample %.0f claims (%d simulations of %.0f claims a year on the two sides), more than %d: ask for fewer simulations",
-			draws*float64(in.Simulations), in.Simulations, draws, MaxDraws)
+		fit := int(MaxDraws / draws)
+		if fit >= 100 {
+			c.notes = append(c.notes, fmt.Sprintf("The range resamples %d years, not %d: %.0f claims a year on the two sides would pass %d draws.", fit, in.Simulations, draws, MaxDraws))
+			in.Simulations = fit
+		} else {
+			c.notes = append(c.notes, fmt.Sprintf("No range: %.0f claims a year on the two sides are too many to resample (%d draws at most); the expected claims stand.", draws, MaxDraws))
+			in.Simulations = 0
+		}
+		res.Simulations = in.Simulations
 	}
 	res.Baseline = c.side(base, baseLines)
 	res.Scenario = c.side(scen, scenLines)
@@ -345,8 +382,10 @@ func Compute(r *reconcile.Rollup, wf reconcile.Workforce, areas *coverage.Areas,
 	// Coverage.
 	c.coverage(&res, base, scen, wf)
 	// The ranges.
-	res.Baseline.PaidLow, res.Baseline.PaidHigh = simulate(baseLines, in)
-	res.Scenario.PaidLow, res.Scenario.PaidHigh = simulate(scenLines, in)
+	if in.Simulations > 0 {
+		res.Baseline.PaidLow, res.Baseline.PaidHigh = simulate(baseLines, in)
+		res.Scenario.PaidLow, res.Scenario.PaidHigh = simulate(scenLines, in)
+	}
 	c.notes = append(c.notes, fmt.Sprintf("Costs are priced at the BPU tariffs in force in %s, the as-of month, as the baseline's.", c.month),
 		fmt.Sprintf("Claims are expected from the paid claims whose incident fell from %s to %s; claims not yet paid for recent incidents are not counted.", from, to))
 	pooled := map[string][]string{} // "JKK on the CITY_FUNDED pool (n claims)" -> categories
@@ -396,7 +435,9 @@ func Window(r *reconcile.Rollup, from, to coverage.Period) (coverage.Period, cov
 func (c *calc) baseline() []block {
 	var out []block
 	for _, l := range c.r.Plan {
-		b := block{cat: l.Category, area: l.Kelurahan, programs: l.Programs, income: l.Income, entries: l.Entries, months: l.MemberMonths, exclusive: l.Exclusive}
+		b := block{cat: l.Category, area: l.Kelurahan, programs: l.Programs, income: l.Income, coverArea: l.CoverKelurahan,
+			base: counts{entries: l.Entries, months: l.MemberMonths, exclusive: l.Exclusive, shared: l.Shared}}
+		b.cur = b.base
 		if l.Entries > 0 {
 			b.perHead = l.MonthDue / l.Entries
 		}
@@ -441,8 +482,10 @@ func (c *calc) apply(bs []block, ch *Change) ([]block, error) {
 		f := c.flow(ch.Category)
 		add := func(area string, funded, newly int64) {
 			if funded > 0 {
-				bs = append(bs, block{cat: ch.Category, area: area, programs: programs, income: income, entries: funded,
-					months: funded * months, perHead: price, added: true, newly: newly})
+				b := block{cat: ch.Category, area: area, programs: programs, income: income, perHead: price, added: true,
+					base: counts{entries: funded, months: funded * months, newly: newly, movers: funded - newly}}
+				b.cur = b.base
+				bs = append(bs, b)
 			}
 		}
 		if ch.RosterID != "" {
@@ -456,6 +499,9 @@ func (c *calc) apply(bs []block, ch *Change) ([]block, error) {
 				f.newly += k.New
 				f.movers += k.Movers
 				f.already += k.AlreadyCity
+			}
+			if n.Repeated > 0 {
+				c.notes = append(c.notes, fmt.Sprintf("%s: %d people of roster %s were named by an earlier roster of the scenario: counted once, there.", ch.Category, n.Repeated, ch.RosterID))
 			}
 			return bs, nil
 		}
@@ -477,7 +523,7 @@ func (c *calc) apply(bs []block, ch *Change) ([]block, error) {
 		var total int64
 		for i := range bs {
 			if match(&bs[i]) {
-				total += bs[i].entries
+				total += bs[i].cur.entries
 			}
 		}
 		if total == 0 {
@@ -498,34 +544,41 @@ func (c *calc) apply(bs []block, ch *Change) ([]block, error) {
 		for i := range bs {
 			if match(&bs[i]) {
 				idx = append(idx, i)
-				weights = append(weights, bs[i].entries)
+				weights = append(weights, bs[i].cur.entries)
 			}
 		}
 		f := c.flow(ch.Category)
+		var shared int64
 		for j, k := range apportion(n, weights) {
 			b := &bs[idx[j]]
 			if k == 0 {
 				continue
 			}
-			cut := func(v int64) int64 { return roundDiv(v*k, b.entries) }
-			lose := cut(b.exclusive)
+			before := b.cur
+			b.cut(k)
 			if b.added {
-				lose = cut(b.newly)
-				b.newly -= lose
+				// People the scenario added and now takes back: never
+				// covered by it, so no loss, fewer gained.
+				f.newly -= before.newly - b.cur.newly
+				f.movers -= before.movers - b.cur.movers
 			} else {
-				b.exclusive -= lose
+				f.lose += before.exclusive - b.cur.exclusive
+				shared += before.shared - b.cur.shared
 			}
-			f.lose += lose
-			b.months -= cut(b.months)
-			b.entries -= k
 		}
-		return slices.DeleteFunc(bs, func(b block) bool { return b.entries == 0 }), nil
+		if shared > 0 {
+			c.notes = append(c.notes, fmt.Sprintf("%s: %d of the entries removed are of people funded in another category in %d too: their cover is counted as kept.", ch.Category, shared, c.in.Year))
+		}
+		return slices.DeleteFunc(bs, func(b block) bool { return b.cur.entries == 0 }), nil
 	case SetPrograms:
 		return c.each(bs, ch, func(b *block) error { b.programs = ordered(ch.Programs); return reprice(b) })
 	case SetIncome:
 		return c.each(bs, ch, func(b *block) error { b.income = ch.Income; return reprice(b) })
 	case SetMonths:
-		return c.each(bs, ch, func(b *block) error { b.months = b.entries * int64(ch.Months); return nil })
+		return c.each(bs, ch, func(b *block) error {
+			b.cur.months, b.base.months = b.cur.entries*int64(ch.Months), b.base.entries*int64(ch.Months)
+			return nil
+		})
 	}
 	return nil, coverage.Errorf(coverage.EINVALID, "unknown kind of change")
 }
@@ -611,8 +664,8 @@ func categories(sides ...[]block) []coverage.Category {
 func (c *calc) side(bs []block, lines []claimLine) Side {
 	var s Side
 	for i := range bs {
-		s.Funded += bs[i].entries
-		s.MemberMonths += bs[i].months
+		s.Funded += bs[i].cur.entries
+		s.MemberMonths += bs[i].cur.months
 		s.MonthlyCost += bs[i].monthly()
 		s.AnnualCost += bs[i].annual()
 	}
@@ -632,8 +685,8 @@ func groupSide(bs []block, lines []claimLine, cat coverage.Category) GroupSide {
 	var g GroupSide
 	for i := range bs {
 		if bs[i].cat == cat {
-			g.Funded += bs[i].entries
-			g.MemberMonths += bs[i].months
+			g.Funded += bs[i].cur.entries
+			g.MemberMonths += bs[i].cur.months
 			g.MonthlyCost += bs[i].monthly()
 			g.AnnualCost += bs[i].annual()
 		}
@@ -681,25 +734,19 @@ func (c *calc) coverage(res *Result, base, scen []block, wf reconcile.Workforce)
 		}
 		return 0, 0, false
 	}
-	// The change in people by kecamatan: gained by added blocks, lost by
-	// the cover a removal stops (baseline exclusive people removed).
+	// The change in people by kecamatan: gained by added blocks where they
+	// were added, lost by the cover a removal stops where those people are
+	// counted covered (their membership's kelurahan).
 	delta := map[string]int64{}
 	for i := range scen {
 		if scen[i].added {
-			delta[c.kecamatanOf(scen[i].area)] += scen[i].newly
-		}
-	}
-	kept := map[string]int64{} // exclusive people still funded, by kecamatan
-	for i := range scen {
-		if !scen[i].added {
-			kept[c.kecamatanOf(scen[i].area)] += scen[i].exclusive
+			delta[c.kecamatanOf(scen[i].area)] += scen[i].cur.newly
+		} else {
+			delta[c.kecamatanOf(scen[i].coverArea)] += scen[i].cur.exclusive
 		}
 	}
 	for i := range base {
-		delta[c.kecamatanOf(base[i].area)] -= base[i].exclusive
-	}
-	for k, v := range kept {
-		delta[k] += v
+		delta[c.kecamatanOf(base[i].coverArea)] -= base[i].cur.exclusive
 	}
 	rate := func(n, w int64, ok bool) *float64 {
 		if !ok {

@@ -125,7 +125,7 @@ func (c *calc) claimLines(bs []block, x *experience, cats []coverage.Category) [
 			var months int64
 			for i := range bs {
 				if bs[i].cat == cat && slices.Contains(bs[i].programs, prog) {
-					months += bs[i].months
+					months += bs[i].cur.months
 				}
 			}
 			if months == 0 {

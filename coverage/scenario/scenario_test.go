@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,9 +62,9 @@ func handRollup() *reconcile.Rollup {
 		},
 		Plan: []reconcile.PlanLine{
 			{Category: coverage.CategoryKader, Kelurahan: cibeber, Programs: jkkJkm, Income: 1_000_000, Entries: 10, MemberMonths: 120,
-				MonthDue: 168_000, Due: 2_016_000, Enrolled: 8, Exclusive: 6},
+				MonthDue: 168_000, Due: 2_016_000, Enrolled: 8, Exclusive: 6, CoverKelurahan: cibeber},
 			{Category: coverage.CategoryRTRW, Kelurahan: grogolKl, Programs: withJHT, Income: 1_000_000, Entries: 5, MemberMonths: 60,
-				MonthDue: 184_000, Due: 2_208_000, Enrolled: 5, Exclusive: 5},
+				MonthDue: 184_000, Due: 2_208_000, Enrolled: 5, Exclusive: 5, CoverKelurahan: grogolKl},
 		},
 		Experience: []reconcile.ExperienceRow{
 			exp("2024-01", coverage.CategoryKader, bpu, map[coverage.Program]reconcile.ExperienceMeasures{
@@ -282,23 +283,97 @@ func TestScenarioNamedRoster(t *testing.T) {
 	}
 }
 
-// TestClassify sorts hand-made memberships on a date.
+// TestClassify sorts hand-made memberships on a date: on the plan year's
+// roster (whatever pays), active under any payer, or none active; a NIK
+// named before counts once.
 func TestClassify(t *testing.T) {
 	on := coverage.Date("2024-08-22")
 	p := func(payer coverage.PayerType, status coverage.ParticipantStatus, end coverage.Date) coverage.Participant {
 		return coverage.Participant{PayerType: payer, Status: status, CoverageStart: "2024-01-01", CoverageEnd: end}
 	}
 	byNIK := map[string][]coverage.Participant{
-		"A": {p(coverage.PayerAPBD, coverage.StatusActive, "")},                                                               // city
+		"A": {p(coverage.PayerAPBD, coverage.StatusActive, "")},                                                               // city-paid and on the roster: already
 		"B": {p(coverage.PayerEmployer, coverage.StatusActive, "")},                                                           // mover
 		"C": {p(coverage.PayerSelf, coverage.StatusInactive, ""), p(coverage.PayerAPBD, coverage.StatusActive, "2024-06-30")}, // nothing active: new
-		"D": {p(coverage.PayerSelf, coverage.StatusActive, ""), p(coverage.PayerAPBD, coverage.StatusActive, "")},             // city wins
+		"D": {p(coverage.PayerAPBD, coverage.StatusActive, "")},                                                               // city-paid without a roster entry: mover
+		"F": {p(coverage.PayerSelf, coverage.StatusActive, "")},                                                               // on the roster, self-paying: already
 	}
-	rows := []RosterRow{{"A", cibeber}, {"B", cibeber}, {"C", grogolKl}, {"D", grogolKl}, {"E", grogolKl}, {"B", grogolKl}}
-	n := Classify("r", coverage.CategoryMarbot, rows, byNIK, on)
-	want := map[string]NamedCounts{cibeber: {AlreadyCity: 1, Movers: 1}, grogolKl: {New: 2, AlreadyCity: 1}}
-	if !reflect.DeepEqual(n.ByArea, want) {
-		t.Errorf("got %+v, want %+v", n.ByArea, want)
+	funded := map[string]bool{"A": true, "F": true, "G": true} // G: on the roster, not enrolled: already
+	rows := []RosterRow{{"A", cibeber}, {"B", cibeber}, {"C", grogolKl}, {"D", grogolKl}, {"E", grogolKl}, {"B", grogolKl},
+		{"F", cibeber}, {"G", grogolKl}, {"H", cibeber}}
+	seen := map[string]bool{"H": true} // named by an earlier roster
+	n := Classify("r", coverage.CategoryMarbot, rows, byNIK, funded, seen, on)
+	want := map[string]NamedCounts{cibeber: {AlreadyCity: 2, Movers: 1}, grogolKl: {New: 2, Movers: 1, AlreadyCity: 1}}
+	if !reflect.DeepEqual(n.ByArea, want) || n.Repeated != 2 {
+		t.Errorf("got %+v repeated %d, want %+v repeated 2", n.ByArea, n.Repeated, want)
+	}
+	if !seen["A"] || !seen["E"] {
+		t.Error("the rows' NIKs are not added to seen")
+	}
+}
+
+// TestRemovals: a removal in one change or in several leaves the same
+// counts; taking back people a change added loses no cover; entries of
+// people funded in two categories keep their cover; the lost cover is
+// where those people are counted covered.
+func TestRemovals(t *testing.T) {
+	r := handRollup()
+	run := func(changes ...Change) Result {
+		t.Helper()
+		res, err := Compute(r, handWorkforce, coverage.Cilegon(), coverage.BPUTariffs, nil, Input{Year: 2025, MinClaims: 2, Simulations: 10, Changes: changes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	kader := func(res Result) GroupLine {
+		for _, g := range res.Groups {
+			if g.Category == coverage.CategoryKader {
+				return g
+			}
+		}
+		return GroupLine{}
+	}
+	// KADER: 10 entries, 120 months, 6 exclusive. Nine at once: 1 entry,
+	// 120 - 108 = 12 months, 6 - round(5.4) = 1 exclusive left, 5 lost.
+	once := run(Change{Kind: RemoveCategory, Category: "KADER", Headcount: 9})
+	var ones []Change
+	for range 9 {
+		ones = append(ones, Change{Kind: RemoveCategory, Category: "KADER", Headcount: 1})
+	}
+	nine := run(ones...)
+	for _, res := range []Result{once, nine} {
+		g := kader(res)
+		if g.Scenario.Funded != 1 || g.Scenario.MemberMonths != 12 || g.LoseCoverage != 5 || res.Scenario.Participants != 145 {
+			t.Errorf("KADER less 9: %+v lose %d, participants %d; want 1 entry, 12 months, 5 lost, 145", g.Scenario, g.LoseCoverage, res.Scenario.Participants)
+		}
+	}
+	// 20 MARBOT added, 15 taken back: 5 newly covered, none lost.
+	res := run(Change{Kind: AddCategory, Category: "MARBOT", Headcount: 20}, Change{Kind: RemoveCategory, Category: "MARBOT", Headcount: 15})
+	m := res.Groups[1]
+	if m.Category != "MARBOT" || m.NewlyCovered != 5 || m.LoseCoverage != 0 || m.Scenario.Funded != 5 || res.Scenario.Participants != 155 {
+		t.Errorf("MARBOT added and taken back: %+v, participants %d", m, res.Scenario.Participants)
+	}
+	// Months after a removal: 5 entries left x 3 months.
+	res = run(Change{Kind: RemoveCategory, Category: "KADER", Headcount: 5}, Change{Kind: SetMonths, Category: "KADER", Months: 3},
+		Change{Kind: RemoveCategory, Category: "KADER", Headcount: 1})
+	if g := kader(res); g.Scenario.Funded != 4 || g.Scenario.MemberMonths != 12 {
+		t.Errorf("KADER less 5, 3 months, less 1: %+v, want 4 entries and 12 months", g.Scenario)
+	}
+	// Cover elsewhere, and shared entries.
+	r = handRollup()
+	r.Plan = append(r.Plan, reconcile.PlanLine{Category: coverage.CategoryNelayan, Kelurahan: cibeber, Programs: jkkJkm, Income: 1_000_000,
+		Entries: 4, MemberMonths: 48, MonthDue: 67_200, Due: 806_400, Enrolled: 4, Exclusive: 2, Shared: 2, CoverKelurahan: grogolKl})
+	res = run(Change{Kind: RemoveCategory, Category: "NELAYAN"})
+	for _, a := range res.Areas {
+		if (a.AreaCode == "367206" && a.Scenario != 48) || (a.AreaCode == "367201" && a.Scenario != 100) {
+			t.Errorf("NELAYAN of Cibeber's roster living in Grogol removed: %s %d", a.AreaCode, a.Scenario)
+		}
+	}
+	if !slices.ContainsFunc(res.Notes, func(n string) bool {
+		return strings.Contains(n, "2 of the entries removed are of people funded in another category")
+	}) {
+		t.Errorf("no note of the shared entries: %q", res.Notes)
 	}
 }
 
@@ -383,13 +458,27 @@ func TestScenarioRefusals(t *testing.T) {
 		{"income with a removal", Input{Year: 2025, Changes: []Change{{Kind: RemoveCategory, Category: "KADER", Income: 5}}}},
 		{"window outside the rollup", Input{Year: 2025, ExperienceFrom: "2022-01"}},
 		{"low above high", Input{Year: 2025, LowPercent: 90, HighPercent: 10}},
-		{"too many draws", Input{Year: 2025, Simulations: MaxSimulations, Changes: []Change{{Kind: AddCategory, Category: "MARBOT", Headcount: MaxHeadcount}}}},
+		{"a roster named twice", Input{Year: 2025, Changes: []Change{{Kind: AddCategory, Category: "MARBOT", RosterID: "r"}, {Kind: AddCategory, Category: "MARBOT", RosterID: "r"}}}},
 		{"bad kind", Input{Year: 2025, Changes: []Change{{Kind: "DOUBLE"}}}},
 	} {
 		if _, err := Compute(r, handWorkforce, coverage.Cilegon(), coverage.BPUTariffs, nil, c.in); coverage.ErrorCode(err) != coverage.EINVALID {
 			t.Errorf("%s: %v", c.name, err)
 		} else {
 			t.Logf("%s: %s", c.name, coverage.ErrorMessage(err))
+		}
+	}
+	// Too many claims to resample: fewer years, or no range; the cost
+	// and coverage are answered. 200,000 MARBOT a year make 200,000 x 12
+	// x (2/200 + 1/1,200) = 26,000 claims, with the baseline's 2.55 on
+	// each side 26,005.1: 50,000,000 / 26,005.1 = 1,922.7 years.
+	for _, c := range []struct {
+		people int64
+		sims   int
+	}{{200_000, 1_922}, {MaxHeadcount, 0}} {
+		res, err := Compute(r, handWorkforce, coverage.Cilegon(), coverage.BPUTariffs, nil, Input{Year: 2025, MinClaims: 2, Simulations: MaxSimulations,
+			Changes: []Change{{Kind: AddCategory, Category: "MARBOT", Headcount: c.people}}})
+		if err != nil || res.Simulations != c.sims || res.Scenario.Funded != 15+c.people || (c.sims == 0) != (res.Scenario.PaidHigh == 0) {
+			t.Errorf("%d people: %v, %d simulations (want %d), %d funded, range %d-%d", c.people, err, res.Simulations, c.sims, res.Scenario.Funded, res.Scenario.PaidLow, res.Scenario.PaidHigh)
 		}
 	}
 	old := handRollup()

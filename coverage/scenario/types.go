@@ -75,13 +75,18 @@ type Named struct {
 	RosterID string
 	Category coverage.Category
 	ByArea   map[string]NamedCounts // roster row's kelurahan code -> counts
+	// Repeated people were named by an earlier roster of the scenario (or
+	// twice in this one): left out here.
+	Repeated int64
 }
 
 // NamedCounts classify the people of a roster.
 type NamedCounts struct {
-	New         int64 // no active membership: the city's funding covers them
-	Movers      int64 // active, paid by another payer: they would move to the city's budget
-	AlreadyCity int64 // active and already paid by the city (APBD)
+	New    int64 // no active membership: the city's funding covers them
+	Movers int64 // an active membership the plan year's roster does not fund: they would move to the roster's budget, covered already
+	// AlreadyCity are on the plan year's roster already (any category):
+	// in the baseline's cost and cover, so neither cost nor gain.
+	AlreadyCity int64
 }
 
 // Basis says whose claims priced a category's programme.

@@ -5880,7 +5880,7 @@ type ExperienceLine {
 
 "The programme on one side: the baseline or the scenario."
 type ScenarioSide {
-  "People funded in some month of the year."
+  "Roster entries funded in some month of the year (a person funded in two categories is two entries, as in apbdProgram's workers)."
   funded: Int!
   "Funded member-months."
   memberMonths: Float!
@@ -5908,7 +5908,7 @@ type ScenarioSide {
 
 "A category's figures on one side."
 type ScenarioGroupSide {
-  "People funded."
+  "Roster entries funded in some month of the year."
   funded: Int!
   "Funded member-months."
   memberMonths: Float!
@@ -5950,11 +5950,11 @@ type ScenarioGroup {
   scenario: ScenarioGroupSide!
   "Added people not covered before."
   newlyCovered: Int!
-  "Added people enrolled with another payer: they would move to the city's budget."
+  "Added people with an active membership the plan year's roster does not fund (another payer, or the city without a roster entry): funded, so they move to the roster's budget, but covered already."
   movers: Int!
-  "Added people already paid by the city."
+  "Added people on the plan year's roster already (any category): in the baseline's cost and cover, so neither cost nor gain."
   alreadyCity: Int!
-  "Removed people left with no membership."
+  "Removed entries whose people are left with no membership and no other category in the plan year."
   loseCoverage: Int!
   "Added without a roster: assumed not covered before."
   assumed: Boolean!
@@ -6000,7 +6000,7 @@ type ScenarioResult {
   experienceFrom: Period!
   "Last incident month of the claim experience used."
   experienceTo: Period!
-  "Years resampled."
+  "Years resampled: fewer than asked when the claims to resample would pass 50,000,000 draws, 0 when no range was made (then paidLow and paidHigh are 0; the notes say so)."
   simulations: Int!
   "The resampling's seed."
   seed: Int!

@@ -766,11 +766,11 @@ type ScenarioGroup struct {
 	Scenario *ScenarioGroupSide `json:"scenario"`
 	// Added people not covered before.
 	NewlyCovered int `json:"newlyCovered"`
-	// Added people enrolled with another payer: they would move to the city's budget.
+	// Added people with an active membership the plan year's roster does not fund (another payer, or the city without a roster entry): funded, so they move to the roster's budget, but covered already.
 	Movers int `json:"movers"`
-	// Added people already paid by the city.
+	// Added people on the plan year's roster already (any category): in the baseline's cost and cover, so neither cost nor gain.
 	AlreadyCity int `json:"alreadyCity"`
-	// Removed people left with no membership.
+	// Removed entries whose people are left with no membership and no other category in the plan year.
 	LoseCoverage int `json:"loseCoverage"`
 	// Added without a roster: assumed not covered before.
 	Assumed bool `json:"assumed"`
@@ -780,7 +780,7 @@ type ScenarioGroup struct {
 
 // A category's figures on one side.
 type ScenarioGroupSide struct {
-	// People funded.
+	// Roster entries funded in some month of the year.
 	Funded int `json:"funded"`
 	// Funded member-months.
 	MemberMonths float64 `json:"memberMonths"`
@@ -848,7 +848,7 @@ type ScenarioResult struct {
 	ExperienceFrom coverage.Period `json:"experienceFrom"`
 	// Last incident month of the claim experience used.
 	ExperienceTo coverage.Period `json:"experienceTo"`
-	// Years resampled.
+	// Years resampled: fewer than asked when the claims to resample would pass 50,000,000 draws, 0 when no range was made (then paidLow and paidHigh are 0; the notes say so).
 	Simulations int `json:"simulations"`
 	// The resampling's seed.
 	Seed int `json:"seed"`
@@ -898,7 +898,7 @@ type ScenarioRoster struct {
 
 // The programme on one side: the baseline or the scenario.
 type ScenarioSide struct {
-	// People funded in some month of the year.
+	// Roster entries funded in some month of the year (a person funded in two categories is two entries, as in apbdProgram's workers).
 	Funded int `json:"funded"`
 	// Funded member-months.
 	MemberMonths float64 `json:"memberMonths"`
