@@ -38,19 +38,13 @@ const scenarioTestFragments = `
 fragment S on ScenarioSide { funded memberMonths monthlyCost annualCost participants workforce rate expectedClaims expectedPaid paidLow paidHigh lossRatio }
 fragment G on ScenarioGroupSide { funded memberMonths monthlyCost annualCost expectedClaims expectedPaid }`
 
-// requireScenarios skips the test while the API has no scenarios (the
-// schema of issue 14 and its computation land on their own branches).
+// requireScenarios fails the test when the API answers no scenario.
 func requireScenarios(t *testing.T, x *exportFixture) {
 	t.Helper()
 	var in map[string]any
 	_ = json.Unmarshal([]byte(scenarioInputs[0]), &in)
 	_, resp := x.postAs(t, "viewer-key", `query($i: ScenarioInput!) { scenario(input: $i) { year } }`, map[string]any{"i": in})
 	if len(resp.Errors) > 0 {
-		e := resp.Errors[0]
-		switch e.Extensions.Code {
-		case "GRAPHQL_VALIDATION_FAILED", "UNAVAILABLE", "INTERNAL", "NOT_IMPLEMENTED":
-			t.Skipf("the API answers no scenario yet (issue 14): %s %s", e.Extensions.Code, e.Message)
-		}
 		t.Fatalf("scenario as a viewer: %+v", resp.Errors)
 	}
 }

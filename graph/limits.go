@@ -279,8 +279,7 @@ func scenarioWork(input any) int {
 		sims = pageSize(v, scenario.DefaultSimulations, scenario.MaxSimulations)
 	}
 	work := aggregateCost * max((sims+scenario.DefaultSimulations-1)/scenario.DefaultSimulations, 1)
-	changes, _ := in["changes"].([]any)
-	for _, c := range changes {
+	for _, c := range listOfArg(in["changes"]) {
 		if ch, _ := c.(map[string]any); ch != nil {
 			if id, _ := ch["rosterId"].(string); id != "" {
 				work = addCost(work, countCost)
@@ -288,6 +287,18 @@ func scenarioWork(input any) int {
 		}
 	}
 	return work
+}
+
+// listOfArg is a list argument as GraphQL takes it: a single value where a
+// list is expected is a list of one (input coercion), so it costs as one.
+func listOfArg(v any) []any {
+	switch l := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return l
+	}
+	return []any{v}
 }
 
 // scenarioCost is a scenario's work and its selection.
@@ -301,11 +312,10 @@ func scenarioCost(w *costWalker, f *ast.Field, args map[string]any) int {
 func compareCost(w *costWalker, f *ast.Field, args map[string]any) int {
 	sel := max(w.set(f.SelectionSet), 1)
 	total := 1
-	inputs, _ := args["inputs"].([]any)
-	for _, in := range inputs {
+	for _, in := range listOfArg(args["inputs"]) {
 		total = addCost(total, addCost(scenarioWork(in), sel))
 	}
-	saved, _ := args["saved"].([]any)
+	saved := listOfArg(args["saved"])
 	savedWork := aggregateCost * (scenario.MaxSimulations / scenario.DefaultSimulations)
 	total = addCost(total, mulCost(min(len(saved), maxCompared), addCost(savedWork, sel)))
 	return total

@@ -82,6 +82,11 @@ func TestCosts(t *testing.T) {
 			1 + (aggregateCost + 1) + (2*aggregateCost + 1)},
 		{`{ compareScenarios(inputs: [{year: 2024, changes: []}], saved: ["SC-1"]) { baseline { funded } } }`,
 			1 + (aggregateCost + 1) + (10*aggregateCost + 1)},
+		// A single value where a list is expected is a list of one, and
+		// costs as one.
+		{`{ compareScenarios(inputs: {year: 2024, changes: [], simulations: 20000}, saved: "SC-1") { baseline { funded } } }`,
+			1 + (10*aggregateCost + 1) + (10*aggregateCost + 1)},
+		{`{ scenario(input: {year: 2024, changes: {kind: ADD_CATEGORY, rosterId: "SR-1"}}) { year } }`, 1 + aggregateCost + countCost},
 		{`{ savedScenarios { id } scenarioRosters(first: 5) { id problems } }`, (1 + 1 + 20) + (1 + 1 + 5)},
 		{`{ savedScenarios(first: 100) { result { year } } }`, 1 + 1 + 100*1},
 		{`{ savedScenario(id: "SC-1") { id } }`, 2},

@@ -38,9 +38,10 @@ const DefaultBatchWait = 50 * time.Millisecond
 // loaders are one request's loaders, one per nested list, arguments and
 // number of siblings, made when first asked for.
 type loaders struct {
-	wait  time.Duration
-	mu    sync.Mutex
-	byKey map[loaderKey]any // *dataloadgen.Loader[string, V]
+	wait      time.Duration
+	mu        sync.Mutex
+	byKey     map[loaderKey]any // *dataloadgen.Loader[string, V]
+	scenarios *scenarioMemo     // the request's scenario rosters (scenario.go)
 }
 
 type loaderKey struct {

@@ -88,14 +88,15 @@ var policy = map[string]Rule{
 	"Query.quarantine":        ruleAdmin, // raw feed records as received
 	"Query.auditLog":          ruleAdmin,
 	// What-if scenarios (scenario.go): figures of the whole city, which the
-	// mayor's office dashboard (a viewer) computes; the rosters' list holds
-	// counts only (never a NIK), like the scenarios' answers.
+	// mayor's office dashboard (a viewer) computes (naming an uploaded
+	// roster's people needs an analyst: scenario.go); the rosters' list is
+	// the uploaders'.
 	"Query.claimExperience":  ruleCityWide,
 	"Query.scenario":         ruleCityWide,
 	"Query.compareScenarios": ruleCityWide,
 	"Query.savedScenarios":   ruleCityWide,
 	"Query.savedScenario":    ruleCityWide,
-	"Query.scenarioRosters":  ruleCityWide,
+	"Query.scenarioRosters":  ruleAdmin, // problems, file names and uploaders of lists of people
 
 	"Mutation.reconcileNow":           ruleAdmin,
 	"Mutation.acknowledgeDiscrepancy": ruleAdmin,

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -112,7 +114,18 @@ func scenarioInput(in model.ScenarioInput) (scenario.Input, model.ScenarioInput,
 	out := scenario.Input{Year: in.Year, ExperienceFrom: deref(in.ExperienceFrom), ExperienceTo: deref(in.ExperienceTo),
 		MinClaims: *in.MinClaims, Simulations: *in.Simulations, Seed: uint64(*in.Seed),
 		LowPercent: *in.LowPercent, HighPercent: *in.HighPercent}
-	for _, c := range in.Changes {
+	for i, c := range in.Changes {
+		for _, z := range []struct {
+			name string
+			v    *int
+		}{{"headcount", c.Headcount}, {"months", c.Months}} {
+			if z.v != nil && *z.v == 0 {
+				return scenario.Input{}, in, coverage.Errorf(coverage.EINVALID, "change %d: %s 0: give 1 or more, or leave it out (its default)", i+1, z.name)
+			}
+		}
+		if c.Income != nil && *c.Income == 0 {
+			return scenario.Input{}, in, coverage.Errorf(coverage.EINVALID, "change %d: income 0: give a positive income, or leave it out (its default)", i+1)
+		}
 		ch := scenario.Change{Kind: c.Kind, Category: coverage.Category(strings.TrimSpace(deref(c.Category))), Programs: c.Programs,
 			Headcount: int64(deref(c.Headcount)), Income: deref(c.Income), Months: deref(c.Months), RosterID: deref(c.RosterID)}
 		for _, d := range c.Distribution {
@@ -135,16 +148,16 @@ func (r *resolver) rosters(ctx context.Context, in *scenario.Input, memo *scenar
 	if err != nil {
 		return nil, err
 	}
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
 	var out []*coverage.ScenarioRoster
 	for _, id := range ids {
-		ro, ok := memo.rosterOf(id)
+		ro, ok := memo.rosters[id]
 		if !ok {
 			if ro, err = st.ScenarioRoster(ctx, id); err != nil {
 				return nil, err
 			}
-			if memo != nil {
-				memo.rosters[id] = ro
-			}
+			memo.rosters[id] = ro
 		}
 		for i := range in.Changes {
 			c := &in.Changes[i]
@@ -162,34 +175,37 @@ func (r *resolver) rosters(ctx context.Context, in *scenario.Input, memo *scenar
 	return out, nil
 }
 
-// scenarioMemo keeps the rosters read and classified for one
-// compareScenarios (one naming a roster in several scenarios reads it and
-// looks its people up once): rosters by id, classified rosters by id and
-// date. nil: none kept.
+// scenarioMemo keeps, for one request, the rosters read and their people
+// looked up (one roster named by several scenarios, or aliases, of a
+// request is read and looked up once; classifying them again per scenario
+// is in memory). Its mutex serialises the request's lookups.
 type scenarioMemo struct {
+	mu      sync.Mutex
 	rosters map[string]*coverage.ScenarioRoster
-	named   map[string]scenario.Named
+	lookups map[string]*rosterLookup // by roster id and rollup (as-of date and plan year)
 }
 
-func (m *scenarioMemo) rosterOf(id string) (*coverage.ScenarioRoster, bool) {
-	if m == nil {
-		return nil, false
+// rosterLookup is what a roster's people are, looked up once.
+type rosterLookup struct {
+	rows   []scenario.RosterRow
+	byNIK  map[string][]coverage.Participant
+	funded map[string]bool // on the plan year's roster
+}
+
+// scenarioMemo returns the request's memo.
+func (r *resolver) scenarioMemo(ctx context.Context) *scenarioMemo {
+	ls := r.loaders(ctx)
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.scenarios == nil {
+		ls.scenarios = &scenarioMemo{rosters: map[string]*coverage.ScenarioRoster{}, lookups: map[string]*rosterLookup{}}
 	}
-	ro, ok := m.rosters[id]
-	return ro, ok
+	return ls.scenarios
 }
 
-func (m *scenarioMemo) namedOf(key string) (scenario.Named, bool) {
-	if m == nil {
-		return scenario.Named{}, false
-	}
-	n, ok := m.named[key]
-	return n, ok
-}
-
-func newScenarioMemo() *scenarioMemo {
-	return &scenarioMemo{rosters: map[string]*coverage.ScenarioRoster{}, named: map[string]scenario.Named{}}
-}
+// rosterLookupBatch is how many NIKs a roster lookup asks the roster for at
+// once (ParticipantsByNIK batches its own).
+const rosterLookupBatch = 1000
 
 // named looks the rosters' people up by NIK: their memberships on the
 // rollup's as-of date, and whether the plan year's roster funds them
@@ -197,70 +213,76 @@ func newScenarioMemo() *scenarioMemo {
 // only. The lookup is a selection by personal data (the NIKs): audited as
 // one, though nothing of it is answered.
 func (r *resolver) named(ctx context.Context, rosters []*coverage.ScenarioRoster, rollup *reconcile.Rollup, memo *scenarioMemo) ([]scenario.Named, error) {
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
 	on := reconcile.JakartaDate(rollup.AsOf)
 	var out []scenario.Named
 	seen := map[string]bool{}
-	key := string(on) + "\x00" + fmt.Sprint(rollup.PlanYear)
 	for _, ro := range rosters {
-		key += "\x00" + ro.ID // a roster's classes depend on the rosters before it
-		niks := make([]string, len(ro.Rows))
-		rows := make([]scenario.RosterRow, len(ro.Rows))
-		recs := make([]any, len(ro.Rows))
-		for i := range ro.Rows {
-			niks[i], rows[i], recs[i] = ro.Rows[i].NIK, scenario.RosterRow{NIK: ro.Rows[i].NIK, Kelurahan: ro.Rows[i].Kelurahan}, &ro.Rows[i]
-		}
-		if n, ok := memo.namedOf(key); ok {
-			for _, nik := range niks {
-				seen[nik] = true
+		key := ro.ID + "\x00" + string(on) + "\x00" + strconv.Itoa(rollup.PlanYear)
+		lk := memo.lookups[key]
+		if lk == nil {
+			lk = &rosterLookup{rows: make([]scenario.RosterRow, len(ro.Rows)), funded: map[string]bool{}}
+			niks := make([]string, len(ro.Rows))
+			recs := make([]any, len(ro.Rows))
+			for i := range ro.Rows {
+				niks[i], lk.rows[i], recs[i] = ro.Rows[i].NIK, scenario.RosterRow{NIK: ro.Rows[i].NIK, Kelurahan: ro.Rows[i].Kelurahan}, &ro.Rows[i]
 			}
-			out = append(out, n)
-			continue
-		}
-		auditOf(ctx).selected([]string{"selection:scenarioRoster"}, recs)
-		byNIK, err := r.scenarios.ParticipantsByNIK(ctx, niks)
-		if err != nil {
-			return nil, err
-		}
-		entries, err := r.records.RosterByNIK(ctx, niks)
-		if err != nil {
-			return nil, err
-		}
-		funded := map[string]bool{}
-		for nik, es := range entries {
-			for i := range es {
-				for m := time.January; m <= time.December; m++ {
-					if es[i].FundedIn(coverage.MakePeriod(rollup.PlanYear, m)) {
-						funded[nik] = true
+			auditOf(ctx).selected([]string{"selection:scenarioRoster"}, recs)
+			var err error
+			if lk.byNIK, err = r.scenarios.ParticipantsByNIK(ctx, niks); err != nil {
+				return nil, err
+			}
+			for start := 0; start < len(niks); start += rosterLookupBatch {
+				entries, err := r.records.RosterByNIK(ctx, niks[start:min(start+rosterLookupBatch, len(niks))])
+				if err != nil {
+					return nil, err
+				}
+				for nik, es := range entries {
+					for i := range es {
+						for m := time.January; m <= time.December; m++ {
+							if es[i].FundedIn(coverage.MakePeriod(rollup.PlanYear, m)) {
+								lk.funded[nik] = true
+							}
+						}
 					}
 				}
 			}
+			memo.lookups[key] = lk
 		}
-		n := scenario.Classify(ro.ID, ro.Category, rows, byNIK, funded, seen, on)
-		if memo != nil {
-			memo.named[key] = n
-		}
-		out = append(out, n)
+		out = append(out, scenario.Classify(ro.ID, ro.Category, lk.rows, lk.byNIK, lk.funded, seen, on))
 	}
 	return out, nil
 }
 
-// computeScenario answers a scenario on the latest rollup; it returns the
-// normalised input too.
-func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput, memo *scenarioMemo) (*model.ScenarioResult, model.ScenarioInput, error) {
+// computeScenario answers a scenario on base (nil: the latest rollup); it
+// returns the normalised input too. Naming an uploaded roster's people is
+// for analysts and admins: the classes of a small roster tell about the
+// people on it.
+func (r *resolver) computeScenario(ctx context.Context, gin model.ScenarioInput, base *baseline) (*model.ScenarioResult, model.ScenarioInput, error) {
 	in, norm, err := scenarioInput(gin)
-	if err != nil {
-		return nil, norm, err
-	}
-	rosters, err := r.rosters(ctx, &in, memo)
 	if err != nil {
 		return nil, norm, err
 	}
 	if err := in.Validate(); err != nil {
 		return nil, norm, err
 	}
-	base, err := r.scenarioBase(ctx)
+	if len(in.RosterIDs()) > 0 {
+		if p, ok := PrincipalFrom(ctx); !ok || p.Role.Rank() < RoleAnalyst.Rank() {
+			return nil, norm, coverage.Errorf(coverage.EFORBIDDEN, "a scenario naming an uploaded roster's people is for analysts and admins: their classes tell about the people on it")
+		}
+	}
+	memo := r.scenarioMemo(ctx)
+	rosters, err := r.rosters(ctx, &in, memo)
 	if err != nil {
 		return nil, norm, err
+	}
+	if base == nil {
+		b, err := r.scenarioBase(ctx)
+		if err != nil {
+			return nil, norm, err
+		}
+		base = &b
 	}
 	named, err := r.named(ctx, rosters, base.rollup, memo)
 	if err != nil {
@@ -301,10 +323,15 @@ func (r *resolver) compareScenarios(ctx context.Context, inputs []model.Scenario
 			all = append(all, in)
 		}
 	}
+	// One baseline for all: a rollup installed during the comparison does
+	// not split it.
+	base, err := r.scenarioBase(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]model.ScenarioResult, 0, len(all))
-	memo := newScenarioMemo()
 	for i, in := range all {
-		res, _, err := r.computeScenario(ctx, in, memo)
+		res, _, err := r.computeScenario(ctx, in, &base)
 		if err != nil {
 			if i >= len(inputs) {
 				return nil, coverage.Errorf(coverage.ErrorCode(err), "saved scenario %s: %s", saved[i-len(inputs)], coverage.ErrorMessage(err))

@@ -192,9 +192,16 @@ func TestScenarioRosterUpload(t *testing.T) {
 		t.Errorf("audit: %+v, want one entry of the 3 people uploaded", es)
 	}
 
-	_, list := f.postAs(t, "viewer-key", `{ scenarioRosters { id category fileName uploadedBy uploadedAt rows rejected problems } }`, nil)
+	_, list := f.postAs(t, "admin-key", `{ scenarioRosters { id category fileName uploadedBy uploadedAt rows rejected problems } }`, nil)
 	if len(list.Errors) > 0 || !strings.Contains(string(list.Data), got.ID) {
 		t.Errorf("scenarioRosters: %s %+v", list.Data, list.Errors)
+	}
+	// Problems name the row and the column, never the value.
+	if strings.Contains(strings.Join(got.Problems, " "), "3201011001") {
+		t.Errorf("a problem quotes the cell: %q", got.Problems)
+	}
+	if _, v := f.postAs(t, "viewer-key", `{ scenarioRosters { id } }`, nil); len(v.Errors) != 1 || v.Errors[0].Extensions.Code != "FORBIDDEN" {
+		t.Errorf("a viewer lists the rosters: %+v", v.Errors)
 	}
 	for _, b := range []string{string(resp.Data), string(list.Data)} {
 		for _, nik := range []string{nikCity, nikEmployer, nikNone, nikEnded, "36720115059001"} {
@@ -267,6 +274,19 @@ func TestScenarioNamedRoster(t *testing.T) {
 	// (nikEnded's row was rejected: its kelurahan is another city's).
 	if g := ans.Scenario.Groups[i]; g.AlreadyCity != 1 || g.Movers != 1 || g.NewlyCovered != 1 || g.Assumed {
 		t.Errorf("MARBOT: %+v, want 1 already the city's, 1 mover, 1 new, not assumed", g)
+	}
+
+	// Naming a roster's people is for analysts and admins: a small
+	// roster's classes tell about the people on it.
+	if _, v := f.postAs(t, "viewer-key", q, map[string]any{"id": ro.ID}); len(v.Errors) != 1 || v.Errors[0].Extensions.Code != "FORBIDDEN" {
+		t.Errorf("a viewer names a roster: %+v", v.Errors)
+	}
+	// An explicit 0 is refused, not taken for the default.
+	for _, c := range []string{`{kind: REMOVE_CATEGORY, category: "RT_RW", headcount: 0}`, `{kind: ADD_CATEGORY, category: "MARBOT", headcount: 5, months: 0}`,
+		`{kind: ADD_CATEGORY, category: "MARBOT", headcount: 5, income: 0}`} {
+		if _, z := f.post(t, `{ scenario(input: {year: 2025, changes: [`+c+`]}) { year } }`, nil); len(z.Errors) != 1 || z.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+			t.Errorf("%s: %+v", c, z.Errors)
+		}
 	}
 
 	// Compared, a roster named by three scenarios is read and looked up once.

@@ -129,8 +129,8 @@ func (c *Change) validate() error {
 	}
 	switch c.Kind {
 	case AddCategory:
-		if c.Category == "" {
-			return coverage.Errorf(coverage.EINVALID, "a category is required")
+		if c.Category == "" && c.RosterID == "" {
+			return coverage.Errorf(coverage.EINVALID, "a category is required (or a roster, whose category it takes)")
 		}
 		if c.RosterID != "" {
 			if c.Headcount != 0 || len(c.Distribution) > 0 {
@@ -479,20 +479,27 @@ func (c *calc) apply(bs []block, ch *Change) ([]block, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := c.flow(ch.Category)
+		cat := ch.Category
+		var n Named
+		if ch.RosterID != "" {
+			var ok bool
+			if n, ok = c.named[ch.RosterID]; !ok {
+				return nil, coverage.Errorf(coverage.ENOTFOUND, "no uploaded roster %s", coverage.Clip(ch.RosterID))
+			}
+			if cat == "" {
+				cat = n.Category
+			}
+		}
+		f := c.flow(cat)
 		add := func(area string, funded, newly int64) {
 			if funded > 0 {
-				b := block{cat: ch.Category, area: area, programs: programs, income: income, perHead: price, added: true,
+				b := block{cat: cat, area: area, programs: programs, income: income, perHead: price, added: true,
 					base: counts{entries: funded, months: funded * months, newly: newly, movers: funded - newly}}
 				b.cur = b.base
 				bs = append(bs, b)
 			}
 		}
 		if ch.RosterID != "" {
-			n, ok := c.named[ch.RosterID]
-			if !ok {
-				return nil, coverage.Errorf(coverage.ENOTFOUND, "no uploaded roster %s", coverage.Clip(ch.RosterID))
-			}
 			for _, area := range sortedKeys(n.ByArea) {
 				k := n.ByArea[area]
 				add(area, k.New+k.Movers, k.New)
@@ -501,7 +508,7 @@ func (c *calc) apply(bs []block, ch *Change) ([]block, error) {
 				f.already += k.AlreadyCity
 			}
 			if n.Repeated > 0 {
-				c.notes = append(c.notes, fmt.Sprintf("%s: %d people of roster %s were named by an earlier roster of the scenario: counted once, there.", ch.Category, n.Repeated, ch.RosterID))
+				c.notes = append(c.notes, fmt.Sprintf("%s: %d people of roster %s were named by an earlier roster of the scenario: counted once, there.", cat, n.Repeated, ch.RosterID))
 			}
 			return bs, nil
 		}

@@ -277,6 +277,11 @@ func TestScenarioNamedRoster(t *testing.T) {
 	if m.Category != coverage.CategoryMarbot || m.NewlyCovered != 3 || m.Movers != 2 || m.AlreadyCity != 1 || m.Assumed || m.Scenario.Funded != 5 {
 		t.Errorf("MARBOT %+v", m)
 	}
+	// A change naming the roster alone takes its category.
+	in.Changes[0].Category = ""
+	if again, err := Compute(r, handWorkforce, coverage.Cilegon(), coverage.BPUTariffs, named, in); err != nil || again.Groups[1].Category != coverage.CategoryMarbot || again.Groups[1].Movers != 2 {
+		t.Errorf("roster alone: %v %+v", err, again.Groups)
+	}
 	in.Changes[0].RosterID = "nope"
 	if _, err := Compute(r, handWorkforce, coverage.Cilegon(), coverage.BPUTariffs, named, in); coverage.ErrorCode(err) != coverage.ENOTFOUND {
 		t.Errorf("unknown roster: %v", err)

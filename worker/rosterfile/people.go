@@ -55,20 +55,25 @@ func ReadPeople(r io.Reader, name string, areas *coverage.Areas) (*People, error
 func (b *builder) person(num int, vals, bad [nFields]string) {
 	p := b.people
 	e := coverage.RosterEntry{NIK: vals[fNIK], KelurahanCode: vals[fKelurahan]}
+	// A problem names the row and the column, never the cell: a shifted
+	// column puts a NIK or a name where a code was expected, and the
+	// problems are shown apart from the audited rows.
 	reason := ""
 	for _, f := range []int{fNIK, fKelurahan} {
-		if reason == "" {
-			reason = bad[f]
-		}
-		if reason == "" {
-			reason = b.check(f, e, bad)
+		switch {
+		case reason != "":
+		case bad[f] != "":
+			reason = bad[f] // the readers' own problems quote no cell (a number NIK, a cell too long)
+		case b.check(f, e, bad) != "":
+			reason = map[int]string{fNIK: "nik is not a valid NIK (16 digits: area, birth date, serial)",
+				fKelurahan: "kelurahan_code is not a 10-digit kelurahan code"}[f]
 		}
 	}
 	if reason == "" {
 		// The feed keeps a domicile outside the city (and reports it); a
 		// scenario funds the city's people, counted per kecamatan.
 		if b.areas.CheckKelurahan(e.KelurahanCode) != nil {
-			reason = "kelurahan_code " + strconv.Quote(coverage.Clip(e.KelurahanCode)) + " is not a kelurahan of " + b.areas.City().Name
+			reason = "kelurahan_code is not a kelurahan of " + b.areas.City().Name
 		}
 	}
 	if reason == "" {
