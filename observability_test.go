@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -96,12 +95,7 @@ func TestObservability(t *testing.T) {
 	}
 	feeds := httptest.NewServer(feedsim.NewServer(ds, "tok"))
 	defer feeds.Close()
-	free, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opsAddr := free.Addr().String()
-	free.Close()
+	opsAddr := freeAddr(t)
 	const admin = "observability-test-admin"
 	cfg, err := parseConfig("serve", []string{"--data-dir", t.TempDir(), "--database", testDatabase(t), "--addr", "127.0.0.1:0", "--ops-addr", opsAddr,
 		"--feed-base-url", feeds.URL, "--feed-token", "tok", "--feeds-config", "", "--admin-key", admin, "--log-level", "debug"}, io.Discard)

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,8 +21,20 @@ import (
 )
 
 // freeAddr returns a loopback address with a port free a moment ago.
+//
+// The port is below the kernel's ephemeral range (Linux: 32768 and up), so
+// that between this check and the server's bind no outgoing connection of
+// another test can take it (one did: "address already in use" in CI); a
+// port of the ephemeral range is the fallback.
 func freeAddr(t *testing.T) string {
 	t.Helper()
+	for range 50 {
+		addr := "127.0.0.1:" + strconv.Itoa(20_000+rand.IntN(12_000))
+		if free, err := net.Listen("tcp", addr); err == nil {
+			free.Close()
+			return addr
+		}
+	}
 	free, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
