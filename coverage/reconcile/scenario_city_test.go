@@ -68,23 +68,33 @@ func TestScenarioTablesAddUp(t *testing.T) {
 }
 
 // BenchmarkScenario: a scenario of three changes with the default 2,000
-// resampled years on the whole simulated city (scale 1).
+// resampled years on the whole simulated city (scale 1), beside the
+// apbdProgram answer on the same rollup (its baseline in the same run:
+// both read the rollup in memory).
 func BenchmarkScenario(b *testing.B) {
 	ds, err := feedsim.Generate(feedsim.Config{Seed: 1, Scale: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
 	r := run(b, ds).Rollup
-	in := scenario.Input{Year: r.PlanYear, Changes: []scenario.Change{
+	in := scenario.Input{Year: r.PlanYear, MinClaims: scenario.DefaultMinClaims, Seed: scenario.DefaultSeed, Changes: []scenario.Change{
 		{Kind: scenario.AddCategory, Category: coverage.CategoryMarbot, Headcount: 500},
 		{Kind: scenario.AddCategory, Category: coverage.CategoryJuruParkir, Headcount: 800, Distribution: []scenario.AreaCount{{Area: "367201", Count: 300}, {Area: "367202", Count: 500}}},
 		{Kind: scenario.SetPrograms, Programs: []coverage.Program{coverage.ProgramJKK, coverage.ProgramJKM, coverage.ProgramJHT}},
 	}}
 	wf := simulatedWorkforce(ds)
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := scenario.Compute(&r, wf, coverage.Cilegon(), nil, nil, in); err != nil {
-			b.Fatal(err)
+	b.Run("apbdProgram", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.APBDProgram(r.To.Year()); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("scenario", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scenario.Compute(&r, wf, coverage.Cilegon(), nil, nil, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
