@@ -383,19 +383,7 @@ func compareFigures(t *testing.T, base, key string, inputs []map[string]any) map
 func scenarioResultFigures(t *testing.T, want map[string]figure, r map[string]any, i int, baseline bool) {
 	t.Helper()
 	pre := "scen." + strconv.Itoa(i) + "."
-	add := func(name string, v any, format func(any) string) {
-		raw := ""
-		switch x := v.(type) {
-		case nil:
-		case json.Number:
-			raw = x.String()
-		case string:
-			raw = x
-		default:
-			t.Fatalf("%s: unexpected %T", name, v)
-		}
-		want[name] = figure{raw, format(v)}
-	}
+	add := func(name string, v any, format func(any) string) { addFigure(t, want, name, v, format) }
 	add(pre+"rollupVersion", r["rollupVersion"], idInt)
 	add(pre+"asOf", r["asOf"], idTime)
 	for _, f := range []struct {

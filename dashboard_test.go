@@ -384,6 +384,23 @@ func sameValue(got, want string) bool {
 // Indonesian text.
 type figure struct{ raw, text string }
 
+// addFigure names a figure of an API answer (a JSON number or string, or
+// null) with its text as format writes it.
+func addFigure(t *testing.T, want map[string]figure, name string, v any, format func(any) string) {
+	t.Helper()
+	raw := ""
+	switch x := v.(type) {
+	case nil:
+	case json.Number:
+		raw = x.String()
+	case string:
+		raw = x
+	default:
+		t.Fatalf("%s: unexpected %T", name, v)
+	}
+	want[name] = figure{raw, format(v)}
+}
+
 // dashboardFigures asks the API, with the viewer's key, for every figure the
 // dashboard shows, and formats each the Indonesian way.
 func dashboardFigures(t *testing.T, base, key string) map[string]figure {
@@ -414,19 +431,7 @@ func dashboardFigures(t *testing.T, base, key string) map[string]figure {
 		return r.Data
 	}
 	want := map[string]figure{}
-	add := func(name string, v any, format func(any) string) {
-		raw := ""
-		switch x := v.(type) {
-		case nil:
-		case json.Number:
-			raw = x.String()
-		case string:
-			raw = x
-		default:
-			t.Fatalf("%s: unexpected %T", name, v)
-		}
-		want[name] = figure{raw, format(v)}
-	}
+	add := func(name string, v any, format func(any) string) { addFigure(t, want, name, v, format) }
 
 	boot := gql(`{ areas { code kelurahan { code } }
   latest: coverage(filter: {areaCode: "3672"}) { to rollup { version asOf builtAt } } }`, nil)
